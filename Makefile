@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+
+.PHONY: run test test-fast browser bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+## Start the dashboard on the embedded default scenario.
+run: $(VENV)/.runtime
+	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+## Install Debian's Chromium for the browser tests where this machine allows it.
+browser:
+	@bash .ci/install-browser.sh
+
+## Everything: unit, property, app and real-browser tests.
+test: $(VENV)/.dev browser
+	$(BIN)/python -m pytest
+
+## Model tests only (no app, no browser).
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest tests/model
+
+## Speed ratios against the plain one-mask-per-wave baseline (see README).
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/bench_cascade.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts

@@ -1,0 +1,86 @@
+"""Input checks shared by the model: every failure is a ValueError naming the field and value."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SHOWN_INDICES = 5
+
+
+def reject_where(field: str, bad: np.ndarray, values: np.ndarray, rule: str) -> None:
+    """Raise ValueError if any element of the boolean mask `bad` is set.
+
+    The message names the field, how many values break `rule`, and the first
+    few offending indices with their values, e.g.
+    ``leverage: 2 of 1000 values must be >= 1 (indices [3, 17], values [0.5, nan])``.
+    """
+    if not bad.any():
+        return
+    where = np.flatnonzero(bad)
+    shown = where[:SHOWN_INDICES]
+    more = ", ..." if where.size > SHOWN_INDICES else ""
+    listed_values = ", ".join(f"{v:g}" for v in np.asarray(values, dtype=float).ravel()[shown])
+    raise ValueError(
+        f"{field}: {where.size} of {bad.size} values {rule} "
+        f"(indices [{', '.join(str(int(i)) for i in shown)}{more}], "
+        f"values [{listed_values}{more}])"
+    )
+
+
+def as_float_array(field: str, values) -> np.ndarray:
+    """`values` as a 1-D float64 array, rejecting NaN and infinity by index."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{field}: expected numbers, got {values!r:.80}") from exc
+    if array.ndim == 0:
+        array = array.reshape(1)
+    if array.ndim != 1:
+        raise ValueError(f"{field}: expected a 1-D array, got shape {array.shape}")
+    reject_where(field, ~np.isfinite(array), array, "are NaN or infinite")
+    return array
+
+
+def finite_number(field: str, value) -> float:
+    """`value` as a finite float, or a ValueError naming `field`."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{field}: expected a number, got {value!r}") from exc
+    if not math.isfinite(number):
+        raise ValueError(f"{field}: must be finite, got {value!r}")
+    return number
+
+
+def number_in(field: str, value, low: float | None = None, high: float | None = None,
+              low_open: bool = False, high_open: bool = False) -> float:
+    """`value` as a finite float within [low, high] (open ends where asked)."""
+    number = finite_number(field, value)
+    if low is not None and (number < low or (low_open and number == low)):
+        sign = ">" if low_open else ">="
+        raise ValueError(f"{field}: must be {sign} {low:g}, got {number:g}")
+    if high is not None and (number > high or (high_open and number == high)):
+        sign = "<" if high_open else "<="
+        raise ValueError(f"{field}: must be {sign} {high:g}, got {number:g}")
+    return number
+
+
+def whole_number(field: str, value, low: int) -> int:
+    """`value` as an int >= low (bools and fractional values are rejected)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"{field}: expected a whole number, got {value!r}")
+    if value < low:
+        raise ValueError(f"{field}: must be >= {low}, got {value}")
+    return int(value)
+
+
+def one_of(field: str, value, choices) -> str:
+    """`value` if it is among `choices`, else a ValueError listing them."""
+    if value not in choices:
+        raise ValueError(f"{field}: must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value

@@ -1,0 +1,62 @@
+"""The venue: reference price, order-book depth, price impact and maintenance margin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import number_in, one_of
+
+IMPACT_MODELS = ("linear", "sqrt")
+DEFAULT_PRICE = 100.0
+DEFAULT_DEPTH = 100e6
+DEFAULT_MAINTENANCE_MARGIN = 0.005
+
+
+@dataclass(frozen=True)
+class Market:
+    """A venue for linear perpetuals (MODEL.md sections 2-3).
+
+    price:              reference price P0 (quote currency per unit), > 0.
+    depth:              D, the notional (quote currency) that moves the price by 1%, > 0.
+    impact:             "linear": I(Q) = 0.01 * Q / D (a flat book);
+                        "sqrt":   I(Q) = 0.01 * sign(Q) * sqrt(|Q| / D) (square-root law).
+    maintenance_margin: m, as a fraction of notional, in [0, 1).
+    """
+
+    price: float = DEFAULT_PRICE
+    depth: float = DEFAULT_DEPTH
+    impact: str = "linear"
+    maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN
+
+    def __post_init__(self):
+        object.__setattr__(self, "price", number_in("price", self.price, low=0.0, low_open=True))
+        object.__setattr__(self, "depth", number_in("depth", self.depth, low=0.0, low_open=True))
+        one_of("impact", self.impact, IMPACT_MODELS)
+        object.__setattr__(
+            self, "maintenance_margin",
+            number_in("maintenance_margin", self.maintenance_margin, low=0.0, high=1.0, high_open=True),
+        )
+
+    def price_impact(self, net_sold_flow):
+        """Relative price move I(Q) caused by the net sold flow Q (quote currency at P0).
+
+        Positive Q (forced selling) gives a positive I, which lowers the price:
+        P = P0 * (1 + shock - I(Q)). Works on scalars and arrays.
+        """
+        flow = np.asarray(net_sold_flow, dtype=np.float64)
+        if self.impact == "linear":
+            moved = 0.01 * flow / self.depth
+        else:
+            moved = 0.01 * np.sign(flow) * np.sqrt(np.abs(flow) / self.depth)
+        return float(moved) if moved.ndim == 0 else moved
+
+    def flow_for_impact(self, move):
+        """Inverse of price_impact: the net flow Q (quote currency) with I(Q) = move."""
+        move = np.asarray(move, dtype=np.float64)
+        if self.impact == "linear":
+            flow = move * self.depth / 0.01
+        else:
+            flow = np.sign(move) * (move / 0.01) ** 2 * self.depth
+        return float(flow) if flow.ndim == 0 else flow

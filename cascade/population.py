@@ -1,0 +1,136 @@
+"""Positions: isolated-margin linear perpetuals (MODEL.md section 2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._checks import as_float_array, number_in, reject_where
+
+LONG = 1
+SHORT = -1
+
+
+def liquidation_price(entry_price, leverage, side, maintenance_margin):
+    """Price at which the venue force-closes a position (quote currency per unit).
+
+    long:  e * (1 - 1/L + m)        short: e * (1 + 1/L - m)
+    """
+    side = np.asarray(side)
+    return entry_price * (1.0 - side * (1.0 / np.asarray(leverage) - maintenance_margin))
+
+
+def bankruptcy_price(entry_price, leverage, side):
+    """Price at which a position's equity is zero: long e(1 - 1/L), short e(1 + 1/L)."""
+    side = np.asarray(side)
+    return entry_price * (1.0 - side / np.asarray(leverage))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+def _broadcast(field: str, values, n: int) -> np.ndarray:
+    array = as_float_array(field, values)
+    if array.size == 1 and n != 1:
+        return np.full(n, array[0])
+    if array.size != n:
+        raise ValueError(f"{field}: has {array.size} values but leverage has {n}; lengths must match")
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class Population:
+    """A book of positions, one array element per trader.
+
+    leverage:    L_i >= 1 (dimensionless).
+    notional:    n_i > 0, quote currency at entry.
+    side:        +1 long, -1 short (int8).
+    entry_price: e_i > 0, quote currency per unit.
+    Build it with `Population.from_arrays`, which validates; the arrays are read-only.
+    """
+
+    leverage: np.ndarray
+    notional: np.ndarray
+    side: np.ndarray
+    entry_price: np.ndarray
+
+    @classmethod
+    def from_arrays(cls, leverage, notional, side=1, entry_price=100.0, *,
+                    maintenance_margin: float = 0.005, price: float | None = None) -> "Population":
+        """Validate and wrap position arrays. side and entry_price may be scalars.
+
+        Rejects, with a ValueError naming the field, the count and the first indices:
+        NaN or infinity anywhere, leverage < 1, 1/L <= maintenance_margin, notional <= 0,
+        side not +1/-1, entry price <= 0, lengths that differ, an empty book, and (when
+        `price` is given) positions already at or past their liquidation price at `price`.
+        `simulate` repeats the last two checks against its Market's margin and price.
+        """
+        lev = as_float_array("leverage", leverage)
+        if lev.size == 0:
+            raise ValueError("leverage: the population is empty; give at least one position")
+        n = lev.size
+        size = _broadcast("notional", notional, n)
+        sides_float = _broadcast("side", side, n)
+        entry = _broadcast("entry_price", entry_price, n)
+        reject_where("leverage", lev < 1.0, lev, "are below 1")
+        reject_where("notional", size <= 0.0, size, "are not positive")
+        reject_where("side", (sides_float != 1.0) & (sides_float != -1.0), sides_float,
+                     "are not +1 (long) or -1 (short)")
+        reject_where("entry_price", entry <= 0.0, entry, "are not positive")
+        population = cls(_read_only(lev), _read_only(size),
+                         _read_only(sides_float.astype(np.int8)), _read_only(entry))
+        population.check_margin(maintenance_margin)
+        if price is not None:
+            population.check_alive(price, maintenance_margin)
+        return population
+
+    def __len__(self) -> int:
+        return int(self.leverage.size)
+
+    @property
+    def quantity(self) -> np.ndarray:
+        """Base quantity q_i = n_i / e_i (units of the asset)."""
+        return self.notional / self.entry_price
+
+    @property
+    def is_long(self) -> np.ndarray:
+        return self.side == LONG
+
+    def liquidation_price(self, maintenance_margin: float) -> np.ndarray:
+        return liquidation_price(self.entry_price, self.leverage, self.side, maintenance_margin)
+
+    def bankruptcy_price(self) -> np.ndarray:
+        return bankruptcy_price(self.entry_price, self.leverage, self.side)
+
+    def check_margin(self, maintenance_margin: float) -> None:
+        """ValueError unless 1/L_i > m for every position."""
+        margin = number_in("maintenance_margin", maintenance_margin, low=0.0, high=1.0, high_open=True)
+        reject_where("leverage", 1.0 / self.leverage <= margin, self.leverage,
+                     f"leave no margin above the maintenance margin {margin:g} (1/L must exceed it, "
+                     f"so leverage must be below {1.0 / margin if margin else float('inf'):g})")
+
+    def check_alive(self, price: float, maintenance_margin: float) -> None:
+        """ValueError if any position is at or past its liquidation price at `price`."""
+        price = number_in("price", price, low=0.0, low_open=True)
+        self.check_margin(maintenance_margin)
+        liq = self.liquidation_price(maintenance_margin)
+        dead = np.where(self.is_long, price <= liq, price >= liq)
+        reject_where("positions", dead, liq,
+                     f"are already at or past their liquidation price at the starting price {price:g} "
+                     "(values shown are their liquidation prices)")
+
+    def to_frame(self, maintenance_margin: float | None = None) -> pd.DataFrame:
+        """One row per position; adds liquidation prices when the margin is given."""
+        frame = pd.DataFrame({
+            "side": np.where(self.is_long, "long", "short"),
+            "leverage": self.leverage,
+            "notional": self.notional,
+            "entry_price": self.entry_price,
+        })
+        if maintenance_margin is not None:
+            frame["liquidation_price"] = self.liquidation_price(maintenance_margin)
+        return frame

@@ -1,0 +1,161 @@
+"""Scenario: every knob of the Explorer page in one frozen, validated dataclass."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, fields
+from typing import NamedTuple
+
+from ._checks import number_in, one_of, whole_number
+from .engine import CascadeResult, LiquidationBook
+from .market import DEFAULT_PRICE, IMPACT_MODELS, Market
+from .population import Population
+from .synthetic import BACKGROUNDS, MIN_TRADERS, leverage_cap, make_population
+
+MAX_TRADERS = 2_000_000
+# The venue's leverage cap (Binance BTCUSDT, MODEL.md section 7); not a knob.
+VENUE_MAX_LEVERAGE = 125.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A what-if: a synthetic book, a venue and a shock. Field names are the Explorer's
+    widget keys and URL parameters. Money is in quote currency (USD), moves are relative.
+
+    shock:               relative price shock s > -1 (negative = a fall): -0.03 = -3%.
+    tightness:           clustering tightness in [0, 1]; 1 = every clustered trader at
+                         exactly center_leverage, 0 = broad dispersion.
+    center_leverage:     the cluster's leverage (x).
+    cluster_share:       share of open interest in the cluster, [0, 1].
+    background:          the rest: "lognormal" around background_leverage, or "discrete"
+                         venue levels (2x ... 125x) with retail weights.
+    long_share:          share of open interest that is long, [0, 1].
+    open_interest:       total notional of all positions (USD).
+    depth:               USD that moves the price by 1% (order-book depth).
+    impact:              "linear" (flat book) or "sqrt" (square-root law).
+    maintenance_margin:  m, fraction of notional.
+    n, seed:             traders in the synthetic book, and the random seed.
+    """
+
+    shock: float = -0.05
+    tightness: float = 0.9
+    center_leverage: float = 20.0
+    cluster_share: float = 0.6
+    background: str = "lognormal"
+    background_leverage: float = 3.0
+    long_share: float = 0.7
+    open_interest: float = 2e9
+    depth: float = 70e6
+    impact: str = "linear"
+    maintenance_margin: float = 0.005
+    size_tail: float = 1.5
+    entry_dispersion: float = 0.0
+    n: int = 10_000
+    seed: int = 7
+
+    def __post_init__(self):
+        numbers = {
+            "shock": dict(low=-1.0, low_open=True, high=10.0),
+            "tightness": dict(low=0.0, high=1.0),
+            "center_leverage": dict(low=1.0, high=1000.0),
+            "cluster_share": dict(low=0.0, high=1.0),
+            "background_leverage": dict(low=1.0, high=1000.0),
+            "long_share": dict(low=0.0, high=1.0),
+            "open_interest": dict(low=0.0, low_open=True),
+            "depth": dict(low=0.0, low_open=True),
+            "maintenance_margin": dict(low=0.0, high=0.5),
+            "size_tail": dict(low=1.0, low_open=True, high=10.0),
+            "entry_dispersion": dict(low=0.0, high=0.5),
+        }
+        for name, bounds in numbers.items():
+            object.__setattr__(self, name, number_in(name, getattr(self, name), **bounds))
+        one_of("background", self.background, BACKGROUNDS)
+        one_of("impact", self.impact, IMPACT_MODELS)
+        object.__setattr__(self, "n", whole_number("n", self.n, MIN_TRADERS))
+        if self.n > MAX_TRADERS:
+            raise ValueError(f"n: at most {MAX_TRADERS:,} traders, got {self.n:,}")
+        object.__setattr__(self, "seed", whole_number("seed", self.seed, 0))
+        cap = leverage_cap(self.maintenance_margin, VENUE_MAX_LEVERAGE)
+        if self.center_leverage > cap:
+            raise ValueError(
+                f"maintenance_margin: {self.maintenance_margin:g} is too high for center_leverage "
+                f"{self.center_leverage:g}x: 1/L must exceed the maintenance margin, so the "
+                f"cluster's leverage must be at most {cap:.4g}x here")
+
+    def population(self) -> Population:
+        return make_population(
+            self.n, self.seed, center_leverage=self.center_leverage, tightness=self.tightness,
+            cluster_share=self.cluster_share, background=self.background,
+            background_leverage=self.background_leverage, open_interest=self.open_interest,
+            size_tail=self.size_tail, long_share=self.long_share,
+            entry_dispersion=self.entry_dispersion, price=DEFAULT_PRICE,
+            maintenance_margin=self.maintenance_margin, max_leverage=VENUE_MAX_LEVERAGE)
+
+    def market(self) -> Market:
+        return Market(price=DEFAULT_PRICE, depth=self.depth, impact=self.impact,
+                      maintenance_margin=self.maintenance_margin)
+
+    def book(self) -> LiquidationBook:
+        return LiquidationBook(self.population(), self.market())
+
+    def run(self) -> CascadeResult:
+        return self.book().run(self.shock)
+
+    def replace(self, **changes) -> "Scenario":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Scenario":
+        """A Scenario from a mapping of field names; unknown names are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"scenario: unknown field(s) {', '.join(unknown)}; "
+                             f"known fields are {', '.join(sorted(known))}")
+        return cls(**values)
+
+
+class PresetNote(NamedTuple):
+    description: str
+    source: str
+
+
+PRESETS: dict[str, Scenario] = {
+    "Calm market, dispersed leverage": Scenario(
+        shock=-0.06, tightness=0.0, cluster_share=0.5, depth=100e6),
+    "Crowd at 20x (Binance default)": Scenario(
+        shock=-0.05, tightness=0.95, cluster_share=0.6, background="discrete"),
+    "10 Oct 2025: thin book, crowded longs": Scenario(
+        shock=-0.02, tightness=0.8, cluster_share=0.5, background="discrete", long_share=0.84,
+        depth=10e6, impact="sqrt"),
+}
+
+PRESET_NOTES: dict[str, PresetNote] = {
+    "Calm market, dispersed leverage": PresetNote(
+        "Traders who left the crowd's leverage spread all the way down to 1x, over a "
+        "deep book ($100M per 1%). A 6% drop liquidates the most levered few; each wave is "
+        "smaller than the last and the cascade adds about a percentage point.",
+        "Depth: single-venue BTC perpetual depth within 1% is roughly $10-100M; Binance BTC "
+        "spot held $16.5M within 1% in mid-2025 (MODEL.md section 7)."),
+    "Crowd at 20x (Binance default)": PresetNote(
+        "Most of the open interest sits at 20x, the leverage Binance futures open with, over "
+        "a retail background on the venue's discrete leverage levels (2x ... 125x). A 5% drop "
+        "reaches the 20x crowd's liquidation prices all at once, and the forced selling walks "
+        "the book into the next leverage levels.",
+        "Binance futures default to 20x; in Dec 2019 60% of Binance trades used >= 20x and "
+        "21% used 125x. BitMEX 2018-19 volume-weighted effective leverage was 22-30x."),
+    "10 Oct 2025: thin book, crowded longs": PresetNote(
+        "Shaped after 10-11 Oct 2025: 84% of the liquidated were longs and order-book depth "
+        "fell by more than 90%, so $10M moves the price 1% and impact follows the square-root "
+        "law. A 2% drop is enough to set the crowded longs off.",
+        "About $19B liquidated across 1.6M accounts, $3.21B in the peak minute, 84% longs, "
+        "BTC -12% in 45 minutes, perp OI -43%, depth down more than 90%; square-root impact "
+        "confirmed on BTC/USD by Donier & Bonart (2015) (MODEL.md section 7)."),
+}
