@@ -10,7 +10,6 @@ instead of one pass over the whole book per wave.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -31,87 +30,111 @@ WAVE_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class _SortedSide:
-    """One side of the book, ordered by when a move reaches it (nearest first).
+# The first time a wave needs positions beyond what is sorted, positions up to this far
+# (relative to P0) past the price are sorted; each later extension reaches twice as far.
+FIRST_SORT_REACH = 0.005
 
-    key:  for longs -liq, for shorts +liq; a position is reached at price p when
-          key <= -p (long) or key <= p (short), so `searchsorted(key, ±p, "right")`
-          counts the reached positions.
-    cum_flow / cum_notional: prefix sums (quote currency) in that order, with a leading 0.
+
+class _SideBook:
+    """One side of the book, sorted by when a move reaches it (nearest first), lazily.
+
+    key: for longs -liq, for shorts +liq; a position is reached at price p when
+    key <= -sign * p. Only positions with key <= `frontier` are sorted; the rest wait
+    unsorted and are pulled in by value ranges that double each time, so a cascade that
+    stops early never pays for sorting the book, and one that runs far sorts it in a
+    handful of passes. cum_flow / cum_notional: prefix sums (quote currency, leading 0)
+    of the forced flow at P0 (q_i * P0) and of the notional, in reach order.
     """
 
-    sign: int
-    order: np.ndarray
-    key: np.ndarray
-    cum_flow: np.ndarray
-    cum_notional: np.ndarray
+    def __init__(self, sign: int, key: np.ndarray, notional: np.ndarray,
+                 entry_price: np.ndarray, reference_price: float):
+        self.sign = sign
+        self._notional, self._entry, self._p0 = notional, entry_price, reference_price
+        self._rest_key = key              # +inf marks the other side's positions
+        self._rest_index = None           # None: the identity (rest is the whole book)
+        self._nearest = float(key.min(initial=np.inf))
+        self._step = FIRST_SORT_REACH * reference_price
+        self.frontier = -np.inf
+        self.order = np.empty(0, dtype=np.int64)
+        self.key = np.empty(0)
+        self.cum_flow = np.zeros(1)
+        self.cum_notional = np.zeros(1)
+
+    def query(self, price):
+        """The key-space threshold for `price`: reached positions have key <= query."""
+        return -self.sign * np.asarray(price, dtype=np.float64)
 
     def reached(self, price):
-        """How many of this side's positions are at or past liquidation at `price`."""
-        return np.searchsorted(self.key, -self.sign * np.asarray(price, dtype=np.float64),
-                               side="right")
+        """How many of this side's positions are at or past liquidation at `price`
+        (scalar or array)."""
+        query = self.query(price)
+        highest = float(np.max(query)) if query.size else -np.inf
+        if highest < self._nearest:
+            return np.zeros(query.shape, dtype=np.int64) if query.ndim else 0
+        if highest > self.frontier:
+            self._sort_through(highest + self._step)
+            self._step *= 2.0
+        return np.searchsorted(self.key, query, side="right")
+
+    def complete(self) -> "_SideBook":
+        """Sort every remaining position of this side (for whole-book theory)."""
+        if np.isfinite(self._rest_key).any():
+            self._sort_through(np.inf)
+        return self
+
+    def _sort_through(self, limit: float) -> None:
+        taken_mask = self._rest_key <= limit
+        taken = np.flatnonzero(taken_mask)
+        index = taken if self._rest_index is None else self._rest_index[taken]
+        keys = self._rest_key[taken]
+        ranking = np.argsort(keys, kind="stable")
+        index, keys = index[ranking], keys[ranking]
+        flow = self._notional[index] / self._entry[index] * self._p0
+        self.order = np.concatenate((self.order, index))
+        self.key = np.concatenate((self.key, keys))
+        self.cum_flow = np.concatenate((self.cum_flow, self.cum_flow[-1] + np.cumsum(flow)))
+        self.cum_notional = np.concatenate(
+            (self.cum_notional, self.cum_notional[-1] + np.cumsum(self._notional[index])))
+        kept = np.flatnonzero(~taken_mask & (self._rest_key < np.inf))
+        self._rest_index = kept if self._rest_index is None else self._rest_index[kept]
+        self._rest_key = self._rest_key[kept]
+        self.frontier = limit
 
     @property
     def size(self) -> int:
         return int(self.key.size)
 
 
-def _sort_side(mask: np.ndarray, sign: int, liq: np.ndarray, flow: np.ndarray,
-               notional: np.ndarray) -> _SortedSide:
-    members = np.flatnonzero(mask)
-    raw_key = -liq[members] if sign > 0 else liq[members]
-    ranking = np.argsort(raw_key)
-    order = members[ranking]
-    return _SortedSide(
-        sign=sign,
-        order=order,
-        key=raw_key[ranking],
-        cum_flow=np.concatenate(([0.0], np.cumsum(flow[order]))),
-        cum_notional=np.concatenate(([0.0], np.cumsum(notional[order]))),
-    )
-
-
 class LiquidationBook:
     """A population prepared for cascades on one market: validate once, run many shocks.
 
-    Each side is sorted lazily, the first time a price reaches it, so a cascade that
-    never touches the shorts never pays for sorting them.
+    Each side is sorted lazily (see _SideBook), so a cascade that never touches the
+    shorts never pays for them, and one that stops after two waves sorts a sliver.
     """
 
     def __init__(self, population: Population, market: Market):
-        population.check_alive(market.price, market.maintenance_margin)
         self.population = population
         self.market = market
         self.liquidation_price = population.liquidation_price(market.maintenance_margin)
-        self.flow = population.quantity * market.price
+        population.check_alive(market.price, market.maintenance_margin,
+                               liquidation_price=self.liquidation_price)
         is_long = population.is_long
-        self._long_mask = is_long
-        self._highest_long_liq = float(self.liquidation_price[is_long].max(initial=-np.inf))
-        self._lowest_short_liq = float(self.liquidation_price[~is_long].min(initial=np.inf))
+        args = (population.notional, population.entry_price, market.price)
+        self.longs = _SideBook(1, np.where(is_long, -self.liquidation_price, np.inf), *args)
+        self.shorts = _SideBook(-1, np.where(is_long, np.inf, self.liquidation_price), *args)
 
-    @cached_property
-    def longs(self) -> _SortedSide:
-        return _sort_side(self._long_mask, 1, self.liquidation_price, self.flow,
-                          self.population.notional)
-
-    @cached_property
-    def shorts(self) -> _SortedSide:
-        return _sort_side(~self._long_mask, -1, self.liquidation_price, self.flow,
-                          self.population.notional)
+    def side(self, direction: int) -> _SideBook:
+        """The side a move in `direction` (-1 fall, +1 rise) reaches: longs, or shorts."""
+        return self.longs if direction < 0 else self.shorts
 
     def reached(self, price: float) -> tuple[int, int]:
         """(longs, shorts) at or past their liquidation price at `price`."""
-        n_long = int(self.longs.reached(price)) if price <= self._highest_long_liq else 0
-        n_short = int(self.shorts.reached(price)) if price >= self._lowest_short_liq else 0
-        return n_long, n_short
+        return int(self.longs.reached(price)), int(self.shorts.reached(price))
 
     def net_flow(self, n_long: int, n_short: int) -> float:
         """Net sold flow Q (quote currency at P0) once the first n_long longs and
         n_short shorts (in reach order) are liquidated."""
-        sold = self.longs.cum_flow[n_long] if n_long else 0.0
-        bought = self.shorts.cum_flow[n_short] if n_short else 0.0
-        return sold - bought
+        return float(self.longs.cum_flow[n_long] - self.shorts.cum_flow[n_short])
 
     def price_after(self, shock: float, net_flow: float) -> float:
         """P = P0 * (1 + s - I(Q)), never below the floor documented at PRICE_FLOOR."""
@@ -146,23 +169,20 @@ class LiquidationBook:
             liquidated_in=self._wave_labels(reached_long, reached_short),
         )
 
-    def _side_totals(self, side_name: str, reached: np.ndarray):
-        if reached[-1] == 0:
-            zeros = np.zeros(reached.size - 1)
-            return zeros.astype(np.int64), zeros, zeros
-        side = getattr(self, side_name)
+    @staticmethod
+    def _side_totals(side: _SideBook, reached: np.ndarray):
         return (np.diff(reached), np.diff(side.cum_notional[reached]),
                 np.diff(side.cum_flow[reached]))
 
     def _wave_table(self, reached_long, reached_short, triggers, prices) -> pd.DataFrame:
-        long_count, long_notional, long_flow = self._side_totals("longs", reached_long)
-        short_count, short_notional, short_flow = self._side_totals("shorts", reached_short)
+        long_count, long_notional, long_flow = self._side_totals(self.longs, reached_long)
+        short_count, short_notional, short_flow = self._side_totals(self.shorts, reached_short)
         notional = long_notional + short_notional
         flow = long_flow - short_flow
         previous = np.concatenate(([np.nan], notional[:-1]))
         with np.errstate(divide="ignore", invalid="ignore"):
             branching = notional / previous
-        table = pd.DataFrame({
+        return pd.DataFrame({
             "wave": np.arange(1, prices.size + 1),
             "trigger_price": triggers,
             "price": prices,
@@ -178,13 +198,11 @@ class LiquidationBook:
             "cumulative_flow": np.cumsum(flow),
             "branching_ratio": branching,
         }, columns=WAVE_COLUMNS)
-        return table
 
     def _wave_labels(self, reached_long, reached_short) -> np.ndarray:
         labels = np.full(len(self.population), -1, dtype=np.int64)
-        for side_name, reached in (("longs", reached_long), ("shorts", reached_short)):
+        for side, reached in ((self.longs, reached_long), (self.shorts, reached_short)):
             if reached[-1]:
-                side = getattr(self, side_name)
                 waves = np.repeat(np.arange(1, len(reached)), np.diff(reached))
                 labels[side.order[: reached[-1]]] = waves
         return labels

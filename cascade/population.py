@@ -113,11 +113,14 @@ class Population:
                      f"leave no margin above the maintenance margin {margin:g} (1/L must exceed it, "
                      f"so leverage must be below {1.0 / margin if margin else float('inf'):g})")
 
-    def check_alive(self, price: float, maintenance_margin: float) -> None:
-        """ValueError if any position is at or past its liquidation price at `price`."""
+    def check_alive(self, price: float, maintenance_margin: float,
+                    liquidation_price: np.ndarray | None = None) -> None:
+        """ValueError if any position is at or past its liquidation price at `price`
+        (pass the liquidation prices if they are already computed)."""
         price = number_in("price", price, low=0.0, low_open=True)
         self.check_margin(maintenance_margin)
-        liq = self.liquidation_price(maintenance_margin)
+        liq = (self.liquidation_price(maintenance_margin) if liquidation_price is None
+               else liquidation_price)
         dead = np.where(self.is_long, price <= liq, price >= liq)
         reject_where("positions", dead, liq,
                      f"are already at or past their liquidation price at the starting price {price:g} "

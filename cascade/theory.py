@@ -39,7 +39,7 @@ def feedback(book: LiquidationBook, move) -> np.ndarray:
     moves = np.asarray(move, dtype=np.float64)
     direction = _direction(moves)
     prices = book.market.price * (1.0 + direction * np.abs(moves))
-    side = book.longs if direction < 0 else book.shorts
+    side = book.side(direction).complete()
     flow = side.cum_flow[side.reached(prices)]
     return np.abs(book.market.price_impact(flow))
 
@@ -70,7 +70,7 @@ def branching_ratio(population_or_book, market: Market | None = None, move: floa
 
 def _liquidation_distances(book: LiquidationBook, direction: int) -> np.ndarray:
     """Sorted |x| at which each position on the hit side is reached."""
-    side = book.longs if direction < 0 else book.shorts
+    side = book.side(direction).complete()
     price = -side.sign * side.key
     return np.abs(price / book.market.price - 1.0)
 
