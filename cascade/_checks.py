@@ -9,7 +9,8 @@ import numpy as np
 SHOWN_INDICES = 5
 
 
-def reject_where(field: str, bad: np.ndarray, values: np.ndarray, rule: str) -> None:
+def reject_where(field: str, bad: np.ndarray, values: np.ndarray, rule: str,
+                 value_label: str = "values") -> None:
     """Raise ValueError if any element of the boolean mask `bad` is set.
 
     The message names the field, how many values break `rule`, and the first
@@ -25,7 +26,7 @@ def reject_where(field: str, bad: np.ndarray, values: np.ndarray, rule: str) -> 
     raise ValueError(
         f"{field}: {where.size} of {bad.size} values {rule} "
         f"(indices [{', '.join(str(int(i)) for i in shown)}{more}], "
-        f"values [{listed_values}{more}])"
+        f"{value_label} [{listed_values}{more}])"
     )
 
 

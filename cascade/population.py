@@ -123,8 +123,8 @@ class Population:
                else liquidation_price)
         dead = np.where(self.is_long, price <= liq, price >= liq)
         reject_where("positions", dead, liq,
-                     f"are already at or past their liquidation price at the starting price {price:g} "
-                     "(values shown are their liquidation prices)")
+                     f"are already at or past their liquidation price at the starting price {price:g}",
+                     value_label="liquidation prices")
 
     def to_frame(self, maintenance_margin: float | None = None) -> pd.DataFrame:
         """One row per position; adds liquidation prices when the margin is given."""

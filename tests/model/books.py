@@ -1,0 +1,34 @@
+"""Small hand-made books with known answers, shared by the model tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import cascade
+
+P0 = 100.0
+MARGIN = 0.005
+
+
+def leverage_for_distance(distance):
+    """Leverage whose liquidation sits `distance` (relative) from an entry at P0:
+    1/L - m = distance."""
+    return 1.0 / (np.asarray(distance, dtype=float) + MARGIN)
+
+
+def band(n: int, near: float, far: float, notional: float = 1e4, side: int = 1):
+    """n positions of equal notional entered at P0, liquidation distances evenly spread
+    over [near, far]: a uniform band of thresholds with flow density n*notional/(far-near)."""
+    distance = np.linspace(near, far, n)
+    return cascade.Population.from_arrays(leverage_for_distance(distance), np.full(n, notional),
+                                          side, P0)
+
+
+def depth_for_ratio(n: int, near: float, far: float, ratio: float, notional: float = 1e4):
+    """Depth D with R = (0.01 / D) * rho = ratio for `band`."""
+    rho = n * notional / (far - near)
+    return 0.01 * rho / ratio
+
+
+def market(depth: float, impact: str = "linear") -> cascade.Market:
+    return cascade.Market(price=P0, depth=depth, impact=impact, maintenance_margin=MARGIN)
