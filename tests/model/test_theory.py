@@ -1,0 +1,83 @@
+"""MODEL.md section 5 in code: branching ratio, tipping move, critical shock."""
+
+import numpy as np
+import pytest
+
+import cascade
+from tests.model.books import P0, band, depth_for_ratio, leverage_for_distance, market
+
+WINDOW = cascade.theory.DEFAULT_WINDOW
+
+
+def band_book(ratio, n=100_000, near=0.02, far=0.5, impact="linear"):
+    return cascade.LiquidationBook(band(n, near, far), market(depth_for_ratio(n, near, far, ratio),
+                                                              impact))
+
+
+@pytest.mark.parametrize("ratio", [0.4, 0.9, 1.5])
+def test_branching_ratio_inside_a_uniform_band_is_lambda_rho(ratio):
+    book = band_book(ratio)
+    moves = -np.array([0.05, 0.1, 0.3, 0.45])
+    np.testing.assert_allclose(cascade.branching_ratio(book, move=moves), ratio, rtol=5e-3)
+    assert cascade.branching_ratio(book, move=-0.01) == 0.0, "no thresholds before the band"
+
+
+def test_branching_ratio_with_square_root_impact_is_the_slope_of_the_feedback_map():
+    n, near, far = 100_000, 0.02, 0.5
+    depth = 1e9
+    book = cascade.LiquidationBook(band(n, near, far), market(depth, "sqrt"))
+    rho = n * 1e4 / (far - near)
+    x = 0.2
+    slope = (0.01 * np.sqrt(rho * (x - near) / depth) - 0.01 * np.sqrt(rho * (x - WINDOW - near) / depth)) / WINDOW
+    assert cascade.branching_ratio(book, move=-x) == pytest.approx(slope, rel=5e-3)
+
+
+def test_tipping_move_of_a_supercritical_band_is_one_window_in():
+    ratio, near = 1.5, 0.02
+    assert -cascade.tipping_move(band_book(ratio, near=near)) == pytest.approx(
+        near + WINDOW / ratio, abs=1e-5)
+
+
+def test_a_subcritical_band_cannot_tip():
+    book = band_book(0.8)
+    assert np.isnan(cascade.tipping_move(book))
+    assert np.isnan(cascade.critical_shock(book))
+    assert not cascade.is_runaway(book, book.run(-0.4).total_move)
+
+
+def test_critical_shock_of_a_supercritical_band_is_its_near_edge():
+    book = band_book(1.5, near=0.02)
+    critical = cascade.critical_shock(book, tolerance=1e-7)
+    assert critical == pytest.approx(-0.02, abs=1e-5)
+    assert cascade.is_runaway(book, book.run(critical).total_move)
+    assert not cascade.is_runaway(book, book.run(critical + 1e-4).total_move)
+
+
+@pytest.mark.parametrize("side, direction", [(1, -1), (-1, 1)])
+def test_critical_shock_of_a_point_cluster_is_its_liquidation_distance(side, direction):
+    distance = 0.045
+    population = cascade.Population.from_arrays(leverage_for_distance(np.full(100, distance)),
+                                                np.full(100, 1e6), side, P0)
+    big = cascade.LiquidationBook(population, market(1e6))      # I(C) = 100% >> window
+    small = cascade.LiquidationBook(population, market(1e12))   # I(C) tiny: never tips
+    assert cascade.critical_shock(big, direction=direction, tolerance=1e-9) == pytest.approx(
+        direction * distance, abs=1e-8)
+    assert np.isnan(cascade.critical_shock(small, direction=direction))
+
+
+def test_tighter_clustering_tips_the_same_book_sooner():
+    """The phase transition of MODEL.md section 5: tighter clusters tip at smaller shocks."""
+    criticals = [cascade.critical_shock(cascade.Scenario(tightness=t).book())
+                 for t in (0.5, 0.75, 1.0)]
+    assert all(np.isfinite(criticals))
+    loose = cascade.Scenario(tightness=0.0).book()
+    assert abs(cascade.critical_shock(loose)) > 3 * max(abs(c) for c in criticals)
+
+
+def test_critical_shock_rejects_a_bad_direction():
+    with pytest.raises(ValueError, match="direction: must be -1"):
+        cascade.critical_shock(band_book(1.5), direction=0)
+    with pytest.raises(ValueError, match="market: needed"):
+        cascade.critical_shock(band(10, 0.1, 0.2))
+    with pytest.raises(ValueError, match="window: must be > 0"):
+        cascade.branching_ratio(band_book(1.5), move=-0.1, window=0)
