@@ -10,7 +10,7 @@ from ._checks import number_in, one_of
 
 IMPACT_MODELS = ("linear", "sqrt")
 DEFAULT_PRICE = 100.0
-DEFAULT_DEPTH = 100e6
+DEFAULT_DEPTH = 70e6
 DEFAULT_MAINTENANCE_MARGIN = 0.005
 
 

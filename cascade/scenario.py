@@ -9,7 +9,8 @@ from typing import NamedTuple
 
 from ._checks import number_in, one_of, whole_number
 from .engine import CascadeResult, LiquidationBook
-from .market import DEFAULT_PRICE, IMPACT_MODELS, Market
+from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE, IMPACT_MODELS,
+                     Market)
 from .population import Population
 from .synthetic import BACKGROUNDS, MIN_TRADERS, leverage_cap, make_population
 
@@ -46,9 +47,9 @@ class Scenario:
     background_leverage: float = 3.0
     long_share: float = 0.7
     open_interest: float = 2e9
-    depth: float = 70e6
+    depth: float = DEFAULT_DEPTH
     impact: str = "linear"
-    maintenance_margin: float = 0.005
+    maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN
     size_tail: float = 1.5
     entry_dispersion: float = 0.0
     n: int = 10_000

@@ -16,7 +16,7 @@ from .engine import LiquidationBook
 from .market import Market
 from .population import Population
 
-DEFAULT_WINDOW = 0.005
+DEFAULT_WINDOW = 0.01
 RUNAWAY_R = 1.0
 
 
@@ -54,7 +54,7 @@ def branching_ratio(population_or_book, market: Market | None = None, move: floa
     which for linear impact is lambda * rho: lambda = 0.01 / D per unit of flow, rho the
     flow density of liquidation thresholds per unit of relative move. R < 1: each wave
     smaller than the last (damped); R >= 1: the waves feed on themselves (runaway).
-    `move` may be an array of moves of one sign; `window` h is a relative move (0.005 = 0.5%).
+    `move` may be an array of moves of one sign; `window` h is a relative move (0.01 = 1%).
     """
     book = _book(population_or_book, market)
     window = number_in("window", window, low=0.0, low_open=True)
