@@ -1,10 +1,10 @@
-"""The cascade (MODEL.md section 4), computed on positions sorted once by liquidation price.
+"""The cascade (MODEL.md section 4), computed on each side's book sorted by liquidation price.
 
 Under a fall only longs can be liquidated and the price only falls further (forced selling
 pushes it down); under a rise only shorts, and the price only rises. So on each side the
-positions a wave reaches are the next run of that side's book sorted by liquidation price,
-and a wave costs one binary search plus prefix sums: O(log n) per wave after one sort,
-instead of one pass over the whole book per wave.
+positions a wave reaches are the next run of that side's book in liquidation-price order,
+and a wave costs one binary search plus prefix sums instead of one pass over the whole book.
+The order is built lazily (see _SideBook): a cascade sorts only as far as it reaches.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from ._checks import number_in
 from .market import Market
 from .population import Population
 
+# The first time a wave needs positions beyond what is sorted, those up to this far
+# (relative to P0) past the price are sorted; each later extension reaches twice as far.
+FIRST_SORT_REACH = 0.005
+
 # The price never reaches zero: after a wave it is at least P0 * PRICE_FLOOR (or the
 # shocked price, if the shock alone went lower). Every long's liquidation price is at
 # least e * m, so at the floor the remaining longs liquidate and the cascade ends.
@@ -28,11 +32,6 @@ WAVE_COLUMNS = [
     "long_count", "short_count", "long_notional", "short_notional",
     "flow", "cumulative_notional", "cumulative_flow", "branching_ratio",
 ]
-
-
-# The first time a wave needs positions beyond what is sorted, positions up to this far
-# (relative to P0) past the price are sorted; each later extension reaches twice as far.
-FIRST_SORT_REACH = 0.005
 
 
 class _SideBook:
