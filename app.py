@@ -1,0 +1,16 @@
+"""Cascade Lab: the frame. Page config and navigation; each page lives in pages/."""
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Cascade Lab",
+    page_icon=":material/waterfall_chart:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+page = st.navigation([
+    st.Page("pages/explorer.py", title="Explorer", icon=":material/waterfall_chart:",
+            default=True),
+])
+page.run()
