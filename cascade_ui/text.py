@@ -1,0 +1,20 @@
+"""Long explanatory text lives in docs/explorer/*.md, not in Python strings."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "explorer"
+
+
+def dollars(text: str) -> str:
+    """Escape $ so Streamlit's markdown shows "$70M" instead of starting LaTeX math."""
+    return re.sub(r"(?<!\\)\$", r"\\$", text)
+
+
+@cache
+def doc(name: str) -> str:
+    """The markdown of docs/explorer/<name>.md, ready for st.markdown."""
+    return dollars((DOCS / f"{name}.md").read_text(encoding="utf-8"))
