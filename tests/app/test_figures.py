@@ -1,0 +1,173 @@
+"""The figure builders: pure functions of a CascadeResult; checked against the result."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+from cascade import Scenario
+from cascade_ui import figures
+from cascade_ui.figures import MAX_WAVE_GROUPS, SURVIVED, TEMPLATE, wave_colors, wave_groups
+
+
+@pytest.fixture(scope="module")
+def default():
+    scenario = Scenario()
+    book = scenario.book()
+    return scenario, book, book.run(scenario.shock)
+
+
+def build_all(scenario, book, result):
+    return {
+        "price-path": figures.price_path_figure(result.price_path, scenario.shock),
+        "waves": figures.waves_figure(result.waves),
+        "leverage": figures.leverage_figure(result.population.leverage, result.liquidated_in,
+                                            result.wave_count),
+        "liquidation-map": figures.liquidation_map_figure(
+            book.liquidation_price, result.population.notional, result.liquidated_in,
+            result.wave_count, scenario.shock, result.final_price),
+    }
+
+
+def bars(fig, name):
+    return [t for t in fig.data if t.name == name and t.x is not None and t.x[0] is not None]
+
+
+def test_every_figure_names_the_project_template(default):
+    for name, fig in build_all(*default).items():
+        assert fig.layout.template == pio.templates[TEMPLATE], name
+        assert fig.layout.title.text, name
+
+
+def test_the_template_does_not_depend_on_plotlys_default(default):
+    saved = pio.templates.default
+    try:
+        pio.templates.default = "plotly_dark"
+        fig = figures.price_path_figure(default[2].price_path, default[0].shock)
+        assert fig.layout.template == pio.templates[TEMPLATE]
+    finally:
+        pio.templates.default = saved
+
+
+def test_price_path_draws_the_result_and_the_shock_alone(default):
+    scenario, _, result = default
+    fig = figures.price_path_figure(result.price_path, scenario.shock)
+    path = next(t for t in fig.data if t.name == "Price with liquidations")
+    np.testing.assert_array_equal(path.y, result.price_path)
+    assert list(path.x) == ["Start", "Shock"] + [f"Wave {k}" for k in
+                                                   range(1, result.wave_count + 1)]
+    alone = next(t for t in fig.data if t.name.startswith("Shock alone"))
+    assert alone.line.dash == "dash"
+    np.testing.assert_allclose(alone.y, 100 * (1 + scenario.shock))
+    assert list(path.marker.color[2:]) == wave_colors(result.wave_count)
+    assert any(f"Final {result.final_price:.1f}" in a.text for a in fig.layout.annotations)
+
+
+def test_waves_chart_shows_each_waves_notional_and_count_by_side(default):
+    _, _, result = default
+    fig = figures.waves_figure(result.waves)
+    drawn = [t for t in fig.data if t.x[0] is not None]
+    notional = [t for t in drawn if t.yaxis == "y"]
+    counts = [t for t in drawn if t.yaxis == "y2"]
+    np.testing.assert_array_equal(notional[0].y, result.waves["long_notional"])
+    np.testing.assert_array_equal(notional[1].y, result.waves["short_notional"])
+    np.testing.assert_array_equal(counts[0].y, result.waves["long_count"])
+    np.testing.assert_array_equal(counts[1].y, result.waves["short_count"])
+    assert list(notional[0].marker.color) == wave_colors(result.wave_count)
+    assert notional[1].marker.pattern.shape == figures.SHORT_PATTERN
+    assert {t.name for t in fig.data if t.showlegend is not False} == {
+        "Longs (forced sells)", "Shorts (forced buys)"}
+
+
+def test_leverage_histogram_counts_every_trader_once_by_wave(default):
+    _, _, result = default
+    fig = figures.leverage_figure(result.population.leverage, result.liquidated_in,
+                                  result.wave_count)
+    by_name = {t.name: np.asarray(t.y) for t in fig.data}
+    assert sum(v.sum() for v in by_name.values()) == len(result.population)
+    assert by_name["Survived"].sum() == (result.liquidated_in < 0).sum()
+    for k in range(1, result.wave_count + 1):
+        assert by_name[f"Wave {k}"].sum() == (result.liquidated_in == k).sum()
+    survived = next(t for t in fig.data if t.name == "Survived")
+    assert survived.marker.color == SURVIVED
+
+
+def test_liquidation_map_sums_the_notional_at_each_liquidation_price(default):
+    scenario, book, result = default
+    fig = figures.liquidation_map_figure(
+        book.liquidation_price, result.population.notional, result.liquidated_in,
+        result.wave_count, scenario.shock, result.final_price)
+    liquidated = sum(np.asarray(t.y).sum() for t in fig.data if t.name != "Survived")
+    np.testing.assert_allclose(liquidated, result.liquidated_notional, rtol=1e-9)
+    low, high = fig.layout.xaxis.range
+    liq = book.liquidation_price
+    inside = (liq >= low) & (liq <= high)
+    total = sum(np.asarray(t.y).sum() for t in fig.data)
+    np.testing.assert_allclose(total, result.population.notional[inside].sum(), rtol=1e-9)
+    # the cluster: the tallest bin holds the 20x crowd's liquidation price, 100(1-1/20+m)
+    heights = sum(np.asarray(t.y) for t in fig.data)
+    tallest = np.asarray(fig.data[0].x)[np.argmax(heights)]
+    assert abs(tallest - 100 * (1 - 1 / 20 + 0.005)) < 3
+    marks = {a.text.split()[0] for a in fig.layout.annotations}
+    assert {"Start", "Shock", "Final"} <= marks
+
+
+def test_colours_mean_the_same_on_every_chart(default):
+    figs = build_all(*default)
+    result = default[2]
+    colors = wave_colors(result.wave_count)
+    for name in ("leverage", "liquidation-map"):
+        drawn = {t.name: t.marker.color for t in figs[name].data}
+        assert drawn["Survived"] == SURVIVED
+        for k in range(1, result.wave_count + 1):
+            assert drawn[f"Wave {k}"] == colors[k - 1], (name, k)
+    path = next(t for t in figs["price-path"].data if t.name == "Price with liquidations")
+    assert list(path.marker.color[2:]) == colors
+    assert len(set(colors)) == len(colors)
+
+
+def test_a_shock_that_liquidates_nobody_still_draws_every_chart():
+    scenario = Scenario(shock=-0.001)
+    book = scenario.book()
+    result = book.run(scenario.shock)
+    assert result.wave_count == 0
+    figs = build_all(scenario, book, result)
+    assert any("No liquidations" in a.text for a in figs["waves"].layout.annotations)
+    assert [t.name for t in figs["leverage"].data] == ["Survived"]
+    np.testing.assert_array_equal(figs["price-path"].data[1].y, result.price_path)
+
+
+def test_late_waves_share_one_band_past_the_limit():
+    waves = MAX_WAVE_GROUPS + 5
+    labels = np.array([-1, *range(1, waves + 1)])
+    groups = wave_groups(labels, waves)
+    assert len(groups) == MAX_WAVE_GROUPS + 1  # survived + 9 single waves + 1 band
+    assert groups[-1].label == f"Waves {MAX_WAVE_GROUPS}-{waves}"
+    assert groups[-1].mask.sum() == waves - MAX_WAVE_GROUPS + 1
+    assert sum(g.mask.sum() for g in groups) == labels.size
+
+
+def test_rises_liquidate_shorts_and_the_charts_follow():
+    scenario = Scenario(shock=0.05, long_share=0.2)
+    book = scenario.book()
+    result = book.run(scenario.shock)
+    assert result.wave_count > 0 and result.waves["long_count"].sum() == 0
+    fig = figures.waves_figure(result.waves)
+    shorts = [t for t in fig.data if t.name.startswith("Shorts") and t.x[0] is not None]
+    assert sum(np.asarray(t.y).sum() for t in shorts if t.yaxis == "y2") == \
+        result.waves["short_count"].sum()
+    build_all(scenario, book, result)  # every chart draws
+
+
+@pytest.mark.parametrize("value,text", [(950e3, "$950K"), (70e6, "$70M"), (1.5e9, "$1.5B"),
+                                        (-2e6, "-$2M"), (12, "$12")])
+def test_usd(value, text):
+    assert figures.usd(value) == text
+
+
+def test_nice_step_gives_round_bins():
+    assert figures.nice_step(50, 120) == 0.5
+    assert figures.nice_step(200, 120) == 2.0
+    assert figures.nice_step(0.9, 120) == 0.01
+

@@ -1,0 +1,172 @@
+"""Widgets' grids, headline sentences, downloads and docs: the parts the page assembles."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import fields
+
+import pandas as pd
+import pytest
+
+import cascade
+from cascade import PRESETS, Scenario
+from cascade_ui import compute, downloads, headline, text, widgets
+
+
+# ------------------------------------------------------------------ widgets
+
+def test_every_scenario_field_has_one_control_keyed_by_its_name():
+    assert list(widgets.CONTROLS) == [c.name for s in widgets.SECTIONS.values() for c in s]
+    assert set(widgets.CONTROLS) == {f.name for f in fields(Scenario)}
+
+
+@pytest.mark.parametrize("name", list(widgets.CHOICES))
+def test_every_preset_lies_on_the_widgets_grids(name):
+    """So choosing a preset reproduces it exactly, and its URL round-trips."""
+    scenario = widgets.CHOICES[name]
+    assert widgets.widget_values(scenario) == scenario.to_dict()
+    for control in widgets.CONTROLS.values():
+        value = getattr(scenario, control.name)
+        if control.kind == "slider":
+            assert control.low <= value <= control.high, control.name
+            steps = (value - control.low) / control.step
+            assert abs(steps - round(steps)) < 1e-9, control.name
+        elif control.kind in ("log", "choice"):
+            assert value in control.options, control.name
+
+
+def test_log_pickers_are_log_spaced_with_unique_readable_labels():
+    for name in ("open_interest", "depth", "n"):
+        options = widgets.CONTROLS[name].options
+        labels = [widgets.compact(v) for v in options]
+        assert len(set(labels)) == len(labels)
+        assert all(label.replace(".", "").replace("K", "").replace("M", "").replace("B", "")
+                   .isdigit() for label in labels)
+        ratios = [b / a for a, b in zip(options, options[1:])]
+        assert all(1.2 < r <= 2.5 for r in ratios), (name, ratios)
+    assert widgets.compact(70e6) == "70M" and widgets.compact(1.5e9) == "1.5B"
+    assert widgets.compact(10_000) == "10K"
+
+
+def test_snap_picks_the_nearest_stop_on_a_log_scale():
+    depth = widgets.CONTROLS["depth"]
+    assert depth.snap(16.5e6) == 15e6
+    assert depth.snap(470e6) == 500e6
+    assert widgets.CONTROLS["shock"].snap(-0.0123) == -0.0123
+
+
+def test_the_calibration_facts_are_within_reach():
+    """MODEL.md section 7: depth $10-100M per venue and 16.5M on Binance spot; margins
+    0.4% to 2.5%; leverage up to 125x."""
+    depth = widgets.CONTROLS["depth"].options
+    assert min(depth) <= 10e6 and max(depth) >= 470e6
+    margin = widgets.CONTROLS["maintenance_margin"]
+    assert margin.low <= 0.004 and margin.high >= 0.025
+    assert widgets.CONTROLS["center_leverage"].high == 125
+
+
+def test_labels_name_every_knob():
+    assert widgets.label_of("maintenance_margin") == "Maintenance margin"
+    assert widgets.label_of("not_a_field") == "not_a_field"
+
+
+# ------------------------------------------------------------------ headline
+
+def analysis(**changes):
+    return compute.analyse(Scenario(**changes))
+
+
+def test_runaway_verdict_quotes_the_cascade():
+    a = analysis()
+    assert a.runaway
+    kind, sentence = headline.verdict(a)
+    assert kind == "runaway"
+    assert sentence.startswith("Runaway: forced selling took the price from -5.0% to "
+                               f"{a.result.total_move * 100:+.1f}%")
+    assert f"{a.result.wave_count} waves" in sentence
+
+
+def test_damped_verdict():
+    a = compute.analyse(PRESETS["Calm market, dispersed leverage"])
+    assert not a.runaway and a.result.wave_count > 0
+    kind, sentence = headline.verdict(a)
+    assert kind == "damped" and sentence.startswith("Damped:")
+    extra = abs(a.result.total_move - a.scenario.shock) * 100
+    assert f"{extra:.1f} pts further" in sentence
+    assert "No drop tips this book" in headline.critical_sentence(a)
+
+
+def test_no_liquidation_verdict():
+    a = analysis(shock=-0.001)
+    assert headline.verdict(a)[0] == "none"
+    values = {m.label: m.value for m in headline.metrics(a)}
+    assert values["Waves"] == "0" and values["Largest wave"] == "none"
+
+
+def test_a_rise_is_told_as_forced_buying():
+    a = analysis(shock=0.08, long_share=0.1)
+    assert a.direction == 1 and a.result.total_move > a.scenario.shock
+    kind, sentence = headline.verdict(a)
+    assert kind == "runaway"
+    assert sentence.startswith("Runaway: forced buying took the price from +8.0% to +")
+    assert headline.critical_sentence(a).startswith("Critical shock: a rise of ")
+
+
+def test_metrics_match_the_result():
+    a = analysis()
+    values = {m.label: m for m in headline.metrics(a)}
+    r = a.result
+    assert values["Amplification"].value == f"{r.amplification:.2f}x"
+    assert values["R at the shock"].value == f"{a.branching_ratio:.2f}"
+    largest = r.waves["notional"].max()
+    assert values["Largest wave"].value == headline.usd(largest)
+    assert values["Final move"].delta == "shock alone -5.0%"
+
+
+def test_critical_shock_sentence_matches_the_core():
+    a = analysis()
+    book = Scenario().book()
+    critical = cascade.critical_shock(book, direction=-1)
+    assert math.isclose(a.critical_shock, critical)
+    assert f"{abs(critical):.1%}" in headline.critical_sentence(a)
+
+
+def test_amplification_of_a_zero_shock_is_not_a_number():
+    values = {m.label: m.value for m in headline.metrics(analysis(shock=0.0))}
+    assert values["Amplification"] == "n/a"
+
+
+# ------------------------------------------------------------------ downloads and docs
+
+def test_scenario_json_rebuilds_the_scenario():
+    scenario = PRESETS["10 Oct 2025: thin book, crowded longs"]
+    assert Scenario.from_dict(json.loads(downloads.scenario_json(scenario))) == scenario
+
+
+def test_csv_downloads_hold_the_waves_and_positions():
+    import io
+    result = Scenario().run()
+    waves = pd.read_csv(io.StringIO(downloads.waves_csv(result)))
+    assert list(waves.columns) == cascade.WAVE_COLUMNS and len(waves) == result.wave_count
+    positions = pd.read_csv(io.StringIO(downloads.positions_csv(result)))
+    assert len(positions) == len(result.population)
+    assert (positions["liquidated_in_wave"].to_numpy() == result.liquidated_in).all()
+    assert {"side", "leverage", "notional", "entry_price", "liquidation_price"} <= set(
+        positions.columns)
+
+
+@pytest.mark.parametrize("name", ["intro", "clustering", "assumptions", "default",
+                                  "chart_price_path", "chart_waves", "chart_leverage",
+                                  "chart_map"])
+def test_every_doc_exists_and_escapes_dollars_for_streamlit(name):
+    body = text.doc(name)
+    assert body.strip()
+    assert "$" not in body.replace("\\$", "")
+
+
+def test_assumptions_cite_the_calibration_sources():
+    body = text.doc("assumptions")
+    for fact in ("0.40%", "125x", "20x", "22-30x", "16.5M", "470M", "90%", "Donier & Bonart",
+                 "12 Mar 2020", "19 May 2021", "10-11 Oct 2025", "Hyperliquid"):
+        assert fact in body, fact
