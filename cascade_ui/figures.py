@@ -42,8 +42,9 @@ MODEBAR = {
 
 
 def _register_template() -> None:
-    base = pio.templates["plotly_white"]
-    template = go.layout.Template(base)
+    # Layout only, no per-trace defaults: a lean template is copied into every figure
+    # quickly, which keeps a rerun's figure building to a few tens of milliseconds.
+    template = go.layout.Template()
     template.layout.update(
         font=dict(family='"Source Sans", "Source Sans Pro", Helvetica, Arial, sans-serif', size=13,
                   color=INK),
@@ -57,12 +58,14 @@ def _register_template() -> None:
         # legends sit under the x axis title (legend.y is set per figure, below the axis)
         legend=dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top",
                     font=dict(size=12), bgcolor="rgba(255,255,255,0)"),
-        hoverlabel=dict(font=dict(size=12), bgcolor="white"),
+        hoverlabel=dict(font=dict(size=12), bgcolor="white", align="left"),
+        hovermode="closest",
         bargap=0.05,
     )
     for axis in ("xaxis", "yaxis"):
         template.layout[axis].update(gridcolor=GRID, zeroline=False, linecolor="#9ca3af",
                                      showline=True, ticks="outside", tickcolor="#9ca3af",
+                                     automargin=True,
                                      title=dict(font=dict(size=13, color=INK)))
     pio.templates[TEMPLATE] = template
 
@@ -178,41 +181,35 @@ def price_path_figure(price_path: np.ndarray, shock: float, reference_price: flo
 def waves_figure(waves: pd.DataFrame) -> go.Figure:
     """Notional (top) and number of traders (bottom) liquidated in each wave, longs solid
     and shorts hatched, each bar in its wave's colour. waves: CascadeResult.waves."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        row_heights=[0.6, 0.4])
-    fig.update_layout(template=TEMPLATE)
     count = len(waves)
     title = dict(text="Liquidation waves: what each wave force-closed",
                  subtitle=dict(text="Notional (USD at entry) and traders per wave. "
                                     "Longs are forced sellers, shorts forced buyers."))
     if count == 0:
-        fig.update_layout(title=title)
-        fig.update_yaxes(title_text="Notional (USD)", row=1, col=1)
-        fig.update_yaxes(title_text="Traders", row=2, col=1)
-        _empty_note(fig, "No liquidations: the shock reached no one's liquidation price")
-        return fig
+        empty = go.Figure(layout=dict(template=TEMPLATE, title=title,
+                                      xaxis=dict(visible=False), yaxis=dict(visible=False)))
+        _empty_note(empty, "No liquidations: the shock reached no one's liquidation price")
+        return empty
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        row_heights=[0.6, 0.4])
+    fig.update_layout(template=TEMPLATE)
     labels = [f"Wave {int(w)}" for w in waves["wave"]]
     colors = wave_colors(count)
-    sides = (("long", "Longs (forced sells)", ""), ("short", "Shorts (forced buys)", SHORT_PATTERN))
-    for side, name, pattern in sides:
-        # legend-only swatch: the bars themselves carry the wave colours
+    sides = (("long", "Longs (forced sells)", "longs", ""),
+             ("short", "Shorts (forced buys)", "shorts", SHORT_PATTERN))
+    for side, name, who, shape in sides:
+        pattern = dict(shape=shape, fgcolor="white", fillmode="overlay", solidity=0.35)
+        # legend-only swatch in grey: the bars themselves carry the wave colours
         fig.add_trace(go.Bar(x=[None], y=[None], name=name, legendgroup=side,
-                             marker=dict(color=MUTED, pattern=dict(shape=pattern,
-                                                                   fgcolor="white"))),
-                      row=1, col=1)
-        for row, column, unit in ((1, f"{side}_notional", "notional"),
-                                  (2, f"{side}_count", "traders")):
+                             marker=dict(color=MUTED, pattern=pattern)), row=1, col=1)
+        for row, column in ((1, f"{side}_notional"), (2, f"{side}_count")):
             values = waves[column].to_numpy(dtype=float)
-            hover = ([usd(v) for v in values] if unit == "notional"
-                     else [f"{int(v):,}" for v in values])
+            hover = ([usd(v) for v in values] if row == 1
+                     else [f"{int(v):,} traders" for v in values])
             fig.add_trace(go.Bar(
                 x=labels, y=values, name=name, legendgroup=side, showlegend=False,
-                marker=dict(color=colors, pattern=dict(shape=pattern, fgcolor="white",
-                                                       solidity=0.35)),
-                customdata=hover,
-                hovertemplate=f"%{{x}}, {name.split(' ')[0].lower()}: "
-                              f"%{{customdata}} {unit if unit == 'traders' else ''}"
-                              "<extra></extra>"),
+                marker=dict(color=colors, pattern=pattern), customdata=hover,
+                hovertemplate=f"%{{x}}, {who}: %{{customdata}}<extra></extra>"),
                 row=row, col=1)
     fig.update_layout(title=title, barmode="stack", hovermode="closest")
     fig.update_yaxes(title_text="Notional (USD)", tickprefix="$", tickformat="~s",
@@ -237,25 +234,26 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
     edges = np.linspace(0.0, top, bins + 1)
     centres = 0.5 * (edges[:-1] + edges[1:])
     low_x, high_x = 10 ** edges[:-1], 10 ** edges[1:]
-    ranges = [f"{a:.3g}x-{b:.3g}x" for a, b in zip(low_x, high_x)]
+    ranges = np.array([f"{a:.3g}x-{b:.3g}x" for a, b in zip(low_x, high_x)])
 
     fig = go.Figure(layout=dict(template=TEMPLATE))
     for group in wave_groups(liquidated_in, wave_count):
         counts, _ = np.histogram(log_lev[group.mask], bins=edges)
         if group.label != "Survived" and counts.sum() == 0:
             continue
+        drawn = counts > 0  # empty bins are left out: fewer SVG paths, faster reruns
         fig.add_trace(go.Bar(
-            x=centres, y=counts, width=edges[1] - edges[0], name=group.label,
-            marker=dict(color=group.color, line=dict(width=0)), customdata=ranges,
+            x=centres[drawn], y=counts[drawn], width=edges[1] - edges[0], name=group.label,
+            marker=dict(color=group.color, line=dict(width=0)),
+            customdata=ranges[drawn],
             hovertemplate=f"{group.label}: %{{y:,}} traders at %{{customdata}}<extra></extra>"))
-    ticks = [t for t in LEVERAGE_TICKS if np.log10(t) <= top] + (
-        [125] if top >= np.log10(125) else [])
+    ticks = [t for t in LEVERAGE_TICKS if np.log10(t) <= top]
     fig.update_layout(
         title=dict(text="Leverage: who was liquidated, and in which wave",
                    subtitle=dict(text="Traders per leverage bin (log scale). Grey survived; "
                                       "colours give the wave that liquidated them.")),
         barmode="stack", bargap=0,
-        xaxis=dict(title="Leverage (x, log scale)", tickvals=np.log10(ticks),
+        xaxis=dict(title="Leverage (x, log scale)", tickvals=np.log10(ticks), tickangle=0,
                    ticktext=[f"{t}x" for t in ticks], range=[0, top]),
         yaxis=dict(title="Traders", tickformat=",d"),
         legend=dict(traceorder="normal"),
@@ -297,7 +295,7 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     step = nice_step(high - low, bins)
     edges = np.arange(np.floor(low / step) * step, high + step, step)
     centres = 0.5 * (edges[:-1] + edges[1:])
-    ranges = [f"{a:.4g}-{b:.4g}" for a, b in zip(edges[:-1], edges[1:])]
+    ranges = np.array([f"{a:.4g}-{b:.4g}" for a, b in zip(edges[:-1], edges[1:])])
     inside = (liq >= low) & (liq <= high)
     outside_share = float(notional[~inside].sum() / notional.sum()) if notional.sum() else 0.0
 
@@ -306,10 +304,11 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
         sums, _ = np.histogram(liq[group.mask], bins=edges, weights=notional[group.mask])
         if group.label != "Survived" and sums.sum() == 0:
             continue
+        drawn = sums > 0
         fig.add_trace(go.Bar(
-            x=centres, y=sums, width=edges[1] - edges[0], name=group.label,
+            x=centres[drawn], y=sums[drawn], width=edges[1] - edges[0], name=group.label,
             marker=dict(color=group.color, line=dict(width=0)),
-            customdata=np.stack([ranges, [usd(s) for s in sums]], axis=-1),
+            customdata=np.stack([ranges[drawn], [usd(s) for s in sums[drawn]]], axis=-1),
             hovertemplate=(f"{group.label}: %{{customdata[1]}} liquidates at "
                            "%{customdata[0]}<extra></extra>")))
     marks = [(reference_price, f"Start {reference_price:.0f}", START, "dot"),
@@ -323,10 +322,14 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     subtitle = (f"Notional (USD at entry) per {step:g}-point price bin; "
                 "longs below the start, shorts above.")
     if outside_share > 0.0005:
-        fig.add_annotation(x=1.0, y=1.0, xref="paper", yref="paper", xanchor="right",
-                           yanchor="top", showarrow=False, font=dict(size=11, color=MUTED),
+        # in the top corner away from the move, where the start/shock/final labels are not
+        side = 1.0 if shock <= 0 else 0.0
+        fig.add_annotation(x=side, y=1.0, xref="paper", yref="paper",
+                           xanchor="right" if side else "left", yanchor="top",
+                           showarrow=False, font=dict(size=11, color=MUTED),
                            text=f"{outside_share:.0%} of open interest<br>is outside this view",
-                           align="right", bgcolor="rgba(255,255,255,0.85)")
+                           align="right" if side else "left",
+                           bgcolor="rgba(255,255,255,0.85)")
     fig.update_layout(
         title=dict(text="Liquidation map: open interest at each liquidation price",
                    subtitle=dict(text=subtitle)),
