@@ -1,0 +1,174 @@
+"""The Explorer in Debian's Chromium against `streamlit run`: it loads, draws four charts,
+reruns within a second when a slider moves, keeps the URL in step, and is screenshotted."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import statistics
+
+import pytest
+
+from cascade import PRESETS, Scenario
+
+pytestmark = pytest.mark.browser
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHART_TITLES = ["Price path", "Liquidation waves", "Leverage", "Liquidation map"]
+RERUN_BUDGET_MS = 1000.0
+
+# Armed before a key press: resolves with the milliseconds from the keydown to the end of
+# the rerun it caused (the script ran and finished, the headline shows new numbers) plus
+# two animation frames, so the new page has been painted.
+ARM_RERUN_TIMER = """() => {
+  window.__rerun = new Promise((resolve) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const headline = () => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+      .map((e) => e.innerText).join('|');
+    const before = headline();
+    let start = null, sawRunning = false;
+    document.addEventListener('keydown', () => { start = performance.now(); },
+                              {capture: true, once: true});
+    const observer = new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.attributeName === 'data-test-script-state' &&
+            (r.oldValue === 'running' || app.getAttribute('data-test-script-state') === 'running'))
+          sawRunning = true;
+      }
+      if (start !== null && sawRunning &&
+          app.getAttribute('data-test-script-state') === 'notRunning' && headline() !== before) {
+        observer.disconnect();
+        requestAnimationFrame(() => requestAnimationFrame(() =>
+          resolve({ms: performance.now() - start, before, after: headline()})));
+      }
+    });
+    observer.observe(document.body, {attributes: true, attributeOldValue: true,
+                                     childList: true, subtree: true, characterData: true});
+  });
+}"""
+
+
+def open_explorer(page, server, query: str = ""):
+    page.goto(f"{server}/{query}")
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 4"
+        " || document.querySelector('[data-testid=stAlert]') !== null")
+    page.wait_for_selector(IDLE)
+    return page
+
+
+def assert_no_exception(page):
+    assert page.get_by_test_id("stException").count() == 0, \
+        page.get_by_test_id("stException").first.inner_text()
+
+
+def move_slider(page, key: str, presses: list[str]) -> list[float]:
+    """Press keys on the slider thumb of widget `key`, one rerun each; return each
+    rerun's time in ms (see ARM_RERUN_TIMER)."""
+    thumb = page.locator(f".st-key-{key} input[type=range]")
+    times = []
+    for key_name in presses:
+        thumb.focus()
+        page.evaluate(ARM_RERUN_TIMER)
+        page.keyboard.press(key_name)
+        outcome = page.evaluate("window.__rerun")
+        assert outcome["after"] != outcome["before"]
+        times.append(outcome["ms"])
+        page.wait_for_selector(IDLE)
+    return times
+
+
+def full_page_screenshot(page, path):
+    """Streamlit scrolls inside its main block, so grow the viewport to the content."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1600, "height": max(1000, int(height))})
+    page.wait_for_timeout(800)  # charts resize to the new viewport
+    page.screenshot(path=str(path), full_page=True)
+
+
+def test_page_loads_with_its_headline(page, server):
+    open_explorer(page, server)
+    assert_no_exception(page)
+    assert page.title() == "Cascade Lab"
+    assert page.get_by_role("heading", name="Liquidation cascade explorer").is_visible()
+    values = page.get_by_test_id("stMetricValue").all_inner_texts()
+    result = Scenario().run()
+    assert values[0] == f"{result.total_move * 100:+.1f}%"
+    assert len(values) == 6
+    assert page.get_by_text(re.compile(r"^Runaway:")).count() >= 1
+
+
+def test_the_four_charts_are_drawn(page, server):
+    open_explorer(page, server)
+    charts = page.get_by_test_id("stPlotlyChart")
+    assert charts.count() == 4
+    titles = []
+    for i in range(4):
+        chart = charts.nth(i)
+        assert chart.locator("svg.main-svg").count() >= 1
+        # bars or lines actually drawn, not an empty frame
+        assert chart.locator(".barlayer .point, .scatterlayer .trace path.js-line").count() > 0
+        box = chart.bounding_box()
+        assert box["width"] > 300 and box["height"] > 300
+        titles.append(chart.locator(".gtitle").first.text_content())
+    for expected in CHART_TITLES:
+        assert any(t.startswith(expected) for t in titles), (expected, titles)
+
+
+def test_moving_a_slider_reruns_within_a_second_and_updates_the_url(page, server):
+    open_explorer(page, server)
+    shock = move_slider(page, "shock", ["ArrowLeft", "ArrowLeft", "ArrowRight",
+                                        "ArrowRight", "ArrowLeft"])
+    tightness = move_slider(page, "tightness", ["ArrowLeft", "ArrowRight", "ArrowLeft"])
+    depth = move_slider(page, "depth", ["ArrowLeft", "ArrowRight", "ArrowLeft"])
+    assert_no_exception(page)
+    times = shock + tightness + depth
+    print(f"\nrerun after a slider move at n=10,000 (ms): shock {[round(t) for t in shock]}, "
+          f"tightness {[round(t) for t in tightness]}, depth {[round(t) for t in depth]}; "
+          f"median {statistics.median(times):.0f}, max {max(times):.0f}")
+    assert max(times) < RERUN_BUDGET_MS, times
+    # the URL now holds the moved knobs, in the Scenario's own units
+    page.wait_for_function("location.search.includes('depth=')")
+    query = page.evaluate("location.search")
+    assert "shock=-0.055" in query and "tightness=0.85" in query and "depth=50M" in query
+    # and that URL, opened afresh, reproduces the page
+    headline = page.get_by_test_id("stMetricValue").all_inner_texts()
+    fresh = page.context.new_page()
+    open_explorer(fresh, server, query)
+    assert fresh.get_by_test_id("stMetricValue").all_inner_texts() == headline
+    expected = Scenario(shock=-0.055, tightness=0.85, depth=50e6).run()
+    assert headline[0] == f"{expected.total_move * 100:+.1f}%"
+
+
+def test_screenshot_of_the_default_scenario(page, server, artifacts):
+    open_explorer(page, server)
+    assert_no_exception(page)
+    assert page.get_by_test_id("stAlert").count() == 0  # no error boxes
+    path = artifacts / "explorer.png"
+    full_page_screenshot(page, path)
+    assert path.stat().st_size > 50_000
+    print(f"\nscreenshot: {path}")
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_each_preset_from_the_picker(page, server, artifacts, name):
+    open_explorer(page, server)
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name=name).click()
+    page.get_by_text(f"Showing: {name}").wait_for()
+    page.wait_for_selector(IDLE)
+    assert_no_exception(page)
+    expected = PRESETS[name].run()
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == \
+        f"{expected.total_move * 100:+.1f}%"
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    full_page_screenshot(page, artifacts / f"explorer-{slug}.png")
+
+
+def test_a_bad_combination_shows_an_error_not_a_traceback(page, server):
+    open_explorer(page, server, "?maintenance_margin=0.05")
+    assert_no_exception(page)
+    alert = page.get_by_test_id("stAlert")
+    assert alert.count() == 1
+    assert "Maintenance margin" in alert.inner_text()
+    assert page.get_by_test_id("stPlotlyChart").count() == 0
