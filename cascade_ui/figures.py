@@ -225,9 +225,10 @@ LEVERAGE_TICKS = [1, 2, 3, 5, 10, 20, 50, 100]
 
 
 def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count: int,
-                    bins: int = 60) -> go.Figure:
+                    notional: np.ndarray | None = None, bins: int = 60) -> go.Figure:
     """Traders by leverage (log scale), stacked: survived grey, liquidated in each wave's
-    colour. The cluster is the tall spike; a tight one is liquidated all at once."""
+    colour. The cluster is the tall spike; a tight one is liquidated all at once.
+    With `notional`, a dotted line marks the average leverage weighted by open interest."""
     leverage = np.asarray(leverage, dtype=float)
     log_lev = np.log10(leverage)
     top = max(float(log_lev.max()), np.log10(2.0)) * 1.01
@@ -247,6 +248,14 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
             marker=dict(color=group.color, line=dict(width=0)),
             customdata=ranges[drawn],
             hovertemplate=f"{group.label}: %{{y:,}} traders at %{{customdata}}<extra></extra>"))
+    if notional is not None:
+        average = float(np.average(leverage, weights=np.asarray(notional, dtype=float)))
+        fig.add_vline(x=np.log10(average), line=dict(color=INK, dash="dot", width=1.5))
+        fig.add_annotation(x=np.log10(average), y=1.0, xref="x", yref="paper",
+                           text=f"Average {average:.1f}x<br>(by open interest)",
+                           showarrow=False, xanchor="right", xshift=-4, yanchor="top",
+                           align="right", font=dict(size=11, color=INK),
+                           bgcolor="rgba(255,255,255,0.85)")
     ticks = [t for t in LEVERAGE_TICKS if np.log10(t) <= top]
     fig.update_layout(
         title=dict(text="Leverage: who was liquidated, and in which wave",

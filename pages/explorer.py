@@ -51,7 +51,7 @@ with left:
     chart(figures.price_path_figure(result.price_path, scenario.shock),
           "price-path", "chart_price_path")
     chart(figures.leverage_figure(result.population.leverage, result.liquidated_in,
-                                  result.wave_count),
+                                  result.wave_count, result.population.notional),
           "leverage", "chart_leverage")
 with right:
     chart(figures.waves_figure(result.waves), "waves", "chart_waves")

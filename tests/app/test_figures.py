@@ -23,7 +23,7 @@ def build_all(scenario, book, result):
         "price-path": figures.price_path_figure(result.price_path, scenario.shock),
         "waves": figures.waves_figure(result.waves),
         "leverage": figures.leverage_figure(result.population.leverage, result.liquidated_in,
-                                            result.wave_count),
+                                            result.wave_count, result.population.notional),
         "liquidation-map": figures.liquidation_map_figure(
             book.liquidation_price, result.population.notional, result.liquidated_in,
             result.wave_count, scenario.shock, result.final_price),
@@ -91,6 +91,17 @@ def test_leverage_histogram_counts_every_trader_once_by_wave(default):
         assert by_name[f"Wave {k}"].sum() == (result.liquidated_in == k).sum()
     survived = next(t for t in fig.data if t.name == "Survived")
     assert survived.marker.color == SURVIVED
+
+
+def test_leverage_histogram_marks_the_average_leverage_by_open_interest(default):
+    _, _, result = default
+    pop = result.population
+    fig = figures.leverage_figure(pop.leverage, result.liquidated_in, result.wave_count,
+                                  pop.notional)
+    average = (pop.leverage * pop.notional).sum() / pop.notional.sum()
+    (line,) = fig.layout.shapes
+    assert line.x0 == pytest.approx(np.log10(average))
+    assert any(a.text.startswith(f"Average {average:.1f}x") for a in fig.layout.annotations)
 
 
 def test_liquidation_map_sums_the_notional_at_each_liquidation_price(default):
