@@ -7,10 +7,16 @@ from streamlit.testing.v1 import AppTest
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
-@pytest.fixture
-def app():
-    """A fresh AppTest of the whole app (frame + Explorer), with empty caches."""
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Every test starts and ends with empty st.cache_data caches (population, critical
+    shock), so no test passes on another's cached results."""
     st.cache_data.clear()
-    yield AppTest.from_file(str(APP), default_timeout=30)
+    yield
     st.cache_data.clear()
 
+
+@pytest.fixture
+def app():
+    """A fresh AppTest of the whole app (frame + Explorer)."""
+    return AppTest.from_file(str(APP), default_timeout=30)
