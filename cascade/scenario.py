@@ -15,6 +15,8 @@ from .population import Population
 from .synthetic import BACKGROUNDS, MIN_TRADERS, leverage_cap, make_population
 
 MAX_TRADERS = 2_000_000
+# The fields that shape the venue and the shock; every other field shapes the population.
+MARKET_FIELDS = ("shock", "depth", "impact")
 # The venue's leverage cap (Binance BTCUSDT, MODEL.md section 7); not a knob.
 VENUE_MAX_LEVERAGE = 125.0
 
@@ -83,6 +85,11 @@ class Scenario:
                 f"maintenance_margin: {self.maintenance_margin:g} is too high for center_leverage "
                 f"{self.center_leverage:g}x: 1/L must exceed the maintenance margin, so the "
                 f"cluster's leverage must be at most {cap:.4g}x here")
+
+    @classmethod
+    def population_fields(cls) -> tuple[str, ...]:
+        """Names of the fields that decide .population() (a cache key for it)."""
+        return tuple(f.name for f in fields(cls) if f.name not in MARKET_FIELDS)
 
     def population(self) -> Population:
         return make_population(

@@ -9,7 +9,7 @@ milliseconds and runs every time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -17,8 +17,7 @@ import streamlit as st
 import cascade
 from cascade import CascadeResult, LiquidationBook, Population, Scenario
 
-MARKET_FIELDS = ("shock", "depth", "impact")
-POPULATION_FIELDS = tuple(f.name for f in fields(Scenario) if f.name not in MARKET_FIELDS)
+POPULATION_FIELDS = Scenario.population_fields()
 
 
 def population_key(scenario: Scenario) -> tuple:

@@ -77,8 +77,9 @@ SECTIONS: dict[str, list[Control]] = {
                      "BitMEX 2018-19 volume-weighted effective leverage was 22-30x."),
         Control("tightness", "Clustering tightness", kind="slider", low=0.0, high=1.0,
                 step=0.05, format="%.2f",
-                help="1 = everyone in the crowd at exactly the crowd's leverage; 0 = spread "
-                     "all the way down to 1x. Same average leverage, very different cascade."),
+                help="1 = everyone in the crowd at exactly the crowd's leverage; below 1 the "
+                     "traders who leave it dial leverage down, as far as 1x at 0 (which also "
+                     "lowers the average: the dotted line on the leverage chart)."),
         Control("cluster_share", "Share of open interest in the crowd", kind="slider",
                 low=0.0, high=1.0, step=0.05, format="percent",
                 help="The rest is the background below."),
@@ -89,7 +90,7 @@ SECTIONS: dict[str, list[Control]] = {
                      "trades at >= 20x, 21% at 125x)."),
         Control("background_leverage", "Background median leverage", kind="slider",
                 low=1.0, high=25.0, step=0.5, format="%.1fx",
-                help="Median of the lognormal background (x)."),
+                help="Median of the lognormal background (x); not used by the discrete one."),
         Control("long_share", "Long share of open interest", kind="slider", low=0.0,
                 high=1.0, step=0.01, format="percent",
                 help="Longs are liquidated by a fall, shorts by a rise. 10 Oct 2025: 84% of "
@@ -154,9 +155,10 @@ def apply_preset() -> None:
     st.session_state[PRESET_KEY] = None
 
 
-def _widget(control: Control):
+def _widget(control: Control, disabled: bool = False):
     default = widget_values(DEFAULT)[control.name]
-    common = dict(key=control.name, help=dollars(control.help), bind="query-params")
+    common = dict(key=control.name, help=dollars(control.help), bind="query-params",
+                  disabled=disabled)
     if control.kind == "slider":
         return st.slider(control.label, control.low, control.high, float(default),
                          step=control.step, format=control.format, **common)
@@ -194,7 +196,9 @@ def sidebar() -> dict:
         for title, controls in SECTIONS.items():
             st.subheader(title, divider="gray")
             for control in controls:
-                values[control.name] = _clean(control, _widget(control))
+                unused = (control.name == "background_leverage"
+                          and values.get("background") == "discrete")
+                values[control.name] = _clean(control, _widget(control, disabled=unused))
         showing = matching_preset(values)
         status.caption(f"Showing: **{showing}**" if showing else
                        "Showing: **a custom scenario**")

@@ -213,3 +213,13 @@ def test_an_extreme_scenario_still_renders(app):
     assert_healthy(at)
     path = page_price_path(at)
     assert path[-1] > 0 and path[-1] < 50
+
+
+def test_background_median_is_disabled_while_the_background_is_discrete(app):
+    at = app.run()
+    assert not at.slider(key="background_leverage").disabled
+    at = set_widget(at, "background", "discrete")
+    assert_healthy(at)
+    assert at.slider(key="background_leverage").disabled
+    at = set_widget(at, "background", "lognormal")
+    assert not at.slider(key="background_leverage").disabled

@@ -80,3 +80,13 @@ def test_presets_span_damped_to_runaway():
     assert verdicts["Calm market, dispersed leverage"] is False
     assert verdicts["Crowd at 20x (Binance default)"] is True
     assert verdicts["10 Oct 2025: thin book, crowded longs"] is True
+
+
+def test_population_fields_decide_the_population_and_nothing_else_does():
+    base = cascade.Scenario(n=500)
+    market_only = base.replace(shock=0.1, depth=1e9, impact="sqrt")
+    np.testing.assert_array_equal(base.population().leverage, market_only.population().leverage)
+    assert set(cascade.Scenario.population_fields()) | {"shock", "depth", "impact"} == {
+        f.name for f in dataclasses.fields(cascade.Scenario)}
+    changed = base.replace(tightness=0.2)
+    assert not np.array_equal(base.population().leverage, changed.population().leverage)
