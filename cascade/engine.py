@@ -99,10 +99,6 @@ class _SideBook:
         self._rest_key = self._rest_key[kept]
         self.frontier = limit
 
-    @property
-    def size(self) -> int:
-        return int(self.key.size)
-
 
 class LiquidationBook:
     """A population prepared for cascades on one market: validate once, run many shocks.

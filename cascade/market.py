@@ -51,12 +51,3 @@ class Market:
         else:
             moved = 0.01 * np.sign(flow) * np.sqrt(np.abs(flow) / self.depth)
         return float(moved) if moved.ndim == 0 else moved
-
-    def flow_for_impact(self, move):
-        """Inverse of price_impact: the net flow Q (quote currency) with I(Q) = move."""
-        move = np.asarray(move, dtype=np.float64)
-        if self.impact == "linear":
-            flow = move * self.depth / 0.01
-        else:
-            flow = np.sign(move) * (move / 0.01) ** 2 * self.depth
-        return float(flow) if flow.ndim == 0 else flow

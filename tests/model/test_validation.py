@@ -95,3 +95,12 @@ def test_simulate_rejects_bad_shocks(shock, words):
     population = cascade.Population.from_arrays([10.0], [1.0])
     with pytest.raises(ValueError, match=words):
         cascade.simulate(population, cascade.Market(depth=1e6, maintenance_margin=MARGIN), shock)
+
+
+def test_liquidation_and_bankruptcy_prices_follow_model_section_2():
+    population = cascade.Population.from_arrays([10.0, 4.0], [1.0, 1.0], side=[1, -1],
+                                                entry_price=[200.0, 50.0])
+    np.testing.assert_allclose(population.liquidation_price(0.01),
+                               [200.0 * (1 - 0.1 + 0.01), 50.0 * (1 + 0.25 - 0.01)])
+    np.testing.assert_allclose(population.bankruptcy_price(), [200.0 * 0.9, 50.0 * 1.25])
+    np.testing.assert_allclose(population.quantity, [1 / 200.0, 1 / 50.0])
