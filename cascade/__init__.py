@@ -13,11 +13,12 @@ from .population import LONG, SHORT, Population, bankruptcy_price, liquidation_p
 from .scenario import PRESET_NOTES, PRESETS, PresetNote, Scenario
 from .synthetic import BACKGROUNDS, make_population
 from .theory import (branching_ratio, critical_shock, feedback, is_runaway,
-                     tipping_move)
+                     peak_branching_ratio, tipping_move)
 
 __all__ = [
     "BACKGROUNDS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook", "Market",
     "PRESETS", "PRESET_NOTES", "PRICE_FLOOR", "Population", "PresetNote", "SHORT", "Scenario",
     "WAVE_COLUMNS", "bankruptcy_price", "branching_ratio", "critical_shock", "feedback",
-    "is_runaway", "liquidation_price", "make_population", "simulate", "tipping_move",
+    "is_runaway", "liquidation_price", "make_population", "peak_branching_ratio", "simulate",
+    "tipping_move",
 ]

@@ -30,7 +30,7 @@ PRICE_FLOOR = 1e-6
 WAVE_COLUMNS = [
     "wave", "trigger_price", "price", "move", "count", "notional",
     "long_count", "short_count", "long_notional", "short_notional",
-    "flow", "cumulative_notional", "cumulative_flow", "branching_ratio",
+    "flow", "cumulative_notional", "cumulative_flow", "notional_ratio",
 ]
 
 
@@ -176,7 +176,7 @@ class LiquidationBook:
         flow = long_flow - short_flow
         previous = np.concatenate(([np.nan], notional[:-1]))
         with np.errstate(divide="ignore", invalid="ignore"):
-            branching = notional / previous
+            ratio = notional / previous
         return pd.DataFrame({
             "wave": np.arange(1, prices.size + 1),
             "trigger_price": triggers,
@@ -191,7 +191,7 @@ class LiquidationBook:
             "flow": flow,
             "cumulative_notional": np.cumsum(notional),
             "cumulative_flow": np.cumsum(flow),
-            "branching_ratio": branching,
+            "notional_ratio": ratio,
         }, columns=WAVE_COLUMNS)
 
     def _wave_labels(self, reached_long, reached_short) -> np.ndarray:
@@ -211,7 +211,8 @@ class CascadeResult:
     waves:         one row per wave k >= 1; columns WAVE_COLUMNS: trigger_price (the price
                    that set the wave off), price (P_k, after it), move (P_k/P0 - 1), count and
                    notional (quote currency at entry), long/short apart, flow (net sold at
-                   P0), cumulative sums, branching_ratio (notional_k / notional_{k-1}).
+                   P0), cumulative sums, notional_ratio (notional_k / notional_{k-1}: how
+                   much larger each wave was than the last; not the theory's R).
     liquidated_in: per position, the wave that liquidated it; -1 = survived.
     """
 

@@ -84,14 +84,29 @@ def tipping_move(book: LiquidationBook, direction: int = -1,
     return float(direction * candidates[above[0]]) if above.size else float("nan")
 
 
+def peak_branching_ratio(book: LiquidationBook, final_move: float,
+                         window: float = DEFAULT_WINDOW) -> float:
+    """The largest branching ratio R(x) over the stretch the price travelled: the maximum of
+    R at every liquidation threshold x with 0 < |x| <= |final_move| on the side the move hit
+    (0.0 when the move crossed no threshold). This is the number the verdict is decided by:
+    a cascade ran away exactly when it is >= 1 (see is_runaway)."""
+    final_move = number_in("final_move", final_move, low=-1.0)
+    if final_move == 0:
+        return 0.0
+    direction = -1 if final_move < 0 else 1
+    distances = _liquidation_distances(book, direction)
+    crossed = distances[: np.searchsorted(distances, abs(final_move), side="right")]
+    if crossed.size == 0:
+        return 0.0
+    return float(np.max(branching_ratio(book, move=direction * crossed, window=window)))
+
+
 def is_runaway(book: LiquidationBook, final_move: float,
                window: float = DEFAULT_WINDOW) -> bool:
-    """A cascade has run away when its final move reached the tipping move: the price went
-    through a stretch where R >= 1, where the forced selling fed on itself."""
-    if final_move == 0:
-        return False
-    x_c = tipping_move(book, -1 if final_move < 0 else 1, window)
-    return bool(np.isfinite(x_c) and abs(final_move) >= abs(x_c))
+    """A cascade has run away when the price went through a stretch where R >= 1, where the
+    forced selling fed on itself: when peak_branching_ratio(book, final_move) >= 1, which
+    is the same as the final move reaching the tipping move."""
+    return peak_branching_ratio(book, final_move, window) >= RUNAWAY_R
 
 
 def critical_shock(population_or_book, market: Market | None = None, direction: int = -1,

@@ -82,3 +82,25 @@ def test_critical_shock_rejects_a_bad_direction():
         cascade.critical_shock(band(10, 0.1, 0.2))
     with pytest.raises(ValueError, match="window: must be > 0"):
         cascade.branching_ratio(band_book(1.5), move=-0.1, window=0)
+
+
+@pytest.mark.parametrize("tightness", [0.0, 0.5, 0.8, 1.0])
+@pytest.mark.parametrize("seed", range(4))
+def test_runaway_exactly_when_the_peak_ratio_crossed_reaches_one(tightness, seed):
+    """The verdict's number and the verdict agree by construction, and both agree with the
+    older reading: the final move reached the tipping move."""
+    scenario = cascade.Scenario(tightness=tightness, seed=seed, n=2_000)
+    book = scenario.book()
+    move = book.run(scenario.shock).total_move
+    peak = cascade.peak_branching_ratio(book, move)
+    x_c = cascade.tipping_move(book)
+    reached = bool(np.isfinite(x_c) and abs(move) >= abs(x_c))
+    assert cascade.is_runaway(book, move) is (peak >= 1.0) is reached
+
+
+def test_peak_ratio_is_the_largest_ratio_over_the_thresholds_crossed():
+    book = band_book(0.5)
+    ratios = [cascade.branching_ratio(book, move=-d) for d in np.linspace(0.001, 0.2, 400)]
+    assert cascade.peak_branching_ratio(book, -0.2) == pytest.approx(max(ratios), rel=1e-2)
+    assert cascade.peak_branching_ratio(book, 0.0) == 0.0
+    assert cascade.peak_branching_ratio(book, 0.1) == 0.0, "a rise crosses no long's threshold"
