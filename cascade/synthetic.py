@@ -21,11 +21,13 @@ VENUE_LEVERAGE_LEVELS = np.array([2, 3, 5, 10, 20, 25, 50, 75, 100, 125], dtype=
 RETAIL_LEVEL_WEIGHTS = np.array([0.05, 0.05, 0.10, 0.20, 0.20, 0.06, 0.08, 0.03, 0.02, 0.21])
 BACKGROUNDS = ("lognormal", "discrete")
 
-# Clustering tightness t in [0, 1]: the crowd sits at the centre leverage (a venue's default,
-# say) and the traders who leave it dial leverage down, L = centre * exp(-sigma |z|) with
-# sigma = CLUSTER_MAX_LOG_SPREAD * (1 - t). t = 1 puts every clustered trader at the centre;
-# t = 0 spreads them between 1x and the centre (median centre * exp(-0.674 sigma)).
-CLUSTER_MAX_LOG_SPREAD = 3.0
+# Clustering tightness t in [0, 1]: the crowd sits at the centre leverage c (a venue's default,
+# say) and the traders who leave it dial leverage down. Their margin 1/L is spread evenly over
+# [1/c, 1/c + (1 - t)(1 - 1/c)]: t = 1 puts every clustered trader at c, t = 0 spreads their
+# margins evenly from 1/c to 100% (leverage c down to 1x). Even in margin means even in
+# liquidation distance (1/L - m), so a dispersed crowd has no spike left at the centre, and the
+# crowd's threshold density, hence its branching ratio, grows as 1 / (1 - t).
+
 # Positions are created at least this far (relative move) from liquidation at P0.
 MIN_LIQUIDATION_DISTANCE = 0.001
 MIN_TRADERS = 10
@@ -37,9 +39,10 @@ def leverage_cap(maintenance_margin: float, max_leverage: float) -> float:
     return float(min(max_leverage, 1.0 / (maintenance_margin + MIN_LIQUIDATION_DISTANCE)))
 
 
-def cluster_log_spread(tightness: float) -> float:
-    """sigma of log-leverage in the cluster for a tightness in [0, 1]."""
-    return CLUSTER_MAX_LOG_SPREAD * (1.0 - tightness)
+def cluster_margin_band(center: float, tightness: float) -> tuple[float, float]:
+    """(lowest, highest) margin 1/L of the clustered traders: [1/c, 1/c + (1 - t)(1 - 1/c)]."""
+    low = 1.0 / center
+    return low, low + (1.0 - tightness) * (1.0 - low)
 
 
 def _truncated_normal(rng: np.random.Generator, size: int, lower, upper) -> np.ndarray:
@@ -60,11 +63,12 @@ def _truncated_normal(rng: np.random.Generator, size: int, lower, upper) -> np.n
     return np.where(mirrored, -z, z)
 
 
-def _cluster_leverage(rng, size: int, center: float, log_spread: float) -> np.ndarray:
-    """center * exp(-log_spread * |z|), |z| half-normal truncated so that leverage >= 1."""
-    if log_spread == 0.0 or center == 1.0:
+def _cluster_leverage(rng, size: int, center: float, tightness: float) -> np.ndarray:
+    """1 / u with the margin u uniform on cluster_margin_band(center, tightness)."""
+    low, high = cluster_margin_band(center, tightness)
+    if high == low:
         return np.full(size, center)
-    return center * np.exp(-log_spread * _truncated_normal(rng, size, 0.0, np.log(center) / log_spread))
+    return 1.0 / (low + (high - low) * rng.random(size))
 
 
 def _log_normal_leverage(rng, size: int, median: float, log_spread: float, cap: float):
@@ -130,7 +134,7 @@ def make_population(n: int = 10_000, seed: int = 0, *, center_leverage: float = 
     """A synthetic book of n traders, reproducible by seed.
 
     cluster_share of the open interest (quote currency) sits in a cluster at center_leverage,
-    spread towards lower leverage by CLUSTER_MAX_LOG_SPREAD * (1 - tightness); the rest is a
+    its margins 1/L spread evenly over cluster_margin_band(center_leverage, tightness); the rest is a
     retail background: "lognormal" (median background_leverage, log-spread
     background_spread) or "discrete" (VENUE_LEVERAGE_LEVELS with RETAIL_LEVEL_WEIGHTS).
     long_share of each group's open interest is long. Sizes are Pareto with tail index
@@ -164,7 +168,7 @@ def make_population(n: int = 10_000, seed: int = 0, *, center_leverage: float = 
     rng = np.random.default_rng(seed)
     n_cluster = _split(n, cluster_share)
     leverage = np.concatenate((
-        _cluster_leverage(rng, n_cluster, center, cluster_log_spread(tightness)),
+        _cluster_leverage(rng, n_cluster, center, tightness),
         _discrete_leverage(rng, n - n_cluster, cap) if background == "discrete"
         else _log_normal_leverage(rng, n - n_cluster, min(background_leverage, cap),
                                   background_spread, cap),

@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import cascade
-from cascade.synthetic import (CLUSTER_MAX_LOG_SPREAD, MIN_LIQUIDATION_DISTANCE,
-                               VENUE_LEVERAGE_LEVELS, leverage_cap)
+from cascade.synthetic import (MIN_LIQUIDATION_DISTANCE, VENUE_LEVERAGE_LEVELS,
+                               cluster_margin_band, leverage_cap)
 
 
 def test_same_seed_same_book_and_other_seed_another():
@@ -37,16 +38,33 @@ def test_tightness_one_puts_every_clustered_trader_at_the_centre():
     assert not (population.leverage[500:] == 25.0).all()
 
 
-def test_looser_clusters_spread_down_from_the_centre():
-    spreads = []
-    for tightness in (0.9, 0.5, 0.0):
-        leverage = cascade.make_population(20000, seed=5, tightness=tightness,
-                                           cluster_share=1.0).leverage
-        assert leverage.max() <= 20.0 and leverage.min() >= 1.0
-        spreads.append(np.std(np.log(leverage)))
-    assert spreads[0] < spreads[1] < spreads[2]
-    # the untruncated half-normal spread at tightness 0.9 is sigma * sqrt(1 - 2/pi)
-    assert spreads[0] == pytest.approx(0.1 * CLUSTER_MAX_LOG_SPREAD * np.sqrt(1 - 2 / np.pi), rel=0.05)
+@pytest.mark.parametrize("tightness", [0.9, 0.5, 0.0])
+def test_clustered_margins_are_even_over_the_band(tightness):
+    """The crowd's margins 1/L are uniform on [1/c, 1/c + (1 - t)(1 - 1/c)]: no spike left at
+    the centre once the crowd disperses."""
+    leverage = cascade.make_population(20000, seed=5, tightness=tightness,
+                                       cluster_share=1.0).leverage
+    low, high = 1 / 20.0, 1 / 20.0 + (1 - tightness) * (1 - 1 / 20.0)
+    assert cluster_margin_band(20.0, tightness) == pytest.approx((low, high))
+    margin = 1.0 / leverage
+    assert margin.min() >= low - 1e-12 and margin.max() <= high
+    assert stats.kstest(margin, stats.uniform(low, high - low).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("tightness", [0.0, 0.5, 0.8])
+def test_crowd_branching_ratio_grows_as_one_over_one_minus_tightness(tightness):
+    """A crowd of longs holding notional N with margins even over a band of width
+    w = (1 - t)(1 - 1/c) has a threshold density N / w per unit of move, so with linear
+    impact R = 0.01 N / (D w) inside the band (MODEL.md section 5)."""
+    depth, notional, center = 70e6, 1e9, 20.0
+    population = cascade.make_population(200_000, seed=3, tightness=tightness, cluster_share=1.0,
+                                         long_share=1.0, open_interest=notional, size_tail=3.0,
+                                         center_leverage=center)
+    book = cascade.LiquidationBook(population, cascade.Market(depth=depth))
+    width = (1 - tightness) * (1 - 1 / center)
+    inside = -(1 / center - 0.005 + np.linspace(0.3, 0.9, 5) * width)
+    np.testing.assert_allclose(cascade.branching_ratio(book, move=inside),
+                               0.01 * notional / (depth * width), rtol=0.1)
 
 
 def test_heavy_tailed_sizes_have_whales():
