@@ -37,26 +37,61 @@ def _critical_shock(key: tuple, depth: float, impact: str, direction: int) -> fl
                                   direction=direction)
 
 
+# The verdict's robustness: the same knobs on this many other seeds, on books of at most
+# ROBUSTNESS_TRADERS traders so that the check stays well inside the rerun's 1 s budget.
+ROBUSTNESS_BOOKS = 20
+ROBUSTNESS_TRADERS = 10_000
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """How many of `books` other books drawn with the same knobs (seeds seed+1 ...
+    seed+books, each of `traders` traders) ran away under the same shock."""
+    runaways: int
+    books: int
+    traders: int
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _robustness(key: tuple, shock: float, depth: float, impact: str) -> Robustness:
+    fields = dict(key)
+    traders = min(fields["n"], ROBUSTNESS_TRADERS)
+    scenario = Scenario.from_dict({**fields, "n": traders, "shock": shock, "depth": depth,
+                                   "impact": impact})
+    runaways = 0
+    for seed in range(scenario.seed + 1, scenario.seed + 1 + ROBUSTNESS_BOOKS):
+        book = scenario.replace(seed=seed).book()
+        runaways += cascade.is_runaway(book, book.run(shock).total_move)
+    return Robustness(runaways, ROBUSTNESS_BOOKS, traders)
+
+
 def clear_caches() -> None:
     _population.clear()
     _critical_shock.clear()
+    _robustness.clear()
 
 
 @dataclass(frozen=True)
 class Analysis:
     """One scenario, run: the cascade and what theory says about its book.
 
-    branching_ratio: R at the shock (see cascade.branching_ratio); runaway: the final move
-    reached the tipping move (cascade.is_runaway); critical_shock: the smallest shock in
-    the shock's direction that runs away (NaN if none); direction: -1 fall, +1 rise.
+    peak_branching_ratio: the largest R over the stretch the price travelled
+    (cascade.peak_branching_ratio); runaway: it is >= 1 (cascade.is_runaway), so the two
+    never disagree; tipping_move: the first move at which R reaches 1 in the shock's
+    direction (NaN if none); critical_shock: the smallest shock in that direction that runs
+    away (NaN if none); direction: -1 fall, +1 rise; at_floor: the price ended on the
+    model's floor (cascade.PRICE_FLOOR); robustness: the verdict on other books like it.
     """
     scenario: Scenario
     result: CascadeResult
     liquidation_price: np.ndarray
-    branching_ratio: float
+    peak_branching_ratio: float
     runaway: bool
+    tipping_move: float
     critical_shock: float
     direction: int
+    at_floor: bool
+    robustness: Robustness
 
 
 def analyse(scenario: Scenario) -> Analysis:
@@ -64,12 +99,17 @@ def analyse(scenario: Scenario) -> Analysis:
     book = LiquidationBook(_population(key), scenario.market())
     result = book.run(scenario.shock)
     direction = 1 if scenario.shock > 0 else -1
+    peak = cascade.peak_branching_ratio(book, result.total_move)
+    floor = scenario.market().price * cascade.PRICE_FLOOR
     return Analysis(
         scenario=scenario,
         result=result,
         liquidation_price=book.liquidation_price,
-        branching_ratio=float(cascade.branching_ratio(book, move=scenario.shock)),
-        runaway=cascade.is_runaway(book, result.total_move),
+        peak_branching_ratio=peak,
+        runaway=peak >= cascade.theory.RUNAWAY_R,
+        tipping_move=cascade.tipping_move(book, direction),
         critical_shock=_critical_shock(key, scenario.depth, scenario.impact, direction),
         direction=direction,
+        at_floor=result.final_price <= floor,
+        robustness=_robustness(key, scenario.shock, scenario.depth, scenario.impact),
     )

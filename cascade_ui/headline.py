@@ -43,15 +43,31 @@ def metrics(analysis: Analysis) -> list[Metric]:
         Metric("Waves", f"{result.wave_count}",
                "Rounds of forced orders until one liquidates nobody."),
         largest,
-        Metric("R at the shock", f"{analysis.branching_ratio:.2f}",
-               "Branching ratio: how much the liquidations just past the shock move the "
-               "price per unit of move. Below 1 each wave sets off a smaller one (damped); "
-               "1 or more and the waves feed on themselves."),
+        Metric("Peak R", ratio_text(analysis.peak_branching_ratio),
+               "Branching ratio R: how far the positions liquidated over the last 1% of move "
+               "push the price, per 1% of move. This is its peak over the stretch the price "
+               "travelled. Below 1 each wave sets off a smaller one (damped); at 1 or more "
+               "the waves fed on themselves (runaway). The verdict is decided by this number."),
     ]
+
+
+def ratio_text(ratio: float) -> str:
+    """R rounded *down* (2 decimals; 1 from 10 up; none from 100 up), so 0.999 reads 0.99, never 1.00: the shown
+    number is on the same side of 1 as the number the verdict is decided by."""
+    if ratio >= 100:
+        return f"{math.floor(ratio):,}"
+    if ratio >= 10:
+        return f"{math.floor(ratio * 10) / 10:.1f}"
+    return f"{math.floor(ratio * 100) / 100:.2f}"
 
 
 def _words(direction: int) -> tuple[str, str]:
     return ("drop", "forced selling") if direction < 0 else ("rise", "forced buying")
+
+
+def size(move: float) -> str:
+    """The unsigned size of a relative move: -0.05 -> '5.0%'."""
+    return f"{abs(move) * 100:.1f}%"
 
 
 def critical_sentence(analysis: Analysis) -> str:
@@ -62,27 +78,57 @@ def critical_sentence(analysis: Analysis) -> str:
                 f"{'down' if analysis.direction < 0 else 'up'}.")
     if critical == 0:
         return f"This book runs away from any {move}."
-    return (f"Critical shock: a {move} of {abs(critical):.1%} or more runs away in this book "
-            f"(this one is {abs(analysis.scenario.shock):.1%}).")
+    return (f"Critical shock: a {move} of {size(critical)} or more runs away in this book "
+            f"(this one is {size(analysis.scenario.shock)}).")
+
+
+def robustness_sentence(analysis: Analysis) -> str:
+    """How sure the verdict is: the same knobs, other seeds."""
+    sure = analysis.robustness
+    return (f"Runaway in {sure.runaways} of {sure.books} other books drawn like this one "
+            f"({sure.traders:,} traders each, seeds {analysis.scenario.seed + 1}-"
+            f"{analysis.scenario.seed + sure.books}).")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def verdict(analysis: Analysis) -> tuple[str, str]:
-    """(kind, sentence): kind is 'none', 'damped' or 'runaway'."""
+    """(kind, sentence): kind is 'none', 'damped' or 'runaway', decided by the peak R alone
+    (analysis.runaway); the sentence says which way the cascade got there."""
     result, shock = analysis.result, analysis.scenario.shock
     move_word, flow = _words(analysis.direction)
     if result.wave_count == 0:
-        return "none", (f"No liquidations: a {pct(shock)} {move_word} reaches no one's "
+        if shock == 0:
+            return "none", "No liquidations: with no shock, no one's liquidation price is reached."
+        return "none", (f"No liquidations: a {size(shock)} {move_word} reaches no one's "
                         f"liquidation price, so the price stays at {pct(shock)}.")
     x = result.total_move
-    waves = f"{result.wave_count} wave{'s' if result.wave_count > 1 else ''}"
+    waves = _plural(result.wave_count, "wave")
+    peak = ratio_text(analysis.peak_branching_ratio)
+    floor = (" The price hit the model's floor (a millionth of the start), where every "
+             "remaining long is liquidated; it cannot fall further." if analysis.at_floor else "")
     if analysis.runaway:
+        tipping = analysis.tipping_move
+        if abs(shock) >= abs(tipping):
+            how = (f"the {size(shock)} {move_word} alone jumped past the tipping point at "
+                   f"{pct(tipping)} (peak R {peak}), liquidating the crowd there at once; "
+                   f"{flow} then took the price on to {pct(x)}")
+        else:
+            how = (f"{flow} took the price from {pct(shock)} past the tipping point at "
+                   f"{pct(tipping)}, where each wave set off a bigger one (peak R {peak}), "
+                   f"on to {pct(x)}")
         return "runaway", (
-            f"Runaway: {flow} took the price from {pct(shock)} to {pct(x)} "
-            f"({result.amplification:.1f}x the shock) in {waves}, liquidating "
-            f"{result.liquidated_share:.0%} of open interest; the waves fed on themselves "
-            f"until the crowd was used up.")
-    return "damped", (
-        f"Damped: liquidations took the price {abs(x - shock) * 100:.1f} pts further than "
-        f"the {pct(shock)} shock "
-        f"(final {pct(x)}, {result.amplification:.2f}x) over {waves}, each setting off "
-        f"less than it took, so the cascade died out.")
+            f"Runaway: {how} ({result.amplification:.1f}x the shock) in {waves}, liquidating "
+            f"{result.liquidated_share:.0%} of open interest.{floor}")
+    further = abs(x - shock) * 100
+    if result.wave_count == 1:
+        how = (f"the one wave the {size(shock)} {move_word} set off moved the price "
+               f"{further:.1f} pts further, to {pct(x)}, and reached no one else")
+    else:
+        how = (f"liquidations took the price {further:.1f} pts further than the "
+               f"{size(shock)} {move_word}, to {pct(x)} ({result.amplification:.2f}x), over "
+               f"{waves}")
+    return "damped", (f"Damped: {how}. R stayed below 1 (peak {peak}), so the {flow} could "
+                       f"not feed on itself.{floor}")

@@ -78,8 +78,10 @@ SECTIONS: dict[str, list[Control]] = {
         Control("tightness", "Clustering tightness", kind="slider", low=0.0, high=1.0,
                 step=0.05, format="%.2f",
                 help="1 = everyone in the crowd at exactly the crowd's leverage; below 1 the "
-                     "traders who leave it dial leverage down, as far as 1x at 0 (which also "
-                     "lowers the average: the dotted line on the leverage chart)."),
+                     "traders who leave it dial leverage down, spreading their margin (1/leverage) "
+                     "evenly over a band that widens as tightness falls, down to 1x at 0 (which "
+                     "also lowers the average: the dotted line on the leverage chart). The "
+                     "crowd's R grows as 1 / (1 - tightness)."),
         Control("cluster_share", "Share of open interest in the crowd", kind="slider",
                 low=0.0, high=1.0, step=0.05, format="percent",
                 help="The rest is the background below."),
@@ -125,8 +127,12 @@ SECTIONS: dict[str, list[Control]] = {
                      "100); spreads the liquidation prices of one leverage."),
         Control("n", "Traders simulated", kind="log",
                 options=(1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000),
-                help="Size of the synthetic book. Results are per open interest, so this "
-                     "changes detail, not scale. 10K reruns in well under a second."),
+                help="Size of the synthetic book; open interest stays the same, so more "
+                     "traders draw the same crowd in finer detail. The final move and the share "
+                     "liquidated settle as it grows (default scenario, seeds 0-4: -18.0% to "
+                     "-19.6% at 1K, -18.8% to -18.9% at 1M), while the wave count grows (9-12 "
+                     "at 10K, 13-16 at 1M): a finer book still has someone to liquidate in the "
+                     "cascade's tail of small waves."),
         Control("seed", "Random seed", kind="integer", low=0, high=2**31 - 1, step=1,
                 help="Same seed, same traders: a URL reproduces the exact book."),
     ],

@@ -43,7 +43,7 @@ for column, metric in zip(st.columns(6), headline.metrics(analysis)):
 kind, sentence = headline.verdict(analysis)
 head, _, rest = sentence.partition(": ")
 st.markdown(f"##### :{VERDICT_COLORS[kind]}[{head}:] {rest}")
-st.caption(headline.critical_sentence(analysis))
+st.caption(f"{headline.critical_sentence(analysis)} {headline.robustness_sentence(analysis)}")
 
 # ------------------------------------------------------------------ charts
 left, right = st.columns(2, gap="large")

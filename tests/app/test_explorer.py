@@ -54,7 +54,7 @@ def test_default_page_draws_the_default_scenario(app):
     assert metrics["Waves"] == str(expected.wave_count)
     assert metrics["Liquidated"] == f"{expected.liquidated_share:.1%}"
     assert list(metrics) == ["Final move", "Amplification", "Liquidated", "Waves",
-                             "Largest wave", "R at the shock"]
+                             "Largest wave", "Peak R"]
     assert any("Runaway:" in m.value for m in at.markdown)
     assert at.sidebar.caption[0].value == f"Showing: **{widgets.DEFAULT_NAME}**"
     assert [b.proto.label for b in at.get("download_button")] == [

@@ -13,9 +13,12 @@ from cascade_ui.figures import MAX_WAVE_GROUPS, SURVIVED, TEMPLATE, wave_colors,
 
 @pytest.fixture(scope="module")
 def default():
-    scenario = Scenario()
+    """The default crowd, fully clustered: a wall at 20x, fewer waves than MAX_WAVE_GROUPS."""
+    scenario = Scenario(tightness=1.0)
     book = scenario.book()
-    return scenario, book, book.run(scenario.shock)
+    result = book.run(scenario.shock)
+    assert 2 < result.wave_count <= MAX_WAVE_GROUPS
+    return scenario, book, result
 
 
 def build_all(scenario, book, result):

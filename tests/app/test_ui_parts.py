@@ -82,9 +82,53 @@ def test_runaway_verdict_quotes_the_cascade():
     assert a.runaway
     kind, sentence = headline.verdict(a)
     assert kind == "runaway"
-    assert sentence.startswith("Runaway: forced selling took the price from -5.0% to "
-                               f"{a.result.total_move * 100:+.1f}%")
+    assert sentence.startswith("Runaway: forced selling took the price from -5.0% past the "
+                               f"tipping point at {a.tipping_move * 100:+.1f}%")
+    assert f"on to {a.result.total_move * 100:+.1f}%" in sentence
     assert f"{a.result.wave_count} waves" in sentence
+    assert abs(a.tipping_move) > abs(a.scenario.shock), "the waves, not the shock, tipped it"
+
+
+def test_a_shock_past_the_tipping_point_is_told_as_such():
+    """Issue 6: 'the waves fed on themselves' is not said when the shock alone jumped past the
+    tipping point."""
+    a = analysis(shock=-0.1, tightness=1.0)
+    assert a.runaway and abs(a.scenario.shock) >= abs(a.tipping_move)
+    kind, sentence = headline.verdict(a)
+    assert sentence.startswith(f"Runaway: the 10.0% drop alone jumped past the tipping point at "
+                               f"{a.tipping_move * 100:+.1f}%")
+    assert "each wave set off a bigger one" not in sentence
+
+
+def test_the_floor_is_said_in_words():
+    a = analysis(shock=-0.5, depth=1e6, open_interest=50e9)
+    assert a.at_floor and a.result.final_price == pytest.approx(100 * cascade.PRICE_FLOOR)
+    assert "floor" in headline.verdict(a)[1]
+    assert "floor" not in headline.verdict(analysis())[1]
+
+
+@pytest.mark.parametrize("ratio, shown", [(0.999, "0.99"), (1.0, "1.00"), (0.5, "0.50"),
+                                          (9.999, "9.99"), (12.06, "12.0"), (3703.9, "3,703")])
+def test_ratio_text_rounds_down_so_it_never_crosses_one(ratio, shown):
+    assert headline.ratio_text(ratio) == shown
+
+
+def test_robustness_counts_the_verdict_on_other_seeds():
+    a = analysis(tightness=0.85)
+    sure = a.robustness
+    scenario = a.scenario
+    expected = 0
+    for seed in range(scenario.seed + 1, scenario.seed + 1 + sure.books):
+        book = scenario.replace(seed=seed).book()
+        expected += cascade.is_runaway(book, book.run(scenario.shock).total_move)
+    assert (sure.runaways, sure.books, sure.traders) == (expected, 20, 10_000)
+    assert 0 < expected < 20, "a borderline book: the count must say so"
+    assert headline.robustness_sentence(a).startswith(f"Runaway in {expected} of 20 other books")
+
+
+def test_robustness_books_are_at_most_ten_thousand_traders():
+    assert analysis(n=20_000).robustness.traders == 10_000
+    assert analysis(n=2_000).robustness.traders == 2_000
 
 
 def test_damped_verdict():
@@ -94,6 +138,7 @@ def test_damped_verdict():
     assert kind == "damped" and sentence.startswith("Damped:")
     extra = abs(a.result.total_move - a.scenario.shock) * 100
     assert f"{extra:.1f} pts further" in sentence
+    assert "R stayed below 1" in sentence and "a +" not in sentence
     assert "No drop tips this book" in headline.critical_sentence(a)
 
 
@@ -109,7 +154,8 @@ def test_a_rise_is_told_as_forced_buying():
     assert a.direction == 1 and a.result.total_move > a.scenario.shock
     kind, sentence = headline.verdict(a)
     assert kind == "runaway"
-    assert sentence.startswith("Runaway: forced buying took the price from +8.0% to +")
+    assert sentence.startswith("Runaway: the 8.0% rise alone jumped past the tipping point")
+    assert "forced buying then took the price on to +" in sentence
     assert headline.critical_sentence(a).startswith("Critical shock: a rise of ")
 
 
@@ -118,7 +164,10 @@ def test_metrics_match_the_result():
     values = {m.label: m for m in headline.metrics(a)}
     r = a.result
     assert values["Amplification"].value == f"{r.amplification:.2f}x"
-    assert values["R at the shock"].value == f"{a.branching_ratio:.2f}"
+    assert values["Peak R"].value == headline.ratio_text(a.peak_branching_ratio)
+    book = Scenario().book()
+    assert a.peak_branching_ratio == pytest.approx(
+        cascade.peak_branching_ratio(book, r.total_move), rel=1e-12)
     largest = r.waves["notional"].max()
     assert values["Largest wave"].value == headline.usd(largest)
     assert values["Final move"].delta == "shock alone -5.0%"
@@ -170,3 +219,20 @@ def test_assumptions_cite_the_calibration_sources():
     for fact in ("0.40%", "125x", "20x", "22-30x", "16.5M", "470M", "90%", "Donier & Bonart",
                  "12 Mar 2020", "19 May 2021", "10-11 Oct 2025", "Hyperliquid"):
         assert fact in body, fact
+
+
+@pytest.mark.slow
+def test_what_the_number_of_traders_changes_is_what_its_help_says():
+    """Issue 6: the help of 'Traders simulated' quotes measured ranges; recompute them."""
+    def ranges(n):
+        runs = [Scenario(n=n, seed=seed).run() for seed in range(5)]
+        moves = [r.total_move * 100 for r in runs]
+        waves = [r.wave_count for r in runs]
+        return f"{max(moves):.1f}% to {min(moves):.1f}%", f"{min(waves)}-{max(waves)}"
+    help_text = widgets.CONTROLS["n"].help
+    small_moves, _ = ranges(1_000)
+    _, ten_k_waves = ranges(10_000)
+    million_moves, million_waves = ranges(1_000_000)
+    assert f"{small_moves} at 1K" in help_text
+    assert f"{million_moves} at 1M" in help_text
+    assert f"{ten_k_waves} at 10K, {million_waves} at 1M" in help_text
