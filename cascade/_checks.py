@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 SHOWN_INDICES = 5
+
+
+def shown(value) -> str:
+    """A value as the caller gave it, to the last digit: 1.0000001 stays 1.0000001."""
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def reject_where(field: str, bad: np.ndarray, values: np.ndarray, rule: str,
@@ -22,7 +30,7 @@ def reject_where(field: str, bad: np.ndarray, values: np.ndarray, rule: str,
     where = np.flatnonzero(bad)
     shown = where[:SHOWN_INDICES]
     more = ", ..." if where.size > SHOWN_INDICES else ""
-    listed_values = ", ".join(f"{v:g}" for v in np.asarray(values, dtype=float).ravel()[shown])
+    listed_values = ", ".join(_short(v) for v in np.asarray(values, dtype=float).ravel()[shown])
     raise ValueError(
         f"{field}: {where.size} of {bad.size} values {rule} "
         f"(indices [{', '.join(str(int(i)) for i in shown)}{more}], "
@@ -30,10 +38,18 @@ def reject_where(field: str, bad: np.ndarray, values: np.ndarray, rule: str,
     )
 
 
+def _short(value: float) -> str:
+    """A float in a list of offenders: shortest round-trip form (1.0000001, 1e+308, nan)."""
+    return repr(float(value))
+
+
 def as_float_array(field: str, values) -> np.ndarray:
-    """`values` as a 1-D float64 array, rejecting NaN and infinity by index."""
+    """`values` as a new 1-D float64 array (a copy: later changes to the caller's array, or to
+    the array it is a view of, cannot reach it), rejecting NaN and infinity by index."""
+    if isinstance(values, (str, bytes)):
+        raise ValueError(f"{field}: expected numbers, got {values!r:.80}")
     try:
-        array = np.asarray(values, dtype=np.float64)
+        array = np.array(values, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{field}: expected numbers, got {values!r:.80}") from exc
     if array.ndim == 0:
@@ -45,13 +61,13 @@ def as_float_array(field: str, values) -> np.ndarray:
 
 
 def finite_number(field: str, value) -> float:
-    """`value` as a finite float, or a ValueError naming `field`."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{field}: expected a number, got {value!r}") from exc
+    """`value` as a finite float, or a ValueError naming `field`. Only real numbers are taken
+    (int, float and their numpy kinds): not True/False, not strings, not Decimal."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{field}: expected a number, got {shown(value)}")
+    number = float(value)
     if not math.isfinite(number):
-        raise ValueError(f"{field}: must be finite, got {value!r}")
+        raise ValueError(f"{field}: must be finite, got {shown(value)}")
     return number
 
 
@@ -61,10 +77,10 @@ def number_in(field: str, value, low: float | None = None, high: float | None = 
     number = finite_number(field, value)
     if low is not None and (number < low or (low_open and number == low)):
         sign = ">" if low_open else ">="
-        raise ValueError(f"{field}: must be {sign} {low:g}, got {number:g}")
+        raise ValueError(f"{field}: must be {sign} {low:g}, got {shown(value)}")
     if high is not None and (number > high or (high_open and number == high)):
         sign = "<" if high_open else "<="
-        raise ValueError(f"{field}: must be {sign} {high:g}, got {number:g}")
+        raise ValueError(f"{field}: must be {sign} {high:g}, got {shown(value)}")
     return number
 
 
@@ -74,7 +90,7 @@ def whole_number(field: str, value, low: int) -> int:
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             value = int(value)
         else:
-            raise ValueError(f"{field}: expected a whole number, got {value!r}")
+            raise ValueError(f"{field}: expected a whole number, got {shown(value)}")
     if value < low:
         raise ValueError(f"{field}: must be >= {low}, got {value}")
     return int(value)

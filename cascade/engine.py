@@ -234,8 +234,10 @@ class CascadeResult:
 
     @property
     def amplification(self) -> float:
-        """x / s: how many times the shock the price finally moved; NaN when s = 0."""
-        return self.total_move / self.shock if self.shock != 0 else float("nan")
+        """x / s: how many times the shock the price finally moved. At s = 0 nothing is
+        liquidated (every position starts alive) and x = 0: this is 1.0, the limit of x / s as
+        s -> 0, since a shock smaller than the nearest liquidation distance leaves x = s."""
+        return self.total_move / self.shock if self.shock != 0 else 1.0
 
     @property
     def wave_count(self) -> int:

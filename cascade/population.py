@@ -81,6 +81,13 @@ class Population:
         reject_where("side", (sides_float != 1.0) & (sides_float != -1.0), sides_float,
                      "are not +1 (long) or -1 (short)")
         reject_where("entry_price", entry <= 0.0, entry, "are not positive")
+        with np.errstate(over="ignore"):
+            reject_where("notional", ~np.isfinite(size / entry), size,
+                         "are too large for their entry price (notional / entry_price overflows)")
+            total = float(np.sum(size))
+        if not np.isfinite(total):
+            raise ValueError(f"notional: the {n} values add up to more than the largest float "
+                             f"({np.finfo(float).max:g}); give sizes in larger units")
         population = cls(_read_only(lev), _read_only(size),
                          _read_only(sides_float.astype(np.int8)), _read_only(entry))
         population.check_margin(maintenance_margin)

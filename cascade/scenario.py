@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
@@ -19,6 +20,11 @@ MAX_TRADERS = 2_000_000
 MARKET_FIELDS = ("shock", "depth", "impact")
 # The venue's leverage cap (Binance BTCUSDT, MODEL.md section 7); not a knob.
 VENUE_MAX_LEVERAGE = 125.0
+# Bounds that keep every output finite: money up to a quadrillion USD (far above any venue),
+# depth at least 1 USD per 1%, and positions of at least 1 USD on average.
+MAX_MONEY = 1e15
+MIN_DEPTH = 1.0
+MIN_POSITION = 1.0
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,8 @@ class Scenario:
             "cluster_share": dict(low=0.0, high=1.0),
             "background_leverage": dict(low=1.0, high=1000.0),
             "long_share": dict(low=0.0, high=1.0),
-            "open_interest": dict(low=0.0, low_open=True),
-            "depth": dict(low=0.0, low_open=True),
+            "open_interest": dict(low=0.0, low_open=True, high=MAX_MONEY),
+            "depth": dict(low=MIN_DEPTH, high=MAX_MONEY),
             "maintenance_margin": dict(low=0.0, high=0.5),
             "size_tail": dict(low=1.0, low_open=True, high=10.0),
             "entry_dispersion": dict(low=0.0, high=0.5),
@@ -79,6 +85,10 @@ class Scenario:
         if self.n > MAX_TRADERS:
             raise ValueError(f"n: at most {MAX_TRADERS:,} traders, got {self.n:,}")
         object.__setattr__(self, "seed", whole_number("seed", self.seed, 0))
+        if self.open_interest < self.n * MIN_POSITION:
+            raise ValueError(
+                f"open_interest: must be at least {MIN_POSITION:g} USD per trader "
+                f"({self.n * MIN_POSITION:,.0f} for n = {self.n:,}), got {self.open_interest!r}")
         cap = leverage_cap(self.maintenance_margin, VENUE_MAX_LEVERAGE)
         if self.center_leverage > cap:
             raise ValueError(
@@ -122,6 +132,9 @@ class Scenario:
     @classmethod
     def from_dict(cls, values: dict) -> "Scenario":
         """A Scenario from a mapping of field names; unknown names are an error."""
+        if not isinstance(values, Mapping):
+            raise ValueError(f"scenario: expected a mapping of field names to values, got "
+                             f"{type(values).__name__} {values!r:.80}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:

@@ -115,9 +115,12 @@ def _entry_prices(rng, leverage, side, dispersion, price, margin) -> np.ndarray:
     buffer = 1.0 / leverage - margin
     is_long = side == LONG
     # long alive at P0: e (1 - 1/L + m) <= P0 (1 - d);  short: e (1 + 1/L - m) >= P0 (1 + d)
-    limit = np.where(is_long, (1.0 - MIN_LIQUIDATION_DISTANCE) / (1.0 - buffer),
-                     (1.0 + MIN_LIQUIDATION_DISTANCE) / (1.0 + buffer))
-    bound = np.log(limit) / dispersion
+    # 1x with no maintenance margin (buffer 1) is never liquidated when long: no bound;
+    # a vanishing dispersion puts the bound at infinity too
+    with np.errstate(divide="ignore", over="ignore"):
+        limit = np.where(is_long, (1.0 - MIN_LIQUIDATION_DISTANCE) / (1.0 - buffer),
+                         (1.0 + MIN_LIQUIDATION_DISTANCE) / (1.0 + buffer))
+        bound = np.log(limit) / dispersion
     lower = np.where(is_long, -np.inf, bound)
     upper = np.where(is_long, bound, np.inf)
     return price * np.exp(dispersion * _truncated_normal(rng, leverage.size, lower, upper))

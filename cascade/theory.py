@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
-from ._checks import number_in
+from ._checks import as_float_array, finite_number, number_in, reject_where
 from .engine import LiquidationBook
 from .market import Market
 from .population import Population
@@ -32,11 +32,19 @@ def _direction(move) -> int:
     return -1 if np.all(np.asarray(move) <= 0) else 1
 
 
+def _moves(move) -> np.ndarray:
+    """`move` (a number or an array) as floats, each finite and >= -1, else a ValueError."""
+    moves = np.asarray(finite_number("move", move) if np.ndim(move) == 0
+                       else as_float_array("move", move), dtype=np.float64)
+    reject_where("move", moves < -1.0, moves, "are below -1 (a fall of more than 100%)")
+    return moves
+
+
 def feedback(book: LiquidationBook, move) -> np.ndarray:
     """F(x) = |I(Q(x))|: the relative move caused by liquidating every position within
     |x| of P0 on the side the move hits (longs for x <= 0, shorts for x > 0).
     Vectorised over an array of moves that share a sign."""
-    moves = np.asarray(move, dtype=np.float64)
+    moves = _moves(move)
     direction = _direction(moves)
     prices = book.market.price * (1.0 + direction * np.abs(moves))
     side = book.side(direction).complete()
@@ -58,7 +66,7 @@ def branching_ratio(population_or_book, market: Market | None = None, move: floa
     """
     book = _book(population_or_book, market)
     window = number_in("window", window, low=0.0, low_open=True)
-    moves = np.asarray(move, dtype=np.float64)
+    moves = _moves(move)
     direction = _direction(moves)
     distance = np.abs(moves)
     upper = feedback(book, direction * distance)
@@ -71,7 +79,7 @@ def branching_ratio(population_or_book, market: Market | None = None, move: floa
 def _liquidation_distances(book: LiquidationBook, direction: int) -> np.ndarray:
     """Sorted |x| at which each position on the hit side is reached."""
     side = book.side(direction).complete()
-    price = -side.sign * side.key
+    price = -side.sign * side.key[np.isfinite(side.key)]  # +inf keys: the other side's
     return np.abs(price / book.market.price - 1.0)
 
 

@@ -28,8 +28,7 @@ def metrics(analysis: Analysis) -> list[Metric]:
                          f"wave {int(biggest['wave'])} of {len(waves)}")
     else:
         largest = Metric("Largest wave", "none", "No position was liquidated.")
-    amplification = ("n/a" if not math.isfinite(result.amplification)
-                     else f"{result.amplification:.2f}x")
+    amplification = f"{result.amplification:.2f}x"
     return [
         Metric("Final move", pct(move),
                "Where the price ends after the last wave, relative to the start (100).",

@@ -181,9 +181,9 @@ def test_critical_shock_sentence_matches_the_core():
     assert f"{abs(critical):.1%}" in headline.critical_sentence(a)
 
 
-def test_amplification_of_a_zero_shock_is_not_a_number():
+def test_amplification_of_a_zero_shock_is_its_limit_one():
     values = {m.label: m.value for m in headline.metrics(analysis(shock=0.0))}
-    assert values["Amplification"] == "n/a"
+    assert values["Amplification"] == "1.00x"
 
 
 # ------------------------------------------------------------------ downloads and docs

@@ -99,7 +99,10 @@ def test_square_root_impact_on_a_band_lands_on_the_fixed_point():
 def test_shock_of_zero_liquidates_nothing():
     result = cascade.simulate(band(100, 0.01, 0.2), market(1e6), 0.0)
     assert result.wave_count == 0 and result.final_price == P0
-    assert np.isnan(result.amplification)
+    # the limit of x / s: a shock short of the nearest threshold has x = s
+    assert result.amplification == 1.0
+    assert cascade.simulate(band(100, 0.01, 0.2), market(1e6), -1e-6).amplification == \
+        pytest.approx(1.0)
 
 
 def test_the_price_stays_above_zero_when_impact_exceeds_the_price():

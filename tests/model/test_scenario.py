@@ -61,7 +61,7 @@ def test_scenario_is_frozen_and_round_trips_through_json():
 @pytest.mark.parametrize("changes, words", [
     (dict(shock=-1.0), r"shock: must be > -1, got -1"),
     (dict(tightness=-0.5), r"tightness: must be >= 0"),
-    (dict(depth=0.0), r"depth: must be > 0"),
+    (dict(depth=0.0), r"depth: must be >= 1, got 0.0"),
     (dict(impact="log"), r"impact: must be one of"),
     (dict(n=3), r"n: must be >= 10"),
     (dict(n=10**8), r"n: at most 2,000,000 traders"),
