@@ -8,15 +8,18 @@ numpy, scipy and pandas only; usable from a notebook or the command line:
 """
 
 from .engine import PRICE_FLOOR, WAVE_COLUMNS, CascadeResult, LiquidationBook, simulate
-from .market import IMPACT_MODELS, Market
+from .market import IMPACT_MODELS, MARKET_IMPACTS, Market
+from .orderbook import OrderBook, read_orderbook
 from .population import LONG, SHORT, Population, bankruptcy_price, liquidation_price
+from .positions_file import PositionsFile, load_positions, read_positions
 from .scenario import PRESET_NOTES, PRESETS, PresetNote, Scenario
 from .synthetic import BACKGROUNDS, make_population
 from .theory import (branching_ratio, critical_shock, feedback, is_runaway,
                      peak_branching_ratio, tipping_move)
 
 __all__ = [
-    "BACKGROUNDS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook", "Market",
+    "BACKGROUNDS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook", "MARKET_IMPACTS",
+    "Market", "OrderBook", "PositionsFile", "load_positions", "read_orderbook", "read_positions",
     "PRESETS", "PRESET_NOTES", "PRICE_FLOOR", "Population", "PresetNote", "SHORT", "Scenario",
     "WAVE_COLUMNS", "bankruptcy_price", "branching_ratio", "critical_shock", "feedback",
     "is_runaway", "liquidation_price", "make_population", "peak_branching_ratio", "simulate",

@@ -1,0 +1,132 @@
+"""Price impact from a real order-book snapshot (issue 9): Market(impact="book", book=...).
+
+Forced selling walks the bids, forced buying walks the asks. On each side, level k at price
+p_k holds notional C_k - C_{k-1} = p_k * size_k (quote currency), and lies a relative
+distance d_k = |p_k - mid| / mid from the book's own mid price. The notional between two
+levels is taken as spread evenly over the price gap between them, so the impact
+
+    I(Q) = the relative distance at which the cumulative notional reaches |Q|
+
+is piecewise linear in Q through (0, 0), (C_1, d_1), ..., (C_K, d_K). A flat book (equal
+notional per equal price step) is then exactly the linear model, and a book whose depth grows
+linearly away from the mid is the square-root law up to the level spacing.
+
+Past the last level (the book is exhausted) the price keeps moving at the side's average
+rate, d_K / C_K per unit of notional: the depth beyond the snapshot is taken to be what the
+snapshot showed on average. Market.book_exhausted tells when a flow went that far.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._checks import reject_where
+from .tables import TableErrors, read_table
+
+BID_WORDS = {"bid": 1, "bids": 1, "buy": 1, "b": 1}
+ASK_WORDS = {"ask": -1, "asks": -1, "sell": -1, "offer": -1, "a": -1, "s": -1}
+ORDERBOOK_COLUMNS = ("side", "price", "size")
+
+
+@dataclass(frozen=True, eq=False)
+class OrderBook:
+    """A depth snapshot: bid and ask levels (price in quote currency per unit, size in units).
+
+    Build it with OrderBook.from_levels or read_orderbook, which validate: at least one level
+    a side, positive finite prices and sizes, every bid below every ask. Levels may come in
+    any order; they are sorted from the mid outwards.
+    """
+
+    bid_price: np.ndarray
+    bid_size: np.ndarray
+    ask_price: np.ndarray
+    ask_size: np.ndarray
+
+    @classmethod
+    def from_levels(cls, bids, asks) -> "OrderBook":
+        """bids, asks: sequences of (price, size) pairs, or arrays of shape (k, 2)."""
+        sides = {}
+        for name, levels, nearest_first in (("bids", bids, -1), ("asks", asks, 1)):
+            array = np.asarray(levels, dtype=np.float64) if len(levels) else np.empty((0, 2))
+            if array.ndim != 2 or array.shape[1] != 2:
+                raise ValueError(f"{name}: expected (price, size) pairs, got shape {array.shape}")
+            if not len(array):
+                raise ValueError(f"{name}: the book has no {name}; give at least one level a side")
+            reject_where(f"{name}", ~np.isfinite(array).all(axis=1), array[:, 0],
+                         "have a price or size that is NaN or infinite", "prices")
+            reject_where(f"{name}", array[:, 0] <= 0, array[:, 0], "have a price that is not "
+                         "positive", "prices")
+            reject_where(f"{name}", array[:, 1] <= 0, array[:, 1], "have a size that is not "
+                         "positive", "sizes")
+            order = np.argsort(nearest_first * array[:, 0], kind="stable")
+            sides[name] = array[order]
+        best_bid, best_ask = float(sides["bids"][0, 0]), float(sides["asks"][0, 0])
+        if best_bid >= best_ask:
+            raise ValueError(f"bids: the best bid {best_bid!r} is not below the best ask "
+                             f"{best_ask!r}; a snapshot's bids sit below its asks")
+        return cls(*(np.ascontiguousarray(column) for column in
+                     (sides["bids"][:, 0], sides["bids"][:, 1],
+                      sides["asks"][:, 0], sides["asks"][:, 1])))
+
+    @property
+    def mid(self) -> float:
+        return 0.5 * (float(self.bid_price[0]) + float(self.ask_price[0]))
+
+    def curve(self, direction: int) -> tuple[np.ndarray, np.ndarray]:
+        """(cumulative notional C_k, relative distance d_k), each with a leading 0, for the
+        side forced flow walks: the bids for selling (direction +1), the asks for buying (-1)."""
+        price, size = ((self.bid_price, self.bid_size) if direction > 0
+                       else (self.ask_price, self.ask_size))
+        notional = np.concatenate(([0.0], np.cumsum(price * size)))
+        distance = np.concatenate(([0.0], np.abs(price - self.mid) / self.mid))
+        return notional, distance
+
+    def depth_within(self, move: float) -> tuple[float, float]:
+        """(bid, ask) notional within a relative `move` of the mid, e.g. 0.01 for 1%."""
+        return tuple(float(np.interp(move, distance, notional))
+                     for notional, distance in (self.curve(1), self.curve(-1)))
+
+    def impact(self, net_sold_flow) -> np.ndarray:
+        """I(Q) (see the module docstring): positive for selling, negative for buying."""
+        flow = np.asarray(net_sold_flow, dtype=np.float64)
+        moved = np.zeros_like(flow)
+        for direction in (1, -1):
+            notional, distance = self.curve(direction)
+            size = np.abs(flow)
+            inside = np.interp(size, notional, distance)
+            beyond = distance[-1] + (size - notional[-1]) * (distance[-1] / notional[-1])
+            walked = np.where(size <= notional[-1], inside, beyond)
+            moved = np.where(np.sign(flow) == direction, direction * walked, moved)
+        return moved
+
+    def capacity(self, direction: int) -> float:
+        """Notional (quote currency) on the side that flow in `direction` walks."""
+        return float(self.curve(direction)[0][-1])
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({
+            "side": ["bid"] * self.bid_price.size + ["ask"] * self.ask_price.size,
+            "price": np.concatenate((self.bid_price, self.ask_price)),
+            "size": np.concatenate((self.bid_size, self.ask_size)),
+        })
+
+
+def read_orderbook(path_or_buffer, *, max_bytes: int | None = None) -> OrderBook:
+    """An OrderBook from a CSV or Parquet file with columns side (bid/ask, also buy/sell),
+    price and size (units of the asset). Bad rows raise ValueError naming them as a
+    spreadsheet shows them (header = row 1)."""
+    table = read_table(path_or_buffer, required=ORDERBOOK_COLUMNS, max_bytes=max_bytes)
+    errors = TableErrors(table.name)
+    words = {**BID_WORDS, **ASK_WORDS}
+    side_text = table.frame["side"].astype(str).str.strip().str.lower()
+    side = side_text.map(words)
+    errors.add("side", side.isna().to_numpy(), table.frame["side"], "is not bid or ask")
+    price = errors.numbers(table.frame, "price", positive=True)
+    size = errors.numbers(table.frame, "size", positive=True)
+    errors.raise_if_any()
+    is_bid = side.to_numpy() == 1
+    levels = np.column_stack((price, size))
+    return OrderBook.from_levels(levels[is_bid], levels[~is_bid])

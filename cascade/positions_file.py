@@ -1,0 +1,74 @@
+"""A venue's position snapshot from a CSV or Parquet file (issue 9): read_positions.
+
+Columns: leverage (x, >= 1), notional (quote currency at entry, > 0), side (long/short, or
++1/-1) and optionally entry_price (quote currency per unit, > 0; DEFAULT_PRICE when absent).
+Other columns are kept out of the model and named in PositionsFile.ignored_columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .market import DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE
+from .population import LONG, SHORT, Population
+from .tables import TableErrors, read_table
+
+POSITION_COLUMNS = ("leverage", "notional", "side")
+OPTIONAL_POSITION_COLUMNS = ("entry_price",)
+SIDE_WORDS = {"long": LONG, "l": LONG, "buy": LONG, "+1": LONG, "1": LONG, "1.0": LONG,
+              "+1.0": LONG, "short": SHORT, "s": SHORT, "sell": SHORT, "-1": SHORT,
+              "-1.0": SHORT}
+
+
+@dataclass(frozen=True, eq=False)
+class PositionsFile:
+    """A positions file, read and validated: the Population and where it came from."""
+    population: Population
+    name: str
+    rows: int
+    sha256: str
+    size_bytes: int
+    ignored_columns: tuple[str, ...]
+
+
+def load_positions(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN,
+                   price: float = DEFAULT_PRICE, max_bytes: int | None = None) -> PositionsFile:
+    """Read and validate a positions file (see the module docstring). Every bad cell is named
+    by row (header = row 1) and column in one ValueError, including positions already at or
+    past their liquidation price at `price` and leverage that leaves no margin above
+    `maintenance_margin`."""
+    table = read_table(path_or_buffer, POSITION_COLUMNS, OPTIONAL_POSITION_COLUMNS, max_bytes)
+    frame, errors = table.frame, TableErrors(table.name)
+    leverage = errors.numbers(frame, "leverage", at_least=1.0)
+    notional = errors.numbers(frame, "notional", positive=True)
+    side_text = frame["side"].astype(str).str.strip().str.lower()
+    side = side_text.map(SIDE_WORDS).to_numpy(dtype=np.float64, na_value=np.nan)
+    errors.add("side", np.isnan(side), frame["side"], "is not long or short (or +1 / -1)")
+    if "entry_price" in frame.columns:
+        entry = errors.numbers(frame, "entry_price", positive=True)
+    else:
+        entry = np.full(len(frame), float(price))
+    usable = np.isfinite(leverage) & (leverage >= 1.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # flagged above
+        no_margin = usable & (1.0 / leverage <= maintenance_margin)
+        liquidation = entry * (1.0 - side * (1.0 / leverage - maintenance_margin))
+    errors.add("leverage", no_margin, frame["leverage"],
+               f"leaves no margin above the maintenance margin {maintenance_margin:g}")
+    known = usable & ~no_margin & np.isfinite(side) & np.isfinite(entry) & (entry > 0)
+    dead = known & np.where(side == LONG, price <= liquidation, price >= liquidation)
+    errors.add("leverage", dead, frame["leverage"],
+               f"puts the position at or past its liquidation price at the start price {price:g}")
+    errors.raise_if_any()
+    population = Population.from_arrays(leverage, notional, side.astype(np.int8), entry,
+                                        maintenance_margin=maintenance_margin, price=price)
+    return PositionsFile(population, table.name, table.rows, table.sha256, table.size_bytes,
+                         table.ignored_columns)
+
+
+def read_positions(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN,
+                   price: float = DEFAULT_PRICE) -> Population:
+    """A Population from a CSV or Parquet file of positions (see load_positions)."""
+    return load_positions(path_or_buffer, maintenance_margin=maintenance_margin,
+                          price=price).population
