@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import reject_where
-from .tables import TableErrors, read_table
+from .tables import TableErrors, read_table, words_to_numbers
 
 BID_WORDS = {"bid": 1, "bids": 1, "buy": 1, "b": 1}
 ASK_WORDS = {"ask": -1, "asks": -1, "sell": -1, "offer": -1, "a": -1, "s": -1}
@@ -120,13 +120,11 @@ def read_orderbook(path_or_buffer, *, max_bytes: int | None = None) -> OrderBook
     spreadsheet shows them (header = row 1)."""
     table = read_table(path_or_buffer, required=ORDERBOOK_COLUMNS, max_bytes=max_bytes)
     errors = TableErrors(table.name)
-    words = {**BID_WORDS, **ASK_WORDS}
-    side_text = table.frame["side"].astype(str).str.strip().str.lower()
-    side = side_text.map(words)
-    errors.add("side", side.isna().to_numpy(), table.frame["side"], "is not bid or ask")
+    side = words_to_numbers(table.frame["side"], {**BID_WORDS, **ASK_WORDS})
+    errors.add("side", np.isnan(side), table.frame["side"], "is not bid or ask")
     price = errors.numbers(table.frame, "price", positive=True)
     size = errors.numbers(table.frame, "size", positive=True)
     errors.raise_if_any()
-    is_bid = side.to_numpy() == 1
+    is_bid = side == 1
     levels = np.column_stack((price, size))
     return OrderBook.from_levels(levels[is_bid], levels[~is_bid])

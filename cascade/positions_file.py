@@ -13,7 +13,7 @@ import numpy as np
 
 from .market import DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE
 from .population import LONG, SHORT, Population
-from .tables import TableErrors, read_table
+from .tables import TableErrors, read_table, words_to_numbers
 
 POSITION_COLUMNS = ("leverage", "notional", "side")
 OPTIONAL_POSITION_COLUMNS = ("entry_price",)
@@ -43,8 +43,7 @@ def load_positions(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTE
     frame, errors = table.frame, TableErrors(table.name)
     leverage = errors.numbers(frame, "leverage", at_least=1.0)
     notional = errors.numbers(frame, "notional", positive=True)
-    side_text = frame["side"].astype(str).str.strip().str.lower()
-    side = side_text.map(SIDE_WORDS).to_numpy(dtype=np.float64, na_value=np.nan)
+    side = words_to_numbers(frame["side"], SIDE_WORDS)
     errors.add("side", np.isnan(side), frame["side"], "is not long or short (or +1 / -1)")
     if "entry_price" in frame.columns:
         entry = errors.numbers(frame, "entry_price", positive=True)

@@ -161,6 +161,15 @@ class TableErrors:
             f"{shown}{f'; and {more} more' if more > 0 else ''}")
 
 
+def words_to_numbers(column: pd.Series, words: dict[str, float]) -> np.ndarray:
+    """Each cell, stripped and lower-cased, looked up in `words`; NaN where it is not there.
+    Looks up each distinct cell once, so a million rows of "long"/"short" cost one pass."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    looked_up = np.array([words.get(str(u).strip().lower(), np.nan) for u in uniques] + [np.nan],
+                         dtype=np.float64)
+    return looked_up[codes]  # code -1 (an empty cell) takes the trailing NaN
+
+
 def _cell(value) -> str:
     if isinstance(value, float) and np.isnan(value):
         return "(empty)"
