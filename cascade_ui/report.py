@@ -1,0 +1,131 @@
+"""A self-contained HTML report and PNG charts (issue 9 section 3): data in, bytes out.
+
+The HTML holds everything it needs: plotly.js is inlined once, every chart stays interactive,
+and no link or script points at the network, so the file opens offline. PNGs go through
+kaleido, which drives the Chromium found on this machine (Debian's /usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import markdown as markdown_lib
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from .figures import INK, MUTED
+
+PNG_SCALE = 2
+PNG_SIZE = (1100, 650)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file a scenario was run on: shown in the report with its rows and checksum."""
+    role: str
+    name: str
+    rows: int
+    sha256: str
+
+
+_STYLE = f"""
+body {{ font-family: "Source Sans Pro", Helvetica, Arial, sans-serif; color: {INK};
+        max-width: 1100px; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }}
+h1 {{ font-size: 1.8rem; margin-bottom: .2rem; }}
+.meta {{ color: {MUTED}; margin-top: 0; }}
+.verdict {{ font-size: 1.15rem; padding: .8rem 1rem; border-left: 4px solid #b91c1c;
+            background: #f9fafb; }}
+.metrics {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr));
+            gap: .6rem; margin: 1rem 0; }}
+.metric {{ border: 1px solid #e5e7eb; border-radius: .5rem; padding: .6rem .8rem; }}
+.metric .label {{ color: {MUTED}; font-size: .85rem; }}
+.metric .value {{ font-size: 1.5rem; font-weight: 600; }}
+.metric .delta {{ color: {MUTED}; font-size: .85rem; }}
+table {{ border-collapse: collapse; margin: .5rem 0 1rem; }}
+td, th {{ border-bottom: 1px solid #e5e7eb; padding: .25rem .8rem .25rem 0; text-align: left; }}
+code {{ font-size: .85rem; }}
+.chart {{ margin: 1.5rem 0; page-break-inside: avoid; }}
+"""
+
+
+def _table(rows: list[tuple[str, str]], header: tuple[str, str]) -> str:
+    body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
+                   for a, b in rows)
+    return (f"<table><thead><tr><th>{html.escape(header[0])}</th><th>{html.escape(header[1])}"
+            f"</th></tr></thead><tbody>{body}</tbody></table>")
+
+
+def report_html(title: str, verdict: str, metrics, parameters: list[tuple[str, str]],
+                figures: dict[str, go.Figure], assumptions_markdown: str,
+                files: tuple[InputFile, ...] = (), notes: tuple[str, ...] = ()) -> str:
+    """The whole report as one HTML document.
+
+    metrics: objects with label, value, delta (cascade_ui.headline.Metric); parameters:
+    (name, value) pairs; figures: title -> Figure, drawn in order; notes: extra sentences
+    under the verdict (critical shock, robustness)."""
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    cards = "".join(
+        f'<div class="metric"><div class="label">{html.escape(m.label)}</div>'
+        f'<div class="value">{html.escape(m.value)}</div>'
+        f'<div class="delta">{html.escape(m.delta or "")}</div></div>' for m in metrics)
+    charts = []
+    for index, (name, figure) in enumerate(figures.items()):
+        div = pio.to_html(figure, full_html=False, include_plotlyjs=index == 0,
+                          config={"displaylogo": False, "responsive": True},
+                          default_width="100%", default_height="520px")
+        charts.append(f'<div class="chart" aria-label="{html.escape(name)}">{div}</div>')
+    file_rows = "".join(
+        f"<tr><td>{html.escape(f.role)}</td><td>{html.escape(f.name)}</td>"
+        f"<td>{f.rows:,}</td><td><code>{f.sha256}</code></td></tr>" for f in files)
+    files_html = (
+        "<h2>Input files</h2><table><thead><tr><th>role</th><th>file</th><th>rows</th>"
+        f"<th>SHA-256</th></tr></thead><tbody>{file_rows}</tbody></table>" if files else "")
+    notes_html = "".join(f"<p>{html.escape(note)}</p>" for note in notes)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title><style>{_STYLE}</style></head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p class="meta">Cascade Lab report, made {when}. Prices are an index: the start is 100.</p>
+<p class="verdict">{html.escape(verdict)}</p>
+{notes_html}
+<div class="metrics">{cards}</div>
+<h2>Charts</h2>
+{''.join(charts)}
+<h2>Parameters</h2>
+{_table(parameters, ("parameter", "value"))}
+{files_html}
+<h2>Assumptions and sources</h2>
+{markdown_lib.markdown(assumptions_markdown.replace(chr(92) + "$", "$"))}
+</body></html>
+"""
+
+
+_kaleido_lock = threading.Lock()
+_kaleido_started = False
+
+
+def chart_png(figure: go.Figure, width: int = PNG_SIZE[0], height: int = PNG_SIZE[1]) -> bytes:
+    """The chart as a PNG through kaleido and this machine's Chromium. The first call starts
+    one browser for the process (a few seconds); later calls take well under a second.
+    Raises ValueError with the reason when no Chromium can be found."""
+    import kaleido
+
+    global _kaleido_started
+    with _kaleido_lock:
+        try:
+            if not _kaleido_started:
+                kaleido.start_sync_server(silence_warnings=True)
+                _kaleido_started = True
+            with warnings.catch_warnings():  # plotly passes options a running server ignores
+                warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+                return figure.to_image(format="png", width=width, height=height,
+                                       scale=PNG_SCALE)
+        except Exception as error:  # kaleido raises its own types when Chromium is missing
+            raise ValueError(f"PNG export: kaleido could not render through Chromium "
+                             f"({type(error).__name__}: {error})") from error
