@@ -12,13 +12,16 @@ from .market import IMPACT_MODELS, Market
 from .population import LONG, SHORT, Population, bankruptcy_price, liquidation_price
 from .scenario import PRESET_NOTES, PRESETS, PresetNote, Scenario
 from .synthetic import BACKGROUNDS, make_population
+from .sweep import METRICS, critical_shocks, phase_grid, sweep, sweepable_fields
 from .theory import (branching_ratio, critical_shock, feedback, is_runaway,
                      peak_branching_ratio, tipping_move)
 
 __all__ = [
-    "BACKGROUNDS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook", "Market",
+    "BACKGROUNDS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook", "METRICS",
+    "Market",
     "PRESETS", "PRESET_NOTES", "PRICE_FLOOR", "Population", "PresetNote", "SHORT", "Scenario",
-    "WAVE_COLUMNS", "bankruptcy_price", "branching_ratio", "critical_shock", "feedback",
-    "is_runaway", "liquidation_price", "make_population", "peak_branching_ratio", "simulate",
-    "tipping_move",
+    "WAVE_COLUMNS", "bankruptcy_price", "branching_ratio", "critical_shock", "critical_shocks",
+    "feedback",
+    "is_runaway", "liquidation_price", "make_population", "peak_branching_ratio", "phase_grid",
+    "simulate", "sweep", "sweepable_fields", "tipping_move",
 ]
