@@ -42,11 +42,12 @@ def chart(fig, name: str, caption: str | None = None, **select) -> object:
 
 def note_ignored(key: str, options, label: str) -> None:
     """One line when the URL holds a value for `key` that its control does not offer (the
-    widget ignores it and shows its default)."""
+    widget ignores it and shows its default). options: the labels the control shows, which
+    are what a bound selectbox writes to the URL."""
     given = st.query_params.get(key)
     if given is not None and given not in [str(o) for o in options]:
         st.warning(f"Ignored `{key}={given}` from the URL: _{label}_ offers "
-                   f"{', '.join(map(str, options))}.", icon=":material/link_off:")
+                   f"{'; '.join(map(str, options))}.", icon=":material/link_off:")
 
 
 def presenting() -> bool:

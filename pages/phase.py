@@ -16,7 +16,7 @@ KNOB_KEYS = {"x_knob": "shock", "y_knob": "depth"}
 
 def knob_picker(column, key: str, label: str) -> str:
     options = list(sweeps.AXIS_FIELDS)
-    pagekit.note_ignored(key, options, label)
+    pagekit.note_ignored(key, [widgets.label_of(o) for o in options], label)
     return column.selectbox(label, options, index=options.index(KNOB_KEYS[key]), key=key,
                             format_func=widgets.label_of, bind="query-params")
 
@@ -53,7 +53,7 @@ kind, sentence = headline.verdict(analysis)
 st.markdown(f"##### This scenario: {sentence}")
 st.caption(headline.critical_sentence(analysis))
 
-pagekit.note_ignored("metric", list(METRIC_TITLES), "Colour by")
+pagekit.note_ignored("metric", [title for title, _ in METRIC_TITLES.values()], "Colour by")
 metric = st.segmented_control(
     "Colour by", list(METRIC_TITLES), default="final_move", key="metric",
     format_func=lambda m: METRIC_TITLES[m][0], bind="query-params") or "final_move"
