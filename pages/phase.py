@@ -5,6 +5,8 @@ The other knobs come from the sidebar (the Explorer's widgets, bound to the same
 parameters). Grids are cached row by row (cascade_ui/sweeps.py); text is in docs/phase/.
 """
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from cascade_ui import compute, headline, pagekit, sweeps, widgets
@@ -37,9 +39,14 @@ def grid(scenario, x_field: str, y_field: str, name: str, metric: str, line: boo
     event = pagekit.chart(fig, name, on_select="rerun", selection_mode="points")
     points = [p for p in event.selection.points if p.get("curve_number") == 1]
     if points:
+        # In Streamlit 1.67 st.switch_page refuses while URL parameters are bound to
+        # widgets, and st.page_link keeps this page's bound values: so a plain link (a fresh
+        # page load, in a new tab) opens the clicked cell with its parameters in the URL
         i, j = divmod(points[0]["point_index"], len(x.values))
         cell = sweeps.cell_scenario(scenario, x, y, i, j)
-        st.switch_page("pages/explorer.py", query_params=widgets.url_params(cell))
+        st.link_button(f"Open the clicked cell on the Explorer: {sweeps.describe(cell, x, y)}",
+                       f"explorer?{urlencode(widgets.url_params(cell))}", type="primary",
+                       icon=":material/open_in_new:")
 
 
 st.title("Phase diagram: where the cascade tips")
