@@ -114,7 +114,7 @@ def compare_paths_figure(paths: dict[str, np.ndarray], shocks: dict[str, float])
     longest = max(len(p) for p in paths.values())
     categories = ["Start", "Shock"] + [f"Wave {k}" for k in range(1, longest - 1)]
     fig.update_layout(
-        title=dict(text="Price path: A and B from the same start",
+        title=dict(text="Price path: A and B",
                    subtitle=dict(text="Start = 100; the shock, then each liquidation wave.")),
         xaxis=dict(title=None, type="category", categoryorder="array",
                    categoryarray=categories),
@@ -148,9 +148,9 @@ def compare_map_figure(maps: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]
     fig.add_vline(x=reference_price, line=dict(color=START, dash="dot", width=1.5))
     tick_values, tick_text = money_ticks(max(float(np.max(t.y)) for t in fig.data))
     fig.update_layout(
-        title=dict(text="Liquidation map: where each book's positions are force-closed",
-                   subtitle=dict(text=f"Notional (USD at entry) per {step:g}-point bin of "
-                                      "liquidation price; shaded = liquidated.")),
+        title=dict(text="Liquidation map: A and B",
+                   subtitle=dict(text=f"Notional (USD at entry) per {step:g}-point price bin; "
+                                      "shaded = liquidated.")),
         xaxis=dict(title="Liquidation price (start = 100)", range=[low, high]),
         yaxis=dict(title="Notional (USD)", tickvals=tick_values, ticktext=tick_text),
         legend=dict(y=-0.18))
@@ -176,7 +176,7 @@ def compare_leverage_figure(books: dict[str, tuple[np.ndarray, np.ndarray]],
                           "<extra></extra>"))
     ticks = [t for t in (1, 2, 3, 5, 10, 20, 50, 100) if np.log10(t) <= edges[-1]]
     fig.update_layout(
-        title=dict(text="Leverage: the same crowd, dispersed or clustered",
+        title=dict(text="Leverage: A and B",
                    subtitle=dict(text="Share of open interest per leverage bin (log scale).")),
         xaxis=dict(title="Leverage (x, log scale)", tickvals=np.log10(ticks),
                    ticktext=[f"{t}x" for t in ticks]),
@@ -189,11 +189,12 @@ def compare_leverage_figure(books: dict[str, tuple[np.ndarray, np.ndarray]],
 def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
                  liquidated_in: np.ndarray, price_path: np.ndarray, steps: list[str],
                  reference_price: float = 100.0, bins: int = 120,
-                 font_size: int = 13) -> go.Figure:
+                 font_size: int = 13, start: int = 0) -> go.Figure:
     """The liquidation map filling in wave by wave, as a Plotly animation.
 
     Frame 0 is the shock; frame k shows waves 1..k in their colours and the price after
-    wave k. steps: one narration sentence per frame (shown as the frame's subtitle).
+    wave k. steps: one narration sentence per frame (shown as the frame's subtitle);
+    start: the frame shown first (the page's Previous/Next buttons set it).
     Play/pause buttons and a step slider live inside the figure, so stepping through it
     never reruns the page."""
     liq = np.asarray(liquidation_price, dtype=float)
@@ -233,12 +234,13 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     frames = [go.Frame(data=traces(k), name=str(k),
                        layout=dict(title=dict(subtitle=dict(text=steps[k]))))
               for k in range(waves + 1)]
-    fig = go.Figure(data=traces(0), frames=frames, layout=dict(template=TEMPLATE))
+    start = min(max(start, 0), waves)
+    fig = go.Figure(data=traces(start), frames=frames, layout=dict(template=TEMPLATE))
     play = dict(frame=dict(duration=1400, redraw=True), transition=dict(duration=300),
                 fromcurrent=True, mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), mode="immediate")
     fig.update_layout(
-        title=dict(text="The cascade, wave by wave", subtitle=dict(text=steps[0])),
+        title=dict(text="The cascade, wave by wave", subtitle=dict(text=steps[start])),
         barmode="stack", bargap=0, height=620 if font_size <= 13 else 760,
         font=dict(size=font_size),
         xaxis=dict(title="Liquidation price (start = 100)", range=[low, high]),
@@ -250,7 +252,7 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
                           yanchor="top", showactive=False, buttons=[
                               dict(label="▶ Play", method="animate", args=[None, play]),
                               dict(label="❚❚ Pause", method="animate", args=[[None], pause])])],
-        sliders=[dict(active=0, x=0.2, len=0.8, y=-0.17, yanchor="top",
+        sliders=[dict(active=start, x=0.2, len=0.8, y=-0.17, yanchor="top",
                       currentvalue=dict(visible=False), pad=dict(t=0),
                       steps=[dict(label="Shock" if k == 0 else f"Wave {k}", method="animate",
                                   args=[[str(k)], dict(mode="immediate", frame=dict(

@@ -21,12 +21,31 @@ analysis = compute.analyse(scenario)
 result = analysis.result
 steps = story.wave_sentences(result)
 
+STEP = "learn-step"
+
+
+def move(by: int) -> None:
+    st.session_state[STEP] = st.session_state.get(STEP, 0) + by
+
+
+@st.fragment
+def walkthrough() -> None:
+    """Previous/Next rerun only this fragment; Play and the step slider run in the browser."""
+    step = min(st.session_state.get(STEP, 0), len(steps) - 1)
+    back, where, ahead = st.columns([1, 3, 1], vertical_alignment="center")
+    back.button("◀ Previous", on_click=move, args=(-1,), disabled=step == 0, key="learn-back")
+    where.markdown(f"**Step {step + 1} of {len(steps)}**")
+    ahead.button("Next ▶", on_click=move, args=(1,), disabled=step == len(steps) - 1,
+                 key="learn-next")
+    pagekit.chart(learn_figure(analysis.liquidation_price, result.population.notional,
+                               result.liquidated_in, result.price_path, steps,
+                               font_size=20 if present else 13, start=step), "learn")
+
+
 st.subheader("Step by step", divider="gray")
 if not present:
-    st.caption("Press ▶ Play under the chart, or drag the slider to step back and forth.")
-pagekit.chart(learn_figure(analysis.liquidation_price, result.population.notional,
-                           result.liquidated_in, result.price_path, steps,
-                           font_size=20 if present else 13), "learn")
+    st.caption("Step with Previous / Next, or press ▶ Play under the chart to run it.")
+walkthrough()
 st.markdown("\n".join(f"- {sentence}" for sentence in steps))
 kind, sentence = headline.verdict(analysis)
 st.markdown(f"##### {sentence}")

@@ -34,8 +34,7 @@ def grid(scenario, x_field: str, y_field: str, name: str, metric: str, line: boo
     amplification = sweeps.amplification(moves, scenario, x, y)
     fig = phase_figure(x, y, moves, amplification, metric, critical,
                        current=(getattr(scenario, x.field), getattr(scenario, y.field)),
-                       subtitle="Every other knob as in the sidebar. Hover for numbers; "
-                                "click a cell to open it on the Explorer.")
+                       subtitle="Hover for numbers; click a cell to open it.")
     event = pagekit.chart(fig, name, on_select="rerun", selection_mode="points")
     points = [p for p in event.selection.points if p.get("curve_number") == 1]
     if points:

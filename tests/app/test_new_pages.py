@@ -217,3 +217,29 @@ def test_wave_sentences_state_the_results_numbers():
     assert calm.wave_count == 0
     assert story.wave_sentences(calm) == [
         "The shock: the price drops 0.1% to 99.9, and reaches no one's liquidation price."]
+
+
+def test_learn_previous_and_next_step_through_the_waves(app):
+    at = open_page(app, LEARN)
+    result = Scenario().run()
+    steps = story.wave_sentences(result)
+
+    def shown(at):
+        spec = charts(at)["learn"]
+        waves = [t for t in spec["data"] if t.get("name", "").startswith("Wave ")]
+        filled = [t["name"] for t in waves if as_array(t["y"]).sum() > 0]
+        return spec["layout"]["title"]["subtitle"]["text"], filled
+
+    assert shown(at) == (steps[0], [])
+    assert at.button(key="learn-back").disabled
+    at.button(key="learn-next").click().run()
+    at.button(key="learn-next").click().run()
+    assert shown(at) == (steps[2], ["Wave 1", "Wave 2"])
+    at.button(key="learn-back").click().run()
+    assert shown(at) == (steps[1], ["Wave 1"])
+    for _ in range(len(steps)):
+        if not at.button(key="learn-next").disabled:
+            at.button(key="learn-next").click().run()
+    assert shown(at)[0] == steps[-1]
+    assert at.button(key="learn-next").disabled
+    assert not at.exception
