@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from .figures import (INK, START, SURVIVED, TEMPLATE, map_window, nice_step, pct, usd,
                       wave_colors)
@@ -20,6 +21,11 @@ METRIC_TITLES = {
 # Colours of the two scenarios on the Compare page.
 SIDE_COLORS = {"A": "#2563eb", "B": "#b91c1c"}
 CURRENT = "#ffffff"
+# Inferno as explicit rgb() stops: given by name, its first stop "#000004" reached the
+# browser as Plotly's default purple (#ab63fa), so the darkest cells showed lavender.
+HEAT_SCALE = [[float(t), color] for t, color in zip(
+    np.linspace(0.0, 1.0, 11), sample_colorscale("Inferno", list(np.linspace(0.0, 1.0, 11)),
+                                                 colortype="rgb"))]
 
 
 def _axis_layout(axis: Axis) -> dict:
@@ -57,7 +63,7 @@ def phase_figure(x: Axis, y: Axis, moves: np.ndarray, amplification: np.ndarray,
     fig = go.Figure(layout=dict(template=TEMPLATE))
     fig.add_trace(go.Heatmap(
         # bright = a large move: falls (negative moves) use the reversed scale
-        x=shown_x, y=shown_y, z=z, colorscale="Inferno", hoverinfo="skip", name=name,
+        x=shown_x, y=shown_y, z=z, colorscale=HEAT_SCALE, hoverinfo="skip", name=name,
         reversescale=metric == "final_move" and bool((finite <= 0).all()),
         zmin=float(finite.min()) if finite.size else None,
         zmax=float(finite.max()) if finite.size else None,
