@@ -124,7 +124,7 @@ def compare_paths_figure(paths: dict[str, np.ndarray], shocks: dict[str, float])
                    subtitle=dict(text="Start = 100; the shock, then each liquidation wave.")),
         xaxis=dict(title=None, type="category", categoryorder="array",
                    categoryarray=categories),
-        yaxis=dict(title="Price (start = 100)"), legend=dict(y=-0.15))
+        yaxis=dict(title="Price (start = 100)"), legend=dict(y=-0.32), margin=dict(b=60))
     return fig
 
 
@@ -247,18 +247,17 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     pause = dict(frame=dict(duration=0, redraw=False), mode="immediate")
     fig.update_layout(
         title=dict(text="The cascade, wave by wave", subtitle=dict(text=steps[start])),
-        barmode="stack", bargap=0, height=620 if font_size <= 13 else 760,
-        font=dict(size=font_size),
+        barmode="stack", bargap=0, height=680 if font_size <= 13 else 820,
         xaxis=dict(title="Liquidation price (start = 100)", range=[low, high]),
         yaxis=dict(title="Notional (USD)", range=[0, top], tickvals=money_ticks(top)[0],
                    ticktext=money_ticks(top)[1]),
-        legend=dict(y=-0.42, traceorder="normal"),
+        legend=dict(y=-0.5, traceorder="normal"),
         margin=dict(t=110, b=40),
-        updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.2, xanchor="left",
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.15, xanchor="left",
                           yanchor="top", showactive=False, buttons=[
                               dict(label="▶ Play", method="animate", args=[None, play]),
                               dict(label="❚❚ Pause", method="animate", args=[[None], pause])])],
-        sliders=[dict(active=start, x=0.2, len=0.8, y=-0.17, yanchor="top",
+        sliders=[dict(active=start, x=0, len=1, y=-0.24, yanchor="top",
                       currentvalue=dict(visible=False), pad=dict(t=0),
                       steps=[dict(label="Shock" if k == 0 else f"Wave {k}", method="animate",
                                   args=[[str(k)], dict(mode="immediate", frame=dict(
@@ -266,6 +265,17 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
                              for k in range(waves + 1)])],
     )
     fig.add_vline(x=reference_price, line=dict(color=START, dash="dot", width=1.5))
+    return enlarge(fig, font_size) if font_size > 13 else fig
+
+
+def enlarge(fig: go.Figure, size: int = 20) -> go.Figure:
+    """Fonts for a projector: every text of the figure (which the template sizes one by
+    one) at about `size` px; titles a little larger."""
+    fig.update_layout(font=dict(size=size), title=dict(font=dict(size=size + 4),
+                                                       subtitle=dict(font=dict(size=size - 2))),
+                      legend=dict(font=dict(size=size - 2)), hoverlabel=dict(font=dict(size=size)))
+    fig.update_xaxes(title_font_size=size, tickfont_size=size - 2)
+    fig.update_yaxes(title_font_size=size, tickfont_size=size - 2)
     return fig
 
 

@@ -8,7 +8,7 @@ Text lives in docs/learn/; narration in cascade_ui/story.py.
 import streamlit as st
 
 from cascade_ui import compute, headline, pagekit, story, sweeps, widgets
-from cascade_ui.phase_figures import learn_figure, phase_figure
+from cascade_ui.phase_figures import enlarge, learn_figure, phase_figure
 from cascade_ui.text import doc
 
 st.title("How a liquidation cascade unfolds")
@@ -55,9 +55,10 @@ x, y = sweeps.axis("shock", scenario), sweeps.axis("tightness", scenario)
 with st.spinner("Computing the phase diagram..."):
     moves = sweeps.final_moves(scenario, x, y)
     critical = sweeps.critical_line(scenario, y)
-pagekit.chart(phase_figure(x, y, moves, sweeps.amplification(moves, scenario, x, y),
-                           critical=critical, current=(scenario.shock, scenario.tightness),
-                           subtitle="Each cell is one cascade; the star is the one above."),
-              "learn-phase", headline.critical_sentence(analysis))
+where = phase_figure(x, y, moves, sweeps.amplification(moves, scenario, x, y),
+                     critical=critical, current=(scenario.shock, scenario.tightness),
+                     subtitle="Each cell is one cascade; the star is the one above.")
+pagekit.chart(enlarge(where) if present else where, "learn-phase",
+              headline.critical_sentence(analysis))
 if not present:
     st.markdown(doc("closing", "learn"))

@@ -195,7 +195,11 @@ def test_learn_presentation_mode_hides_the_setup_and_enlarges_fonts(app):
     assert len(present.markdown) < len(normal.markdown)
     assert not any(m.value.startswith("A price shock") for m in present.markdown)
     assert any("stSidebar" in m.value and "display: none" in m.value for m in present.markdown)
-    assert charts(present)["learn"]["layout"]["font"]["size"] == 20
+    for name in ("learn", "learn-phase"):
+        layout = charts(present)[name]["layout"]
+        assert layout["font"]["size"] == 20 and layout["title"]["font"]["size"] == 24
+        assert layout["xaxis"]["title"]["font"]["size"] == 20
+        assert charts(normal)[name]["layout"].get("font", {}).get("size", 13) == 13
 
 
 def test_learn_bad_input_gets_a_clear_message(app):

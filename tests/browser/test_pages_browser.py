@@ -20,6 +20,20 @@ WIDTHS = (1440, 1024, 390)
 FIRST_DRAW_BUDGET_S = 15.0
 
 
+@pytest.fixture(scope="module", autouse=True)
+def entry_page_visited(browser, server):
+    """Open "/" once first. Until some session has run app.py (and its st.navigation),
+    Streamlit treats the pages/ folder as a legacy multipage app: a first visit straight
+    to /phase runs pages/phase.py alone, without the app's page config and navigation.
+    That is a known gap of the folder's name (reported to the lead); these tests look at
+    the pages as the app frame shows them."""
+    context = browser.new_context()
+    warm = context.new_page()
+    warm.goto(server)
+    warm.wait_for_selector(IDLE, timeout=60_000)
+    context.close()
+
+
 def open_page(page, server, path: str, charts: int) -> float:
     """Go to `path`; wait until `charts` Plotly charts are drawn and the run is over.
     Returns the seconds it took."""
