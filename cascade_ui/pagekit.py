@@ -58,5 +58,6 @@ def presenting() -> bool:
             "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'],"
             "[data-testid='stExpandSidebarButton'] {display: none;}"
             "[data-testid='stMain'] p, [data-testid='stMain'] li {font-size: 1.35rem;}"
+            "[data-testid='stMain'] h5 {font-size: 1.6rem;}"
             "[data-testid='stMain'] h1 {font-size: 3rem;}</style>", unsafe_allow_html=True)
     return on

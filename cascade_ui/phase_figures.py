@@ -247,7 +247,7 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     pause = dict(frame=dict(duration=0, redraw=False), mode="immediate")
     fig.update_layout(
         title=dict(text="The cascade, wave by wave", subtitle=dict(text=steps[start])),
-        barmode="stack", bargap=0, height=680 if font_size <= 13 else 820,
+        barmode="stack", bargap=0, height=680,
         xaxis=dict(title="Liquidation price (start = 100)", range=[low, high]),
         yaxis=dict(title="Notional (USD)", range=[0, top], tickvals=money_ticks(top)[0],
                    ticktext=money_ticks(top)[1]),
@@ -273,7 +273,9 @@ def enlarge(fig: go.Figure, size: int = 20) -> go.Figure:
     one) at about `size` px; titles a little larger."""
     fig.update_layout(font=dict(size=size), title=dict(font=dict(size=size + 4),
                                                        subtitle=dict(font=dict(size=size - 2))),
-                      legend=dict(font=dict(size=size - 2)), hoverlabel=dict(font=dict(size=size)))
+                      legend=dict(font=dict(size=size - 2), y=-0.25),
+                      hoverlabel=dict(font=dict(size=size)), margin=dict(t=60 + 4 * size),
+                      height=(fig.layout.height or 450) + 8 * size)
     fig.update_xaxes(title_font_size=size, tickfont_size=size - 2)
     fig.update_yaxes(title_font_size=size, tickfont_size=size - 2)
     return fig
