@@ -107,7 +107,7 @@ def phase_figure(x: Axis, y: Axis, moves: np.ndarray, amplification: np.ndarray,
 
 # ---------------------------------------------------------------- Compare
 
-def compare_paths_figure(paths: dict[str, np.ndarray], shocks: dict[str, float]) -> go.Figure:
+def compare_paths_figure(paths: dict[str, np.ndarray]) -> go.Figure:
     """Price after the shock and each wave, one line per scenario (start = 100)."""
     fig = go.Figure(layout=dict(template=TEMPLATE))
     for side, path in paths.items():

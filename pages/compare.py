@@ -41,8 +41,8 @@ st.dataframe(pd.DataFrame(story.difference_rows(results["A"], results["B"]),
 
 left, right = st.columns(2, gap="large")
 with left:
-    pagekit.chart(compare_paths_figure({s: r.price_path for s, r in results.items()},
-                                       {s: r.shock for s, r in results.items()}), "compare-paths")
+    pagekit.chart(compare_paths_figure({s: r.price_path for s, r in results.items()}),
+                  "compare-paths")
     pagekit.chart(compare_leverage_figure(
         {s: (r.population.leverage, r.population.notional) for s, r in results.items()}),
         "compare-leverage")
