@@ -34,9 +34,11 @@ test: $(VENV)/.dev browser
 test-fast: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/model
 
-## Speed ratios against the plain one-mask-per-wave baseline (see README).
+## Speed ratios: the engine against the plain one-mask-per-wave baseline, and
+## phase_grid against one run per cell (see README).
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_cascade.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

@@ -12,5 +12,8 @@ st.set_page_config(
 page = st.navigation([
     st.Page("pages/explorer.py", title="Explorer", icon=":material/waterfall_chart:",
             default=True),
+    st.Page("pages/phase.py", title="Phase diagram", icon=":material/grid_on:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+    st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
 ])
 page.run()

@@ -14,14 +14,16 @@ from .population import LONG, SHORT, Population, bankruptcy_price, liquidation_p
 from .positions_file import PositionsFile, load_positions, read_positions
 from .scenario import PRESET_NOTES, PRESETS, PresetNote, Scenario
 from .synthetic import BACKGROUNDS, make_population
+from .sweep import METRICS, critical_shocks, phase_grid, sweep, sweepable_fields
 from .theory import (branching_ratio, critical_shock, feedback, is_runaway,
                      peak_branching_ratio, tipping_move)
 
 __all__ = [
-    "BACKGROUNDS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook", "MARKET_IMPACTS",
-    "Market", "OrderBook", "PositionsFile", "load_positions", "read_orderbook", "read_positions",
-    "PRESETS", "PRESET_NOTES", "PRICE_FLOOR", "Population", "PresetNote", "SHORT", "Scenario",
-    "WAVE_COLUMNS", "bankruptcy_price", "branching_ratio", "critical_shock", "feedback",
-    "is_runaway", "liquidation_price", "make_population", "peak_branching_ratio", "simulate",
-    "tipping_move",
+    "BACKGROUNDS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook",
+    "MARKET_IMPACTS", "METRICS", "Market", "OrderBook", "PRESETS", "PRESET_NOTES",
+    "PRICE_FLOOR", "Population", "PositionsFile", "PresetNote", "SHORT", "Scenario",
+    "WAVE_COLUMNS", "bankruptcy_price", "branching_ratio", "critical_shock",
+    "critical_shocks", "feedback", "is_runaway", "liquidation_price", "load_positions",
+    "make_population", "peak_branching_ratio", "phase_grid", "read_orderbook",
+    "read_positions", "simulate", "sweep", "sweepable_fields", "tipping_move",
 ]

@@ -34,6 +34,12 @@ WAVE_COLUMNS = [
 ]
 
 
+def _running_sum(start: float, values: np.ndarray) -> np.ndarray:
+    """[start, start + v0, start + v0 + v1, ...], added left to right (np.cumsum is a
+    sequential accumulate), so splitting `values` never changes a sum."""
+    return np.cumsum(np.concatenate(([start], values)))
+
+
 class _SideBook:
     """One side of the book, sorted by when a move reaches it (nearest first), lazily.
 
@@ -91,9 +97,12 @@ class _SideBook:
         flow = self._notional[index] / self._entry[index] * self._p0
         self.order = np.concatenate((self.order, index))
         self.key = np.concatenate((self.key, keys))
-        self.cum_flow = np.concatenate((self.cum_flow, self.cum_flow[-1] + np.cumsum(flow)))
+        # Each prefix sum continues from the last one (a cumsum seeded with it), so the sums
+        # are those of one pass over the whole sorted side, bit for bit, however the sort
+        # was split: a book gives the same numbers whatever it was asked before.
+        self.cum_flow = np.concatenate((self.cum_flow[:-1], _running_sum(self.cum_flow[-1], flow)))
         self.cum_notional = np.concatenate(
-            (self.cum_notional, self.cum_notional[-1] + np.cumsum(self._notional[index])))
+            (self.cum_notional[:-1], _running_sum(self.cum_notional[-1], self._notional[index])))
         kept = np.flatnonzero(~taken_mask & (self._rest_key < np.inf))
         self._rest_index = kept if self._rest_index is None else self._rest_index[kept]
         self._rest_key = self._rest_key[kept]

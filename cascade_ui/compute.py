@@ -30,7 +30,7 @@ def _population(key: tuple) -> Population:
     return Scenario.from_dict(dict(key)).population()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner=False)
 def _critical_shock(key: tuple, depth: float, impact: str, direction: int) -> float:
     scenario = Scenario.from_dict({**dict(key), "depth": depth, "impact": impact})
     return cascade.critical_shock(LiquidationBook(_population(key), scenario.market()),
@@ -113,3 +113,9 @@ def analyse(scenario: Scenario) -> Analysis:
         at_floor=result.final_price <= floor,
         robustness=_robustness(key, scenario.shock, scenario.depth, scenario.impact),
     )
+
+
+def critical_shock_of(scenario: Scenario, direction: int) -> float:
+    """cascade.critical_shock of the scenario's book in `direction` (-1 fall, +1 rise),
+    cached on the fields it depends on (not the shock)."""
+    return _critical_shock(population_key(scenario), scenario.depth, scenario.impact, direction)

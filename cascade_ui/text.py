@@ -15,6 +15,6 @@ def dollars(text: str) -> str:
 
 
 @cache
-def doc(name: str) -> str:
-    """The markdown of docs/explorer/<name>.md, ready for st.markdown."""
-    return dollars((DOCS / f"{name}.md").read_text(encoding="utf-8"))
+def doc(name: str, page: str = "explorer") -> str:
+    """The markdown of docs/<page>/<name>.md, ready for st.markdown."""
+    return dollars((DOCS.parent / page / f"{name}.md").read_text(encoding="utf-8"))

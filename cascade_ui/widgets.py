@@ -161,9 +161,10 @@ def apply_preset() -> None:
     st.session_state[PRESET_KEY] = None
 
 
-def _widget(control: Control, disabled: bool = False):
-    default = widget_values(DEFAULT)[control.name]
-    common = dict(key=control.name, help=dollars(control.help), bind="query-params",
+def _widget(control: Control, disabled: bool = False, prefix: str = "",
+            defaults: Scenario = DEFAULT):
+    default = widget_values(defaults)[control.name]
+    common = dict(key=prefix + control.name, help=dollars(control.help), bind="query-params",
                   disabled=disabled)
     if control.kind == "slider":
         return st.slider(control.label, control.low, control.high, float(default),
@@ -221,3 +222,35 @@ def matching_preset(values: dict) -> str | None:
 
 def preset_note(name: str) -> cascade.PresetNote | None:
     return PRESET_NOTES.get(name)
+
+
+def scenario_controls(prefix: str, defaults: Scenario) -> dict:
+    """Every Scenario control in the current container (not the sidebar), keyed and bound to
+    the URL as `<prefix><field>` (e.g. a_shock), starting from `defaults`; return the
+    Scenario field values they hold. For pages that show more than one scenario."""
+    values = {}
+    for title, controls in SECTIONS.items():
+        st.markdown(f"**{title}**")
+        for control in controls:
+            unused = (control.name == "background_leverage"
+                      and values.get("background") == "discrete")
+            values[control.name] = _clean(control, _widget(control, unused, prefix, defaults))
+    return values
+
+
+def url_value(name: str, value) -> str:
+    """The URL text of a Scenario value, as its widget writes it (?depth=70M, ?shock=-0.05)."""
+    control = CONTROLS[name]
+    if control.kind == "log":
+        return compact(control.snap(value))
+    if control.kind == "integer" or name == "n":
+        return str(int(value))
+    return str(_clean(control, value)) if control.kind == "slider" else str(value)
+
+
+def url_params(scenario: Scenario) -> dict[str, str]:
+    """The query parameters that reproduce `scenario` on a page of these widgets: the
+    fields that differ from the default, as their widgets write them."""
+    defaults = widget_values(DEFAULT)
+    return {name: url_value(name, value)
+            for name, value in widget_values(scenario).items() if value != defaults[name]}

@@ -23,3 +23,10 @@ def test_two_wave_cascade_is_at_most_twice_as_slow_as_the_plain_loop():
     print(row)
     assert row["waves"] <= 3
     assert row["ratio"] >= 0.5
+
+
+def test_phase_grid_is_ten_times_faster_than_one_run_per_cell():
+    from bench_sweep import measure as measure_sweep  # checks equality with the cells too
+    row = measure_sweep(20, repeats=3)
+    print(row)
+    assert row["ratio"] >= 10

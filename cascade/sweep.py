@@ -1,0 +1,163 @@
+"""Sweeps: one metric of the cascade over a grid of two Scenario fields (issue 8).
+
+`sweep(scenario, x_field, x_values, y_field, y_values)` returns, for every cell, exactly
+(bit for bit) what `scenario.replace(**{x_field: x, y_field: y}).run()` reports, but shares
+the work that cells have in common:
+
+- one synthetic population per distinct value of the fields that shape it
+  (Scenario.population_fields()), one LiquidationBook per population and market;
+- all the shocks that share a book run in lockstep: each wave is one vectorised step over
+  the array of shocks, with the arithmetic of LiquidationBook.run and price_after, so the
+  numbers are identical to one run per cell.
+
+`phase_grid(scenario, shocks, tightnesses)` is the shock x tightness case, and
+`critical_shocks(scenario, y_field, y_values)` the tipping boundary of each row: the
+cascade.critical_shock of that row's book.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+
+from ._checks import as_float_array, one_of
+from .engine import PRICE_FLOOR, LiquidationBook
+from .scenario import Scenario
+from .theory import critical_shock
+
+# What a sweep can report per cell.
+#   final_move:    x = P_K / P0 - 1 (CascadeResult.total_move; negative = a fall)
+#   amplification: x / s (CascadeResult.amplification; NaN when s = 0)
+#   waves:         number of waves that liquidated someone (CascadeResult.wave_count)
+METRICS = ("final_move", "amplification", "waves")
+# Scenario fields that hold text, not numbers: not sweepable.
+_TEXT_FIELDS = ("background", "impact")
+
+
+def sweepable_fields() -> tuple[str, ...]:
+    """Scenario fields that take numbers, in the Scenario's order."""
+    return tuple(f.name for f in fields(Scenario) if f.name not in _TEXT_FIELDS)
+
+
+def _check_field(role: str, name) -> str:
+    known = sweepable_fields()
+    if name not in known:
+        raise ValueError(f"{role}: {name!r} is not a numeric Scenario field; "
+                         f"choose one of {', '.join(known)}")
+    return name
+
+
+def _check_values(name: str, values) -> np.ndarray:
+    array = as_float_array(name, values)
+    if array.size == 0:
+        raise ValueError(f"{name}: give at least one value to sweep over")
+    return array
+
+
+def lockstep_moves(book: LiquidationBook, shocks) -> tuple[np.ndarray, np.ndarray]:
+    """(final moves, wave counts) of book.run(s) for every shock s in `shocks`, all at once.
+
+    Wave k of every still-running cascade is one vectorised step: the positions reached at
+    each cascade's trigger price (LiquidationBook.side(...).reached), the net forced flow
+    Q = cum_flow_long[n_long] - cum_flow_short[n_short], and the price after it,
+    P = max(P0 * (1 + s - I(Q)), P0 * min(PRICE_FLOOR, 1 + s)), exactly as
+    LiquidationBook.price_after; a cascade stops at the first wave that reaches nobody new.
+    The final move is P_K / P0 - 1, as CascadeResult.total_move.
+    """
+    shocks = np.asarray(shocks, dtype=np.float64)
+    p0 = book.market.price
+    trigger = p0 * (1.0 + shocks)
+    floor = p0 * np.minimum(PRICE_FLOOR, 1.0 + shocks)
+    n_long = np.zeros(shocks.size, dtype=np.int64)
+    n_short = np.zeros(shocks.size, dtype=np.int64)
+    waves = np.zeros(shocks.size, dtype=np.int64)
+    running = np.arange(shocks.size)
+    longs, shorts = book.side(-1), book.side(1)
+    while running.size:
+        price = trigger[running]
+        reached_long = np.maximum(longs.reached(price), n_long[running])
+        reached_short = np.maximum(shorts.reached(price), n_short[running])
+        moved = (reached_long != n_long[running]) | (reached_short != n_short[running])
+        running, reached_long, reached_short = (
+            running[moved], reached_long[moved], reached_short[moved])
+        if not running.size:
+            break
+        n_long[running], n_short[running] = reached_long, reached_short
+        waves[running] += 1
+        flow = longs.cum_flow[reached_long] - shorts.cum_flow[reached_short]
+        impact = np.asarray(book.market.price_impact(flow), dtype=np.float64)
+        trigger[running] = np.maximum(p0 * (1.0 + shocks[running] - impact), floor[running])
+    return trigger / p0 - 1.0, waves
+
+
+def _metric(name: str, shocks: np.ndarray, moves: np.ndarray, waves: np.ndarray) -> np.ndarray:
+    if name == "final_move":
+        return moves
+    if name == "waves":
+        return waves.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(shocks != 0, moves / np.where(shocks != 0, shocks, 1.0), np.nan)
+
+
+def sweep(scenario: Scenario, x_field: str, x_values, y_field: str, y_values,
+          metric: str = "final_move") -> np.ndarray:
+    """`metric` of the cascade over a grid of two numeric Scenario fields.
+
+    Returns a float array of shape [len(y_values), len(x_values)]: cell [i, j] is the
+    metric of scenario.replace(x_field=x_values[j], y_field=y_values[i]).run(), exactly
+    (see the module docstring for how the work is shared). metric: one of METRICS.
+    Every cell's Scenario is validated: a bad value raises the Scenario's ValueError,
+    which names the field and the value.
+    """
+    x_field = _check_field("x_field", x_field)
+    y_field = _check_field("y_field", y_field)
+    if x_field == y_field:
+        raise ValueError(f"y_field: must differ from x_field, both are {x_field!r}")
+    one_of("metric", metric, METRICS)
+    xs = _check_values(x_field, x_values)
+    ys = _check_values(y_field, y_values)
+    population_fields = Scenario.population_fields()
+
+    # cells grouped by population, then by market: {pop key: {market: [(i, j, shock)]}}
+    groups: dict[tuple, dict] = {}
+    scenarios: dict[tuple, Scenario] = {}
+    for i, y in enumerate(ys):
+        for j, x in enumerate(xs):
+            cell = scenario.replace(**{x_field: x, y_field: y})
+            key = tuple(getattr(cell, name) for name in population_fields)
+            scenarios.setdefault(key, cell)
+            groups.setdefault(key, {}).setdefault(cell.market(), []).append((i, j, cell.shock))
+
+    grid = np.empty((ys.size, xs.size))
+    for key, markets in groups.items():
+        population = scenarios[key].population()
+        for market, cells in markets.items():
+            rows, cols, shocks = (np.array(column) for column in zip(*cells))
+            shocks = shocks.astype(np.float64)
+            moves, waves = lockstep_moves(LiquidationBook(population, market), shocks)
+            grid[rows.astype(int), cols.astype(int)] = _metric(metric, shocks, moves, waves)
+    return grid
+
+
+def phase_grid(scenario: Scenario, shocks, tightnesses) -> np.ndarray:
+    """Final relative moves over shock x tightness, shape [len(tightnesses), len(shocks)]:
+    cell [i, j] equals scenario.replace(shock=shocks[j], tightness=tightnesses[i])
+    .run().total_move exactly (negative = a fall). One population and one book per
+    tightness; every shock of a row runs in lockstep (see lockstep_moves)."""
+    return sweep(scenario, "shock", shocks, "tightness", tightnesses)
+
+
+def critical_shocks(scenario: Scenario, y_field: str, y_values, direction: int = -1
+                    ) -> np.ndarray:
+    """The tipping boundary of each row of a shock x `y_field` grid: for every value y,
+    cascade.critical_shock(scenario.replace(y_field=y).book(), direction=direction) (a
+    relative shock signed by direction; NaN where that book never runs away). `y_field`
+    may not be the shock itself, which the critical shock does not depend on."""
+    y_field = _check_field("y_field", y_field)
+    if y_field == "shock":
+        raise ValueError("y_field: the critical shock does not depend on the shock; "
+                         "sweep another field")
+    ys = _check_values(y_field, y_values)
+    return np.array([critical_shock(scenario.replace(**{y_field: y}).book(),
+                                    direction=direction) for y in ys])

@@ -1,0 +1,64 @@
+"""Learn: one cascade told wave by wave. A Plotly animation (play/pause and a step slider
+inside the figure, so stepping never reruns the page) fills in the liquidation map while
+each step is narrated from the results; it closes on the phase diagram. ?present=1 hides
+the sidebar and the setup text and enlarges the fonts, for a projector.
+Text lives in docs/learn/; narration in cascade_ui/story.py.
+"""
+
+import streamlit as st
+
+from cascade_ui import compute, headline, pagekit, story, sweeps, widgets
+from cascade_ui.phase_figures import enlarge, learn_figure, phase_figure
+from cascade_ui.text import doc
+
+st.title("How a liquidation cascade unfolds")
+present = pagekit.presenting()
+if not present:
+    st.markdown(doc("intro", "learn"))
+
+scenario = pagekit.scenario_or_stop(widgets.sidebar())
+analysis = compute.analyse(scenario)
+result = analysis.result
+steps = story.wave_sentences(result)
+
+STEP = "learn-step"
+
+
+def move(by: int) -> None:
+    st.session_state[STEP] = st.session_state.get(STEP, 0) + by
+
+
+@st.fragment
+def walkthrough() -> None:
+    """Previous/Next rerun only this fragment; Play and the step slider run in the browser."""
+    step = min(st.session_state.get(STEP, 0), len(steps) - 1)
+    back, where, ahead = st.columns([1, 3, 1], vertical_alignment="center")
+    back.button("◀ Previous", on_click=move, args=(-1,), disabled=step == 0, key="learn-back")
+    where.markdown(f"**Step {step + 1} of {len(steps)}**")
+    ahead.button("Next ▶", on_click=move, args=(1,), disabled=step == len(steps) - 1,
+                 key="learn-next")
+    pagekit.chart(learn_figure(analysis.liquidation_price, result.population.notional,
+                               result.liquidated_in, result.price_path, steps,
+                               font_size=20 if present else 13, start=step), "learn")
+
+
+st.subheader("Step by step", divider="gray")
+if not present:
+    st.caption("Step with Previous / Next, or press ▶ Play under the chart to run it.")
+walkthrough()
+st.markdown("\n".join(f"- {sentence}" for sentence in steps))
+kind, sentence = headline.verdict(analysis)
+st.markdown(f"##### {sentence}")
+
+st.subheader("Where this scenario sits", divider="gray")
+x, y = sweeps.axis("shock", scenario), sweeps.axis("tightness", scenario)
+with st.spinner("Computing the phase diagram..."):
+    moves = sweeps.final_moves(scenario, x, y)
+    critical = sweeps.critical_line(scenario, y)
+where = phase_figure(x, y, moves, sweeps.amplification(moves, scenario, x, y),
+                     critical=critical, current=(scenario.shock, scenario.tightness),
+                     subtitle="Each cell is one cascade; the star is the one above.")
+pagekit.chart(enlarge(where) if present else where, "learn-phase",
+              headline.critical_sentence(analysis))
+if not present:
+    st.markdown(doc("closing", "learn"))

@@ -1,0 +1,81 @@
+"""Phase diagram: the final move over shock x tightness (and over any two knobs), with the
+critical-shock line; clicking a cell opens that scenario on the Explorer.
+
+The other knobs come from the sidebar (the Explorer's widgets, bound to the same URL
+parameters). Grids are cached row by row (cascade_ui/sweeps.py); text is in docs/phase/.
+"""
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from cascade_ui import compute, headline, pagekit, sweeps, widgets
+from cascade_ui.phase_figures import METRIC_TITLES, phase_figure
+from cascade_ui.text import doc
+
+KNOB_KEYS = {"x_knob": "shock", "y_knob": "depth"}
+
+
+def knob_picker(column, key: str, label: str) -> str:
+    options = list(sweeps.AXIS_FIELDS)
+    pagekit.note_ignored(key, [widgets.label_of(o) for o in options], label)
+    return column.selectbox(label, options, index=options.index(KNOB_KEYS[key]), key=key,
+                            format_func=widgets.label_of, bind="query-params")
+
+
+def grid(scenario, x_field: str, y_field: str, name: str, metric: str, line: bool):
+    """Compute (with a progress bar) and draw one heatmap; open a clicked cell."""
+    x, y = sweeps.axis(x_field, scenario), sweeps.axis(y_field, scenario)
+    progress = st.progress(0.0, text=f"Computing {len(x.values) * len(y.values):,} cascades...")
+    moves = sweeps.final_moves(scenario, x, y, on_row=lambda done, total: progress.progress(
+        done / total, text=f"Computing row {done} of {total}..."))
+    critical = sweeps.critical_line(scenario, y) if line and x.field == "shock" else None
+    progress.empty()
+    amplification = sweeps.amplification(moves, scenario, x, y)
+    fig = phase_figure(x, y, moves, amplification, metric, critical,
+                       current=(getattr(scenario, x.field), getattr(scenario, y.field)),
+                       subtitle="Hover for numbers; click a cell to open it.")
+    event = pagekit.chart(fig, name, on_select="rerun", selection_mode="points")
+    points = [p for p in event.selection.points if p.get("curve_number") == 1]
+    if points:
+        # In Streamlit 1.67 st.switch_page refuses while URL parameters are bound to
+        # widgets, and st.page_link keeps this page's bound values: so a plain link (a fresh
+        # page load, in a new tab) opens the clicked cell with its parameters in the URL
+        i, j = divmod(points[0]["point_index"], len(x.values))
+        cell = sweeps.cell_scenario(scenario, x, y, i, j)
+        st.link_button(f"Open the clicked cell on the Explorer: {sweeps.describe(cell, x, y)}",
+                       f"explorer?{urlencode(widgets.url_params(cell))}", type="primary",
+                       icon=":material/open_in_new:")
+
+
+st.title("Phase diagram: where the cascade tips")
+present = pagekit.presenting()
+if not present:
+    st.markdown(doc("intro", "phase"))
+
+scenario = pagekit.scenario_or_stop(widgets.sidebar())
+analysis = compute.analyse(scenario)
+kind, sentence = headline.verdict(analysis)
+st.markdown(f"##### This scenario: {sentence}")
+st.caption(headline.critical_sentence(analysis))
+
+pagekit.note_ignored("metric", [title for title, _ in METRIC_TITLES.values()], "Colour by")
+metric = st.segmented_control(
+    "Colour by", list(METRIC_TITLES), default="final_move", key="metric",
+    format_func=lambda m: METRIC_TITLES[m][0], bind="query-params") or "final_move"
+
+grid(scenario, "shock", "tightness", "phase", metric, line=True)
+st.page_link("pages/explorer.py", label="Open the sidebar's scenario on the Explorer",
+             icon=":material/open_in_new:", query_params=widgets.url_params(scenario))
+if not present:
+    st.caption(doc("how_to_read", "phase"))
+
+st.subheader("Any two knobs", divider="gray")
+left, right = st.columns(2)
+x_field = knob_picker(left, "x_knob", "Across (x)")
+y_field = knob_picker(right, "y_knob", "Up (y)")
+if x_field == y_field:
+    st.error(f"**Check _Up (y)_**: pick a knob other than _{widgets.label_of(x_field)}_, "
+             "which is already across.", icon=":material/tune:")
+    st.stop()
+grid(scenario, x_field, y_field, "knobs", metric, line=True)

@@ -1,0 +1,119 @@
+"""The Phase diagram, Compare and Learn pages in Debian's Chromium against `streamlit run`:
+each loads with no exception or page error and is screenshotted at 1440, 1024 and 390 px;
+the phase page's first draw is timed; clicking a phase cell opens it on the Explorer."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cascade import Scenario
+
+pytestmark = pytest.mark.browser
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PAGES = {"phase": 2, "compare": 3, "learn": 2}
+WIDTHS = (1440, 1024, 390)
+# measured 10.4 s cold (server's first run, two grids and two critical-shock lines) with
+# other sessions loading the 2 cores; a regression guard, not a target
+FIRST_DRAW_BUDGET_S = 15.0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def entry_page_visited(browser, server):
+    """Open "/" once first. Until some session has run app.py (and its st.navigation),
+    Streamlit treats the pages/ folder as a legacy multipage app: a first visit straight
+    to /phase runs pages/phase.py alone, without the app's page config and navigation.
+    That is a known gap of the folder's name (reported to the lead); these tests look at
+    the pages as the app frame shows them."""
+    context = browser.new_context()
+    warm = context.new_page()
+    warm.goto(server)
+    warm.wait_for_selector(IDLE, timeout=60_000)
+    context.close()
+
+
+def open_page(page, server, path: str, charts: int) -> float:
+    """Go to `path`; wait until `charts` Plotly charts are drawn and the run is over.
+    Returns the seconds it took."""
+    start = time.perf_counter()
+    page.goto(f"{server}/{path}")
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= {charts}"
+        " || document.querySelector('[data-testid=stAlert]') !== null", timeout=60_000)
+    page.wait_for_selector(IDLE)
+    return time.perf_counter() - start
+
+
+def screenshot(page, path, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.wait_for_timeout(500)
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": max(1000, int(height))})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(path), full_page=True)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_each_page_loads_cleanly_and_is_screenshotted(page, server, artifacts, name):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_page(page, server, name, PAGES[name])
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_test_id("stAlert").count() == 0
+    assert page.get_by_test_id("stPlotlyChart").count() == PAGES[name]
+    for width in WIDTHS:
+        screenshot(page, artifacts / f"{name}-{width}.png", width)
+        assert (artifacts / f"{name}-{width}.png").stat().st_size > 30_000
+    assert errors == []
+
+
+def test_phase_first_draw_is_timed_and_returning_is_faster(page, server):
+    # a scenario no other test opens, so nothing is cached yet
+    first = open_page(page, server, "phase?seed=4242", 2)
+    page.goto(f"{server}/compare")
+    page.wait_for_selector(IDLE)
+    again = open_page(page, server, "phase?seed=4242", 2)
+    print(f"\nphase page, first draw {first:.2f} s, returning {again:.2f} s")
+    assert first < FIRST_DRAW_BUDGET_S
+    assert again < first
+
+
+def test_clicking_a_phase_cell_opens_it_on_the_explorer(page, server):
+    open_page(page, server, "phase?tightness=0.5", 2)
+    chart = page.get_by_test_id("stPlotlyChart").first
+    cell = chart.locator(".scatterlayer .trace").first.locator("path.point").nth(0)
+    box = cell.bounding_box()  # the lower left cell: shock -30%, tightness 0
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert "Price shock -30%" in " ".join(chart.locator(".hovertext").all_text_contents())
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    link = page.get_by_role("link", name="Open the clicked cell on the Explorer")
+    link.wait_for()
+    with page.context.expect_page() as opened:
+        link.click()
+    explorer = opened.value
+    explorer.wait_for_function(
+        "document.querySelectorAll('[data-testid=stMetricValue]').length >= 6")
+    assert "shock=-0.3" in explorer.url and "tightness=0.0" in explorer.url
+    expected = Scenario(shock=-0.3, tightness=0.0).run()
+    assert explorer.get_by_test_id("stMetricValue").first.inner_text() == \
+        f"{expected.total_move * 100:+.1f}%"
+
+
+def test_learn_presentation_mode_hides_the_sidebar(page, server, artifacts):
+    open_page(page, server, "learn?present=1", 2)
+    assert not page.get_by_test_id("stSidebar").is_visible()
+    screenshot(page, artifacts / "learn-present-1440.png", 1440)
+
+
+def test_learn_play_button_animates_in_the_browser(page, server):
+    open_page(page, server, "learn", 2)
+    chart = page.get_by_test_id("stPlotlyChart").first
+    before = chart.locator(".gtitle, .g-gtitle").first.text_content()
+    chart.get_by_text("Play").click()
+    page.wait_for_timeout(3000)
+    subtitle = chart.locator("text.gtitle-subtitle, .g-gtitle text").all_text_contents()
+    assert any("Wave" in text for text in subtitle), (before, subtitle)
+    # the animation ran in the browser: no rerun of the script
+    assert page.locator(IDLE).count() == 1
