@@ -78,7 +78,7 @@ def test_the_markets_maintenance_margin_is_checked_at_simulation():
     (dict(price=0.0), r"price: must be > 0, got 0"),
     (dict(price=np.nan), r"price: must be finite"),
     (dict(depth=-5.0), r"depth: must be > 0, got -5"),
-    (dict(impact="cubic"), r"impact: must be one of 'linear', 'sqrt', got 'cubic'"),
+    (dict(impact="cubic"), r"impact: must be one of 'linear', 'sqrt', 'book', got 'cubic'"),
     (dict(maintenance_margin=1.0), r"maintenance_margin: must be < 1, got 1"),
     (dict(maintenance_margin=-0.1), r"maintenance_margin: must be >= 0"),
 ])
