@@ -1,15 +1,26 @@
-"""The cascade (MODEL.md section 4), computed on each side's book sorted by liquidation price.
+"""The cascade (MODEL.md section 4): a wave needs the sums and the set of what it reaches,
+not their order.
 
 Under a fall only longs can be liquidated and the price only falls further (forced selling
 pushes it down); under a rise only shorts, and the price only rises. So on each side the
-positions a wave reaches are the next run of that side's book in liquidation-price order,
-and a wave costs one binary search plus prefix sums instead of one pass over the whole book.
-The order is built lazily (see _SideBook): a cascade sorts only as far as it reaches.
+positions a wave reaches are those whose liquidation price lies between the price before
+the wave and the price after the one before it: a run of the side's book in
+liquidation-price order.
+
+A cascade picks its first waves with a mask over the side's positions (one pass each, as
+the plain scan does, but without re-testing what earlier waves took). Once it has run
+MASK_WAVES waves it has shown it is long, and the positions left are sorted lazily, by
+value ranges that double (see _SideBook), so every later wave is a binary search plus
+prefix sums. A short cascade never pays for a sort, a long one pays for one sort of the
+part it reaches. Theory (cascade/theory.py) sorts a whole side once with complete(); a
+cascade on a book whose side is sorted reads its waves from that order directly.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -17,6 +28,15 @@ import pandas as pd
 from ._checks import number_in
 from .market import Market
 from .population import Population
+
+# Waves a cascade selects with a mask over the side's unsorted positions before it sorts
+# the rest. A mask pass over n positions costs about a tenth of sorting them, so a cascade
+# that stops within these waves costs at most the plain scan's passes, and one that goes
+# on pays at most these passes on top of the sort it needs.
+MASK_WAVES = 3
+# A mask wave that takes at least this share of the positions still unsorted drops them
+# from the array later waves scan; smaller waves leave it and skip them by key.
+COMPACT_SHARE = 0.25
 
 # The first time a wave needs positions beyond what is sorted, those up to this far
 # (relative to P0) past the price are sorted; each later extension reaches twice as far.
@@ -38,21 +58,26 @@ class _SideBook:
     """One side of the book, sorted by when a move reaches it (nearest first), lazily.
 
     key: for longs -liq, for shorts +liq; a position is reached at price p when
-    key <= -sign * p. Only positions with key <= `frontier` are sorted; the rest wait
-    unsorted and are pulled in by value ranges that double each time, so a cascade that
-    stops early never pays for sorting the book, and one that runs far sorts it in a
-    handful of passes. cum_flow / cum_notional: prefix sums (quote currency, leading 0)
-    of the forced flow at P0 (q_i * P0) and of the notional, in reach order.
+    key <= -sign * p (query(p)). Only positions with key <= `frontier` are sorted; the rest
+    wait unsorted and are pulled in by value ranges that double each time, so whoever stops
+    early never pays for sorting the side, and whoever goes far sorts it in a handful of
+    passes. order: population indices in reach order; cum_flow / cum_notional: prefix sums
+    (quote currency, leading 0) of the forced flow at P0 (q_i * P0) and of the notional.
+    `index` (None: the identity) maps the given keys to population indices, for a side
+    built over part of a book; +inf keys are not on this side. Sorting takes a lock, so
+    sessions may share a book.
     """
 
     def __init__(self, sign: int, key: np.ndarray, notional: np.ndarray,
-                 entry_price: np.ndarray, reference_price: float):
+                 entry_price: np.ndarray, reference_price: float,
+                 index: np.ndarray | None = None):
         self.sign = sign
         self._notional, self._entry, self._p0 = notional, entry_price, reference_price
-        self._rest_key = key              # +inf marks the other side's positions
-        self._rest_index = None           # None: the identity (rest is the whole book)
+        self._rest_key = key
+        self._rest_index = index
         self._nearest = float(key.min(initial=np.inf))
         self._step = FIRST_SORT_REACH * reference_price
+        self._lock = threading.Lock()
         self.frontier = -np.inf
         self.order = np.empty(0, dtype=np.int64)
         self.key = np.empty(0)
@@ -63,22 +88,28 @@ class _SideBook:
         """The key-space threshold for `price`: reached positions have key <= query."""
         return -self.sign * np.asarray(price, dtype=np.float64)
 
+    def flow(self, index: np.ndarray) -> np.ndarray:
+        """Forced flow q_i * P0 = n_i / e_i * P0 (quote currency) of positions `index`."""
+        return self._notional[index] / self._entry[index] * self._p0
+
     def reached(self, price):
         """How many of this side's positions are at or past liquidation at `price`
-        (scalar or array)."""
+        (scalar or array), sorting as far as needed."""
         query = self.query(price)
         highest = float(np.max(query)) if query.size else -np.inf
         if highest < self._nearest:
             return np.zeros(query.shape, dtype=np.int64) if query.ndim else 0
-        if highest > self.frontier:
-            self._sort_through(highest + self._step)
-            self._step *= 2.0
+        with self._lock:
+            if highest > self.frontier:
+                self._sort_through(highest + self._step)
+                self._step *= 2.0
         return np.searchsorted(self.key, query, side="right")
 
     def complete(self) -> "_SideBook":
         """Sort every remaining position of this side (for whole-book theory)."""
-        if np.isfinite(self._rest_key).any():
-            self._sort_through(np.inf)
+        with self._lock:
+            if self.frontier < np.inf:
+                self._sort_through(np.inf)
         return self
 
     def _sort_through(self, limit: float) -> None:
@@ -88,10 +119,9 @@ class _SideBook:
         keys = self._rest_key[taken]
         ranking = np.argsort(keys, kind="stable")
         index, keys = index[ranking], keys[ranking]
-        flow = self._notional[index] / self._entry[index] * self._p0
         self.order = np.concatenate((self.order, index))
         self.key = np.concatenate((self.key, keys))
-        self.cum_flow = np.concatenate((self.cum_flow, self.cum_flow[-1] + np.cumsum(flow)))
+        self.cum_flow = np.concatenate((self.cum_flow, self.cum_flow[-1] + np.cumsum(self.flow(index))))
         self.cum_notional = np.concatenate(
             (self.cum_notional, self.cum_notional[-1] + np.cumsum(self._notional[index])))
         kept = np.flatnonzero(~taken_mask & (self._rest_key < np.inf))
@@ -100,36 +130,146 @@ class _SideBook:
         self.frontier = limit
 
 
+@dataclass
+class _WaveSum:
+    """What one wave took from one side: count, notional (quote currency at entry) and
+    forced flow at P0 (quote currency)."""
+    count: int = 0
+    notional: float = 0.0
+    flow: float = 0.0
+
+    def add(self, count: int, notional: float, flow: float) -> None:
+        self.count += int(count)
+        self.notional += float(notional)
+        self.flow += float(flow)
+
+
+class _Sweep:
+    """One cascade's way through one side: which of its positions the waves so far took.
+
+    The side's sorted part (keys up to side.frontier) is read by binary search. Past it,
+    the first MASK_WAVES waves take what they reach with a mask over the unsorted keys
+    (keys <= taken_below were taken already); from then on the cascade has shown it is
+    long, and what is left becomes a lazily sorted _SideBook of its own (`tail`). The side
+    itself is only read, so many cascades can run on one book.
+    """
+
+    def __init__(self, side: _SideBook):
+        self.side = side
+        self.sorted_taken = 0
+        self.rest_key, self.rest_index = side._rest_key, side._rest_index
+        self.taken_below = -np.inf
+        self.mask_waves = 0
+        self.tail: _SideBook | None = None
+        self.tail_taken = 0
+
+    def wave(self, query: float, labels: np.ndarray, number: int) -> _WaveSum:
+        """Liquidate every position not yet taken whose key is <= query: write `number`
+        into their labels and return their sums."""
+        taken = _WaveSum()
+        side = self.side
+        if query < side._nearest:
+            return taken
+        frontier = side.frontier
+        end = side.key.size if query > frontier else int(
+            np.searchsorted(side.key, query, side="right"))
+        self._take_sorted(side, self.sorted_taken, end, labels, number, taken)
+        self.sorted_taken = end
+        if query <= frontier or query <= self.taken_below:
+            return taken
+        if self.tail is None and self.mask_waves >= MASK_WAVES:
+            self._sort_the_rest()
+        if self.tail is None:
+            self._mask_wave(query, labels, number, taken)
+        else:
+            end = int(self.tail.reached(-side.sign * query))
+            self._take_sorted(self.tail, self.tail_taken, end, labels, number, taken)
+            self.tail_taken = end
+        return taken
+
+    @staticmethod
+    def _take_sorted(book: _SideBook, start: int, end: int, labels, number, taken) -> None:
+        if end > start:
+            labels[book.order[start:end]] = number
+            taken.add(end - start, book.cum_notional[end] - book.cum_notional[start],
+                      book.cum_flow[end] - book.cum_flow[start])
+
+    def _mask_wave(self, query: float, labels, number, taken: _WaveSum) -> None:
+        key = self.rest_key
+        hit = key <= query
+        if self.taken_below > -np.inf:
+            hit &= key > self.taken_below
+        where = np.flatnonzero(hit)
+        self.mask_waves += 1
+        self.taken_below = query
+        if where.size == 0:
+            return
+        index = where if self.rest_index is None else self.rest_index[where]
+        labels[index] = number
+        taken.add(index.size, self.side._notional[index].sum(), self.side.flow(index).sum())
+        if index.size >= COMPACT_SHARE * key.size:
+            kept = np.flatnonzero((key > query) & (key < np.inf))
+            self.rest_key = key[kept]
+            self.rest_index = kept if self.rest_index is None else self.rest_index[kept]
+            self.taken_below = -np.inf
+
+    def _sort_the_rest(self) -> None:
+        key = self.rest_key
+        kept = np.flatnonzero((key > self.taken_below) & (key < np.inf))
+        side = self.side
+        self.tail = _SideBook(side.sign, key[kept], side._notional, side._entry, side._p0,
+                              index=kept if self.rest_index is None else self.rest_index[kept])
+
+
 class LiquidationBook:
     """A population prepared for cascades on one market: validate once, run many shocks.
 
-    Each side is sorted lazily (see _SideBook), so a cascade that never touches the
-    shorts never pays for them, and one that stops after two waves sorts a sliver.
+    A side is built only when a move can reach it (a fall never reaches a short: every
+    short is alive at P0, above which its liquidation price sits), and sorted only as far
+    as theory asks (see _SideBook). run() leaves the book as it was, so one book can serve
+    many cascades, and with_market() shares the sorted sides with another depth or impact.
     """
 
-    def __init__(self, population: Population, market: Market):
+    def __init__(self, population: Population, market: Market,
+                 liquidation_price: np.ndarray | None = None):
         self.population = population
         self.market = market
-        self.liquidation_price = population.liquidation_price(market.maintenance_margin)
-        population.check_alive(market.price, market.maintenance_margin,
-                               liquidation_price=self.liquidation_price)
-        is_long = population.is_long
-        args = (population.notional, population.entry_price, market.price)
-        self.longs = _SideBook(1, np.where(is_long, -self.liquidation_price, np.inf), *args)
-        self.shorts = _SideBook(-1, np.where(is_long, np.inf, self.liquidation_price), *args)
+        self.liquidation_price = (population.liquidation_price(market.maintenance_margin)
+                                  if liquidation_price is None else liquidation_price)
+        if liquidation_price is None:
+            population.check_alive(market.price, market.maintenance_margin,
+                                   liquidation_price=self.liquidation_price)
+
+    @cached_property
+    def longs(self) -> _SideBook:
+        return self._side_book(1)
+
+    @cached_property
+    def shorts(self) -> _SideBook:
+        return self._side_book(-1)
+
+    def _side_book(self, sign: int) -> _SideBook:
+        population = self.population
+        key = np.where(population.is_long if sign > 0 else ~population.is_long,
+                       -sign * self.liquidation_price, np.inf)
+        return _SideBook(sign, key, population.notional, population.entry_price,
+                         self.market.price)
+
+    def with_market(self, market: Market) -> "LiquidationBook":
+        """The same book on another depth or impact model, sharing what is already sorted
+        (the price and maintenance margin must be the same: they decide the order)."""
+        if (market.price, market.maintenance_margin) != (self.market.price,
+                                                         self.market.maintenance_margin):
+            raise ValueError("market: with_market needs the same price and maintenance margin")
+        other = LiquidationBook(self.population, market, self.liquidation_price)
+        for name in ("longs", "shorts"):
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        return other
 
     def side(self, direction: int) -> _SideBook:
         """The side a move in `direction` (-1 fall, +1 rise) reaches: longs, or shorts."""
         return self.longs if direction < 0 else self.shorts
-
-    def reached(self, price: float) -> tuple[int, int]:
-        """(longs, shorts) at or past their liquidation price at `price`."""
-        return int(self.longs.reached(price)), int(self.shorts.reached(price))
-
-    def net_flow(self, n_long: int, n_short: int) -> float:
-        """Net sold flow Q (quote currency at P0) once the first n_long longs and
-        n_short shorts (in reach order) are liquidated."""
-        return float(self.longs.cum_flow[n_long] - self.shorts.cum_flow[n_short])
 
     def price_after(self, shock: float, net_flow: float) -> float:
         """P = P0 * (1 + s - I(Q)), never below the floor documented at PRICE_FLOOR."""
@@ -142,38 +282,37 @@ class LiquidationBook:
         shock = number_in("shock", shock, low=-1.0, low_open=True)
         p0 = self.market.price
         trigger = p0 * (1.0 + shock)
-        reached_long, reached_short = [0], [0]
-        prices, triggers = [], []
-        while True:
-            n_long, n_short = self.reached(trigger)
-            n_long, n_short = max(n_long, reached_long[-1]), max(n_short, reached_short[-1])
-            if n_long == reached_long[-1] and n_short == reached_short[-1]:
+        labels = np.full(len(self.population), -1, dtype=np.int64)
+        # Prices only move away from P0 in the shock's direction, so only one side is hit.
+        sweep = _Sweep(self.side(-1 if shock < 0 else 1)) if shock != 0 else None
+        rows, triggers, prices = [], [], []
+        net_flow = 0.0
+        while sweep is not None:
+            taken = sweep.wave(float(sweep.side.query(trigger)), labels, len(rows) + 1)
+            if taken.count == 0:
                 break
-            reached_long.append(n_long)
-            reached_short.append(n_short)
+            rows.append(taken)
+            net_flow += sweep.side.sign * taken.flow
             triggers.append(trigger)
-            trigger = self.price_after(shock, self.net_flow(n_long, n_short))
+            trigger = self.price_after(shock, net_flow)
             prices.append(trigger)
         return CascadeResult(
             shock=shock,
             market=self.market,
             population=self.population,
             price_path=np.array([p0, p0 * (1.0 + shock), *prices]),
-            waves=self._wave_table(np.array(reached_long), np.array(reached_short),
-                                   np.array(triggers), np.array(prices)),
-            liquidated_in=self._wave_labels(reached_long, reached_short),
+            waves=self._wave_table(rows, 1 if shock < 0 else -1, np.array(triggers),
+                                   np.array(prices)),
+            liquidated_in=labels,
         )
 
-    @staticmethod
-    def _side_totals(side: _SideBook, reached: np.ndarray):
-        return (np.diff(reached), np.diff(side.cum_notional[reached]),
-                np.diff(side.cum_flow[reached]))
-
-    def _wave_table(self, reached_long, reached_short, triggers, prices) -> pd.DataFrame:
-        long_count, long_notional, long_flow = self._side_totals(self.longs, reached_long)
-        short_count, short_notional, short_flow = self._side_totals(self.shorts, reached_short)
-        notional = long_notional + short_notional
-        flow = long_flow - short_flow
+    def _wave_table(self, rows: list[_WaveSum], sign: int, triggers, prices) -> pd.DataFrame:
+        count = np.array([row.count for row in rows], dtype=np.int64)
+        notional = np.array([row.notional for row in rows], dtype=np.float64)
+        flow = sign * np.array([row.flow for row in rows], dtype=np.float64)
+        none_i, none_f = np.zeros_like(count), np.zeros_like(notional)
+        long_count, short_count = (count, none_i) if sign > 0 else (none_i, count)
+        long_notional, short_notional = (notional, none_f) if sign > 0 else (none_f, notional)
         previous = np.concatenate(([np.nan], notional[:-1]))
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = notional / previous
@@ -182,7 +321,7 @@ class LiquidationBook:
             "trigger_price": triggers,
             "price": prices,
             "move": prices / self.market.price - 1.0,
-            "count": long_count + short_count,
+            "count": count,
             "notional": notional,
             "long_count": long_count,
             "short_count": short_count,
@@ -193,14 +332,6 @@ class LiquidationBook:
             "cumulative_flow": np.cumsum(flow),
             "notional_ratio": ratio,
         }, columns=WAVE_COLUMNS)
-
-    def _wave_labels(self, reached_long, reached_short) -> np.ndarray:
-        labels = np.full(len(self.population), -1, dtype=np.int64)
-        for side, reached in ((self.longs, reached_long), (self.shorts, reached_short)):
-            if reached[-1]:
-                waves = np.repeat(np.arange(1, len(reached)), np.diff(reached))
-                labels[side.order[: reached[-1]]] = waves
-        return labels
 
 
 @dataclass(frozen=True, eq=False)
