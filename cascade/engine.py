@@ -33,7 +33,7 @@ from .population import Population
 # the rest. A mask pass over n positions costs about a tenth of sorting them, so a cascade
 # that stops within these waves costs at most the plain scan's passes, and one that goes
 # on pays at most these passes on top of the sort it needs.
-MASK_WAVES = 3
+MASK_WAVES = 4
 # A mask wave that takes at least this share of the positions still unsorted drops them
 # from the array later waves scan; smaller waves leave it and skip them by key.
 COMPACT_SHARE = 0.25
@@ -41,6 +41,11 @@ COMPACT_SHARE = 0.25
 # The first time a wave needs positions beyond what is sorted, those up to this far
 # (relative to P0) past the price are sorted; each later extension reaches twice as far.
 FIRST_SORT_REACH = 0.005
+# A cascade that sorts the rest of a side starts with this many times the price move of
+# its last wave (at most FIRST_SORT_REACH): the waves of a long cascade shrink, so the
+# next ones reach about that far, and a dense crowd just past the price is not sorted
+# for a wave that may take nothing.
+TAIL_REACH = 8.0
 
 # The price never reaches zero: after a wave it is at least P0 * PRICE_FLOOR (or the
 # shocked price, if the shock alone went lower). Every long's liquidation price is at
@@ -63,20 +68,26 @@ class _SideBook:
     early never pays for sorting the side, and whoever goes far sorts it in a handful of
     passes. order: population indices in reach order; cum_flow / cum_notional: prefix sums
     (quote currency, leading 0) of the forced flow at P0 (q_i * P0) and of the notional.
-    `index` (None: the identity) maps the given keys to population indices, for a side
-    built over part of a book; +inf keys are not on this side. Sorting takes a lock, so
-    sessions may share a book.
+
+    The unsorted rest is `rest_key` (population indices `rest_index`, None: the identity)
+    without the keys <= `below` (sorted or taken already) and the +inf keys (the other
+    side's positions); it is compacted only when a pass takes a large share of it, so a
+    pass that sorts a sliver costs two comparisons over it. A side built over part of a
+    book passes its index and `below`. Sorting takes a lock and replaces arrays rather
+    than writing into them, so sessions may share a book.
     """
 
     def __init__(self, sign: int, key: np.ndarray, notional: np.ndarray,
                  entry_price: np.ndarray, reference_price: float,
-                 index: np.ndarray | None = None):
+                 index: np.ndarray | None = None, below: float = -np.inf,
+                 first_reach: float | None = None):
         self.sign = sign
         self._notional, self._entry, self._p0 = notional, entry_price, reference_price
-        self._rest_key = key
-        self._rest_index = index
-        self._nearest = float(key.min(initial=np.inf))
-        self._step = FIRST_SORT_REACH * reference_price
+        self.rest_key, self.rest_index, self.below = key, index, below
+        # nothing at or below `below` is on this side; otherwise the nearest key
+        self._nearest = float(key.min(initial=np.inf)) if below == -np.inf else below
+        reach = FIRST_SORT_REACH * reference_price
+        self._step = reach if first_reach is None else min(first_reach, reach)
         self._lock = threading.Lock()
         self.frontier = -np.inf
         self.order = np.empty(0, dtype=np.int64)
@@ -96,7 +107,7 @@ class _SideBook:
         """How many of this side's positions are at or past liquidation at `price`
         (scalar or array), sorting as far as needed."""
         query = self.query(price)
-        highest = float(np.max(query)) if query.size else -np.inf
+        highest = float(np.max(query, initial=-np.inf))
         if highest < self._nearest:
             return np.zeros(query.shape, dtype=np.int64) if query.ndim else 0
         with self._lock:
@@ -112,21 +123,35 @@ class _SideBook:
                 self._sort_through(np.inf)
         return self
 
+    def snapshot(self) -> tuple:
+        """(frontier, key, order, cum_flow, cum_notional, rest_key, rest_index, below) as
+        they are now, consistent with each other."""
+        with self._lock:
+            return (self.frontier, self.key, self.order, self.cum_flow, self.cum_notional,
+                    self.rest_key, self.rest_index, self.below)
+
     def _sort_through(self, limit: float) -> None:
-        taken_mask = self._rest_key <= limit
+        rest = self.rest_key
+        taken_mask = rest <= limit if limit < np.inf else rest < np.inf
+        if self.below > -np.inf:
+            taken_mask &= rest > self.below
         taken = np.flatnonzero(taken_mask)
-        index = taken if self._rest_index is None else self._rest_index[taken]
-        keys = self._rest_key[taken]
-        ranking = np.argsort(keys, kind="stable")
+        index = taken if self.rest_index is None else self.rest_index[taken]
+        keys = rest[taken]
+        ranking = np.argsort(keys)  # ties may come in any order: a wave takes them all
         index, keys = index[ranking], keys[ranking]
-        self.order = np.concatenate((self.order, index))
-        self.key = np.concatenate((self.key, keys))
-        self.cum_flow = np.concatenate((self.cum_flow, self.cum_flow[-1] + np.cumsum(self.flow(index))))
-        self.cum_notional = np.concatenate(
+        order = np.concatenate((self.order, index))
+        key = np.concatenate((self.key, keys))
+        cum_flow = np.concatenate((self.cum_flow, self.cum_flow[-1] + np.cumsum(self.flow(index))))
+        cum_notional = np.concatenate(
             (self.cum_notional, self.cum_notional[-1] + np.cumsum(self._notional[index])))
-        kept = np.flatnonzero(~taken_mask & (self._rest_key < np.inf))
-        self._rest_index = kept if self._rest_index is None else self._rest_index[kept]
-        self._rest_key = self._rest_key[kept]
+        if limit == np.inf or taken.size >= COMPACT_SHARE * rest.size:
+            kept = np.flatnonzero((rest > limit) & (rest < np.inf))
+            self.rest_index = kept if self.rest_index is None else self.rest_index[kept]
+            self.rest_key, self.below = rest[kept], -np.inf
+        else:
+            self.below = limit
+        self.order, self.key, self.cum_flow, self.cum_notional = order, key, cum_flow, cum_notional
         self.frontier = limit
 
 
@@ -147,18 +172,19 @@ class _WaveSum:
 class _Sweep:
     """One cascade's way through one side: which of its positions the waves so far took.
 
-    The side's sorted part (keys up to side.frontier) is read by binary search. Past it,
-    the first MASK_WAVES waves take what they reach with a mask over the unsorted keys
-    (keys <= taken_below were taken already); from then on the cascade has shown it is
-    long, and what is left becomes a lazily sorted _SideBook of its own (`tail`). The side
-    itself is only read, so many cascades can run on one book.
+    The side's sorted part (keys up to its frontier) is read by binary search. Past it, the
+    first MASK_WAVES waves take what they reach with a mask over the unsorted keys (keys
+    <= `below` were taken already); from then on the cascade has shown it is long, and
+    what is left becomes a lazily sorted _SideBook of its own (`tail`). The side itself is
+    only read (a snapshot of it), so many cascades can run on one book at once.
     """
 
     def __init__(self, side: _SideBook):
         self.side = side
+        (self.frontier, self.key, self.order, self.cum_flow, self.cum_notional,
+         self.rest_key, self.rest_index, self.below) = side.snapshot()
         self.sorted_taken = 0
-        self.rest_key, self.rest_index = side._rest_key, side._rest_index
-        self.taken_below = -np.inf
+        self.last_query = -np.inf
         self.mask_waves = 0
         self.tail: _SideBook | None = None
         self.tail_taken = 0
@@ -167,43 +193,46 @@ class _Sweep:
         """Liquidate every position not yet taken whose key is <= query: write `number`
         into their labels and return their sums."""
         taken = _WaveSum()
-        side = self.side
-        if query < side._nearest:
+        if query < self.side._nearest:
             return taken
-        frontier = side.frontier
-        end = side.key.size if query > frontier else int(
-            np.searchsorted(side.key, query, side="right"))
-        self._take_sorted(side, self.sorted_taken, end, labels, number, taken)
-        self.sorted_taken = end
-        if query <= frontier or query <= self.taken_below:
-            return taken
-        if self.tail is None and self.mask_waves >= MASK_WAVES:
-            self._sort_the_rest()
-        if self.tail is None:
-            self._mask_wave(query, labels, number, taken)
-        else:
-            end = int(self.tail.reached(-side.sign * query))
-            self._take_sorted(self.tail, self.tail_taken, end, labels, number, taken)
-            self.tail_taken = end
+        end = self.key.size if query > self.frontier else int(
+            np.searchsorted(self.key, query, side="right"))
+        self.sorted_taken = self._take_sorted(
+            (self.order, self.cum_notional, self.cum_flow), self.sorted_taken, end,
+            labels, number, taken)
+        if query > self.frontier and query > self.below:
+            if self.tail is None and self.mask_waves >= MASK_WAVES:
+                self._sort_the_rest(first_reach=TAIL_REACH * (query - self.last_query))
+            if self.tail is None:
+                self._mask_wave(query, labels, number, taken)
+            else:
+                tail = self.tail
+                end = int(tail.reached(-tail.sign * query))
+                self.tail_taken = self._take_sorted(
+                    (tail.order, tail.cum_notional, tail.cum_flow), self.tail_taken, end,
+                    labels, number, taken)
+        self.last_query = query
         return taken
 
     @staticmethod
-    def _take_sorted(book: _SideBook, start: int, end: int, labels, number, taken) -> None:
+    def _take_sorted(arrays, start: int, end: int, labels, number, taken) -> int:
+        order, cum_notional, cum_flow = arrays
         if end > start:
-            labels[book.order[start:end]] = number
-            taken.add(end - start, book.cum_notional[end] - book.cum_notional[start],
-                      book.cum_flow[end] - book.cum_flow[start])
+            labels[order[start:end]] = number
+            taken.add(end - start, cum_notional[end] - cum_notional[start],
+                      cum_flow[end] - cum_flow[start])
+        return max(start, end)
 
     def _mask_wave(self, query: float, labels, number, taken: _WaveSum) -> None:
         key = self.rest_key
         hit = key <= query
-        if self.taken_below > -np.inf:
-            hit &= key > self.taken_below
+        if self.below > -np.inf:
+            hit &= key > self.below
         where = np.flatnonzero(hit)
-        self.mask_waves += 1
-        self.taken_below = query
+        self.below = query
         if where.size == 0:
             return
+        self.mask_waves += 1
         index = where if self.rest_index is None else self.rest_index[where]
         labels[index] = number
         taken.add(index.size, self.side._notional[index].sum(), self.side.flow(index).sum())
@@ -211,14 +240,12 @@ class _Sweep:
             kept = np.flatnonzero((key > query) & (key < np.inf))
             self.rest_key = key[kept]
             self.rest_index = kept if self.rest_index is None else self.rest_index[kept]
-            self.taken_below = -np.inf
+            self.below = -np.inf
 
-    def _sort_the_rest(self) -> None:
-        key = self.rest_key
-        kept = np.flatnonzero((key > self.taken_below) & (key < np.inf))
+    def _sort_the_rest(self, first_reach: float) -> None:
         side = self.side
-        self.tail = _SideBook(side.sign, key[kept], side._notional, side._entry, side._p0,
-                              index=kept if self.rest_index is None else self.rest_index[kept])
+        self.tail = _SideBook(side.sign, self.rest_key, side._notional, side._entry, side._p0,
+                              index=self.rest_index, below=self.below, first_reach=first_reach)
 
 
 class LiquidationBook:
@@ -239,6 +266,8 @@ class LiquidationBook:
         if liquidation_price is None:
             population.check_alive(market.price, market.maintenance_margin,
                                    liquidation_price=self.liquidation_price)
+        # Whole-book results of theory on this market (cascade/theory.py), by their arguments.
+        self.memo: dict = {}
 
     @cached_property
     def longs(self) -> _SideBook:
