@@ -152,8 +152,9 @@ def main(argv=None) -> int:
     print(f"\n{'theory (default Scenario)':25} {'n':>9} {'fresh book s':>13} "
           f"{'same book s':>12}  value")
     for row in theory_times(args.n):
+        value = row["value"] if isinstance(row["value"], bool) else f"{row['value']:.6g}"
         print(f"{row['function']:25} {row['n']:>9,} {row['fresh']:>13.3f} {row['warm']:>12.6f}"
-              f"  {row['value']:.6g}")
+              f"  {value}")
     return 0
 
 

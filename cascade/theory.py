@@ -83,8 +83,9 @@ def _liquidation_distances(book: LiquidationBook, direction: int) -> np.ndarray:
 @dataclass(frozen=True)
 class _Thresholds:
     """Theory at every liquidation threshold of one side, computed once per book: the
-    sorted distances |x_j| (relative moves), the feedback F(|x_j|) there, and the branching
-    ratio R(x_j) over one window with its running maximum (peak[j] = max R up to x_j)."""
+    sorted distances |x_j| (relative moves), the feedback F(|x_j|) once every position at
+    that threshold is liquidated, and the branching ratio R(x_j) over one window with its
+    running maximum (peak[j] = max R up to x_j)."""
     distance: np.ndarray
     feedback: np.ndarray
     ratio: np.ndarray
@@ -95,8 +96,14 @@ def _thresholds(book: LiquidationBook, direction: int, window: float) -> _Thresh
     key = ("thresholds", direction, window)
     if key not in book.memo:
         distance = _liquidation_distances(book, direction)
-        upper, ratio = _feedback_and_ratio(book, direction, distance, window)
-        book.memo[key] = _Thresholds(distance, upper, ratio, np.maximum.accumulate(ratio))
+        side = book.side(direction)
+        # F from the sorted keys themselves (a price rebuilt from a distance can round to
+        # just short of the liquidation price it came from)
+        through = np.searchsorted(side.key, side.key, side="right")
+        reached_feedback = np.abs(book.market.price_impact(side.cum_flow[through]))
+        ratio = _feedback_and_ratio(book, direction, distance, window)[1]
+        book.memo[key] = _Thresholds(distance, np.atleast_1d(reached_feedback), ratio,
+                                     np.maximum.accumulate(ratio))
     return book.memo[key]
 
 
@@ -176,6 +183,6 @@ def critical_shock(population_or_book, market: Market | None = None, direction: 
     peaks = d[1:] - f[:-1]                                   # x - F(x) just below d_1..d_c
     beyond = np.append(np.maximum.accumulate(peaks[::-1])[::-1], -np.inf)
     size = float(np.min(np.maximum(d, beyond)))
-    while not is_runaway(book, book.run(direction * size).total_move, window):
+    while size < d[c] and not is_runaway(book, book.run(direction * size).total_move, window):
         size += tolerance
-    return float(direction * size)
+    return float(direction * min(size, d[c]))
