@@ -405,8 +405,9 @@ class CascadeResult:
     def liquidated(self) -> np.ndarray:
         return self.liquidated_in >= 0
 
-    @property
+    @cached_property
     def liquidated_notional(self) -> float:
+        """Notional (quote currency at entry) of every liquidated position; computed once."""
         return float(self.population.notional[self.liquidated].sum())
 
     @property

@@ -123,8 +123,7 @@ def wave_group_styles(wave_count: int) -> list[tuple[str, str]]:
 def wave_group_of(liquidated_in: np.ndarray, wave_count: int) -> np.ndarray:
     """Each position's group in wave_group_styles(wave_count) (0 = survived)."""
     last = len(wave_group_styles(wave_count)) - 1
-    liquidated_in = np.asarray(liquidated_in)
-    return np.where(liquidated_in < 0, 0, np.minimum(liquidated_in, last))
+    return np.clip(np.asarray(liquidated_in), 0, last)  # -1 (survived) -> 0
 
 
 def wave_groups(liquidated_in: np.ndarray, wave_count: int) -> list[WaveGroup]:
@@ -137,21 +136,23 @@ def wave_groups(liquidated_in: np.ndarray, wave_count: int) -> list[WaveGroup]:
 def stacked_histogram(values: np.ndarray, edges: np.ndarray, group: np.ndarray,
                       groups: int, weights: np.ndarray | None = None) -> np.ndarray:
     """np.histogram(values[group == g], bins=edges, weights=...) for every g < groups, as
-    one array [groups, bins], in two passes over the values instead of one per group.
+    one array [groups, bins], in a few passes over the values instead of a sort per group.
     Bins are [e_k, e_k+1), the last one closed; values outside the edges (or NaN) are left
     out. The bin comes from the edges' (near-)uniform spacing and is then corrected
     against the edges themselves, as np.histogram does for equal bins."""
-    values = np.asarray(values, dtype=float)
+    values, group = np.asarray(values, dtype=float), np.asarray(group)
     bins = edges.size - 1
     inside = (values >= edges[0]) & (values <= edges[-1])
-    values, group = values[inside], np.asarray(group)[inside]
+    if not inside.all():
+        values, group = values[inside], group[inside]
+        if weights is not None:
+            weights = np.asarray(weights)[inside]
     index = ((values - edges[0]) * (bins / (edges[-1] - edges[0]))).astype(np.intp)
     np.clip(index, 0, bins - 1, out=index)
     index[values < edges[index]] -= 1
     index[(values >= edges[index + 1]) & (index != bins - 1)] += 1
     np.clip(index, 0, bins - 1, out=index)
-    sums = np.bincount(group * bins + index, minlength=groups * bins,
-                       weights=None if weights is None else np.asarray(weights)[inside])
+    sums = np.bincount(group * bins + index, minlength=groups * bins, weights=weights)
     return sums.reshape(groups, bins)
 
 
