@@ -285,15 +285,14 @@ class LiquidationBook:
                          self.market.price)
 
     def with_market(self, market: Market) -> "LiquidationBook":
-        """The same book on another depth or impact model, sharing what is already sorted
-        (the price and maintenance margin must be the same: they decide the order)."""
+        """The same book on another depth or impact model, sharing its sides (and so
+        whatever theory sorts on either book); the price and maintenance margin must be
+        the same: they decide the order."""
         if (market.price, market.maintenance_margin) != (self.market.price,
                                                          self.market.maintenance_margin):
             raise ValueError("market: with_market needs the same price and maintenance margin")
         other = LiquidationBook(self.population, market, self.liquidation_price)
-        for name in ("longs", "shorts"):
-            if name in self.__dict__:
-                other.__dict__[name] = self.__dict__[name]
+        other.__dict__["longs"], other.__dict__["shorts"] = self.longs, self.shorts
         return other
 
     def side(self, direction: int) -> _SideBook:

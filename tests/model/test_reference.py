@@ -1,6 +1,7 @@
 """The sorted-book engine against the plain one-mask-per-wave transcription of MODEL.md."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,3 +91,21 @@ def test_one_book_runs_many_shocks_like_the_reference(seed, tightness, backgroun
         np.testing.assert_allclose(fast.price_path, path, rtol=1e-12)
         np.testing.assert_array_equal(
             fast.waves["count"], np.bincount(liquidated_in[liquidated_in > 0])[1:])
+
+
+def test_a_book_on_another_market_shares_its_sides_and_answers_for_that_market():
+    scenario = cascade.Scenario(n=5_000, seed=3)
+    population = scenario.population()
+    book = cascade.LiquidationBook(population, scenario.market())
+    thin = book.with_market(scenario.replace(depth=10e6, impact="sqrt").market())
+    assert thin.longs is book.longs and thin.shorts is book.shorts
+    cascade.tipping_move(thin)                      # theory sorts the longs of both books
+    assert book.longs.frontier == np.inf
+    for shock in (-0.04, -0.08, 0.05):
+        for one in (book, thin):
+            path, liquidated_in = simulate_plain(population, one.market, shock)
+            result = one.run(shock)
+            np.testing.assert_array_equal(result.liquidated_in, liquidated_in)
+            np.testing.assert_allclose(result.price_path, path, rtol=1e-12)
+    with pytest.raises(ValueError, match="market: with_market needs the same"):
+        book.with_market(scenario.replace(maintenance_margin=0.01).market())
