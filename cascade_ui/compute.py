@@ -31,10 +31,13 @@ def population_key(scenario: Scenario) -> tuple:
     return tuple((name, getattr(scenario, name)) for name in POPULATION_FIELDS)
 
 
-# A book of n traders takes about 110 bytes per trader (population, liquidation prices,
-# both sides sorted), and theory on one market about 32 bytes per trader of the side it
-# hit: at 2M traders about 220 MB and 45-65 MB. The bounds keep all caches under about
-# 2.5 GB at 2M traders, however many sessions there are.
+# Memory, per trader: a book about 63 bytes (population 25, liquidation prices 8, the hit
+# side sorted 32 per position on it, the other side's keys 8); theory on one market about
+# 32 bytes per position on the side it hit (22 for a 70% long book); a session's last
+# result 8 (which wave liquidated each trader). At 2M traders: 126 MB, 45 MB and 16 MB.
+# A market book keeps its book alive, so at most BOOK_ENTRIES + MARKET_ENTRIES books live:
+# the caches stay under about 4.5 GB at 2M traders (24 books x 126 MB, 16 markets x 90 MB
+# with theory both ways), however many sessions there are.
 BOOK_ENTRIES = 8
 MARKET_ENTRIES = 16
 CACHE_TTL = 3600  # seconds: a book nobody has asked for in an hour is dropped
