@@ -93,6 +93,7 @@ class _Thresholds:
 
 
 def _thresholds(book: LiquidationBook, direction: int, window: float) -> _Thresholds:
+    window = number_in("window", window, low=0.0, low_open=True)
     key = ("thresholds", direction, window)
     if key not in book.memo:
         distance = _liquidation_distances(book, direction)
@@ -135,7 +136,6 @@ def peak_branching_ratio(book: LiquidationBook, final_move: float,
     final_move = number_in("final_move", final_move, low=-1.0)
     if final_move == 0:
         return 0.0
-    window = number_in("window", window, low=0.0, low_open=True)
     thresholds = _thresholds(book, -1 if final_move < 0 else 1, window)
     crossed = int(np.searchsorted(thresholds.distance, abs(final_move), side="right"))
     return float(thresholds.peak[crossed - 1]) if crossed else 0.0
@@ -171,7 +171,6 @@ def critical_shock(population_or_book, market: Market | None = None, direction: 
     book = _book(population_or_book, market)
     if direction not in (-1, 1):
         raise ValueError(f"direction: must be -1 (a fall) or +1 (a rise), got {direction!r}")
-    window = number_in("window", window, low=0.0, low_open=True)
     tolerance = number_in("tolerance", tolerance, low=0.0, low_open=True)
     thresholds = _thresholds(book, direction, window)
     c = _tipping_index(thresholds)

@@ -82,6 +82,11 @@ def test_critical_shock_rejects_a_bad_direction():
         cascade.critical_shock(band(10, 0.1, 0.2))
     with pytest.raises(ValueError, match="window: must be > 0"):
         cascade.branching_ratio(band_book(1.5), move=-0.1, window=0)
+    for theory in (cascade.tipping_move, cascade.critical_shock):
+        with pytest.raises(ValueError, match="window: must be > 0"):
+            theory(band_book(1.5), window=-0.01)
+    with pytest.raises(ValueError, match="tolerance: must be > 0"):
+        cascade.critical_shock(band_book(1.5), tolerance=0)
 
 
 @pytest.mark.parametrize("tightness", [0.0, 0.5, 0.8, 1.0])
