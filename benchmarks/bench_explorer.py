@@ -5,8 +5,9 @@ Starts `streamlit run app.py` on a free port, drives Debian's Chromium with Play
 - per book size, the time from a key press on a slider to the repainted page (the script
   ran, the headline shows new numbers, two animation frames later), for moves of the
   shock (5), tightness (3) and depth (3) sliders, as the browser test measures them at
-  10K; median and max. A tightness move builds a new book (population, sort, theory);
-  moving back to a value seen before finds it cached.
+  10K; median, max and the median against the first size's. One page per size, the sizes
+  taking turns move by move. A tightness move builds a new book (population, sort,
+  theory); moving back to a value seen before finds it cached.
 - the server's peak resident memory (VmHWM) with one session at 1M traders, and with ten
   sessions at 1M in separate browser contexts, each on its own book (seed), so no session
   shares a cache entry with another: the worst case for memory. Each measurement uses a
@@ -97,21 +98,31 @@ def query(n: str, **extra) -> str:
     return "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
 
 
-def rerun_times(browser, url: str, n: str) -> dict:
-    """Open the page at n traders and time every slider move in MOVES (ms)."""
-    context, page = new_page(browser)
+def rerun_times(browser, url: str, sizes: list[str]) -> list[dict]:
+    """Open one page per book size, then time every slider move in MOVES (ms), the sizes
+    taking turns move by move, so load on a shared machine falls on all of them alike."""
+    pages, rows = [], []
     try:
-        start = time.perf_counter()
-        open_explorer(page, url, query(n))
-        first = time.perf_counter() - start
-        assert_no_exception(page)
-        times = {key: move_slider(page, key, presses) for key, presses in MOVES.items()}
-        assert_no_exception(page)
+        for n in sizes:
+            context, page = new_page(browser)
+            pages.append(context)
+            start = time.perf_counter()
+            open_explorer(page, url, query(n))
+            assert_no_exception(page)
+            rows.append(dict(n=n, page=page, first_load_s=time.perf_counter() - start,
+                             times={key: [] for key in MOVES}))
+        for key, presses in MOVES.items():
+            for press in presses:
+                for row in rows:
+                    row["times"][key] += move_slider(row["page"], key, [press])
+        for row in rows:
+            assert_no_exception(row.pop("page"))
+            every = [t for moves in row["times"].values() for t in moves]
+            row.update(median=statistics.median(every), max=max(every))
     finally:
-        context.close()
-    every = [t for moves in times.values() for t in moves]
-    return dict(n=n, first_load_s=first, times=times, median=statistics.median(every),
-                max=max(every))
+        for context in pages:
+            context.close()
+    return rows
 
 
 def sessions_memory(browser, n: str, sessions: int) -> dict:
@@ -145,16 +156,17 @@ def main(argv=None) -> int:
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        print("rerun after a slider move, key press to repainted page (ms)")
-        print(f"{'traders':>8} {'first load s':>13} {'median':>7} {'max':>6}   "
+        print("rerun after a slider move, key press to repainted page (ms); the sizes take "
+              "turns move by move")
+        print(f"{'traders':>8} {'first load s':>13} {'median':>7} {'max':>6} {'/ first':>8}   "
               "shock / tightness / depth")
         with streamlit_server() as (url, _):
-            for n in args.sizes:
-                row = rerun_times(browser, url, n)
-                detail = " / ".join(" ".join(f"{t:.0f}" for t in row["times"][key])
-                                    for key in MOVES)
-                print(f"{n:>8} {row['first_load_s']:>13.1f} {row['median']:>7.0f} "
-                      f"{row['max']:>6.0f}   {detail}", flush=True)
+            rows = rerun_times(browser, url, args.sizes)
+        for row in rows:
+            detail = " / ".join(" ".join(f"{t:.0f}" for t in row["times"][key])
+                                for key in MOVES)
+            print(f"{row['n']:>8} {row['first_load_s']:>13.1f} {row['median']:>7.0f} "
+                  f"{row['max']:>6.0f} {row['median'] / rows[0]['median']:>7.2f}x   {detail}")
         if not args.skip_memory:
             print("\nserver peak resident memory (VmHWM), fresh server each")
             for sessions in (1, args.sessions):
