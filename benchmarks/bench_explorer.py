@@ -8,6 +8,8 @@ Starts `streamlit run app.py` on a free port, drives Debian's Chromium with Play
   10K; median, max and the median against the first size's. One page per size, the sizes
   taking turns move by move. A tightness move builds a new book (population, sort,
   theory); moving back to a value seen before finds it cached.
+- the page script's CPU time per rerun at each size (AppTest, in-process): a shock move
+  and a tightness move that builds a new book; load on the machine barely moves it.
 - the server's peak resident memory (VmHWM) with one session at 1M traders, and with ten
   sessions at 1M in separate browser contexts, each on its own book (seed), so no session
   shares a cache entry with another: the worst case for memory. Each measurement uses a
@@ -125,6 +127,31 @@ def rerun_times(browser, url: str, sizes: list[str]) -> list[dict]:
     return rows
 
 
+def script_cpu(sizes: list[str]) -> list[dict]:
+    """The page script's CPU time (s) per rerun at each size, in-process through AppTest:
+    what the server spends, whatever the load on the machine. Median of shock moves (the
+    book and theory cached), and one tightness move (a new book: population, sort,
+    theory)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.apptools import run
+    rows = []
+    for n in sizes:
+        at = run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=600),
+                 **({"n": n} if n != "10K" else {}))
+        shock_moves = []
+        for shock in (-0.055, -0.06, -0.065, -0.045, -0.05):
+            start = time.process_time()
+            at.slider(key="shock").set_value(shock).run()
+            shock_moves.append(time.process_time() - start)
+        start = time.process_time()
+        at.slider(key="tightness").set_value(0.85).run()
+        tightness = time.process_time() - start
+        assert not at.exception
+        rows.append(dict(n=n, shock=statistics.median(shock_moves), tightness=tightness))
+    return rows
+
+
 def sessions_memory(browser, n: str, sessions: int) -> dict:
     """Peak server memory with `sessions` browser contexts open at n traders, each on its
     own book (seed), each having moved the shock slider twice."""
@@ -167,6 +194,10 @@ def main(argv=None) -> int:
                                 for key in MOVES)
             print(f"{row['n']:>8} {row['first_load_s']:>13.1f} {row['median']:>7.0f} "
                   f"{row['max']:>6.0f} {row['median'] / rows[0]['median']:>7.2f}x   {detail}")
+        print("\npage script CPU per rerun, in-process (AppTest), s")
+        print(f"{'traders':>8} {'shock move':>11} {'new book':>9}")
+        for row in script_cpu(args.sizes):
+            print(f"{row['n']:>8} {row['shock']:>11.2f} {row['tightness']:>9.2f}", flush=True)
         if not args.skip_memory:
             print("\nserver peak resident memory (VmHWM), fresh server each")
             for sessions in (1, args.sessions):

@@ -127,9 +127,9 @@ SECTIONS: dict[str, list[Control]] = {
                 options=(1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000,
                          500_000, 1_000_000, 2_000_000),
                 help="Size of the synthetic book, up to 2M. Results are per open interest, "
-                     "so this changes detail, not scale. A slider move reruns in well under "
-                     "a second at 10K and in about a second at 1M; a new book of 1M (a "
-                     "population knob moved) takes a little longer the first time."),
+                     "so this changes detail, not scale. Moving the shock or the market "
+                     "reruns in under a second up to 1M; a knob that reshapes the traders "
+                     "builds a new book, about 1 s at 1M and 1.5 s at 2M the first time."),
         Control("seed", "Random seed", kind="integer", low=0, high=2**31 - 1, step=1,
                 help="Same seed, same traders: a URL reproduces the exact book."),
     ],
