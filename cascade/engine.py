@@ -1,15 +1,29 @@
-"""The cascade (MODEL.md section 4), computed on each side's book sorted by liquidation price.
+"""The cascade (MODEL.md section 4): a wave needs the sums and the set of what it reaches,
+not their order.
 
 Under a fall only longs can be liquidated and the price only falls further (forced selling
 pushes it down); under a rise only shorts, and the price only rises. So on each side the
-positions a wave reaches are the next run of that side's book in liquidation-price order,
-and a wave costs one binary search plus prefix sums instead of one pass over the whole book.
-The order is built lazily (see _SideBook): a cascade sorts only as far as it reaches.
+positions a wave reaches are those whose liquidation price lies between the price before
+the wave and the price after the one before it: a run of the side's book in
+liquidation-price order.
+
+A cascade picks its first waves with a mask over the side's positions (one pass each, as
+the plain scan does, but without re-testing what earlier waves took). Once MASK_WAVES
+waves have taken something it has shown it is long, and the positions left are sorted
+lazily, by value ranges that start at a few times the last wave's move and double (see
+_SideBook, _Sweep), so every later wave is a binary search plus prefix sums. A short
+cascade never pays for a sort; a long one pays for sorting about the part it reaches.
+Theory (cascade/theory.py) sorts a whole side once with complete(); a cascade on a book
+whose side is sorted reads its waves from that order directly. Which positions a wave
+takes never depends on the path; the flow sums may differ in the last bits between paths
+(the plain reference agrees with each to 1e-12).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -18,9 +32,24 @@ from ._checks import number_in
 from .market import Market
 from .population import Population
 
+# Waves a cascade selects with a mask over the side's unsorted positions before it sorts
+# the rest. A mask pass over n positions costs a few tens of times less than sorting them
+# (1M floats: about 2 ms against 70 ms), so a cascade of up to this many waves costs the
+# plain scan's passes (the last, empty one included) and never sorts, and a longer one
+# pays these passes on top of the sort it needs.
+MASK_WAVES = 4
+# A mask wave that takes at least this share of the positions still unsorted drops them
+# from the array later waves scan; smaller waves leave it and skip them by key.
+COMPACT_SHARE = 0.25
+
 # The first time a wave needs positions beyond what is sorted, those up to this far
 # (relative to P0) past the price are sorted; each later extension reaches twice as far.
 FIRST_SORT_REACH = 0.005
+# A cascade that sorts the rest of a side starts with this many times the price move of
+# its last wave (at most FIRST_SORT_REACH): the waves of a long cascade shrink, so the
+# next ones reach about that far, and a dense crowd just past the price is not sorted
+# for a wave that may take nothing.
+TAIL_REACH = 8.0
 
 # The price never reaches zero: after a wave it is at least P0 * PRICE_FLOOR (or the
 # shocked price, if the shock alone went lower). Every long's liquidation price is at
@@ -44,21 +73,33 @@ class _SideBook:
     """One side of the book, sorted by when a move reaches it (nearest first), lazily.
 
     key: for longs -liq, for shorts +liq; a position is reached at price p when
-    key <= -sign * p. Only positions with key <= `frontier` are sorted; the rest wait
-    unsorted and are pulled in by value ranges that double each time, so a cascade that
-    stops early never pays for sorting the book, and one that runs far sorts it in a
-    handful of passes. cum_flow / cum_notional: prefix sums (quote currency, leading 0)
-    of the forced flow at P0 (q_i * P0) and of the notional, in reach order.
+    key <= -sign * p (query(p)). Only positions with key <= `frontier` are sorted; the rest
+    wait unsorted and are pulled in by value ranges that double each time, so whoever stops
+    early never pays for sorting the side, and whoever goes far sorts it in a handful of
+    passes. order: population indices in reach order; cum_flow / cum_notional: prefix sums
+    (quote currency, leading 0) of the forced flow at P0 (q_i * P0) and of the notional.
+
+    The unsorted rest is `rest_key` (population indices `rest_index`, None: the identity)
+    without the keys <= `below` (sorted or taken already) and the +inf keys (the other
+    side's positions); it is compacted only when a pass takes a large share of it, so a
+    pass that sorts a sliver costs two comparisons over it. A side built over part of a
+    book passes its index and `below`. Sorting takes a lock and replaces arrays rather
+    than writing into them, so sessions may share a book.
     """
 
     def __init__(self, sign: int, key: np.ndarray, notional: np.ndarray,
-                 entry_price: np.ndarray, reference_price: float):
+                 entry_price: np.ndarray, reference_price: float,
+                 index: np.ndarray | None = None, below: float = -np.inf,
+                 first_reach: float | None = None, flows: np.ndarray | None = None):
         self.sign = sign
+        self._flows = flows
         self._notional, self._entry, self._p0 = notional, entry_price, reference_price
-        self._rest_key = key              # +inf marks the other side's positions
-        self._rest_index = None           # None: the identity (rest is the whole book)
-        self._nearest = float(key.min(initial=np.inf))
-        self._step = FIRST_SORT_REACH * reference_price
+        self.rest_key, self.rest_index, self.below = key, index, below
+        # nothing at or below `below` is on this side; otherwise the nearest key
+        self._nearest = float(key.min(initial=np.inf)) if below == -np.inf else below
+        reach = FIRST_SORT_REACH * reference_price
+        self._step = reach if first_reach is None else min(first_reach, reach)
+        self._lock = threading.Lock()
         self.frontier = -np.inf
         self.order = np.empty(0, dtype=np.int64)
         self.key = np.empty(0)
@@ -69,76 +110,219 @@ class _SideBook:
         """The key-space threshold for `price`: reached positions have key <= query."""
         return -self.sign * np.asarray(price, dtype=np.float64)
 
+    def flow(self, index: np.ndarray) -> np.ndarray:
+        """Forced flow q_i * P0 = n_i / e_i * P0 (quote currency) of positions `index`."""
+        return self.all_flows()[index]
+
+    def all_flows(self) -> np.ndarray:
+        """q_i * P0 of every position of the population, in population order (computed once,
+        and shared with the tail a long cascade sorts)."""
+        if self._flows is None:
+            self._flows = self._notional / self._entry * self._p0
+        return self._flows
+
     def reached(self, price):
         """How many of this side's positions are at or past liquidation at `price`
-        (scalar or array)."""
+        (scalar or array), sorting as far as needed."""
         query = self.query(price)
-        highest = float(np.max(query)) if query.size else -np.inf
+        highest = float(np.max(query, initial=-np.inf))
         if highest < self._nearest:
             return np.zeros(query.shape, dtype=np.int64) if query.ndim else 0
-        if highest > self.frontier:
-            self._sort_through(highest + self._step)
-            self._step *= 2.0
+        with self._lock:
+            if highest > self.frontier:
+                self._sort_through(highest + self._step)
+                self._step *= 2.0
         return np.searchsorted(self.key, query, side="right")
 
     def complete(self) -> "_SideBook":
         """Sort every remaining position of this side (for whole-book theory)."""
-        if np.isfinite(self._rest_key).any():
-            self._sort_through(np.inf)
+        with self._lock:
+            if self.frontier < np.inf:
+                self._sort_through(np.inf)
         return self
 
+    def snapshot(self) -> tuple:
+        """(frontier, key, order, cum_flow, cum_notional, rest_key, rest_index, below) as
+        they are now, consistent with each other."""
+        with self._lock:
+            return (self.frontier, self.key, self.order, self.cum_flow, self.cum_notional,
+                    self.rest_key, self.rest_index, self.below)
+
     def _sort_through(self, limit: float) -> None:
-        taken_mask = self._rest_key <= limit
+        rest = self.rest_key
+        taken_mask = rest <= limit if limit < np.inf else rest < np.inf
+        if self.below > -np.inf:
+            taken_mask &= rest > self.below
         taken = np.flatnonzero(taken_mask)
-        index = taken if self._rest_index is None else self._rest_index[taken]
-        keys = self._rest_key[taken]
-        ranking = np.argsort(keys, kind="stable")
+        index = taken if self.rest_index is None else self.rest_index[taken]
+        keys = rest[taken]
+        ranking = np.argsort(keys)  # ties may come in any order: a wave takes them all
         index, keys = index[ranking], keys[ranking]
-        flow = self._notional[index] / self._entry[index] * self._p0
-        self.order = np.concatenate((self.order, index))
-        self.key = np.concatenate((self.key, keys))
+        order = np.concatenate((self.order, index))
+        key = np.concatenate((self.key, keys))
         # Each prefix sum continues from the last one (a cumsum seeded with it), so the sums
         # are those of one pass over the whole sorted side, bit for bit, however the sort
         # was split: a book gives the same numbers whatever it was asked before.
-        self.cum_flow = np.concatenate((self.cum_flow[:-1], _running_sum(self.cum_flow[-1], flow)))
-        self.cum_notional = np.concatenate(
+        cum_flow = np.concatenate((self.cum_flow[:-1], _running_sum(self.cum_flow[-1],
+                                                                    self.flow(index))))
+        cum_notional = np.concatenate(
             (self.cum_notional[:-1], _running_sum(self.cum_notional[-1], self._notional[index])))
-        kept = np.flatnonzero(~taken_mask & (self._rest_key < np.inf))
-        self._rest_index = kept if self._rest_index is None else self._rest_index[kept]
-        self._rest_key = self._rest_key[kept]
+        if limit == np.inf or taken.size >= COMPACT_SHARE * rest.size:
+            kept = np.flatnonzero((rest > limit) & (rest < np.inf))
+            self.rest_index = kept if self.rest_index is None else self.rest_index[kept]
+            self.rest_key, self.below = rest[kept], -np.inf
+        else:
+            self.below = limit
+        self.order, self.key, self.cum_flow, self.cum_notional = order, key, cum_flow, cum_notional
         self.frontier = limit
+
+
+@dataclass(frozen=True)
+class _WaveSum:
+    """What one wave took from one side: count, notional (quote currency at entry) and
+    forced flow at P0 (quote currency), each summed by np.sum over the wave's positions in
+    population order. That order does not depend on how the wave found them (mask, sorted
+    part, sorted tail), so a cascade's numbers are the same on a fresh book and on one that
+    theory has sorted, and the same as the plain scan's (cascade/reference.py)."""
+    count: int = 0
+    notional: float = 0.0
+    flow: float = 0.0
+
+
+class _Sweep:
+    """One cascade's way through one side: which of its positions the waves so far took.
+
+    The side's sorted part (keys up to its frontier) is read by binary search. Past it, the
+    first MASK_WAVES waves take what they reach with a mask over the unsorted keys (keys
+    <= `below` were taken already); from then on the cascade has shown it is long, and
+    what is left becomes a lazily sorted _SideBook of its own (`tail`). The side itself is
+    only read (a snapshot of it), so many cascades can run on one book at once.
+    """
+
+    def __init__(self, side: _SideBook):
+        self.side = side
+        (self.frontier, self.key, self.order, self.cum_flow, self.cum_notional,
+         self.rest_key, self.rest_index, self.below) = side.snapshot()
+        self.sorted_taken = 0
+        self.last_query = -np.inf
+        self.mask_waves = 0
+        self.tail: _SideBook | None = None
+        self.tail_taken = 0
+
+    def wave(self, query: float, labels: np.ndarray | None, number: int) -> _WaveSum:
+        """Liquidate every position not yet taken whose key is <= query: write `number`
+        into their labels (unless labels is None) and return their sums."""
+        if query < self.side._nearest:
+            return _WaveSum()
+        parts = []  # population indices taken, each part from one way of finding them
+        end = self.key.size if query > self.frontier else int(
+            np.searchsorted(self.key, query, side="right"))
+        if end > self.sorted_taken:
+            parts.append(self.order[self.sorted_taken:end])
+            self.sorted_taken = end
+        ascending = False
+        if query > self.frontier and query > self.below:
+            if self.tail is None and self.mask_waves >= MASK_WAVES:
+                self._sort_the_rest(first_reach=TAIL_REACH * (query - self.last_query))
+            if self.tail is None:
+                masked = self._mask_wave(query)
+                if masked.size:
+                    parts.append(masked)
+                    ascending = len(parts) == 1
+            else:
+                tail = self.tail
+                end = int(tail.reached(-tail.sign * query))
+                if end > self.tail_taken:
+                    parts.append(tail.order[self.tail_taken:end])
+                    self.tail_taken = end
+        self.last_query = query
+        if not parts:
+            return _WaveSum()
+        index = parts[0] if ascending else np.sort(np.concatenate(parts))
+        if labels is None:  # final_move: only the flow moves the price
+            return _WaveSum(int(index.size), float("nan"), float(self.side.flow(index).sum()))
+        labels[index] = number
+        return _WaveSum(int(index.size), float(self.side._notional[index].sum()),
+                        float(self.side.flow(index).sum()))
+
+    def _mask_wave(self, query: float) -> np.ndarray:
+        """Population indices (ascending) of the unsorted positions with key <= query."""
+        key = self.rest_key
+        hit = key <= query
+        if self.below > -np.inf:
+            hit &= key > self.below
+        where = np.flatnonzero(hit)
+        self.below = query
+        if where.size == 0:
+            return where
+        self.mask_waves += 1
+        index = where if self.rest_index is None else self.rest_index[where]
+        if index.size >= COMPACT_SHARE * key.size:
+            kept = np.flatnonzero((key > query) & (key < np.inf))
+            self.rest_key = key[kept]
+            self.rest_index = kept if self.rest_index is None else self.rest_index[kept]
+            self.below = -np.inf
+        return index
+
+    def _sort_the_rest(self, first_reach: float) -> None:
+        side = self.side
+        self.tail = _SideBook(side.sign, self.rest_key, side._notional, side._entry, side._p0,
+                              index=self.rest_index, below=self.below, first_reach=first_reach,
+                              flows=side.all_flows())
 
 
 class LiquidationBook:
     """A population prepared for cascades on one market: validate once, run many shocks.
 
-    Each side is sorted lazily (see _SideBook), so a cascade that never touches the
-    shorts never pays for them, and one that stops after two waves sorts a sliver.
+    A side is built only when a move can reach it (a fall never reaches a short: every
+    short is alive at P0, above which its liquidation price sits), and sorted only as far
+    as theory asks (see _SideBook). run() leaves the book as it was, so one book can serve
+    many cascades (from several threads), and with_market() shares both sides with the
+    same book on another depth or impact. The liquidation prices are read-only.
     """
 
-    def __init__(self, population: Population, market: Market):
+    def __init__(self, population: Population, market: Market,
+                 liquidation_price: np.ndarray | None = None):
         self.population = population
         self.market = market
-        self.liquidation_price = population.liquidation_price(market.maintenance_margin)
-        population.check_alive(market.price, market.maintenance_margin,
-                               liquidation_price=self.liquidation_price)
-        is_long = population.is_long
-        args = (population.notional, population.entry_price, market.price)
-        self.longs = _SideBook(1, np.where(is_long, -self.liquidation_price, np.inf), *args)
-        self.shorts = _SideBook(-1, np.where(is_long, np.inf, self.liquidation_price), *args)
+        if liquidation_price is None:
+            liquidation_price = population.liquidation_price(market.maintenance_margin)
+            population.check_alive(market.price, market.maintenance_margin,
+                                   liquidation_price=liquidation_price)
+            liquidation_price.setflags(write=False)
+        self.liquidation_price = liquidation_price
+        # Whole-book results of theory on this market (cascade/theory.py), by their arguments.
+        self.memo: dict = {}
+
+    @cached_property
+    def longs(self) -> _SideBook:
+        return self._side_book(1)
+
+    @cached_property
+    def shorts(self) -> _SideBook:
+        return self._side_book(-1)
+
+    def _side_book(self, sign: int) -> _SideBook:
+        population = self.population
+        key = np.where(population.is_long if sign > 0 else ~population.is_long,
+                       -sign * self.liquidation_price, np.inf)
+        return _SideBook(sign, key, population.notional, population.entry_price,
+                         self.market.price)
+
+    def with_market(self, market: Market) -> "LiquidationBook":
+        """The same book on another depth or impact model, sharing its sides (and so
+        whatever theory sorts on either book); the price and maintenance margin must be
+        the same: they decide the order."""
+        if (market.price, market.maintenance_margin) != (self.market.price,
+                                                         self.market.maintenance_margin):
+            raise ValueError("market: with_market needs the same price and maintenance margin")
+        other = LiquidationBook(self.population, market, self.liquidation_price)
+        other.__dict__["longs"], other.__dict__["shorts"] = self.longs, self.shorts
+        return other
 
     def side(self, direction: int) -> _SideBook:
         """The side a move in `direction` (-1 fall, +1 rise) reaches: longs, or shorts."""
         return self.longs if direction < 0 else self.shorts
-
-    def reached(self, price: float) -> tuple[int, int]:
-        """(longs, shorts) at or past their liquidation price at `price`."""
-        return int(self.longs.reached(price)), int(self.shorts.reached(price))
-
-    def net_flow(self, n_long: int, n_short: int) -> float:
-        """Net sold flow Q (quote currency at P0) once the first n_long longs and
-        n_short shorts (in reach order) are liquidated."""
-        return float(self.longs.cum_flow[n_long] - self.shorts.cum_flow[n_short])
 
     def price_after(self, shock: float, net_flow: float) -> float:
         """P = P0 * (1 + s - I(Q)), never below the floor documented at PRICE_FLOOR."""
@@ -146,43 +330,57 @@ class LiquidationBook:
         floor = p0 * min(PRICE_FLOOR, 1.0 + shock)
         return max(p0 * (1.0 + shock - self.market.price_impact(net_flow)), floor)
 
+    def _waves(self, shock: float, labels: np.ndarray | None):
+        """The cascade's waves: (sums per wave, trigger prices, prices after each wave);
+        labels (if given) receive each liquidated position's wave."""
+        trigger = self.market.price * (1.0 + shock)
+        # Prices only move away from P0 in the shock's direction, so only one side is hit.
+        sweep = _Sweep(self.side(-1 if shock < 0 else 1)) if shock != 0 else None
+        rows, triggers, prices = [], [], []
+        net_flow = 0.0
+        while sweep is not None:
+            taken = sweep.wave(float(sweep.side.query(trigger)), labels, len(rows) + 1)
+            if taken.count == 0:
+                break
+            rows.append(taken)
+            net_flow += sweep.side.sign * taken.flow
+            triggers.append(trigger)
+            trigger = self.price_after(shock, net_flow)
+            prices.append(trigger)
+        return rows, triggers, prices
+
     def run(self, shock: float) -> "CascadeResult":
         """The cascade after a relative shock s > -1 (negative = the price falls)."""
         shock = number_in("shock", shock, low=-1.0, low_open=True)
         p0 = self.market.price
-        trigger = p0 * (1.0 + shock)
-        reached_long, reached_short = [0], [0]
-        prices, triggers = [], []
-        while True:
-            n_long, n_short = self.reached(trigger)
-            n_long, n_short = max(n_long, reached_long[-1]), max(n_short, reached_short[-1])
-            if n_long == reached_long[-1] and n_short == reached_short[-1]:
-                break
-            reached_long.append(n_long)
-            reached_short.append(n_short)
-            triggers.append(trigger)
-            trigger = self.price_after(shock, self.net_flow(n_long, n_short))
-            prices.append(trigger)
+        labels = np.full(len(self.population), -1, dtype=np.int64)
+        rows, triggers, prices = self._waves(shock, labels)
         return CascadeResult(
             shock=shock,
             market=self.market,
             population=self.population,
             price_path=np.array([p0, p0 * (1.0 + shock), *prices]),
-            waves=self._wave_table(np.array(reached_long), np.array(reached_short),
-                                   np.array(triggers), np.array(prices)),
-            liquidated_in=self._wave_labels(reached_long, reached_short),
+            waves=self._wave_table(rows, 1 if shock < 0 else -1, np.array(triggers),
+                                   np.array(prices)),
+            liquidated_in=labels,
         )
 
-    @staticmethod
-    def _side_totals(side: _SideBook, reached: np.ndarray):
-        return (np.diff(reached), np.diff(side.cum_notional[reached]),
-                np.diff(side.cum_flow[reached]))
+    def final_move(self, shock: float) -> tuple[float, int]:
+        """(x, waves) of run(shock), bit for bit, without the per-position labels or the wave
+        table: for sweeps over many shocks on one book."""
+        shock = number_in("shock", shock, low=-1.0, low_open=True)
+        p0 = self.market.price
+        prices = self._waves(shock, None)[2]
+        final = prices[-1] if prices else p0 * (1.0 + shock)
+        return final / p0 - 1.0, len(prices)
 
-    def _wave_table(self, reached_long, reached_short, triggers, prices) -> pd.DataFrame:
-        long_count, long_notional, long_flow = self._side_totals(self.longs, reached_long)
-        short_count, short_notional, short_flow = self._side_totals(self.shorts, reached_short)
-        notional = long_notional + short_notional
-        flow = long_flow - short_flow
+    def _wave_table(self, rows: list[_WaveSum], sign: int, triggers, prices) -> pd.DataFrame:
+        count = np.array([row.count for row in rows], dtype=np.int64)
+        notional = np.array([row.notional for row in rows], dtype=np.float64)
+        flow = sign * np.array([row.flow for row in rows], dtype=np.float64)
+        none_i, none_f = np.zeros_like(count), np.zeros_like(notional)
+        long_count, short_count = (count, none_i) if sign > 0 else (none_i, count)
+        long_notional, short_notional = (notional, none_f) if sign > 0 else (none_f, notional)
         previous = np.concatenate(([np.nan], notional[:-1]))
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = notional / previous
@@ -191,7 +389,7 @@ class LiquidationBook:
             "trigger_price": triggers,
             "price": prices,
             "move": prices / self.market.price - 1.0,
-            "count": long_count + short_count,
+            "count": count,
             "notional": notional,
             "long_count": long_count,
             "short_count": short_count,
@@ -203,13 +401,15 @@ class LiquidationBook:
             "notional_ratio": ratio,
         }, columns=WAVE_COLUMNS)
 
-    def _wave_labels(self, reached_long, reached_short) -> np.ndarray:
-        labels = np.full(len(self.population), -1, dtype=np.int64)
-        for side, reached in ((self.longs, reached_long), (self.shorts, reached_short)):
-            if reached[-1]:
-                waves = np.repeat(np.arange(1, len(reached)), np.diff(reached))
-                labels[side.order[: reached[-1]]] = waves
-        return labels
+
+def amplification(total_move, shock):
+    """x / s: how many times the shock the price finally moved (scalars or arrays). At s = 0
+    nothing is liquidated (every position starts alive) and x = 0: this is 1.0, the limit of
+    x / s as s -> 0, since a shock smaller than the nearest liquidation distance leaves
+    x = s."""
+    move, shock = np.asarray(total_move, dtype=np.float64), np.asarray(shock, dtype=np.float64)
+    ratio = np.where(shock != 0, move / np.where(shock != 0, shock, 1.0), 1.0)
+    return float(ratio) if ratio.ndim == 0 else ratio
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,10 +443,8 @@ class CascadeResult:
 
     @property
     def amplification(self) -> float:
-        """x / s: how many times the shock the price finally moved. At s = 0 nothing is
-        liquidated (every position starts alive) and x = 0: this is 1.0, the limit of x / s as
-        s -> 0, since a shock smaller than the nearest liquidation distance leaves x = s."""
-        return self.total_move / self.shock if self.shock != 0 else 1.0
+        """x / s (see amplification)."""
+        return amplification(self.total_move, self.shock)
 
     @property
     def wave_count(self) -> int:
@@ -256,8 +454,9 @@ class CascadeResult:
     def liquidated(self) -> np.ndarray:
         return self.liquidated_in >= 0
 
-    @property
+    @cached_property
     def liquidated_notional(self) -> float:
+        """Notional (quote currency at entry) of every liquidated position; computed once."""
         return float(self.population.notional[self.liquidated].sum())
 
     @property

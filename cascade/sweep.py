@@ -6,9 +6,11 @@ the work that cells have in common:
 
 - one synthetic population per distinct value of the fields that shape it
   (Scenario.population_fields()), one LiquidationBook per population and market;
-- all the shocks that share a book run in lockstep: each wave is one vectorised step over
-  the array of shocks, with the arithmetic of LiquidationBook.run and price_after, so the
-  numbers are identical to one run per cell.
+- all the shocks that share a book run on it, through the engine's own waves
+  (LiquidationBook.final_move), after its side has been sorted once: each wave is then a
+  binary search, and no per-position labels or wave tables are built. The engine sums each
+  wave in population order whatever way it found it, so the numbers are identical to one
+  run per cell on a fresh book.
 
 `phase_grid(scenario, shocks, tightnesses)` is the shock x tightness case, and
 `critical_shocks(scenario, y_field, y_values)` the tipping boundary of each row: the
@@ -22,13 +24,13 @@ from dataclasses import fields
 import numpy as np
 
 from ._checks import as_float_array, one_of
-from .engine import PRICE_FLOOR, LiquidationBook
+from .engine import LiquidationBook, amplification
 from .scenario import Scenario
 from .theory import critical_shock
 
 # What a sweep can report per cell.
 #   final_move:    x = P_K / P0 - 1 (CascadeResult.total_move; negative = a fall)
-#   amplification: x / s (CascadeResult.amplification; NaN when s = 0)
+#   amplification: x / s (CascadeResult.amplification; 1 when s = 0)
 #   waves:         number of waves that liquidated someone (CascadeResult.wave_count)
 METRICS = ("final_move", "amplification", "waves")
 # Scenario fields that hold text, not numbers: not sweepable.
@@ -55,40 +57,17 @@ def _check_values(name: str, values) -> np.ndarray:
     return array
 
 
-def lockstep_moves(book: LiquidationBook, shocks) -> tuple[np.ndarray, np.ndarray]:
-    """(final moves, wave counts) of book.run(s) for every shock s in `shocks`, all at once.
-
-    Wave k of every still-running cascade is one vectorised step: the positions reached at
-    each cascade's trigger price (LiquidationBook.side(...).reached), the net forced flow
-    Q = cum_flow_long[n_long] - cum_flow_short[n_short], and the price after it,
-    P = max(P0 * (1 + s - I(Q)), P0 * min(PRICE_FLOOR, 1 + s)), exactly as
-    LiquidationBook.price_after; a cascade stops at the first wave that reaches nobody new.
-    The final move is P_K / P0 - 1, as CascadeResult.total_move.
-    """
+def moves_on_book(book: LiquidationBook, shocks) -> tuple[np.ndarray, np.ndarray]:
+    """(final moves, wave counts) of book.run(s) for every shock s in `shocks`, bit for bit
+    (LiquidationBook.final_move), sorting the side each direction hits once first."""
     shocks = np.asarray(shocks, dtype=np.float64)
-    p0 = book.market.price
-    trigger = p0 * (1.0 + shocks)
-    floor = p0 * np.minimum(PRICE_FLOOR, 1.0 + shocks)
-    n_long = np.zeros(shocks.size, dtype=np.int64)
-    n_short = np.zeros(shocks.size, dtype=np.int64)
-    waves = np.zeros(shocks.size, dtype=np.int64)
-    running = np.arange(shocks.size)
-    longs, shorts = book.side(-1), book.side(1)
-    while running.size:
-        price = trigger[running]
-        reached_long = np.maximum(longs.reached(price), n_long[running])
-        reached_short = np.maximum(shorts.reached(price), n_short[running])
-        moved = (reached_long != n_long[running]) | (reached_short != n_short[running])
-        running, reached_long, reached_short = (
-            running[moved], reached_long[moved], reached_short[moved])
-        if not running.size:
-            break
-        n_long[running], n_short[running] = reached_long, reached_short
-        waves[running] += 1
-        flow = longs.cum_flow[reached_long] - shorts.cum_flow[reached_short]
-        impact = np.asarray(book.market.price_impact(flow), dtype=np.float64)
-        trigger[running] = np.maximum(p0 * (1.0 + shocks[running] - impact), floor[running])
-    return trigger / p0 - 1.0, waves
+    for direction in (-1, 1):
+        if np.any(direction * shocks > 0):
+            book.side(direction).complete()
+    results = [book.final_move(float(shock)) for shock in shocks]
+    moves = np.array([move for move, _ in results], dtype=np.float64)
+    waves = np.array([count for _, count in results], dtype=np.int64)
+    return moves, waves
 
 
 def _metric(name: str, shocks: np.ndarray, moves: np.ndarray, waves: np.ndarray) -> np.ndarray:
@@ -96,8 +75,7 @@ def _metric(name: str, shocks: np.ndarray, moves: np.ndarray, waves: np.ndarray)
         return moves
     if name == "waves":
         return waves.astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(shocks != 0, moves / np.where(shocks != 0, shocks, 1.0), np.nan)
+    return amplification(moves, shocks)
 
 
 def sweep(scenario: Scenario, x_field: str, x_values, y_field: str, y_values,
@@ -119,15 +97,27 @@ def sweep(scenario: Scenario, x_field: str, x_values, y_field: str, y_values,
     ys = _check_values(y_field, y_values)
     population_fields = Scenario.population_fields()
 
-    # cells grouped by population, then by market: {pop key: {market: [(i, j, shock)]}}
+    # cells grouped by population, then by market: {pop key: {market: [(i, j, shock)]}}.
+    # Every cell is validated as a Scenario; the shock has no rule that ties it to another
+    # field, so each distinct shock and each distinct rest-of-the-cell is validated once.
     groups: dict[tuple, dict] = {}
     scenarios: dict[tuple, Scenario] = {}
+    checked_shocks: dict[float, float] = {}
+    checked_rests: dict[tuple, Scenario] = {}
     for i, y in enumerate(ys):
         for j, x in enumerate(xs):
-            cell = scenario.replace(**{x_field: x, y_field: y})
+            changes = {x_field: x, y_field: y}
+            shock = changes.pop("shock", scenario.shock)
+            if shock not in checked_shocks:
+                checked_shocks[shock] = scenario.replace(shock=shock).shock
+            rest_key = tuple(changes.items())
+            if rest_key not in checked_rests:
+                checked_rests[rest_key] = scenario.replace(**changes)
+            cell = checked_rests[rest_key]
             key = tuple(getattr(cell, name) for name in population_fields)
             scenarios.setdefault(key, cell)
-            groups.setdefault(key, {}).setdefault(cell.market(), []).append((i, j, cell.shock))
+            groups.setdefault(key, {}).setdefault(cell.market(), []).append(
+                (i, j, checked_shocks[shock]))
 
     grid = np.empty((ys.size, xs.size))
     for key, markets in groups.items():
@@ -135,7 +125,7 @@ def sweep(scenario: Scenario, x_field: str, x_values, y_field: str, y_values,
         for market, cells in markets.items():
             rows, cols, shocks = (np.array(column) for column in zip(*cells))
             shocks = shocks.astype(np.float64)
-            moves, waves = lockstep_moves(LiquidationBook(population, market), shocks)
+            moves, waves = moves_on_book(LiquidationBook(population, market), shocks)
             grid[rows.astype(int), cols.astype(int)] = _metric(metric, shocks, moves, waves)
     return grid
 
@@ -144,7 +134,7 @@ def phase_grid(scenario: Scenario, shocks, tightnesses) -> np.ndarray:
     """Final relative moves over shock x tightness, shape [len(tightnesses), len(shocks)]:
     cell [i, j] equals scenario.replace(shock=shocks[j], tightness=tightnesses[i])
     .run().total_move exactly (negative = a fall). One population and one book per
-    tightness; every shock of a row runs in lockstep (see lockstep_moves)."""
+    tightness; every shock of a row runs on one book (see moves_on_book)."""
     return sweep(scenario, "shock", shocks, "tightness", tightnesses)
 
 

@@ -8,8 +8,9 @@ final move is the first fixed point of |x| = |s| + F(x) reached from the shock.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from scipy import optimize
 
 from ._checks import as_float_array, finite_number, number_in, reject_where
 from .engine import LiquidationBook
@@ -67,13 +68,17 @@ def branching_ratio(population_or_book, market: Market | None = None, move: floa
     book = _book(population_or_book, market)
     window = number_in("window", window, low=0.0, low_open=True)
     moves = _moves(move)
-    direction = _direction(moves)
-    distance = np.abs(moves)
+    ratio = _feedback_and_ratio(book, _direction(moves), np.abs(moves), window)[1]
+    return float(ratio) if ratio.ndim == 0 else ratio
+
+
+def _feedback_and_ratio(book: LiquidationBook, direction: int, distance: np.ndarray,
+                        window: float) -> tuple[np.ndarray, np.ndarray]:
+    """(F(|x|), R(x)) at distances |x| >= 0 on the side `direction` hits."""
     upper = feedback(book, direction * distance)
     lower = np.where(distance - window < 0, 0.0,
                      feedback(book, direction * np.maximum(distance - window, 0.0)))
-    ratio = (upper - lower) / window
-    return float(ratio) if ratio.ndim == 0 else ratio
+    return upper, (upper - lower) / window
 
 
 def _liquidation_distances(book: LiquidationBook, direction: int) -> np.ndarray:
@@ -83,13 +88,50 @@ def _liquidation_distances(book: LiquidationBook, direction: int) -> np.ndarray:
     return np.abs(price / book.market.price - 1.0)
 
 
+@dataclass(frozen=True)
+class _Thresholds:
+    """Theory at every liquidation threshold of one side, computed once per book: the
+    sorted distances |x_j| (relative moves), the feedback F(|x_j|) once every position at
+    that threshold is liquidated, and the branching ratio R(x_j) over one window with its
+    running maximum (peak[j] = max R up to x_j)."""
+    distance: np.ndarray
+    feedback: np.ndarray
+    ratio: np.ndarray
+    peak: np.ndarray
+
+
+def _thresholds(book: LiquidationBook, direction: int, window: float) -> _Thresholds:
+    window = number_in("window", window, low=0.0, low_open=True)
+    key = ("thresholds", direction, window)
+    if key not in book.memo:
+        distance = _liquidation_distances(book, direction)
+        side = book.side(direction)
+        # F from the sorted keys themselves (a price rebuilt from a distance can round to
+        # just short of the liquidation price it came from)
+        through = np.searchsorted(side.key, side.key, side="right")
+        reached_feedback = np.abs(book.market.price_impact(side.cum_flow[through]))
+        ratio = _feedback_and_ratio(book, direction, distance, window)[1]
+        book.memo[key] = _Thresholds(distance, np.atleast_1d(reached_feedback), ratio,
+                                     np.maximum.accumulate(ratio))
+    return book.memo[key]
+
+
 def tipping_move(book: LiquidationBook, direction: int = -1,
                  window: float = DEFAULT_WINDOW) -> float:
     """The smallest move (signed) at which R(x) >= 1, or NaN if R stays below 1."""
-    candidates = _liquidation_distances(book, direction)
-    ratios = branching_ratio(book, move=direction * candidates, window=window)
-    above = np.flatnonzero(ratios >= RUNAWAY_R)
-    return float(direction * candidates[above[0]]) if above.size else float("nan")
+    return _tipping(_thresholds(book, direction, window), direction)
+
+
+def _tipping(thresholds: _Thresholds, direction: int) -> float:
+    index = _tipping_index(thresholds)
+    return float(direction * thresholds.distance[index]) if index >= 0 else float("nan")
+
+
+def _tipping_index(thresholds: _Thresholds) -> int:
+    """Index of the first threshold with R >= 1 (-1: none)."""
+    peak = thresholds.peak
+    index = int(np.searchsorted(peak, RUNAWAY_R, side="left"))
+    return index if index < peak.size else -1
 
 
 def peak_branching_ratio(book: LiquidationBook, final_move: float,
@@ -97,16 +139,14 @@ def peak_branching_ratio(book: LiquidationBook, final_move: float,
     """The largest branching ratio R(x) over the stretch the price travelled: the maximum of
     R at every liquidation threshold x with 0 < |x| <= |final_move| on the side the move hit
     (0.0 when the move crossed no threshold). This is the number the verdict is decided by:
-    a cascade ran away exactly when it is >= 1 (see is_runaway)."""
+    a cascade ran away exactly when it is >= 1 (see is_runaway). The ratios at every
+    threshold are computed once per book; each call is then a binary search."""
     final_move = number_in("final_move", final_move, low=-1.0)
     if final_move == 0:
         return 0.0
-    direction = -1 if final_move < 0 else 1
-    distances = _liquidation_distances(book, direction)
-    crossed = distances[: np.searchsorted(distances, abs(final_move), side="right")]
-    if crossed.size == 0:
-        return 0.0
-    return float(np.max(branching_ratio(book, move=direction * crossed, window=window)))
+    thresholds = _thresholds(book, -1 if final_move < 0 else 1, window)
+    crossed = int(np.searchsorted(thresholds.distance, abs(final_move), side="right"))
+    return float(thresholds.peak[crossed - 1]) if crossed else 0.0
 
 
 def is_runaway(book: LiquidationBook, final_move: float,
@@ -124,26 +164,32 @@ def critical_shock(population_or_book, market: Market | None = None, direction: 
     R(x) >= 1. Shocks below it stop before x_c; from it on, the price has gone through a
     stretch where each wave sets off a larger one. NaN when R < 1 everywhere on that side.
 
-    The final move grows monotonically with the shock, so the boundary is found by
-    bisection to `tolerance` (relative move).
+    Read off the feedback map, not found by trial cascades: the cascade from a shock of
+    size s climbs x_{k+1} = s + F(x_k) to the first fixed point of x = s + F(x) at or above
+    s. F is a step function that rises at each threshold d_j, so x - F(x) peaks just below
+    each threshold at d_j - F(d_{j-1}); the climb passes x_c exactly when s reaches a
+    threshold (s >= d_i, or nothing moves) and s exceeds every such peak between there and
+    x_c. The smallest such s is
+
+        s* = min over i <= c of max(d_i, max_{i < j <= c} (d_j - F(d_{j-1}))),
+
+    with c the index of x_c. One cascade at s* checks it against the engine's arithmetic;
+    where rounding leaves it a hair short, s* is stepped outward by `tolerance`.
     """
     book = _book(population_or_book, market)
     if direction not in (-1, 1):
         raise ValueError(f"direction: must be -1 (a fall) or +1 (a rise), got {direction!r}")
-    x_c = abs(tipping_move(book, direction, window))
-    if not np.isfinite(x_c):
+    tolerance = number_in("tolerance", tolerance, low=0.0, low_open=True)
+    thresholds = _thresholds(book, direction, window)
+    c = _tipping_index(thresholds)
+    if c < 0:
         return float("nan")
-    if x_c == 0.0:
+    d, f = thresholds.distance[: c + 1], thresholds.feedback[: c + 1]
+    if d[c] == 0.0:
         return 0.0
-
-    def short_of_tipping(size: float) -> float:
-        return x_c - abs(book.run(direction * size).total_move)
-
-    if short_of_tipping(0.0) <= 0:
-        return 0.0
-    size = optimize.bisect(lambda s: 1.0 if short_of_tipping(s) > 0 else -1.0,
-                           0.0, x_c, xtol=tolerance)
-    # bisect returns a midpoint; step to the side that does reach x_c
-    while short_of_tipping(size) > 0:
+    peaks = d[1:] - f[:-1]                                   # x - F(x) just below d_1..d_c
+    beyond = np.append(np.maximum.accumulate(peaks[::-1])[::-1], -np.inf)
+    size = float(np.min(np.maximum(d, beyond)))
+    while size < d[c] and not is_runaway(book, book.run(direction * size).total_move, window):
         size += tolerance
-    return float(direction * size)
+    return float(direction * min(size, d[c]))

@@ -1,10 +1,16 @@
 """The page's calls into the model, cached where it pays.
 
-The synthetic population is the only expensive step that does not depend on the shock,
-the depth or the impact model, so it is cached on the Scenario fields that shape it.
-The critical shock (a bisection over many cascades) does not depend on the shock either,
-so it is cached on the rest. Everything else (one cascade on a 10K book) takes
-milliseconds and runs every time.
+Caching (issue 7): every rerun runs one cascade and builds the figures; what does not
+depend on the slider that moved is kept.
+- per book (the population fields, maintenance margin included): the synthetic
+  population and its LiquidationBook (_book). Shared by every session (st.cache_resource):
+  a cascade only reads a book, and a side sorts itself under a lock the first time theory
+  asks, so one copy serves all.
+- per book and market (depth, impact): the book on that market (_market_book), which keeps
+  theory's per-threshold results (F and R at every liquidation threshold), so a shock
+  move reads R, the peak R and the verdict by binary search; and the critical shock.
+Both are bounded by entry count and time (BOOK_ENTRIES, MARKET_ENTRIES, CACHE_TTL); see
+benchmarks/bench_explorer.py for the memory they take.
 """
 
 from __future__ import annotations
@@ -25,16 +31,39 @@ def population_key(scenario: Scenario) -> tuple:
     return tuple((name, getattr(scenario, name)) for name in POPULATION_FIELDS)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _population(key: tuple) -> Population:
-    return Scenario.from_dict(dict(key)).population()
+# Memory, per trader: a book about 63 bytes (population 25, liquidation prices 8, the hit
+# side sorted 32 per position on it, the other side's keys 8); theory on one market about
+# 32 bytes per position on the side it hit (22 for a 70% long book); a session's last
+# result 8 (which wave liquidated each trader). At 2M traders: 126 MB, 45 MB and 16 MB.
+# A market book keeps its book alive, so at most BOOK_ENTRIES + MARKET_ENTRIES books live:
+# the caches stay under about 4.5 GB at 2M traders (24 books x 126 MB, 16 markets x 90 MB
+# with theory both ways), however many sessions there are.
+BOOK_ENTRIES = 8
+MARKET_ENTRIES = 16
+CACHE_TTL = 3600  # seconds: a book nobody has asked for in an hour is dropped
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _critical_shock(key: tuple, depth: float, impact: str, direction: int) -> float:
+@st.cache_resource(max_entries=BOOK_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+def _book(key: tuple) -> LiquidationBook:
+    """The synthetic population of `key` on its venue, shared by every session."""
+    scenario = Scenario.from_dict(dict(key))
+    return LiquidationBook(scenario.population(), scenario.market())
+
+
+@st.cache_resource(max_entries=MARKET_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
+def _market_book(key: tuple, depth: float, impact: str) -> LiquidationBook:
+    """_book(key) on the market of `depth` and `impact`; it keeps theory's results."""
     scenario = Scenario.from_dict({**dict(key), "depth": depth, "impact": impact})
-    return cascade.critical_shock(LiquidationBook(_population(key), scenario.market()),
-                                  direction=direction)
+    return _book(key).with_market(scenario.market())
+
+
+def _population(key: tuple) -> Population:
+    return _book(key).population
+
+
+@st.cache_data(max_entries=256, ttl=CACHE_TTL, show_spinner=False)  # a phase page: a row each
+def _critical_shock(key: tuple, depth: float, impact: str, direction: int) -> float:
+    return cascade.critical_shock(_market_book(key, depth, impact), direction=direction)
 
 
 # The verdict's robustness: the same knobs on this many other seeds, on books of at most
@@ -66,7 +95,8 @@ def _robustness(key: tuple, shock: float, depth: float, impact: str) -> Robustne
 
 
 def clear_caches() -> None:
-    _population.clear()
+    _book.clear()
+    _market_book.clear()
     _critical_shock.clear()
     _robustness.clear()
 
@@ -96,7 +126,7 @@ class Analysis:
 
 def analyse(scenario: Scenario) -> Analysis:
     key = population_key(scenario)
-    book = LiquidationBook(_population(key), scenario.market())
+    book = _market_book(key, scenario.depth, scenario.impact)
     result = book.run(scenario.shock)
     direction = 1 if scenario.shock > 0 else -1
     peak = cascade.peak_branching_ratio(book, result.total_move)

@@ -108,19 +108,52 @@ class WaveGroup:
     mask: np.ndarray
 
 
-def wave_groups(liquidated_in: np.ndarray, wave_count: int) -> list[WaveGroup]:
-    """Survived first, then wave 1, 2, ...; waves past MAX_WAVE_GROUPS - 1 share a band
-    drawn in the colour of its first wave."""
-    liquidated_in = np.asarray(liquidated_in)
+def wave_group_styles(wave_count: int) -> list[tuple[str, str]]:
+    """(label, colour) of each stacked group: survived first, then wave 1, 2, ...; waves
+    past MAX_WAVE_GROUPS - 1 share a band drawn in the colour of its first wave."""
     colors = wave_colors(wave_count)
-    groups = [WaveGroup("Survived", SURVIVED, liquidated_in < 0)]
+    styles = [("Survived", SURVIVED)]
     single = wave_count if wave_count <= MAX_WAVE_GROUPS else MAX_WAVE_GROUPS - 1
-    for wave in range(1, single + 1):
-        groups.append(WaveGroup(f"Wave {wave}", colors[wave - 1], liquidated_in == wave))
+    styles += [(f"Wave {wave}", colors[wave - 1]) for wave in range(1, single + 1)]
     if single < wave_count:
-        groups.append(WaveGroup(f"Waves {single + 1}-{wave_count}", colors[single],
-                                liquidated_in > single))
-    return groups
+        styles.append((f"Waves {single + 1}-{wave_count}", colors[single]))
+    return styles
+
+
+def wave_group_of(liquidated_in: np.ndarray, wave_count: int) -> np.ndarray:
+    """Each position's group in wave_group_styles(wave_count) (0 = survived)."""
+    last = len(wave_group_styles(wave_count)) - 1
+    return np.clip(np.asarray(liquidated_in), 0, last)  # -1 (survived) -> 0
+
+
+def wave_groups(liquidated_in: np.ndarray, wave_count: int) -> list[WaveGroup]:
+    """The groups of wave_group_styles, each with the mask of its positions."""
+    group = wave_group_of(liquidated_in, wave_count)
+    return [WaveGroup(label, color, group == i)
+            for i, (label, color) in enumerate(wave_group_styles(wave_count))]
+
+
+def stacked_histogram(values: np.ndarray, edges: np.ndarray, group: np.ndarray,
+                      groups: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """np.histogram(values[group == g], bins=edges, weights=...) for every g < groups, as
+    one array [groups, bins], in a few passes over the values instead of a sort per group.
+    Bins are [e_k, e_k+1), the last one closed; values outside the edges (or NaN) are left
+    out. The bin comes from the edges' (near-)uniform spacing and is then corrected
+    against the edges themselves, as np.histogram does for equal bins."""
+    values, group = np.asarray(values, dtype=float), np.asarray(group)
+    bins = edges.size - 1
+    inside = (values >= edges[0]) & (values <= edges[-1])
+    if not inside.all():
+        values, group = values[inside], group[inside]
+        if weights is not None:
+            weights = np.asarray(weights)[inside]
+    index = ((values - edges[0]) * (bins / (edges[-1] - edges[0]))).astype(np.intp)
+    np.clip(index, 0, bins - 1, out=index)
+    index[values < edges[index]] -= 1
+    index[(values >= edges[index + 1]) & (index != bins - 1)] += 1
+    np.clip(index, 0, bins - 1, out=index)
+    sums = np.bincount(group * bins + index, minlength=groups * bins, weights=weights)
+    return sums.reshape(groups, bins)
 
 
 def _empty_note(fig: go.Figure, text: str) -> None:
@@ -238,16 +271,18 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
     ranges = np.array([f"{a:.3g}x-{b:.3g}x" for a, b in zip(low_x, high_x)])
 
     fig = go.Figure(layout=dict(template=TEMPLATE))
-    for group in wave_groups(liquidated_in, wave_count):
-        counts, _ = np.histogram(log_lev[group.mask], bins=edges)
-        if group.label != "Survived" and counts.sum() == 0:
+    styles = wave_group_styles(wave_count)
+    stacked = stacked_histogram(log_lev, edges, wave_group_of(liquidated_in, wave_count),
+                                len(styles)).astype(np.int64)
+    for (label, color), counts in zip(styles, stacked):
+        if label != "Survived" and counts.sum() == 0:
             continue
         drawn = counts > 0  # empty bins are left out: fewer SVG paths, faster reruns
         fig.add_trace(go.Bar(
-            x=centres[drawn], y=counts[drawn], width=edges[1] - edges[0], name=group.label,
-            marker=dict(color=group.color, line=dict(width=0)),
+            x=centres[drawn], y=counts[drawn], width=edges[1] - edges[0], name=label,
+            marker=dict(color=color, line=dict(width=0)),
             customdata=ranges[drawn],
-            hovertemplate=f"{group.label}: %{{y:,}} traders at %{{customdata}}<extra></extra>"))
+            hovertemplate=f"{label}: %{{y:,}} traders at %{{customdata}}<extra></extra>"))
     if notional is not None:
         average = float(np.average(leverage, weights=np.asarray(notional, dtype=float)))
         fig.add_vline(x=np.log10(average), line=dict(color=INK, dash="dot", width=1.5))
@@ -309,16 +344,18 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     outside_share = float(notional[~inside].sum() / notional.sum()) if notional.sum() else 0.0
 
     fig = go.Figure(layout=dict(template=TEMPLATE))
-    for group in wave_groups(liquidated_in, wave_count):
-        sums, _ = np.histogram(liq[group.mask], bins=edges, weights=notional[group.mask])
-        if group.label != "Survived" and sums.sum() == 0:
+    styles = wave_group_styles(wave_count)
+    stacked = stacked_histogram(liq, edges, wave_group_of(liquidated_in, wave_count),
+                                len(styles), weights=notional)
+    for (label, color), sums in zip(styles, stacked):
+        if label != "Survived" and sums.sum() == 0:
             continue
         drawn = sums > 0
         fig.add_trace(go.Bar(
-            x=centres[drawn], y=sums[drawn], width=edges[1] - edges[0], name=group.label,
-            marker=dict(color=group.color, line=dict(width=0)),
+            x=centres[drawn], y=sums[drawn], width=edges[1] - edges[0], name=label,
+            marker=dict(color=color, line=dict(width=0)),
             customdata=np.stack([ranges[drawn], [usd(s) for s in sums[drawn]]], axis=-1),
-            hovertemplate=(f"{group.label}: %{{customdata[1]}} liquidates at "
+            hovertemplate=(f"{label}: %{{customdata[1]}} liquidates at "
                            "%{customdata[0]}<extra></extra>")))
     marks = [(reference_price, f"Start {reference_price:.0f}", START, "dot"),
              (shocked, f"Shock {shocked:.1f}", SHOCK, "dash"),

@@ -126,13 +126,16 @@ SECTIONS: dict[str, list[Control]] = {
                 help="Log spread of entry prices around the start (0 = everyone entered at "
                      "100); spreads the liquidation prices of one leverage."),
         Control("n", "Traders simulated", kind="log",
-                options=(1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000),
-                help="Size of the synthetic book; open interest stays the same, so more "
-                     "traders draw the same crowd in finer detail. The final move and the share "
-                     "liquidated settle as it grows (default scenario, seeds 0-4: -18.0% to "
-                     "-19.6% at 1K, -18.8% to -18.9% at 1M), while the wave count grows (9-12 "
-                     "at 10K, 13-16 at 1M): a finer book still has someone to liquidate in the "
-                     "cascade's tail of small waves."),
+                options=(1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000,
+                         500_000, 1_000_000, 2_000_000),
+                help="Size of the synthetic book, up to 2M; open interest stays the same, so "
+                     "more traders draw the same crowd in finer detail. The final move and the "
+                     "share liquidated settle as it grows (default scenario, seeds 0-4: -18.0% "
+                     "to -19.6% at 1K, -18.8% to -18.9% at 1M), while the wave count grows "
+                     "(9-12 at 10K, 13-16 at 1M): a finer book still has someone to liquidate "
+                     "in the cascade's tail of small waves. Moving the shock or the market "
+                     "reruns in under a second up to 1M; a knob that reshapes the traders "
+                     "builds a new book, about 1 s at 1M and 1.5 s at 2M the first time."),
         Control("seed", "Random seed", kind="integer", low=0, high=2**31 - 1, step=1,
                 help="Same seed, same traders: a URL reproduces the exact book."),
     ],

@@ -9,11 +9,13 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 
 @pytest.fixture(autouse=True)
 def empty_caches():
-    """Every test starts and ends with empty st.cache_data caches (population, critical
-    shock), so no test passes on another's cached results."""
+    """Every test starts and ends with empty caches (st.cache_resource: books; st.cache_data:
+    critical shock), so no test passes on another's cached results."""
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture

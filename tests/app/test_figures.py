@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.io as pio
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cascade import Scenario
 from cascade_ui import figures
@@ -188,3 +190,26 @@ def test_nice_step_gives_round_bins():
     assert figures.nice_step(200, 120) == 2.0
     assert figures.nice_step(0.9, 120) == 0.01
 
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), bins=st.integers(1, 130), groups=st.integers(1, 11),
+       uniform=st.booleans(), weighted=st.booleans())
+def test_stacked_histogram_is_numpys_histogram_of_each_group(seed, bins, groups, uniform,
+                                                             weighted):
+    """The charts' one-pass binning counts (and sums) exactly what np.histogram does for
+    each group, values on the edges, outside them and rounded to a grid included."""
+    rng = np.random.default_rng(seed)
+    values = np.round(rng.normal(0.0, 2.0, 3_000), int(rng.integers(0, 3)))
+    low, high = rng.uniform(-4, 0), rng.uniform(0.1, 4)
+    edges = (np.linspace(low, high, bins + 1) if uniform
+             else np.arange(np.floor(low / 0.1) * 0.1, high + 0.1, 0.1))
+    values[:10] = edges[rng.integers(0, edges.size, 10)]
+    group = rng.integers(0, groups, values.size)
+    weights = rng.random(values.size) if weighted else None
+    stacked = figures.stacked_histogram(values, edges, group, groups, weights)
+    for g in range(groups):
+        chosen = group == g
+        expected, _ = np.histogram(values[chosen], bins=edges,
+                                   weights=None if weights is None else weights[chosen])
+        np.testing.assert_allclose(stacked[g], expected, rtol=1e-12, atol=1e-9)

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cascade
-from cascade.sweep import lockstep_moves
+from cascade.sweep import moves_on_book
 from tests.model.test_reference import books, markets
 
 SHOCKS_60 = np.linspace(-0.15, 0.0, 60)
@@ -123,8 +123,8 @@ def test_phase_grid_equals_per_cell_runs_on_random_scenarios(base, shocks, tight
 
 @settings(max_examples=150, deadline=None)
 @given(books(), markets, st.lists(st.floats(-0.6, 0.6), min_size=1, max_size=10))
-def test_lockstep_equals_one_fresh_run_per_shock(population, market, shocks):
-    moves, waves = lockstep_moves(cascade.LiquidationBook(population, market), shocks)
+def test_a_shared_sorted_book_equals_one_fresh_run_per_shock(population, market, shocks):
+    moves, waves = moves_on_book(cascade.LiquidationBook(population, market), shocks)
     for shock, move, count in zip(shocks, moves, waves):
         fresh = cascade.simulate(population, market, shock)
         assert move == fresh.total_move

@@ -82,6 +82,11 @@ def test_critical_shock_rejects_a_bad_direction():
         cascade.critical_shock(band(10, 0.1, 0.2))
     with pytest.raises(ValueError, match="window: must be > 0"):
         cascade.branching_ratio(band_book(1.5), move=-0.1, window=0)
+    for theory in (cascade.tipping_move, cascade.critical_shock):
+        with pytest.raises(ValueError, match="window: must be > 0"):
+            theory(band_book(1.5), window=-0.01)
+    with pytest.raises(ValueError, match="tolerance: must be > 0"):
+        cascade.critical_shock(band_book(1.5), tolerance=0)
 
 
 @pytest.mark.parametrize("tightness", [0.0, 0.5, 0.8, 1.0])
@@ -104,3 +109,34 @@ def test_peak_ratio_is_the_largest_ratio_over_the_thresholds_crossed():
     assert cascade.peak_branching_ratio(book, -0.2) == pytest.approx(max(ratios), rel=1e-2)
     assert cascade.peak_branching_ratio(book, 0.0) == 0.0
     assert cascade.peak_branching_ratio(book, 0.1) == 0.0, "a rise crosses no long's threshold"
+
+
+def bisected_critical_shock(book, direction, tolerance=1e-8):
+    """The old way, as an oracle: bisect on full cascades for the smallest shock whose
+    cascade runs away (the final move grows with the shock)."""
+    x_c = abs(cascade.tipping_move(book, direction))
+
+    def runs_away(size):
+        return cascade.is_runaway(book, book.run(direction * size).total_move)
+
+    low, high = 0.0, x_c
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        low, high = (low, middle) if runs_away(middle) else (middle, high)
+    return direction * high
+
+
+@pytest.mark.parametrize("direction", [-1, 1])
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("tightness, background", [(0.9, "lognormal"), (0.8, "discrete"),
+                                                   (0.6, "lognormal")])
+def test_critical_shock_of_a_random_synthetic_book_is_where_cascades_start_to_run_away(
+        direction, seed, tightness, background):
+    scenario = cascade.Scenario(n=20_000, seed=seed, tightness=tightness, background=background,
+                                entry_dispersion=0.01, long_share=0.5, depth=30e6)
+    book = scenario.book()
+    critical = cascade.critical_shock(book, direction=direction)
+    assert np.isfinite(critical) and np.sign(critical) == direction
+    assert cascade.is_runaway(book, book.run(critical).total_move)
+    assert not cascade.is_runaway(book, book.run(critical - direction * 1e-4).total_move)
+    assert critical == pytest.approx(bisected_critical_shock(book, direction), abs=2e-6)
