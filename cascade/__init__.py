@@ -7,6 +7,7 @@ numpy, scipy and pandas only; usable from a notebook or the command line:
     result.waves, result.final_price, result.amplification
 """
 
+from .ensemble import iter_ensemble, run_ensemble
 from .engine import PRICE_FLOOR, WAVE_COLUMNS, CascadeResult, LiquidationBook, simulate
 from .market import IMPACT_MODELS, Market
 from .population import LONG, SHORT, Population, bankruptcy_price, liquidation_price
@@ -19,6 +20,6 @@ __all__ = [
     "BACKGROUNDS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook", "Market",
     "PRESETS", "PRESET_NOTES", "PRICE_FLOOR", "Population", "PresetNote", "SHORT", "Scenario",
     "WAVE_COLUMNS", "bankruptcy_price", "branching_ratio", "critical_shock", "feedback",
-    "is_runaway", "liquidation_price", "make_population", "peak_branching_ratio", "simulate",
-    "tipping_move",
+    "is_runaway", "iter_ensemble", "liquidation_price", "make_population",
+    "peak_branching_ratio", "run_ensemble", "simulate", "tipping_move",
 ]
