@@ -103,13 +103,14 @@ def slug(name: str) -> str:
 
 
 def find_preset(name: str) -> tuple[str, Scenario]:
-    """A preset by its exact name, its slug, or a word or prefix of it that only one
-    preset has ('crowd', '10-oct'); 'default' is the Explorer's default scenario."""
+    """A preset by its exact name, its slug, or the start (else a part) of a slug that
+    only one preset has ('crowd', '10-oct', 'calm'); 'default' is the Explorer's default."""
     choices = {DEFAULT_PRESET: Scenario(), **PRESETS}
     if name in choices:
         return name, choices[name]
     wanted = slug(name)
     matches = [n for n in choices if slug(n) == wanted]
+    matches = matches or [n for n in choices if wanted and slug(n).startswith(wanted)]
     matches = matches or [n for n in choices if wanted and wanted in slug(n)]
     if len(matches) == 1:
         return matches[0], choices[matches[0]]
@@ -240,10 +241,10 @@ def handle_ensemble(args) -> int:
     where = (f"the cluster at {args.scheduler}" if args.scheduler else "this process"
              if args.workers == 0 else f"a local cluster of {args.workers or os.cpu_count()} "
              f"worker(s)")
-    print(f"{total:,} books ({args.seeds:,} seeds x {total // args.seeds} combination(s)) of "
-          f"{scenario.n:,} traders on {where}", file=sys.stderr)
     client = _client(args)
     try:
+        print(f"{total:,} books ({args.seeds:,} seeds x {total // args.seeds} combination(s)) "
+              f"of {scenario.n:,} traders on {where}", file=sys.stderr)
         progress, pieces = Progress(total), []
         for batch in iter_ensemble(scenario, seeds, vary, client, args.batch_size):
             pieces.append(batch.frame)
