@@ -12,5 +12,6 @@ st.set_page_config(
 page = st.navigation([
     st.Page("pages/explorer.py", title="Explorer", icon=":material/waterfall_chart:",
             default=True),
+    st.Page("pages/risk.py", title="Risk", icon=":material/stacked_line_chart:"),
 ])
 page.run()
