@@ -349,15 +349,15 @@ def summarize(frame: pd.DataFrame, scenario: Scenario, varied: Iterable[str] = (
 
 def local_cluster_client(workers: int | None = None, threads_per_worker: int = 1):
     """A Client on a new LocalCluster on this machine: `workers` processes (default: one
-    per core), `threads_per_worker` each, no dashboard. Close it (and its cluster) with
-    client.close(); client.cluster.close()."""
+    per core), `threads_per_worker` each, its HTTP endpoint on a free port. Close it (and
+    its cluster) with client.close(); client.cluster.close()."""
     import logging
 
     from distributed import Client, LocalCluster
 
     workers = (os.cpu_count() or 1) if workers is None else whole_number("workers", workers, 1)
     cluster = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker,
-                           processes=True, dashboard_address=None,
+                           processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)
     return Client(cluster)
 

@@ -17,7 +17,7 @@ RIDGE = "#475569"
 RIDGE_FILL = "rgba(71, 85, 105, 0.28)"
 BAND = "#2563eb"
 TAIL = "#b91c1c"
-RIDGE_HEIGHT = 0.8        # the tallest bin of all rows, in rows
+RIDGE_HEIGHT = 0.8        # a row's tallest bin, in rows
 BINS = 60
 
 
@@ -52,11 +52,11 @@ def final_move_figure(frame: pd.DataFrame, summary: pd.DataFrame, knob: str,
         group = moves[(frame[knob] == value).to_numpy()]
         counts, _ = np.histogram(group, bins=edges)
         shares.append(counts / max(len(group), 1))
-    scale = RIDGE_HEIGHT / max(max(s.max() for s in shares), 1e-12)
 
     fig = go.Figure(layout=dict(template=TEMPLATE))
     for row, (share, label, shock) in enumerate(zip(shares, labels, shocks)):
         first = row == 0
+        scale = RIDGE_HEIGHT / max(share.max(), 1e-12)     # each row up to its tallest bin
         x, y = _stairs(edges, share * scale, row)
         fig.add_trace(go.Scatter(
             x=x, y=y, mode="lines", fill="toself", fillcolor=RIDGE_FILL,
@@ -94,8 +94,9 @@ def final_move_figure(frame: pd.DataFrame, summary: pd.DataFrame, knob: str,
         hovertemplate="%{customdata}: 1 book in 100 went beyond %{x:+.1f}%<extra></extra>"))
     fig.update_layout(
         title=dict(text="Final move across the books, per setting",
-                   subtitle=dict(text="Each row: how far the price went in each book (binned), "
-                                      "its median, 5-95% range and 1-in-100 tail.")),
+                   subtitle=dict(text="Each row: where the price ended across its books "
+                                      "(histogram, scaled to its tallest bin), the median, "
+                                      "5-95% range and 1-in-100 tail.")),
         xaxis=dict(title="Final move (% from start)", ticksuffix="%", zeroline=False),
         yaxis=dict(title=knob_title, tickvals=rows, ticktext=labels,
                    range=[-0.5, len(summary) - 1 + RIDGE_HEIGHT + 0.2]),
