@@ -29,7 +29,7 @@ def stop_with(control: str, error: Exception) -> None:
 st.title("Risk across many books")
 st.markdown(doc("intro", "risk"))
 
-values = widgets.sidebar()
+values = widgets.sidebar(page="risk")
 try:
     scenario = cascade.Scenario(**values)
 except ValueError as error:
