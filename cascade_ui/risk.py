@@ -207,8 +207,10 @@ def tail_sentence(summary: pd.DataFrame, request: Request) -> str:
     mild, worst = int(order[0]), int(order[-1])
     label = knob_label(name).lower()
     value = [value_label(name, v) for v in summary[name]]
+    caveat = (" (interpolated: fewer than 100 books per setting)"
+              if request.seeds < 100 else "")
     return (f"1 book in 100 ended at {pct(q99[worst])} or beyond with {label} {value[worst]}, "
-            f"against {pct(q99[mild])} with {value[mild]}.")
+            f"against {pct(q99[mild])} with {value[mild]}{caveat}.")
 
 
 def summary_of(frame: pd.DataFrame, request: Request) -> pd.DataFrame:
@@ -223,7 +225,7 @@ def summary_display(summary: pd.DataFrame, request: Request) -> pd.DataFrame:
     for column, title in (("mean_move", "Mean move"), ("q05", "5%"), ("q50", "Median"),
                           ("q95", "95%"), ("q99", "99% (1 in 100 worse)")):
         shown[title] = [pct(v, 2) for v in summary[column]]
-    shown["P(runaway)"] = [f"{p:.1%}" for p in summary["p_runaway"]]
-    shown["95% interval"] = [f"{lo:.1%} to {hi:.1%}" for lo, hi in
-                             summary[["p_runaway_low", "p_runaway_high"]].to_numpy()]
+    shown["P(runaway) (95% interval)"] = [
+        f"{p:.1%} ({lo:.1%} to {hi:.1%})" for p, lo, hi in
+        summary[["p_runaway", "p_runaway_low", "p_runaway_high"]].to_numpy()]
     return shown

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import INK, MUTED, SHOCK, TEMPLATE, nice_step
+from .figures import MUTED, SHOCK, TEMPLATE, nice_step
 
 RIDGE = "#475569"
 RIDGE_FILL = "rgba(71, 85, 105, 0.28)"
@@ -19,6 +19,9 @@ BAND = "#2563eb"
 TAIL = "#b91c1c"
 RIDGE_HEIGHT = 0.8        # a row's tallest bin, in rows
 BINS = 60
+# Under the axis title at any figure height: anchored to the bottom of the whole figure.
+LEGEND_BELOW = dict(orientation="h", yref="container", y=0.02, yanchor="bottom", x=0,
+                    xanchor="left")
 
 
 def _edges(moves: np.ndarray, bins: int) -> np.ndarray:
@@ -94,13 +97,14 @@ def final_move_figure(frame: pd.DataFrame, summary: pd.DataFrame, knob: str,
         hovertemplate="%{customdata}: 1 book in 100 went beyond %{x:+.1f}%<extra></extra>"))
     fig.update_layout(
         title=dict(text="Final move across the books, per setting",
-                   subtitle=dict(text="Each row: where the price ended across its books "
-                                      "(histogram, scaled to its tallest bin), the median, "
-                                      "5-95% range and 1-in-100 tail.")),
+                   subtitle=dict(text="Where the price ended, book by book (each row's "
+                                      "histogram<br>scaled to its tallest bin); median, "
+                                      "middle 90% and 1-in-100 tail.")),
         xaxis=dict(title="Final move (% from start)", ticksuffix="%", zeroline=False),
         yaxis=dict(title=knob_title, tickvals=rows, ticktext=labels,
                    range=[-0.5, len(summary) - 1 + RIDGE_HEIGHT + 0.2]),
-        height=max(380, 110 + 70 * len(summary)), hovermode="closest",
+        height=max(420, 170 + 60 * len(summary)), margin=dict(t=95, b=110),
+        legend=LEGEND_BELOW, hovermode="closest",
     )
     return fig
 
@@ -131,6 +135,6 @@ def runaway_probability_figure(summary: pd.DataFrame, knob_title: str, labels: l
                                       "(peak branching ratio R >= 1), with its 95% interval.")),
         xaxis=dict(title=knob_title, type="category"),
         yaxis=dict(title="Books that ran away (%)", range=[-3, 103], ticksuffix="%"),
-        font=dict(color=INK), hovermode="closest",
+        height=420, margin=dict(b=110), legend=LEGEND_BELOW, hovermode="closest",
     )
     return fig

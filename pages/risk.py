@@ -98,14 +98,11 @@ summary = risk.summary_of(frame, request)
 labels = [risk.value_label(knob, v) for v in summary[knob]]
 st.markdown(f"##### {risk.headline(summary, request)}")
 st.caption(risk.tail_sentence(summary, request))
-left, right = st.columns(2, gap="large")
-with left:
-    shocks = list(summary[knob]) if knob == "shock" else [scenario.shock] * len(summary)
-    chart(risk_figures.final_move_figure(frame, summary, knob, risk.knob_label(knob), labels,
-                                         shocks), "final-move", "chart_final_move")
-with right:
-    chart(risk_figures.runaway_probability_figure(summary, risk.knob_label(knob), labels),
-          "runaway", "chart_runaway")
+shocks = list(summary[knob]) if knob == "shock" else [scenario.shock] * len(summary)
+chart(risk_figures.final_move_figure(frame, summary, knob, risk.knob_label(knob), labels,
+                                     shocks), "final-move", "chart_final_move")
+chart(risk_figures.runaway_probability_figure(summary, risk.knob_label(knob), labels),
+      "runaway", "chart_runaway")
 st.dataframe(risk.summary_display(summary, request), hide_index=True, width="stretch")
 st.download_button("Every book (CSV)", frame.to_csv(index=False), "cascade-ensemble.csv",
                    "text/csv", on_click="ignore", icon=":material/table:", key="download-books",
