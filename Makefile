@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test test-fast browser bench clean
+.PHONY: run test test-fast browser bench bench-ensemble clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test-fast: $(VENV)/.dev
 ## Speed ratios against the plain one-mask-per-wave baseline (see README).
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_cascade.py
+
+## Ensemble throughput: books per second in process vs on a LocalCluster (see README).
+bench-ensemble: $(VENV)/.dev
+	$(BIN)/python benchmarks/bench_ensemble.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

@@ -35,6 +35,7 @@ DEFAULT_RANGES = {"shock": (-0.10, -0.01), "center_leverage": (5.0, 50.0),
                   "depth": (10e6, 300e6), "open_interest": (500e6, 10e9)}
 MONEY = ("open_interest", "depth")
 RESULTS_KEPT = 4
+CONNECT_TIMEOUT = 5.0     # s to reach CASCADE_DASK_SCHEDULER before the page says it cannot
 
 
 # ------------------------------------------------------------------ knob values
@@ -130,7 +131,8 @@ class Cluster:
 @st.cache_resource(show_spinner="Starting the Dask cluster...", max_entries=2,
                    validate=lambda cluster: cluster.client.status == "running")
 def _cluster(address: str | None) -> Cluster:
-    return Cluster(connect(address) if address else local_cluster_client())
+    return Cluster(connect(address, timeout=CONNECT_TIMEOUT) if address
+                   else local_cluster_client())
 
 
 def client(address: str | None):
