@@ -226,11 +226,14 @@ def _run_on(client, tasks: list[Task]) -> Iterator[tuple[Task, pd.DataFrame]]:
         for future in as_completed(futures):
             try:
                 frame = future.result()
-            except ModuleNotFoundError as error:
-                raise RuntimeError(
-                    f"the Dask workers cannot import {error.name!r}: start them with this "
-                    f"repository on PYTHONPATH (or install it there), the same version as "
-                    f"here ({error})") from error
+            except Exception as error:
+                if isinstance(error, ModuleNotFoundError) or "deserializ" in str(error):
+                    raise RuntimeError(
+                        f"the Dask workers could not load the task ({str(error).splitlines()[0]}"
+                        f"): they need this cascade package importable, the same version as "
+                        f"here; start them with the repository on PYTHONPATH or install it "
+                        f"there") from error
+                raise
             yield task_of[future.key], frame
     finally:
         pending = [f for f in futures if not f.done()]

@@ -1,4 +1,4 @@
-"""A real Dask cluster for the ensemble tests: `dask scheduler` and two `dask worker`
+"""A real Dask cluster for the ensemble tests: `dask scheduler` and `dask worker`
 processes on 127.0.0.1, started from this venv's bin on free ports, one thread each, with
 this checkout on PYTHONPATH (as a real deployment would install it), killed at teardown.
 
@@ -7,6 +7,7 @@ Import the fixture into a test module: `from tests.dask_cluster import dask_clus
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -44,29 +45,33 @@ def _logs(paths: list[Path]) -> str:
     return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in paths)
 
 
-@pytest.fixture(scope="session")
-def dask_cluster(tmp_path_factory):
-    """Yields the scheduler's address, tcp://127.0.0.1:<port>, once both workers joined."""
+@contextlib.contextmanager
+def running_cluster(folder: Path, workers: int = WORKERS, with_cascade: bool = True):
+    """Start a scheduler and `workers` workers; yield the scheduler's address once they
+    joined; stop them all. with_cascade=False leaves this repository off the workers'
+    PYTHONPATH (a misdeployed cluster)."""
     from distributed import Client
 
-    logs = tmp_path_factory.mktemp("dask")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if with_cascade:
+        env["PYTHONPATH"] = str(ROOT)
     address = f"tcp://127.0.0.1:{free_port()}"
     commands = [("scheduler", [str(DASK), "scheduler", "--host", "127.0.0.1",
                                "--port", address.rsplit(":", 1)[1], "--no-dashboard"])]
-    for i in range(WORKERS):
+    for i in range(workers):
         commands.append((f"worker{i}", [str(DASK), "worker", address, "--nthreads", "1",
                                         "--nworkers", "1", "--host", "127.0.0.1",
                                         "--no-dashboard", "--name", f"worker{i}",
-                                        "--local-directory", str(logs / f"space{i}")]))
+                                        "--local-directory", str(folder / f"space{i}")]))
     processes, log_paths = [], []
     try:
         for name, command in commands:
-            log_path = logs / f"{name}.log"
+            log_path = folder / f"{name}.log"
             log_paths.append(log_path)
             with open(log_path, "wb") as log:
                 # a process group each, so teardown also stops the worker's nanny child
-                processes.append(subprocess.Popen(command, cwd=logs, env=env, stdout=log,
+                processes.append(subprocess.Popen(command, cwd=folder, env=env, stdout=log,
                                                   stderr=subprocess.STDOUT,
                                                   start_new_session=True))
         deadline = time.monotonic() + START_TIMEOUT
@@ -78,7 +83,7 @@ def dask_cluster(tmp_path_factory):
                 if time.monotonic() > deadline or processes[0].poll() is not None:
                     pytest.fail(f"dask scheduler did not start:\n{_logs(log_paths)}")
         try:
-            client.wait_for_workers(WORKERS, timeout=max(1.0, deadline - time.monotonic()))
+            client.wait_for_workers(workers, timeout=max(1.0, deadline - time.monotonic()))
         except TimeoutError:
             pytest.fail(f"dask workers did not join:\n{_logs(log_paths)}")
         finally:
@@ -87,3 +92,11 @@ def dask_cluster(tmp_path_factory):
     finally:
         for process in reversed(processes):
             _stop(process)
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory):
+    """The scheduler's address, tcp://127.0.0.1:<port>, with two workers that can import
+    this checkout's cascade."""
+    with running_cluster(tmp_path_factory.mktemp("dask")) as address:
+        yield address

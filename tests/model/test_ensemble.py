@@ -22,7 +22,7 @@ import cascade
 from cascade import Scenario, cli
 from cascade.ensemble import (RESULT_COLUMNS, Z_95, iter_ensemble, plan, run_ensemble,
                               summarize, wilson_interval)
-from tests.dask_cluster import dask_cluster, free_port  # noqa: F401 (fixture)
+from tests.dask_cluster import dask_cluster, free_port, running_cluster  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = Scenario(n=2_000, shock=-0.05)
@@ -296,6 +296,14 @@ def test_unreachable_scheduler_fails_fast_with_one_line():
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and address in lines[0] and "Traceback" not in done.stderr
+
+
+def test_workers_without_cascade_give_a_one_line_hint(tmp_path):
+    with running_cluster(tmp_path, workers=1, with_cascade=False) as address:
+        done = run_cli("ensemble", "--seeds", "2", "--set", "n=1K", "--scheduler", address)
+    assert done.returncode == 1
+    error = done.stderr.strip().splitlines()[-1]
+    assert error.startswith("error:") and "PYTHONPATH" in error and "Traceback" not in done.stderr
 
 
 def summary_lines(stdout: str) -> list[str]:
