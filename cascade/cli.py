@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .ensemble import iter_ensemble, plan, assemble, local_cluster_client, connect, summarize
+from .ensemble import assemble, connect, iter_ensemble, local_cluster_client, plan, summarize
 from .scenario import PRESET_NOTES, PRESETS, Scenario
 
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130

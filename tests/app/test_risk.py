@@ -65,7 +65,7 @@ def check_results(at, expected: pd.DataFrame) -> None:
     assert [b.proto.label for b in at.get("download_button")] == ["Every book (CSV)"]
 
 
-def test_page_runs_on_the_cluster_named_by_the_environment(app, dask_cluster, monkeypatch):  # noqa: F811
+def test_page_runs_on_the_cluster_in_the_environment(app, dask_cluster, monkeypatch):  # noqa: F811
     monkeypatch.setenv(risk.SCHEDULER_ENV, dask_cluster)
     at = open_risk(app)
     assert_healthy(at)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import math
 import pickle
+import signal
 import subprocess
 import sys
 import time
@@ -298,6 +299,36 @@ def test_unreachable_scheduler_fails_fast_with_one_line():
     assert len(lines) == 1 and address in lines[0] and "Traceback" not in done.stderr
 
 
+def test_import_cascade_stays_light():
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, cascade; print(sorted({m.split('.')[0] for m in "
+         "sys.modules} & {'dask', 'distributed', 'streamlit', 'plotly'}))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_ctrl_c_cancels_the_outstanding_tasks(dask_cluster):  # noqa: F811
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cascade", "ensemble", "--seeds", "40", "--set", "n=400K",
+         "--batch-size", "1", "--scheduler", dask_cluster], cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        started = process.stderr.readline()           # printed once the tasks are planned
+        assert "40 books" in started, started
+        progress = process.stderr.readline()          # the first book came back
+        assert "books/s" in progress, progress
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == cli.EXIT_INTERRUPTED
+    assert "interrupted" in err and "Traceback" not in err
+    with Client(dask_cluster, timeout=10) as client:
+        assert _wait_until_idle(client, seconds=5) < 5
+        assert scheduler_task_count(client) == 0
+
+
 def test_workers_without_cascade_give_a_one_line_hint(tmp_path):
     with running_cluster(tmp_path, workers=1, with_cascade=False) as address:
         done = run_cli("ensemble", "--seeds", "2", "--set", "n=1K", "--scheduler", address)
@@ -310,7 +341,7 @@ def summary_lines(stdout: str) -> list[str]:
     return stdout.strip().splitlines()[2:]
 
 
-def test_cli_on_the_cluster_writes_the_rows_and_a_true_summary(dask_cluster, tmp_path):  # noqa: F811
+def test_cli_on_the_cluster_writes_rows_and_a_true_summary(dask_cluster, tmp_path):  # noqa: F811
     out = tmp_path / "ensemble.parquet"
     done = run_cli("ensemble", "--preset", "crowd", "--seeds", "4", "--first-seed", "10",
                    "--set", "n=2K", "--set", "depth=70M", "--vary", "tightness=0,1",
