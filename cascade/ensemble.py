@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, fields
@@ -143,7 +144,7 @@ def check_seeds(seeds) -> list[int]:
     if not checked:
         raise ValueError("seeds: no seeds given")
     if len(set(checked)) != len(checked):
-        repeated = sorted({s for s in checked if checked.count(s) > 1})[:5]
+        repeated = sorted(s for s, count in Counter(checked).items() if count > 1)[:5]
         raise ValueError(f"seeds: each seed once, got repeats of {repeated}")
     return checked
 
