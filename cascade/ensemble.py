@@ -351,18 +351,32 @@ def summarize(frame: pd.DataFrame, scenario: Scenario, varied: Iterable[str] = (
 # ------------------------------------------------------------------ clusters
 
 
+# Dask starts each worker with MALLOC_TRIM_THRESHOLD_=65536, which hands freed memory back
+# to the OS at once and, being set at all, switches off glibc's adaptive mmap threshold: every
+# array of a large book is then a fresh mmap that page-faults in, and a 1M-trader book costs
+# about 1.5x the CPU time it takes in a plain process. These keep arrays up to 32 MiB on the
+# heap for reuse and trim only past 256 MiB. deploy/dask/cascade-workers.yaml gives any
+# `dask worker` the same (DASK_CONFIG=deploy/dask; see README).
+WORKER_MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": 2**28, "MALLOC_MMAP_THRESHOLD_": 2**25}
+
+
 def local_cluster_client(workers: int | None = None, threads_per_worker: int = 1):
     """A Client on a new LocalCluster on this machine: `workers` processes (default: one
-    per core), `threads_per_worker` each, its HTTP endpoint on a free port. Close it (and
-    its cluster) with client.close(); client.cluster.close()."""
+    per core), `threads_per_worker` each, its HTTP endpoint on a free port, the worker
+    environment WORKER_MALLOC_ENV. Close it (and its cluster) with client.close();
+    client.cluster.close()."""
     import logging
 
+    import dask
     from distributed import Client, LocalCluster
 
     workers = (os.cpu_count() or 1) if workers is None else whole_number("workers", workers, 1)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker,
-                           processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
+    environ = {f"distributed.nanny.pre-spawn-environ.{name}": value
+               for name, value in WORKER_MALLOC_ENV.items()}
+    with dask.config.set(environ):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker,
+                               processes=True, dashboard_address=":0",
+                               silence_logs=logging.ERROR)
     return Client(cluster)
 
 
