@@ -104,7 +104,7 @@ chart(risk_figures.final_move_figure(frame, summary, knob, risk.knob_label(knob)
 chart(risk_figures.runaway_probability_figure(summary, risk.knob_label(knob), labels),
       "runaway", "chart_runaway")
 st.dataframe(risk.summary_display(summary, request), hide_index=True, width="stretch")
-st.download_button("Every book (CSV)", frame.to_csv(index=False), "cascade-ensemble.csv",
+st.download_button("Every book (CSV)", lambda: frame.to_csv(index=False), "cascade-ensemble.csv",
                    "text/csv", on_click="ignore", icon=":material/table:", key="download-books",
                    help="One row per book: the knob's value, seed, final move, amplification, "
                         "share liquidated, waves, runaway, critical shock, peak R.")
