@@ -69,8 +69,9 @@ except ValueError as error:
 
 address = risk.scheduler_address()
 st.caption(f"{request.books:,} books of {scenario.n:,} traders: {risk.knob_label(knob)} = "
-           f"{', '.join(risk.value_label(knob, v) for v in request.values)}; "
-           f"seeds {scenario.seed} to {scenario.seed + request.seeds - 1}. "
+           f"{', '.join(risk.value_label(knob, v) for v in request.values)} (in place of the "
+           f"sidebar's {risk.value_label(knob, getattr(scenario, knob))}); seeds "
+           f"{scenario.seed} to {scenario.seed + request.seeds - 1}. "
            f"Runs on {risk.where(address)}.")
 
 # ------------------------------------------------------------------ run

@@ -126,7 +126,8 @@ def test_the_scenario_carries_over_between_the_pages(app):
     assert at.slider(key="tightness").value == 0.5
     assert at.select_slider(key="depth").value == 20e6
     assert at.slider(key="shock").value == -0.08
-    assert any(c.value.startswith("500 books of 1,000 traders") for c in at.caption)
+    assert any(c.value.startswith("500 books of 1,000 traders") and
+               "(in place of the sidebar's 0.50)" in c.value for c in at.caption)
     at.slider(key="center_leverage").set_value(25.0).run()
     at.switch_page("pages/explorer.py").run()
     assert not at.exception
