@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test test-fast browser bench bench-explorer clean
+.PHONY: run test test-fast browser bench bench-explorer bench-ensemble clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: $(VENV)/.dev
 ## The Explorer in Chromium at 10K-2M traders: rerun times and server memory (minutes).
 bench-explorer: $(VENV)/.dev browser
 	$(BIN)/python benchmarks/bench_explorer.py
+
+## Ensemble throughput: books per second in process vs on a LocalCluster (see README).
+bench-ensemble: $(VENV)/.dev
+	$(BIN)/python benchmarks/bench_ensemble.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

@@ -15,5 +15,6 @@ page = st.navigation([
     st.Page("pages/phase.py", title="Phase diagram", icon=":material/grid_on:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
+    st.Page("pages/risk.py", title="Risk", icon=":material/stacked_line_chart:"),
 ])
 page.run()

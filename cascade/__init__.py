@@ -7,6 +7,7 @@ numpy, scipy and pandas only; usable from a notebook or the command line:
     result.waves, result.final_price, result.amplification
 """
 
+from .ensemble import iter_ensemble, run_ensemble
 from .engine import PRICE_FLOOR, WAVE_COLUMNS, CascadeResult, LiquidationBook, simulate
 from .market import IMPACT_MODELS, MARKET_IMPACTS, Market
 from .orderbook import OrderBook, read_orderbook
@@ -23,7 +24,8 @@ __all__ = [
     "MARKET_IMPACTS", "METRICS", "Market", "OrderBook", "PRESETS", "PRESET_NOTES",
     "PRICE_FLOOR", "Population", "PositionsFile", "PresetNote", "SHORT", "Scenario",
     "WAVE_COLUMNS", "bankruptcy_price", "branching_ratio", "critical_shock",
-    "critical_shocks", "feedback", "is_runaway", "liquidation_price", "load_positions",
-    "make_population", "peak_branching_ratio", "phase_grid", "read_orderbook",
-    "read_positions", "simulate", "sweep", "sweepable_fields", "tipping_move",
+    "critical_shocks", "feedback", "is_runaway", "iter_ensemble", "liquidation_price",
+    "load_positions", "make_population", "peak_branching_ratio", "phase_grid",
+    "read_orderbook", "read_positions", "run_ensemble", "simulate", "sweep",
+    "sweepable_fields", "tipping_move",
 ]

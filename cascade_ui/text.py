@@ -1,4 +1,4 @@
-"""Long explanatory text lives in docs/explorer/*.md, not in Python strings."""
+"""Long explanatory text lives in docs/<page>/*.md, not in Python strings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "explorer"
+DOCS_ROOT = Path(__file__).resolve().parent.parent / "docs"
+DOCS = DOCS_ROOT / "explorer"
 
 
 def dollars(text: str) -> str:
@@ -17,4 +18,4 @@ def dollars(text: str) -> str:
 @cache
 def doc(name: str, page: str = "explorer") -> str:
     """The markdown of docs/<page>/<name>.md, ready for st.markdown."""
-    return dollars((DOCS.parent / page / f"{name}.md").read_text(encoding="utf-8"))
+    return dollars((DOCS_ROOT / page / f"{name}.md").read_text(encoding="utf-8"))

@@ -194,8 +194,43 @@ def _clean(control: Control, value):
     return value
 
 
-def sidebar() -> dict:
-    """Draw the sidebar; return the Scenario field values the widgets hold."""
+CARRY_KEY = "carried_scenario"
+REPUBLISH_KEY = "carried"
+
+
+def _carry_over(page: str) -> str | None:
+    """Keep the scenario, in the widgets and in the URL, when the navigation moves to
+    another page. Streamlit drops the URL's query string on that move and starts the new
+    page's widgets afresh, so sidebar() leaves its widget values in session state under
+    its page's name, and another page sets its widgets from them over two runs:
+
+    "arrived": the first run sets them (the widgets show them, the URL does not yet);
+    "sync":    the run right after sets them again, which makes the bound widgets hold
+               them as query parameters on the server; _republish_url() sends those.
+    Returns the step, or None when the scenario was not carried."""
+    carried = st.session_state.get(CARRY_KEY)
+    if carried is None:
+        return None
+    step = "arrived" if carried["page"] != page else carried.get("step")
+    if step:
+        for name, value in carried["values"].items():
+            st.session_state[name] = value
+    return step
+
+
+def _republish_url() -> None:
+    """Send the browser the query string the bound widgets hold on the server. A bound
+    key cannot be written directly, but any write sends the whole query string, so one
+    throwaway parameter set and removed again puts the carried scenario in the URL."""
+    st.query_params[REPUBLISH_KEY] = "1"
+    del st.query_params[REPUBLISH_KEY]
+
+
+def sidebar(page: str = "explorer") -> dict:
+    """Draw the sidebar; return the Scenario field values the widgets hold. `page` names
+    the calling page, so the scenario carries over from the page the user came from."""
+    step = _carry_over(page)
+    raw = {}
     with st.sidebar:
         st.selectbox("Preset", list(CHOICES), index=None, key=PRESET_KEY,
                      placeholder="Load a preset...", on_change=apply_preset,
@@ -208,7 +243,14 @@ def sidebar() -> dict:
             for control in controls:
                 unused = (control.name == "background_leverage"
                           and values.get("background") == "discrete")
-                values[control.name] = _clean(control, _widget(control, disabled=unused))
+                raw[control.name] = _widget(control, disabled=unused)
+                values[control.name] = _clean(control, raw[control.name])
+        st.session_state[CARRY_KEY] = {"page": page, "values": raw,
+                                       "step": "sync" if step == "arrived" else None}
+        if step == "arrived":
+            st.rerun()
+        if step == "sync":
+            _republish_url()
         showing = matching_preset(values)
         status.caption(f"Showing: **{showing}**" if showing else
                        "Showing: **a custom scenario**")

@@ -1,0 +1,341 @@
+"""The command line: `python -m cascade <command>`.
+
+    python -m cascade presets
+    python -m cascade ensemble --preset crowd --seeds 1000 --vary tightness=0,0.5,1 \\
+        [--set depth=70M ...] [--workers N | --scheduler tcp://host:8786] -o out.parquet
+
+Each command is a function that adds its subparser (add_<command>) and a handler that
+returns the exit code; COMMANDS lists them, so a new command is one more add_ function.
+Bad input is one line on stderr and exit code 2, an unreachable cluster exit code 1,
+Ctrl-C exit code 130; no traceback (set CASCADE_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .ensemble import assemble, connect, iter_ensemble, local_cluster_client, plan, summarize
+from .scenario import PRESET_NOTES, PRESETS, Scenario
+
+EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
+DEFAULT_PRESET = "default"
+SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+SCHEDULER_TIMEOUT = 10.0       # s to reach the scheduler
+WORKERS_TIMEOUT = 15.0         # s more for it to have a worker
+SIZE_SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+
+
+class BadInput(Exception):
+    """A bad command-line value: reported in one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line (no usage block) and exit code 2."""
+
+    def error(self, message):
+        raise BadInput(f"{message} (see `{self.prog} --help`)")
+
+
+# ------------------------------------------------------------------ values people type
+
+
+def parse_value(text: str):
+    """What a person types, as a Scenario value: '70M' -> 7e7, '2B' -> 2e9, '10k' -> 1e4,
+    '-5%' -> -0.05, '$100M' -> 1e8, '0.5' -> 0.5, '1e6' -> 1e6; anything else (a background
+    or impact name) stays a string for the Scenario to check."""
+    raw = text.strip()
+    body = raw.replace("_", "")
+    scale = 1.0
+    if body.endswith("%"):
+        body, scale = body[:-1], 0.01
+    elif body[-1:].lower() in SIZE_SUFFIXES:
+        body, scale = body[:-1], SIZE_SUFFIXES[body[-1].lower()]
+    sign = ""
+    if body[:1] in "+-":
+        sign, body = body[:1], body[1:]
+    body = body.removeprefix("$")
+    try:
+        number = float(sign + body) * scale
+    except ValueError:
+        return raw
+    return float(f"{number:.12g}")
+
+
+def parse_assignment(option: str, text: str) -> tuple[str, str]:
+    field, equals, value = text.partition("=")
+    if not equals or not field.strip() or not value.strip():
+        raise BadInput(f"{option}: expected field=value, got {text!r}")
+    return field.strip(), value.strip()
+
+
+def parse_values(option: str, field: str, text: str) -> list:
+    """'0,0.5,1' -> [0.0, 0.5, 1.0]; 'low:high:count' -> count evenly spaced values
+    ('-10%:-1%:10'); names stay strings ('linear,sqrt')."""
+    parts = text.split(":")
+    if len(parts) == 3:
+        low, high, count = (parse_value(p) for p in parts)
+        if not all(isinstance(v, float) for v in (low, high, count)) \
+                or not float(count).is_integer() or count < 2:
+            raise BadInput(f"{option}: {field}={text!r}: a range is low:high:count with "
+                           f"count >= 2, e.g. {field}=0:1:5")
+        return [float(f"{v:.12g}") for v in np.linspace(low, high, int(count))]
+    values = [parse_value(p) for p in text.split(",") if p.strip()]
+    if not values:
+        raise BadInput(f"{option}: {field} has no values")
+    return values
+
+
+# ------------------------------------------------------------------ presets
+
+
+def slug(name: str) -> str:
+    """'Crowd at 20x (Binance default)' -> 'crowd-at-20x-binance-default'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def find_preset(name: str) -> tuple[str, Scenario]:
+    """A preset by its exact name, its slug, or the start (else a part) of a slug that
+    only one preset has ('crowd', '10-oct', 'calm'); 'default' is the Explorer's default."""
+    choices = {DEFAULT_PRESET: Scenario(), **PRESETS}
+    if name in choices:
+        return name, choices[name]
+    wanted = slug(name)
+    matches = [n for n in choices if slug(n) == wanted]
+    matches = matches or [n for n in choices if wanted and slug(n).startswith(wanted)]
+    matches = matches or [n for n in choices if wanted and wanted in slug(n)]
+    if len(matches) == 1:
+        return matches[0], choices[matches[0]]
+    listed = ", ".join(slug(n) for n in choices)
+    problem = "matches several presets" if matches else "is not a preset"
+    raise BadInput(f"--preset: {name!r} {problem}; choose one of: {listed}")
+
+
+def handle_presets(args) -> int:
+    print(f"{DEFAULT_PRESET}\n    The Explorer's default scenario.")
+    for name in PRESETS:
+        note = PRESET_NOTES.get(name)
+        print(f"{slug(name)}\n    {name}" + (f": {note.description}" if note else ""))
+    return 0
+
+
+def add_presets(commands) -> None:
+    command = commands.add_parser("presets", help="list the preset scenarios")
+    command.set_defaults(handler=handle_presets)
+
+
+# ------------------------------------------------------------------ ensemble
+
+
+def build_scenario(preset: str, settings: list[str]) -> Scenario:
+    _, scenario = find_preset(preset)
+    changes = dict(parse_assignment("--set", s) for s in settings)
+    try:
+        return scenario.replace(**{k: parse_value(v) for k, v in changes.items()})
+    except TypeError:
+        unknown = sorted(set(changes) - set(scenario.to_dict()))
+        raise BadInput(f"--set: unknown field(s) {', '.join(unknown)}; known fields are "
+                       f"{', '.join(scenario.to_dict())}") from None
+    except ValueError as error:
+        raise BadInput(f"--set: {error}") from None
+
+
+def build_vary(items: list[str]) -> dict[str, list]:
+    vary = {}
+    for item in items:
+        field, text = parse_assignment("--vary", item)
+        if field in vary:
+            raise BadInput(f"--vary: {field} is given twice")
+        vary[field] = parse_values("--vary", field, text)
+    return vary
+
+
+def output_format(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise BadInput(f"-o: {path} should end in {', '.join(SUFFIXES)} (the format follows "
+                       f"the suffix)")
+    if not path.parent.exists():
+        raise BadInput(f"-o: the folder {path.parent} does not exist")
+    return kind
+
+
+class Progress:
+    """Progress on stderr: one updating line on a terminal, else a line per 10%."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.stream, self.start = total, stream, time.monotonic()
+        self.shown_tenths = -1
+        self.live = stream.isatty()
+
+    def __call__(self, done: int) -> None:
+        elapsed = time.monotonic() - self.start
+        rate = done / elapsed if elapsed > 0 else float("nan")
+        left = (self.total - done) / rate if rate > 0 else float("nan")
+        line = (f"{done:,}/{self.total:,} books ({done / self.total:.0%}), "
+                f"{rate:.1f} books/s, {elapsed:.0f} s elapsed"
+                + (f", about {left:.0f} s left" if done < self.total and math.isfinite(left)
+                   else ""))
+        tenths = int(10 * done / self.total)
+        if self.live:
+            self.stream.write(f"\r{line}   " + ("\n" if done == self.total else ""))
+        elif tenths > self.shown_tenths:
+            self.stream.write(line + "\n")
+        self.shown_tenths = max(self.shown_tenths, tenths)
+        self.stream.flush()
+
+
+def summary_table(summary: pd.DataFrame, varied: list[str]) -> str:
+    """The summary as text: moves and probabilities in %, P(runaway) with its interval."""
+    def percent(x):
+        return f"{x * 100:+.2f}%" if math.isfinite(x) else "n/a"
+
+    shown = summary[varied].copy() if varied else pd.DataFrame(index=summary.index)
+    shown["books"] = summary["books"]
+    shown["mean move"] = summary["mean_move"].map(percent)
+    for column in ("q05", "q50", "q95", "q99"):
+        shown[f"{column} move"] = summary[column].map(percent)
+    shown["P(runaway) [95% interval]"] = [
+        f"{p:.1%} [{lo:.1%}, {hi:.1%}]"
+        for p, lo, hi in summary[["p_runaway", "p_runaway_low", "p_runaway_high"]].to_numpy()]
+    return shown.to_string(index=False)
+
+
+def _client(args):
+    if args.scheduler:
+        return connect(args.scheduler, SCHEDULER_TIMEOUT, WORKERS_TIMEOUT)
+    if args.workers == 0:
+        return None
+    return local_cluster_client(args.workers)
+
+
+def _close(client) -> None:
+    if client is None:
+        return
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def handle_ensemble(args) -> int:
+    scenario = build_scenario(args.preset, args.set)
+    vary = build_vary(args.vary)
+    kind = output_format(args.output)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    try:
+        tasks = plan(scenario, seeds, vary, args.batch_size)   # every check, before any cluster
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    total = sum(len(t.seeds) for t in tasks)
+    where = (f"the cluster at {args.scheduler}" if args.scheduler else "this process"
+             if args.workers == 0 else f"a local cluster of {args.workers or os.cpu_count()} "
+             f"worker(s)")
+    client = _client(args)
+    try:
+        print(f"{total:,} books ({args.seeds:,} seeds x {total // args.seeds} combination(s)) "
+              f"of {scenario.n:,} traders on {where}", file=sys.stderr)
+        progress, pieces = Progress(total), []
+        for batch in iter_ensemble(scenario, seeds, vary, client, args.batch_size):
+            pieces.append(batch.frame)
+            progress(batch.done)
+    finally:
+        _close(client)
+    frame = assemble(pieces)
+    if kind == "parquet":
+        frame.to_parquet(args.output, index=False)
+    elif kind == "csv":
+        frame.to_csv(args.output, index=False)
+    if kind:
+        print(f"wrote {len(frame):,} rows to {args.output}", file=sys.stderr)
+    print(f"Final move (% from start) over {args.seeds:,} books per combination; "
+          f"quantiles in the shock's direction (q99: 1 book in 100 went further):")
+    print(summary_table(summarize(frame, scenario, list(vary)), list(vary)))
+    return 0
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(parse_value(text))
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value != parse_value(text) or value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    return 0 if parse_value(text) == 0 else positive_int(text)
+
+
+def add_ensemble(commands) -> None:
+    command = commands.add_parser(
+        "ensemble", help="run a scenario over many seeds (and a grid of knobs) on Dask",
+        description="One row per (seed, combination of --vary values). Runs on a new local "
+                    "Dask cluster on this machine's cores, or --workers N of them, or on a "
+                    "running cluster with --scheduler. Progress goes to stderr; the summary "
+                    "table to stdout.")
+    command.add_argument("--preset", default=DEFAULT_PRESET,
+                         help="preset name or slug (see `python -m cascade presets`); "
+                              "default: the Explorer's default scenario")
+    command.add_argument("--seeds", type=positive_int, required=True,
+                         help="number of books (seeds first-seed, first-seed + 1, ...)")
+    command.add_argument("--first-seed", type=non_negative_int, default=0)
+    command.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                         help="change one field of the scenario, e.g. depth=70M, shock=-5%%, "
+                              "background=discrete; repeatable")
+    command.add_argument("--vary", action="append", default=[], metavar="FIELD=V1,V2,...",
+                         help="values of a field to cover, e.g. tightness=0,0.5,1 or "
+                              "shock=-10%%:-1%%:10 (low:high:count); repeatable, full product")
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=non_negative_int, default=None,
+                       help="local cluster of N worker processes (0: run in this process)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    command.add_argument("--batch-size", type=positive_int, default=None,
+                         help="seeds per task (default: about 4 tasks per worker thread)")
+    command.add_argument("-o", "--output", type=Path, default=None,
+                         help="write every row here: .parquet or .csv")
+    command.set_defaults(handler=handle_ensemble)
+
+
+# ------------------------------------------------------------------ entry point
+
+COMMANDS = (add_presets, add_ensemble)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="python -m cascade",
+                    description="Cascade Lab from the command line.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=Parser)
+    for add in COMMANDS:
+        add(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except BadInput as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted: outstanding tasks cancelled", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # one line for the person at the terminal, not a traceback
+        if os.environ.get("CASCADE_DEBUG") == "1":
+            raise
+        print(f"error: {type(error).__name__}: {error}".splitlines()[0], file=sys.stderr)
+        return EXIT_FAILED

@@ -1,0 +1,140 @@
+"""Plotly figures for the Risk page: data in (an ensemble frame and its summary, see
+cascade.ensemble.summarize), Figure out, no simulation. Template figures.TEMPLATE.
+
+What goes to the browser is binned: one histogram per knob value, so a figure's size does
+not grow with the number of books.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .figures import MUTED, SHOCK, TEMPLATE, nice_step
+
+RIDGE = "#475569"
+RIDGE_FILL = "rgba(71, 85, 105, 0.28)"
+BAND = "#2563eb"
+TAIL = "#b91c1c"
+RIDGE_HEIGHT = 0.8        # a row's tallest bin, in rows
+BINS = 60
+# Under the axis title at any figure height: anchored to the bottom of the whole figure.
+LEGEND_BELOW = dict(orientation="h", yref="container", y=0.02, yanchor="bottom", x=0,
+                    xanchor="left")
+
+
+def _edges(moves: np.ndarray, bins: int) -> np.ndarray:
+    low, high = float(moves.min()), float(moves.max())
+    span = max(high - low, 0.1)        # in % points; a degenerate ensemble still gets bins
+    step = nice_step(span, bins)
+    return np.arange(np.floor(low / step) * step, high + step * 1.0001, step)
+
+
+def _stairs(edges: np.ndarray, heights: np.ndarray, base: float):
+    """A closed step outline of a histogram sitting on y = base."""
+    x = np.concatenate([[edges[0]], np.repeat(edges, 2)[1:-1], [edges[-1]]])
+    y = np.concatenate([[base], base + np.repeat(heights, 2), [base]])
+    return x, y
+
+
+def final_move_figure(frame: pd.DataFrame, summary: pd.DataFrame, knob: str,
+                      knob_title: str, labels: list[str], shocks: list[float],
+                      bins: int = BINS) -> go.Figure:
+    """A ridgeline: for each knob value (one row each, labels in summary order) the
+    histogram of the final move across its books (% from start), with the 5-95% range,
+    the median, the 1-in-100 move (q99, in the shock's direction) and the shock alone.
+
+    frame: run_ensemble rows (columns knob, final_move); summary: summarize() of it;
+    shocks: the shock of each row (the same unless the knob is the shock)."""
+    moves = frame["final_move"].to_numpy(dtype=float) * 100
+    edges = _edges(np.concatenate([moves, np.asarray(shocks) * 100]), bins)
+    centres_from, centres_to = edges[:-1], edges[1:]
+    shares = []
+    for value in summary[knob]:
+        group = moves[(frame[knob] == value).to_numpy()]
+        counts, _ = np.histogram(group, bins=edges)
+        shares.append(counts / max(len(group), 1))
+
+    fig = go.Figure(layout=dict(template=TEMPLATE))
+    for row, (share, label, shock) in enumerate(zip(shares, labels, shocks)):
+        first = row == 0
+        scale = RIDGE_HEIGHT / max(share.max(), 1e-12)     # each row up to its tallest bin
+        x, y = _stairs(edges, share * scale, row)
+        fig.add_trace(go.Scatter(
+            x=x, y=y, mode="lines", fill="toself", fillcolor=RIDGE_FILL,
+            line=dict(color=RIDGE, width=1), name="Share of books (histogram)",
+            legendgroup="ridge", showlegend=first, hoverinfo="skip"))
+        drawn = share > 0
+        fig.add_trace(go.Scatter(
+            x=0.5 * (centres_from + centres_to)[drawn], y=row + share[drawn] * scale,
+            mode="markers", marker=dict(size=6, color="rgba(0,0,0,0)"), showlegend=False,
+            customdata=np.stack([centres_from[drawn], centres_to[drawn], share[drawn] * 100],
+                                axis=-1),
+            hovertemplate=(f"{label}: %{{customdata[2]:.1f}}% of books ended between "
+                           "%{customdata[0]:.1f}% and %{customdata[1]:.1f}%<extra></extra>")))
+        fig.add_trace(go.Scatter(
+            x=[shock * 100, shock * 100], y=[row, row + RIDGE_HEIGHT], mode="lines",
+            line=dict(color=SHOCK, dash="dash", width=1.5), name="Shock alone",
+            legendgroup="shock", showlegend=first,
+            hovertemplate=f"{label}: the shock alone, {shock * 100:+.1f}%<extra></extra>"))
+    quantiles = summary[["q05", "q50", "q95", "q99"]].to_numpy(dtype=float) * 100
+    rows = np.arange(len(summary))
+    for row, (q05, q50, q95, q99) in enumerate(quantiles):
+        fig.add_trace(go.Scatter(
+            x=[q05, q95], y=[row, row], mode="lines", line=dict(color=BAND, width=6),
+            name="5% to 95% of books", legendgroup="band", showlegend=row == 0,
+            hovertemplate=(f"{labels[row]}: 90% of books ended between {q05:+.1f}% and "
+                           f"{q95:+.1f}%<extra></extra>")))
+    fig.add_trace(go.Scatter(
+        x=quantiles[:, 1], y=rows, mode="markers", name="Median",
+        marker=dict(symbol="circle", size=10, color="white", line=dict(color=BAND, width=2.5)),
+        customdata=labels, hovertemplate="%{customdata}: median %{x:+.1f}%<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=quantiles[:, 3], y=rows, mode="markers", name="1 book in 100 went further (q99)",
+        marker=dict(symbol="diamond", size=11, color=TAIL, line=dict(color="white", width=1)),
+        customdata=labels,
+        hovertemplate="%{customdata}: 1 book in 100 went beyond %{x:+.1f}%<extra></extra>"))
+    fig.update_layout(
+        title=dict(text="Final move across the books, per setting",
+                   subtitle=dict(text="Where the price ended, book by book (each row's "
+                                      "histogram<br>scaled to its tallest bin); median, "
+                                      "middle 90% and 1-in-100 tail.")),
+        xaxis=dict(title="Final move (% from start)", ticksuffix="%", zeroline=False),
+        yaxis=dict(title=knob_title, tickvals=rows, ticktext=labels,
+                   range=[-0.5, len(summary) - 1 + RIDGE_HEIGHT + 0.2]),
+        height=max(420, 170 + 60 * len(summary)), margin=dict(t=95, b=110),
+        legend=LEGEND_BELOW, hovermode="closest",
+    )
+    return fig
+
+
+def runaway_probability_figure(summary: pd.DataFrame, knob_title: str, labels: list[str]
+                               ) -> go.Figure:
+    """P(runaway) per knob value (the share of books where the Explorer's verdict is
+    'runaway': peak R >= 1), with its 95% Wilson interval as error bars."""
+    p = summary["p_runaway"].to_numpy(dtype=float) * 100
+    low = summary["p_runaway_low"].to_numpy(dtype=float) * 100
+    high = summary["p_runaway_high"].to_numpy(dtype=float) * 100
+    books = summary["books"].to_numpy()
+    fig = go.Figure(layout=dict(template=TEMPLATE))
+    fig.add_trace(go.Scatter(
+        x=labels, y=p, mode="lines+markers", name="Books that ran away",
+        line=dict(color=TAIL, width=2.5), marker=dict(size=9, color=TAIL),
+        error_y=dict(type="data", symmetric=False, array=high - p, arrayminus=p - low,
+                     color=MUTED, thickness=1.5, width=6),
+        customdata=np.stack([low, high, books], axis=-1),
+        hovertemplate=("%{x}: %{y:.1f}% of %{customdata[2]:,} books ran away "
+                       "(95% interval %{customdata[0]:.1f}% to %{customdata[1]:.1f}%)"
+                       "<extra></extra>")))
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="95% interval (Wilson)",
+                             line=dict(color=MUTED, width=1.5)))
+    fig.update_layout(
+        title=dict(text="How likely a runaway is, per setting",
+                   subtitle=dict(text="Share of books whose cascade fed on itself "
+                                      "(peak branching ratio R >= 1), with its 95% interval.")),
+        xaxis=dict(title=knob_title, type="category"),
+        yaxis=dict(title="Books that ran away (%)", range=[-3, 103], ticksuffix="%"),
+        height=420, margin=dict(b=110), legend=LEGEND_BELOW, hovermode="closest",
+    )
+    return fig

@@ -1,0 +1,112 @@
+"""Risk: the Explorer's scenario over many books (seeds) and one knob's range, on Dask.
+
+Sidebar (shared with the Explorer, URL-bound) -> Scenario; the knob, its range and the
+number of books -> cascade.run_ensemble on cascade_ui.risk.client() (a LocalCluster, or
+the scheduler in CASCADE_DASK_SCHEDULER) -> summary, headline and two charts.
+Text lives in docs/risk/*.md; figures are built by cascade_ui/risk_figures.py.
+"""
+
+import streamlit as st
+
+import cascade
+from cascade_ui import figures, risk, risk_figures, widgets
+from cascade_ui.text import doc, dollars
+
+
+def chart(fig, name: str, how_to_read: str) -> None:
+    config = {**figures.MODEBAR, "toImageButtonOptions": {
+        "format": "png", "filename": f"cascade-{name}", "scale": 2}}
+    st.plotly_chart(fig, width="stretch", theme=None, config=config, key=f"chart-{name}")
+    st.caption(doc(how_to_read, "risk"))
+
+
+def stop_with(control: str, error: Exception) -> None:
+    st.error(f"**Check _{widgets.label_of(control)}_** (`{control}`). {dollars(str(error))}",
+             icon=":material/tune:")
+    st.stop()
+
+
+st.title("Risk across many books")
+st.markdown(doc("intro", "risk"))
+
+values = widgets.sidebar(page="risk")
+try:
+    scenario = cascade.Scenario(**values)
+except ValueError as error:
+    stop_with(str(error).split(":", 1)[0].strip(), error)
+
+# ------------------------------------------------------------------ what to run
+seeds_col, knob_col, range_col, points_col = st.columns([1, 1.3, 2.2, 0.9])
+seeds = seeds_col.number_input("Books per setting", 10, risk.MAX_SEEDS, risk.DEFAULT_SEEDS,
+                               step=10, key="books", bind="query-params",
+                               help="How many synthetic books (seeds) each knob value gets.")
+knob = knob_col.selectbox("Knob to vary", risk.KNOBS, risk.KNOBS.index(risk.DEFAULT_KNOB),
+                          format_func=risk.knob_label, key="knob", bind="query-params",
+                          help="Replaces that field of the sidebar's scenario.")
+control = widgets.CONTROLS[knob]
+if control.kind == "choice":
+    range_col.markdown(f"Every option: {', '.join(control.options)}")
+    low = high = None
+    points = len(control.options)
+elif control.kind == "log":
+    low, high = range_col.select_slider(
+        "Range", list(control.options), risk.default_range(knob), format_func=widgets.compact,
+        key=f"range_{knob}", bind="query-params")
+else:
+    low, high = range_col.slider("Range", control.low, control.high, risk.default_range(knob),
+                                 step=control.step, format=control.format,
+                                 key=f"range_{knob}", bind="query-params")
+if control.kind != "choice":
+    points = points_col.number_input("Values", 2, risk.MAX_POINTS, risk.DEFAULT_POINTS,
+                                     key="points", bind="query-params",
+                                     help="How many values of the knob, evenly spread.")
+request = risk.Request(scenario, knob, tuple(risk.knob_values(knob, low, high, points)),
+                       int(seeds))
+try:
+    cascade.ensemble.plan(scenario, request.seed_range, request.vary)
+except ValueError as error:
+    stop_with(knob, error)
+
+address = risk.scheduler_address()
+st.caption(f"{request.books:,} books of {scenario.n:,} traders: {risk.knob_label(knob)} = "
+           f"{', '.join(risk.value_label(knob, v) for v in request.values)} (in place of the "
+           f"sidebar's {risk.value_label(knob, getattr(scenario, knob))}); seeds "
+           f"{scenario.seed} to {scenario.seed + request.seeds - 1}. "
+           f"Runs on {risk.where(address)}.")
+
+# ------------------------------------------------------------------ run
+frame = risk.stored(request)
+if st.button("Run", type="primary", icon=":material/play_arrow:", key="run") and frame is None:
+    try:
+        client = risk.client(address)
+    except ConnectionError as error:
+        st.error(f"{error}. Check `{risk.SCHEDULER_ENV}`.", icon=":material/cloud_off:")
+        st.stop()
+    bar = st.progress(0.0, text="Sending the books to the cluster...")
+    frame = cascade.run_ensemble(
+        scenario, request.seed_range, request.vary, client=client,
+        on_progress=lambda done, total: bar.progress(
+            done / total, text=f"{done:,} of {total:,} books done"))
+    bar.empty()
+    risk.store(request, frame)
+if frame is None:
+    st.info("Press **Run** to simulate these books.", icon=":material/play_arrow:")
+    st.markdown(doc("cluster", "risk"))
+    st.stop()
+
+# ------------------------------------------------------------------ results
+summary = risk.summary_of(frame, request)
+labels = [risk.value_label(knob, v) for v in summary[knob]]
+st.markdown(f"##### {risk.headline(summary, request)}")
+st.caption(risk.tail_sentence(summary, request))
+shocks = list(summary[knob]) if knob == "shock" else [scenario.shock] * len(summary)
+chart(risk_figures.final_move_figure(frame, summary, knob, risk.knob_label(knob), labels,
+                                     shocks), "final-move", "chart_final_move")
+chart(risk_figures.runaway_probability_figure(summary, risk.knob_label(knob), labels),
+      "runaway", "chart_runaway")
+st.dataframe(risk.summary_display(summary, request), hide_index=True, width="stretch")
+st.download_button("Every book (CSV)", lambda: frame.to_csv(index=False), "cascade-ensemble.csv",
+                   "text/csv", on_click="ignore", icon=":material/table:", key="download-books",
+                   help="One row per book: the knob's value, seed, final move, amplification, "
+                        "share liquidated, waves, runaway, critical shock, peak R.")
+st.markdown(doc("cluster", "risk"))

@@ -1,0 +1,237 @@
+"""The Risk page through AppTest on a real Dask cluster (tests/dask_cluster.py, named by
+CASCADE_DASK_SCHEDULER) and on its own LocalCluster; its parts (knob values, labels, the
+headline) and its figures against plain computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.io as pio
+import pytest
+
+import cascade
+from cascade import Scenario
+from cascade.ensemble import summarize, wilson_interval
+from cascade_ui import risk, risk_figures
+from cascade_ui.figures import TEMPLATE
+from tests.app.apptools import charts, trace
+from tests.dask_cluster import dask_cluster, free_port  # noqa: F401 (fixture)
+
+SMALL_N = 1_000
+BOOKS = 10
+
+
+def open_risk(app):
+    """The Risk page on a small ensemble, set through the URL as a shared link would."""
+    app.query_params.update({"n": "1K", "books": str(BOOKS), "points": "3"})
+    at = app.run()
+    return at.switch_page("pages/risk.py").run()
+
+
+def release_cluster(address) -> None:
+    """Close the page's cached client (and its LocalCluster) so nothing outlives the test."""
+    client = risk.client(address)
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+    risk._cluster.clear()
+
+
+def assert_healthy(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def expected_frame(knob="tightness", values=(0.0, 0.5, 1.0)) -> pd.DataFrame:
+    """What the page should show: the same ensemble, run here without Dask."""
+    scenario = Scenario(n=SMALL_N)
+    return cascade.run_ensemble(scenario, range(scenario.seed, scenario.seed + BOOKS),
+                                {knob: list(values)})
+
+
+def check_results(at, expected: pd.DataFrame) -> None:
+    assert_healthy(at)
+    stored = list(at.session_state["risk_results"].values())[-1]
+    pd.testing.assert_frame_equal(stored, expected, check_exact=True)
+    figures = charts(at)
+    assert set(figures) == {"final-move", "runaway"}
+    p = expected.groupby("tightness", sort=False)["runaway"].mean().to_numpy()
+    drawn = trace(figures["runaway"], "Books that ran away")
+    np.testing.assert_allclose(np.asarray(drawn["y"], dtype=float), p * 100)
+    headline = next(m.value for m in at.markdown if m.value.startswith("##### Across"))
+    assert f"Across {BOOKS} books per setting" in headline
+    assert risk.of_books(p.max()) in headline
+    assert [b.proto.label for b in at.get("download_button")] == ["Every book (CSV)"]
+
+
+def test_page_runs_on_the_cluster_in_the_environment(app, dask_cluster, monkeypatch):  # noqa: F811
+    monkeypatch.setenv(risk.SCHEDULER_ENV, dask_cluster)
+    at = open_risk(app)
+    assert_healthy(at)
+    assert any(dask_cluster in c.value for c in at.caption)
+    assert any("Press **Run**" in i.value for i in at.info)
+    assert not at.get("plotly_chart")                 # nothing runs before Run
+    try:
+        at.button(key="run").click().run()
+        check_results(at, expected_frame())
+        # a rerun with the same settings shows the stored ensemble, without running it again
+        at.run()
+        check_results(at, expected_frame())
+    finally:
+        release_cluster(dask_cluster)
+
+
+def test_page_runs_on_its_local_cluster(app, monkeypatch):
+    monkeypatch.delenv(risk.SCHEDULER_ENV, raising=False)
+    at = open_risk(app)
+    assert any("local Dask cluster" in c.value for c in at.caption)
+    at.button(key="run").click().run()
+    try:
+        check_results(at, expected_frame())
+    finally:
+        release_cluster(None)
+
+
+def test_unreachable_scheduler_is_an_error_on_the_page(app, monkeypatch):
+    address = f"tcp://127.0.0.1:{free_port()}"
+    monkeypatch.setenv(risk.SCHEDULER_ENV, address)
+    at = open_risk(app)
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and address in at.error[0].value
+    assert risk.SCHEDULER_ENV in at.error[0].value
+
+
+def test_a_range_the_scenario_rejects_names_the_control(app):
+    at = app.run()
+    at.switch_page("pages/risk.py").run()
+    at.slider(key="maintenance_margin").set_value(0.02).run()
+    at.selectbox(key="knob").set_value("center_leverage").run()
+    at.slider(key="range_center_leverage").set_value((5.0, 125.0)).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "Crowd's leverage" in at.error[0].value
+    assert not [b for b in at.button if b.key == "run"] and not at.get("plotly_chart")
+
+
+def test_the_scenario_carries_over_between_the_pages(app):
+    """Streamlit drops the URL on a page switch; the sidebar carries the scenario over,
+    values set from the URL and values moved on the page alike."""
+    app.query_params.update({"n": "1K", "tightness": "0.5", "depth": "20M"})
+    at = app.run()
+    at.slider(key="shock").set_value(-0.08).run()
+    at.switch_page("pages/risk.py").run()
+    assert_healthy(at)
+    assert at.select_slider(key="n").value == 1_000
+    assert at.slider(key="tightness").value == 0.5
+    assert at.select_slider(key="depth").value == 20e6
+    assert at.slider(key="shock").value == -0.08
+    assert any(c.value.startswith("500 books of 1,000 traders") and
+               "(in place of the sidebar's 0.50)" in c.value for c in at.caption)
+    at.slider(key="center_leverage").set_value(25.0).run()
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception
+    assert at.slider(key="center_leverage").value == 25.0
+    assert at.slider(key="shock").value == -0.08
+    expected = Scenario(n=1_000, tightness=0.5, depth=20e6, shock=-0.08, center_leverage=25.0)
+    assert any(m.value == f"{expected.run().total_move * 100:+.1f}%" for m in at.metric)
+
+
+# ------------------------------------------------------------------ parts
+
+
+def test_knob_values():
+    assert risk.knob_values("tightness", 0.0, 1.0, 5) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert risk.knob_values("shock", -0.1, -0.02, 3) == [-0.1, -0.06, -0.02]
+    depth = risk.knob_values("depth", 10e6, 300e6, 4)
+    assert depth[0] == 10e6 and depth[-1] == 300e6 and len(depth) == 4
+    assert np.all(np.diff(np.log(depth)) > 0)
+    assert risk.knob_values("impact") == list(cascade.IMPACT_MODELS)
+    assert set(risk.KNOBS) == set(Scenario().to_dict()) - {"n", "seed"}
+
+
+@pytest.mark.parametrize("name, value, label", [
+    ("shock", -0.05, "-5%"), ("tightness", 0.5, "0.50"), ("center_leverage", 20.0, "20x"),
+    ("depth", 70e6, "$70M"), ("open_interest", 2e9, "$2B"), ("impact", "sqrt", "sqrt")])
+def test_value_labels(name, value, label):
+    assert risk.value_label(name, value) == label
+
+
+def summary_with(p: list[float], knob="tightness", values=(0.0, 1.0), books=100) -> pd.DataFrame:
+    runaways = np.round(np.asarray(p) * books)
+    low, high = wilson_interval(runaways, books)
+    return pd.DataFrame({knob: list(values), "books": books, "p_runaway": p,
+                         "p_runaway_low": low, "p_runaway_high": high,
+                         "q99": [-0.1, -0.2][:len(p)]})
+
+
+def test_headline_reads_like_the_issue_example():
+    request = risk.Request(Scenario(shock=-0.05), "tightness", (0.0, 1.0), 500)
+    assert risk.headline(summary_with([0.0, 0.97]), request) == (
+        "Across 500 books per setting, a -5.0% shock ran away in 97% of books with "
+        "clustering tightness 1.00 and in none of those with 0.00.")
+    assert risk.headline(summary_with([0.3, 0.3]), request) == (
+        "Across 500 books per setting, a -5.0% shock ran away in 30% of books whatever "
+        "the clustering tightness, from 0.00 to 1.00.")
+    shock = risk.Request(Scenario(), "shock", (-0.1, -0.01), 50)
+    assert risk.headline(summary_with([1.0, 0.002], "shock", (-0.1, -0.01)), shock) == (
+        "Across 50 books per setting, a -10% shock ran away in all books and a -1% shock "
+        "in under 1% of books.")
+
+
+# ------------------------------------------------------------------ figures
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    scenario = Scenario(n=SMALL_N)
+    frame = cascade.run_ensemble(scenario, 30, {"tightness": [0.0, 1.0]})
+    return scenario, frame, summarize(frame, scenario, ["tightness"])
+
+
+def test_final_move_figure_draws_the_quantiles_and_every_book(ensemble):
+    scenario, frame, summary = ensemble
+    fig = risk_figures.final_move_figure(frame, summary, "tightness", "Clustering tightness",
+                                         ["0.00", "1.00"], [scenario.shock] * 2)
+    assert fig.layout.template == pio.templates[TEMPLATE]
+    assert fig.layout.title.text and fig.layout.yaxis.title.text == "Clustering tightness"
+    spec = fig.to_plotly_json()
+    assert spec["layout"]["xaxis"]["title"]["text"] == "Final move (% from start)"
+    median = next(t for t in fig.data if t.name == "Median")
+    tail = next(t for t in fig.data if (t.name or "").startswith("1 book in 100"))
+    for row, value in enumerate([0.0, 1.0]):
+        moves = frame.loc[frame["tightness"] == value, "final_move"].to_numpy()
+        assert median.x[row] == pytest.approx(np.median(moves) * 100)
+        assert tail.x[row] == pytest.approx(np.quantile(moves, 0.01) * 100)   # a fall
+    # hover points: the shares of books per bin add up to 100% in each row
+    hovers = [t for t in fig.data if t.hovertemplate and "of books ended between" in
+              t.hovertemplate and t.customdata is not None and len(t.customdata[0]) == 3]
+    assert len(hovers) == 2
+    for h in hovers:
+        assert np.asarray(h.customdata)[:, 2].sum() == pytest.approx(100.0)
+
+
+def test_figures_do_not_grow_with_the_number_of_books(ensemble):
+    scenario, frame, summary = ensemble
+    more = pd.concat([frame] * 20, ignore_index=True)
+    sizes = []
+    for data in (frame, more):
+        fig = risk_figures.final_move_figure(data, summarize(data, scenario, ["tightness"]),
+                                             "tightness", "Clustering tightness",
+                                             ["0.00", "1.00"], [scenario.shock] * 2)
+        sizes.append(sum(len(t.x) for t in fig.data))
+    assert sizes[0] == sizes[1]
+
+
+def test_runaway_figure_shows_wilson_intervals(ensemble):
+    _, frame, summary = ensemble
+    fig = risk_figures.runaway_probability_figure(summary, "Clustering tightness",
+                                                  ["0.00", "1.00"])
+    assert fig.layout.template == pio.templates[TEMPLATE]
+    points = fig.data[0]
+    k = frame.groupby("tightness")["runaway"].sum().to_numpy()
+    low, high = wilson_interval(k, 30)
+    np.testing.assert_allclose(points.y, k / 30 * 100)
+    np.testing.assert_allclose(np.asarray(points.y) + points.error_y.array, high * 100)
+    np.testing.assert_allclose(np.asarray(points.y) - points.error_y.arrayminus, low * 100)
+    assert fig.layout.yaxis.title.text == "Books that ran away (%)"

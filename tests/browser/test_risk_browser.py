@@ -1,0 +1,51 @@
+"""The Risk page in Debian's Chromium against `streamlit run`: reached from the Explorer
+through the navigation with the scenario carried over (widgets and URL), run on the
+server's own LocalCluster with the Run button, and screenshotted for a person to read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+BOOKS = 20
+
+
+def test_risk_page_runs_an_ensemble_and_reads_well(page, server, artifacts):
+    page.goto(f"{server}/?n=1K&tightness=0.5")
+    page.wait_for_selector(IDLE)
+    page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart]').length >= 4")
+
+    page.get_by_role("link", name="Risk").click()
+    page.wait_for_url(re.compile(r"/risk\?.*n=1K"))
+    page.wait_for_selector(".st-key-run button")
+    page.wait_for_selector(IDLE)
+    assert "tightness=0.5" in page.url
+    assert page.get_by_text("of 1,000 traders").count() == 1
+
+    books = page.locator(".st-key-books input")
+    books.fill(str(BOOKS))
+    books.press("Enter")
+    page.wait_for_function(
+        f"document.body.innerText.includes('{BOOKS * 5} books of 1,000 traders')")
+    page.wait_for_selector(IDLE)
+
+    page.locator(".st-key-run button").click()
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 2",
+        timeout=120_000)
+    page.wait_for_selector(IDLE)
+    assert page.get_by_test_id("stException").count() == 0
+    headline = page.locator("h5").filter(has_text="Across").inner_text()
+    assert headline.startswith(f"Across {BOOKS} books per setting, a -5.0% shock ran away in")
+    for title in ("Final move across the books", "How likely a runaway is"):
+        assert page.get_by_text(title).count() >= 1
+    assert page.get_by_test_id("stDownloadButton").count() == 1
+
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1600, "height": height + 40})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts / "risk.png"), full_page=True)
