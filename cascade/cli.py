@@ -1,6 +1,9 @@
 """The command line: `python -m cascade <command>`.
 
     python -m cascade presets
+    python -m cascade run --preset crowd [--set field=value ...] [--positions FILE [--price P]]
+        [--orderbook FILE]
+    python -m cascade report --preset crowd -o report.html [same options as run]
     python -m cascade ensemble --preset crowd --seeds 1000 --vary tightness=0,0.5,1 \\
         [--set depth=70M ...] [--workers N | --scheduler tcp://host:8786] -o out.parquet
 
@@ -309,9 +312,133 @@ def add_ensemble(commands) -> None:
     command.set_defaults(handler=handle_ensemble)
 
 
+# ------------------------------------------------------------------ run and report
+# Both tell the Explorer's story (cascade_ui.analysis and cascade_ui.headline); they import
+# the UI package only when called, so `import cascade` stays numpy/scipy/pandas.
+
+WAVE_TABLE_COLUMNS = ["wave", "price", "move", "count", "notional", "long_count",
+                      "short_count", "flow"]
+
+
+def build_case(args):
+    """(scenario, book, files) for run/report: the preset with --set changes, on the
+    synthetic book or the --positions file, with the --orderbook's impact if given.
+    files: (role, PositionsFile or table info) pairs for the report."""
+    from .engine import LiquidationBook
+    from .market import DEFAULT_PRICE, Market
+    from .orderbook import read_orderbook
+    from .positions_file import load_positions
+    from .tables import read_table
+
+    scenario = build_scenario(args.preset, args.set)
+    files = []
+    try:
+        population = scenario.population()
+        if args.positions:
+            loaded = load_positions(args.positions, maintenance_margin=scenario.maintenance_margin,
+                                    price=DEFAULT_PRICE if args.price is None else args.price)
+            population = loaded.on_index()
+            files.append(("positions", loaded.name, loaded.rows, loaded.sha256))
+        elif args.price is not None:
+            raise BadInput("--price: only with --positions (the price now, in the file's units)")
+        market = scenario.market()
+        if args.orderbook:
+            book_levels = read_orderbook(args.orderbook)
+            table = read_table(args.orderbook, ("side", "price", "size"))
+            market = Market(price=market.price, depth=market.depth, impact="book",
+                            book=book_levels, maintenance_margin=market.maintenance_margin)
+            files.append(("order book", table.name, table.rows, table.sha256))
+        return scenario, LiquidationBook(population, market), files
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+
+
+def _analysis(args):
+    from cascade_ui.analysis import analyse_book, robustness_of
+
+    scenario, book, files = build_case(args)
+    robustness = None if args.positions else robustness_of(scenario)
+    return analyse_book(scenario, book, robustness=robustness), files
+
+
+def handle_run(args) -> int:
+    from cascade_ui import headline
+
+    analysis, files = _analysis(args)
+    for role, name, rows, sha in files:
+        print(f"{role}: {name}, {rows:,} rows, sha256 {sha}")
+    for metric in headline.metrics(analysis):
+        delta = f"  ({metric.delta})" if metric.delta else ""
+        print(f"{metric.label + ':':15} {metric.value}{delta}")
+    print()
+    print(headline.verdict(analysis)[1])
+    for note in (headline.critical_sentence(analysis), headline.robustness_sentence(analysis)):
+        if note:
+            print(note)
+    if analysis.result.market.book_exhausted(float(analysis.result.waves["cumulative_flow"]
+                                                    .iloc[-1]) if analysis.result.wave_count
+                                              else 0.0):
+        print("The order book was exhausted: past its last level the price moved at the "
+              "book's average rate.")
+    waves = analysis.result.waves[WAVE_TABLE_COLUMNS]
+    if len(waves):
+        print()
+        print(waves.to_string(index=False, float_format=lambda v: f"{v:,.6g}"))
+    return 0
+
+
+def handle_report(args) -> int:
+    from cascade_ui.report import InputFile, scenario_report
+
+    analysis, files = _analysis(args)
+    page = scenario_report(analysis, tuple(InputFile(*f) for f in files))
+    try:
+        Path(args.output).write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise BadInput(f"-o: cannot write {args.output}: {error.strerror}") from None
+    print(f"wrote {args.output} ({len(page) / 1e6:.1f} MB, opens offline)", file=sys.stderr)
+    return 0
+
+
+def positive_float(text: str) -> float:
+    value = parse_value(text)
+    if not isinstance(value, float) or not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _case_options(command) -> None:
+    command.add_argument("--preset", default=DEFAULT_PRESET,
+                         help="preset name, slug or unique prefix (see `presets`)")
+    command.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                         help="change one Scenario field (70M, -5%%, 2B accepted); repeatable")
+    command.add_argument("--positions", metavar="FILE",
+                         help="CSV or Parquet of positions (leverage, notional, side, "
+                              "entry_price) replacing the synthetic book")
+    command.add_argument("--price", type=positive_float, metavar="P",
+                         help="with --positions: the price now, in the file's units "
+                              "(default 100, the index)")
+    command.add_argument("--orderbook", metavar="FILE",
+                         help="CSV or Parquet of order-book levels (side, price, size): "
+                              "impact walks its depth")
+
+
+def add_run(commands) -> None:
+    command = commands.add_parser("run", help="run one scenario: headline and waves table")
+    _case_options(command)
+    command.set_defaults(handler=handle_run)
+
+
+def add_report(commands) -> None:
+    command = commands.add_parser("report", help="write a self-contained HTML report")
+    _case_options(command)
+    command.add_argument("-o", "--output", required=True, metavar="FILE.html")
+    command.set_defaults(handler=handle_report)
+
+
 # ------------------------------------------------------------------ entry point
 
-COMMANDS = (add_presets, add_ensemble)
+COMMANDS = (add_presets, add_run, add_report, add_ensemble)
 
 
 def build_parser() -> Parser:

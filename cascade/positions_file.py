@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import number_in
 from .market import DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE
 from .population import LONG, SHORT, Population
 from .tables import TableErrors, read_table, words_to_numbers
@@ -24,14 +25,26 @@ SIDE_WORDS = {"long": LONG, "l": LONG, "buy": LONG, "+1": LONG, "1": LONG, "1.0"
 
 @dataclass(frozen=True, eq=False)
 class PositionsFile:
-    """A positions file, read and validated: the Population and where it came from."""
+    """A positions file, read and validated: the Population (entry prices in the file's
+    units), the start price it was checked against, and where it came from."""
     population: Population
+    price: float
     name: str
     rows: int
     sha256: str
     size_bytes: int
     ignored_columns: tuple[str, ...]
 
+    def on_index(self, index: float = DEFAULT_PRICE) -> Population:
+        """The same positions with prices on an index whose start is `index`: every entry
+        price times index / price. Liquidation distances are relative, so a cascade on it
+        is the cascade on the file's prices, read on the index (the Explorer's start = 100)."""
+        population = self.population
+        if self.price == index:
+            return population
+        return Population.from_arrays(population.leverage, population.notional,
+                                      population.side, population.entry_price * (index / self.price),
+                                      maintenance_margin=0.0)
 
 def load_positions(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN,
                    price: float = DEFAULT_PRICE, max_bytes: int | None = None) -> PositionsFile:
@@ -39,6 +52,9 @@ def load_positions(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTE
     by row (header = row 1) and column in one ValueError, including positions already at or
     past their liquidation price at `price` and leverage that leaves no margin above
     `maintenance_margin`."""
+    price = number_in("price", price, low=0.0, low_open=True)
+    maintenance_margin = number_in("maintenance_margin", maintenance_margin, low=0.0, high=1.0,
+                                   high_open=True)
     table = read_table(path_or_buffer, POSITION_COLUMNS, OPTIONAL_POSITION_COLUMNS, max_bytes)
     frame, errors = table.frame, TableErrors(table.name)
     leverage = errors.numbers(frame, "leverage", at_least=1.0)
@@ -62,8 +78,8 @@ def load_positions(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTE
     errors.raise_if_any()
     population = Population.from_arrays(leverage, notional, side.astype(np.int8), entry,
                                         maintenance_margin=maintenance_margin, price=price)
-    return PositionsFile(population, table.name, table.rows, table.sha256, table.size_bytes,
-                         table.ignored_columns)
+    return PositionsFile(population, float(price), table.name, table.rows, table.sha256,
+                         table.size_bytes, table.ignored_columns)
 
 
 def read_positions(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .compute import Analysis
+from .analysis import Analysis
 from .figures import pct, usd
 
 
@@ -82,8 +82,11 @@ def critical_sentence(analysis: Analysis) -> str:
 
 
 def robustness_sentence(analysis: Analysis) -> str:
-    """How sure the verdict is: the same knobs, other seeds."""
+    """How sure the verdict is: the same knobs, other seeds ('' for a book the user
+    brought, which has no other draws)."""
     sure = analysis.robustness
+    if sure is None:
+        return ""
     return (f"Runaway in {sure.runaways} of {sure.books} other books drawn like this one "
             f"({sure.traders:,} traders each, seeds {analysis.scenario.seed + 1}-"
             f"{analysis.scenario.seed + sure.books}).")

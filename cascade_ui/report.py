@@ -129,3 +129,31 @@ def chart_png(figure: go.Figure, width: int = PNG_SIZE[0], height: int = PNG_SIZ
         except Exception as error:  # kaleido raises its own types when Chromium is missing
             raise ValueError(f"PNG export: kaleido could not render through Chromium "
                              f"({type(error).__name__}: {error})") from error
+
+
+def scenario_report(analysis, files: tuple[InputFile, ...] = (), title: str | None = None,
+                    assumptions_markdown: str | None = None) -> str:
+    """The HTML report of one analysed scenario (cascade_ui.analysis.Analysis): its verdict,
+    headline, the Explorer's four charts, every knob and the input files."""
+    from . import headline, views
+    from .text import doc
+
+    kind, verdict = headline.verdict(analysis)
+    notes = tuple(note for note in (headline.critical_sentence(analysis),
+                                     headline.robustness_sentence(analysis)) if note)
+    figures_by_title = {}
+    for name, figure in views.explorer_figures(analysis).items():
+        figures_by_title[figure.layout.title.text or name] = figure
+    scenario = analysis.scenario
+    parameters = [(name, repr(value)) for name, value in scenario.to_dict().items()]
+    if files:
+        uploaded = {f.role for f in files}
+        parameters = [(name, value + (" (not used: the uploaded positions replace the "
+                                      "synthetic book)" if "positions" in uploaded and name in
+                                     scenario.population_fields() and name !=
+                                     "maintenance_margin" else ""))
+                      for name, value in parameters]
+    return report_html(title or f"Liquidation cascade: {kind}", verdict,
+                       headline.metrics(analysis), parameters, figures_by_title,
+                       assumptions_markdown or doc("assumptions"), files, notes)
+

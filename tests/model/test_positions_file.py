@@ -129,3 +129,19 @@ def test_any_cells_are_a_population_or_a_message_naming_rows(rows):
         assert str(error).startswith("book.csv: ")
         return
     assert len(population) == len(rows), "nothing is dropped silently"
+
+
+def test_positions_in_dollars_cascade_as_on_the_index():
+    """A BTC book at 60,000 and the same book rebased to the index (start 100) liquidate the
+    same positions in the same waves, and move the price by the same relative amounts."""
+    text = ("leverage,notional,side,entry_price\n" + "\n".join(
+        f"{20 - k % 7},{1e6 + k * 1e4},long,{60_000 * (1 + (k % 5 - 2) / 1000)}"
+        for k in range(200)) + "\n")
+    loaded = cascade.load_positions(csv(text), price=60_000)
+    assert loaded.price == 60_000
+    indexed = loaded.on_index()
+    np.testing.assert_allclose(indexed.entry_price, loaded.population.entry_price / 600)
+    dollars = cascade.simulate(loaded.population, cascade.Market(price=60_000, depth=5e6), -0.05)
+    index = cascade.simulate(indexed, cascade.Market(depth=5e6), -0.05)
+    np.testing.assert_array_equal(dollars.liquidated_in, index.liquidated_in)
+    np.testing.assert_allclose(dollars.price_path / 600, index.price_path, rtol=1e-12)

@@ -1,0 +1,94 @@
+"""One scenario, analysed: the cascade and what theory says about its book. Pure (no
+Streamlit), so the page, the report and the command line tell the same story; the page
+caches the expensive parts (cascade_ui/compute.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import cascade
+from cascade import CascadeResult, LiquidationBook, Scenario
+
+# The verdict's robustness: the same knobs on this many other seeds, on books of at most
+# ROBUSTNESS_TRADERS traders, so that the check stays well inside the rerun's 1 s budget.
+ROBUSTNESS_BOOKS = 20
+ROBUSTNESS_TRADERS = 10_000
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """How many of `books` other books drawn with the same knobs (seeds seed+1 ...
+    seed+books, each of `traders` traders) ran away under the same shock."""
+    runaways: int
+    books: int
+    traders: int
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One scenario, run: the cascade and what theory says about its book.
+
+    peak_branching_ratio: the largest R over the stretch the price travelled
+    (cascade.peak_branching_ratio); runaway: it is >= 1 (cascade.is_runaway), so the two
+    never disagree; tipping_move: the first move at which R reaches 1 in the shock's
+    direction (NaN if none); critical_shock: the smallest shock in that direction that runs
+    away (NaN if none); direction: -1 fall, +1 rise; at_floor: the price ended on the
+    model's floor (cascade.PRICE_FLOOR); robustness: the verdict on other synthetic books
+    like it (None for a book the user brought).
+    """
+    scenario: Scenario
+    result: CascadeResult
+    liquidation_price: np.ndarray
+    peak_branching_ratio: float
+    runaway: bool
+    tipping_move: float
+    critical_shock: float
+    direction: int
+    at_floor: bool
+    robustness: Robustness | None
+
+
+def robustness_of(scenario: Scenario) -> Robustness:
+    """The verdict on ROBUSTNESS_BOOKS other seeds of the same knobs (at most
+    ROBUSTNESS_TRADERS traders each)."""
+    traders = min(scenario.n, ROBUSTNESS_TRADERS)
+    runaways = 0
+    for seed in range(scenario.seed + 1, scenario.seed + 1 + ROBUSTNESS_BOOKS):
+        book = scenario.replace(seed=seed, n=traders).book()
+        runaways += cascade.is_runaway(book, book.run(scenario.shock).total_move)
+    return Robustness(runaways, ROBUSTNESS_BOOKS, traders)
+
+
+def direction_of(shock: float) -> int:
+    """-1 for a fall (and no shock), +1 for a rise."""
+    return 1 if shock > 0 else -1
+
+
+def analyse_book(scenario: Scenario, book: LiquidationBook, critical_shock: float | None = None,
+                 robustness: Robustness | None = None) -> Analysis:
+    """The Analysis of `scenario.shock` on `book` (its population and market). The critical
+    shock is computed unless given (the page passes a cached one)."""
+    result = book.run(scenario.shock)
+    direction = direction_of(scenario.shock)
+    peak = cascade.peak_branching_ratio(book, result.total_move)
+    if critical_shock is None:
+        critical_shock = cascade.critical_shock(book, direction=direction)
+    return Analysis(
+        scenario=scenario,
+        result=result,
+        liquidation_price=book.liquidation_price,
+        peak_branching_ratio=peak,
+        runaway=peak >= cascade.theory.RUNAWAY_R,
+        tipping_move=cascade.tipping_move(book, direction),
+        critical_shock=float(critical_shock),
+        direction=direction,
+        at_floor=result.final_price <= book.market.price * cascade.PRICE_FLOOR,
+        robustness=robustness,
+    )
+
+
+def analyse(scenario: Scenario) -> Analysis:
+    """The whole Analysis of a synthetic scenario, robustness included, with no caching."""
+    return analyse_book(scenario, scenario.book(), robustness=robustness_of(scenario))

@@ -1,0 +1,28 @@
+"""The Explorer's four charts of one Analysis, built in one place for the page, the HTML
+report and the PNG export: chart name -> (how-to-read doc name, Figure)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from . import figures
+from .analysis import Analysis
+
+# chart name (element key, PNG file name) and the docs/explorer/*.md that explains it
+CHARTS = (("price-path", "chart_price_path"), ("leverage", "chart_leverage"),
+          ("waves", "chart_waves"), ("liquidation-map", "chart_map"))
+
+
+def explorer_figures(analysis: Analysis) -> dict[str, go.Figure]:
+    """The four figures of the Explorer, by chart name (the order of CHARTS)."""
+    result, scenario = analysis.result, analysis.scenario
+    built = {
+        "price-path": figures.price_path_figure(result.price_path, scenario.shock),
+        "leverage": figures.leverage_figure(result.population.leverage, result.liquidated_in,
+                                            result.wave_count, result.population.notional),
+        "waves": figures.waves_figure(result.waves),
+        "liquidation-map": figures.liquidation_map_figure(
+            analysis.liquidation_price, result.population.notional, result.liquidated_in,
+            result.wave_count, scenario.shock, result.final_price),
+    }
+    return {name: built[name] for name, _ in CHARTS}

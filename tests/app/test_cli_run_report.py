@@ -1,0 +1,82 @@
+"""`python -m cascade run | report` (issue 9 section 4): the Explorer's story at a terminal
+and as a file; bad arguments are one line and a non-zero exit, never a traceback."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cascade
+from cascade_ui import analysis, headline
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+
+
+def cli(*args, timeout=120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cascade", *args], cwd=ROOT, text=True,
+                          capture_output=True, timeout=timeout)
+
+
+def test_run_prints_the_explorers_headline_verdict_and_waves():
+    done = cli("run", "--preset", "crowd", "--set", "shock=-4%", "--set", "n=2K")
+    assert done.returncode == 0, done.stderr
+    scenario = cascade.PRESETS["Crowd at 20x (Binance default)"].replace(shock=-0.04, n=2000)
+    expected = analysis.analyse(scenario)
+    for metric in headline.metrics(expected):
+        assert re.search(rf"{re.escape(metric.label)}:\s+{re.escape(metric.value)}", done.stdout)
+    assert headline.verdict(expected)[1] in done.stdout
+    assert headline.critical_sentence(expected) in done.stdout
+    rows = [line for line in done.stdout.splitlines() if re.match(r"\s+\d+\s+\d", line)]
+    assert len(rows) == expected.result.wave_count
+
+
+def test_run_on_uploaded_positions_and_order_book_names_the_files():
+    done = cli("run", "--positions", str(EXAMPLES / "positions.csv"),
+               "--orderbook", str(EXAMPLES / "orderbook_btc.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "positions: positions.csv, 2,000 rows, sha256 " in done.stdout
+    assert "order book: orderbook_btc.csv, 1,000 rows" in done.stdout
+    population = cascade.read_positions(EXAMPLES / "positions.csv")
+    market = cascade.Market(impact="book", book=cascade.read_orderbook(
+        EXAMPLES / "orderbook_btc.csv"))
+    result = cascade.simulate(population, market, cascade.Scenario().shock)
+    assert f"Final move:     {headline.pct(result.total_move)}" in done.stdout
+    assert "other books drawn like this one" not in done.stdout, "no reseeding of a real book"
+
+
+def test_report_writes_a_self_contained_file(tmp_path):
+    out = tmp_path / "report.html"
+    done = cli("report", "--preset", "10-oct", "--set", "n=2K", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "Runaway:" in page
+    assert page.count('class="chart"') == 4
+    assert not re.search(r"<script[^>]+src=", page)
+
+
+@pytest.mark.parametrize("args, words", [
+    (("run", "--set", "shock=abc"), "error: --set: shock: expected a number, got 'abc'"),
+    (("run", "--set", "bogus=1"), "error: --set: unknown field(s) bogus"),
+    (("run", "--preset", "nothing-like-it"), "error: --preset: 'nothing-like-it' is not a preset"),
+    (("run", "--positions", "missing.csv"), "error: missing.csv: no such file"),
+    (("run", "--price", "100"), "error: --price: only with --positions"),
+    (("run", "--price", "-3", "--positions", "x.csv"), "expected a positive number"),
+    (("report", "--preset", "crowd"), "the following arguments are required: -o/--output"),
+    (("report", "-o", "/nonexistent/dir/r.html", "--set", "n=1K"), "error: -o: cannot write"),
+])
+def test_bad_arguments_are_one_line_and_exit_two(args, words):
+    done = cli(*args)
+    assert done.returncode == 2
+    assert words in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_a_bad_positions_file_is_named_by_row(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("leverage,notional,side\n10,100,long\n0.5,100,long\n")
+    done = cli("run", "--positions", str(bad))
+    assert done.returncode == 2
+    assert "bad.csv: 1 bad value in 1 row" in done.stderr and "row 3, leverage" in done.stderr
