@@ -11,6 +11,9 @@ from cascade_ui import compute, headline, pagekit, story, widgets
 from cascade_ui.phase_figures import (compare_leverage_figure, compare_map_figure,
                                       compare_paths_figure)
 from cascade_ui.text import doc
+from cascade_ui.frame import require_app_frame
+
+require_app_frame()
 
 DEFAULTS = {"A": widgets.DEFAULT.replace(tightness=0.0),
             "B": widgets.DEFAULT.replace(tightness=1.0)}

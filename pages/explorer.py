@@ -9,6 +9,9 @@ import streamlit as st
 import cascade
 from cascade_ui import compute, downloads, figures, headline, widgets
 from cascade_ui.text import doc, dollars
+from cascade_ui.frame import require_app_frame
+
+require_app_frame()
 
 VERDICT_COLORS = {"none": "gray", "damped": "green", "runaway": "red"}
 

@@ -10,6 +10,9 @@ import streamlit as st
 from cascade_ui import compute, headline, pagekit, story, sweeps, widgets
 from cascade_ui.phase_figures import enlarge, learn_figure, phase_figure
 from cascade_ui.text import doc
+from cascade_ui.frame import require_app_frame
+
+require_app_frame()
 
 st.title("How a liquidation cascade unfolds")
 present = pagekit.presenting()

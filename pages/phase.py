@@ -12,6 +12,9 @@ import streamlit as st
 from cascade_ui import compute, headline, pagekit, sweeps, widgets
 from cascade_ui.phase_figures import METRIC_TITLES, phase_figure
 from cascade_ui.text import doc
+from cascade_ui.frame import require_app_frame
+
+require_app_frame()
 
 KNOB_KEYS = {"x_knob": "shock", "y_knob": "depth"}
 

@@ -11,6 +11,9 @@ import streamlit as st
 import cascade
 from cascade_ui import figures, risk, risk_figures, widgets
 from cascade_ui.text import doc, dollars
+from cascade_ui.frame import require_app_frame
+
+require_app_frame()
 
 
 def chart(fig, name: str, how_to_read: str) -> None:

@@ -7,6 +7,7 @@ reason; with CASCADE_REQUIRE_BROWSER=1 (set by .ci/run) they fail instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -56,17 +57,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(browser_available, tmp_path_factory):
-    """`streamlit run app.py` on a free port; yields its base URL; killed at teardown."""
+@contextlib.contextmanager
+def streamlit_server(log_path: Path, env: dict | None = None):
+    """`streamlit run app.py` on a free port; yields its base URL once healthy; stopped on
+    exit. A new server has not run app.py yet (see cascade_ui/frame.py)."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
     streamlit = Path(sys.executable).with_name("streamlit")
     command = [str(streamlit) if streamlit.exists() else shutil.which("streamlit"),
                "run", "app.py", "--server.headless", "true", "--server.port", str(port),
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                   env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -92,6 +94,13 @@ def server(browser_available, tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(browser_available, tmp_path_factory):
+    """The shared server for the browser tests; yields its base URL."""
+    with streamlit_server(tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
