@@ -92,3 +92,15 @@ def analyse_book(scenario: Scenario, book: LiquidationBook, critical_shock: floa
 def analyse(scenario: Scenario) -> Analysis:
     """The whole Analysis of a synthetic scenario, robustness included, with no caching."""
     return analyse_book(scenario, scenario.book(), robustness=robustness_of(scenario))
+
+
+def closest_to_liquidation(analysis: Analysis, count: int = 20):
+    """The `count` positions whose liquidation price is nearest the start price: what a
+    shock reaches first. One row each: side, leverage, notional, entry and liquidation
+    price, the distance from the start to the liquidation price (relative, signed: negative
+    = a fall reaches it), and the wave that liquidated it in this cascade (-1 = survived)."""
+    result = analysis.result
+    frame = result.positions_frame()
+    frame["distance"] = analysis.liquidation_price / result.market.price - 1.0
+    nearest = np.argsort(np.abs(frame["distance"].to_numpy()), kind="stable")[:count]
+    return frame.iloc[nearest].reset_index(names="position")

@@ -1,0 +1,137 @@
+"""Bring your own book (issue 9): the sidebar's uploads of a positions file and an order-book
+snapshot, read once per file (cached by Streamlit's file id) and handed to the page as
+model objects. A bad file is a ValueError for the page to show; nothing is dropped."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+import cascade
+from cascade.market import DEFAULT_PRICE
+from cascade.orderbook import ORDERBOOK_COLUMNS
+from cascade.positions_file import POSITION_COLUMNS
+from cascade.tables import MAX_FILE_BYTES, read_table
+
+from .report import InputFile
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLE_POSITIONS = EXAMPLES / "positions.csv"
+EXAMPLE_ORDERBOOK = EXAMPLES / "orderbook_btc.csv"
+FILE_TYPES = ["csv", "parquet", "pq"]
+USE_EXAMPLE = {"positions": "use_example_positions", "orderbook": "use_example_orderbook"}
+
+
+@dataclass(frozen=True)
+class BookInputs:
+    """What the user brought: a positions file (read and checked against the start price
+    `price`, in the file's units) and an order book; either may be None."""
+    positions: cascade.PositionsFile | None = None
+    orderbook: cascade.OrderBook | None = None
+    orderbook_file: InputFile | None = None
+
+    @property
+    def files(self) -> tuple[InputFile, ...]:
+        listed = []
+        if self.positions is not None:
+            p = self.positions
+            listed.append(InputFile("positions", p.name, p.rows, p.sha256))
+        if self.orderbook_file is not None:
+            listed.append(self.orderbook_file)
+        return tuple(listed)
+
+    @property
+    def key(self) -> tuple:
+        """Identifies the inputs for caches: the files' checksums and the start price."""
+        return tuple((f.role, f.sha256) for f in self.files) + (
+            (self.positions.price,) if self.positions is not None else ())
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the positions...")
+def _positions(_data: bytes | str, name: str, margin: float, price: float | None,
+               file_id: str) -> cascade.PositionsFile:
+    if price is None:
+        price = median_entry_price(_named_buffer(_data, name))
+    return cascade.load_positions(_named_buffer(_data, name), maintenance_margin=margin,
+                                  price=price)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the order book...")
+def _orderbook(_data: bytes | str, name: str, file_id: str) -> tuple[cascade.OrderBook, InputFile]:
+    table = read_table(_named_buffer(_data, name), ORDERBOOK_COLUMNS)
+    return (cascade.read_orderbook(_named_buffer(_data, name)),
+            InputFile("order book", table.name, table.rows, table.sha256))
+
+
+def _named_buffer(data: bytes | str, name: str):
+    """A path stays a path; bytes become a file-like object carrying the upload's name."""
+    if isinstance(data, str):
+        return Path(data)
+    buffer = io.BytesIO(data)
+    buffer.name = name
+    return buffer
+
+
+def median_entry_price(source) -> float:
+    """The median entry price of a positions file (the start price when none is given);
+    DEFAULT_PRICE when the file has no entry_price column."""
+    table = read_table(source, POSITION_COLUMNS)
+    if "entry_price" not in table.frame.columns:
+        return DEFAULT_PRICE
+    entries = np.asarray(table.frame["entry_price"], dtype=float)
+    entries = entries[np.isfinite(entries) & (entries > 0)]
+    return float(f"{np.median(entries):.6g}") if entries.size else DEFAULT_PRICE
+
+
+def _source(kind: str, uploaded) -> tuple[bytes | str, str, str] | None:
+    """(data or example path, name, cache id) of the chosen file, or None."""
+    if uploaded is not None:
+        return uploaded.getvalue(), uploaded.name, uploaded.file_id
+    if st.session_state.get(USE_EXAMPLE[kind]):
+        path = EXAMPLE_POSITIONS if kind == "positions" else EXAMPLE_ORDERBOOK
+        return str(path), path.name, f"example:{path.name}"
+    return None
+
+
+def sidebar_inputs(maintenance_margin: float) -> BookInputs:
+    """The "Your own book" expander in the sidebar. Raises ValueError for a bad file (the
+    page shows it with st.error); returns what was brought."""
+    limit = f"{MAX_FILE_BYTES / 2**20:.0f} MB"
+    with st.sidebar.expander("Your own book", icon=":material/upload_file:"):
+        st.caption(f"Replace the synthetic traders with a position snapshot, and the impact "
+                   f"model with an order book. CSV or Parquet, up to {limit} each.")
+        positions_upload = st.file_uploader(
+            "Positions: leverage, notional, side, entry_price (optional)", type=FILE_TYPES,
+            key="upload_positions")
+        st.checkbox("Use the example positions (2,000 traders)", key=USE_EXAMPLE["positions"])
+        price = st.number_input(
+            "Price now, in the file's units (blank: the median entry price)", min_value=0.0,
+            value=None, format="%g", key="upload_price",
+            help="The start price the positions are checked and cascaded from; liquidation "
+                 "distances are relative, so the charts read it as 100.")
+        book_upload = st.file_uploader("Order book: side (bid/ask), price, size",
+                                       type=FILE_TYPES, key="upload_orderbook")
+        st.checkbox("Use the example BTC order book", key=USE_EXAMPLE["orderbook"])
+    positions = orderbook = orderbook_file = None
+    chosen = _source("positions", positions_upload)
+    if chosen is not None:
+        data, name, file_id = chosen
+        positions = _positions(data, name, maintenance_margin, price or None, file_id)
+    chosen = _source("orderbook", book_upload)
+    if chosen is not None:
+        data, name, file_id = chosen
+        orderbook, orderbook_file = _orderbook(data, name, file_id)
+    return BookInputs(positions, orderbook, orderbook_file)
+
+
+def market_for(scenario: cascade.Scenario, inputs: BookInputs) -> cascade.Market:
+    """The scenario's market, walking the uploaded order book when there is one."""
+    market = scenario.market()
+    if inputs.orderbook is None:
+        return market
+    return cascade.Market(price=market.price, depth=market.depth, impact="book",
+                          book=inputs.orderbook, maintenance_margin=market.maintenance_margin)
