@@ -7,7 +7,7 @@ Text lives in docs/explorer/*.md; figures are built by cascade_ui/figures.py.
 import streamlit as st
 
 import cascade
-from cascade_ui import compute, downloads, figures, headline, widgets
+from cascade_ui import compute, downloads, figures, headline, links, widgets
 from cascade_ui.text import doc, dollars
 
 VERDICT_COLORS = {"none": "gray", "damped": "green", "runaway": "red"}
@@ -21,10 +21,11 @@ def chart(fig, name: str, how_to_read: str) -> None:
     st.caption(doc(how_to_read))
 
 
+links.apply_link()
 st.title("Liquidation cascade explorer")
-st.markdown(doc("intro"))
-
 values = widgets.sidebar()
+links.show_notices(values)
+st.markdown(doc("intro"))
 try:
     scenario = cascade.Scenario(**values)
     analysis = compute.analyse(scenario)
