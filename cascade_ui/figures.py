@@ -35,10 +35,19 @@ WAVE_SCALE_RANGE = (0.18, 0.78)
 MAX_WAVE_GROUPS = 10
 SHORT_PATTERN = "/"
 
+# Plotly's toolbar: the few buttons a reader uses (PNG, zoom, pan, reset), so it stays
+# short on a phone; it sits in a strip above the title (TOOLBAR_PX) and never covers it.
 MODEBAR = {
     "displaylogo": False,
-    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "zoomIn2d", "zoomOut2d", "autoScale2d",
+                               "toggleSpikelines", "hoverClosestCartesian",
+                               "hoverCompareCartesian"],
 }
+TOOLBAR_PX = 30
+TITLE_PX = 24
+SUBTITLE_LINE_PX = 16
+# Room under the plot for the x-axis title and a legend of up to two rows.
+BOTTOM_PX = 30
 
 
 def _register_template() -> None:
@@ -48,15 +57,21 @@ def _register_template() -> None:
     template.layout.update(
         font=dict(family='"Source Sans", "Source Sans Pro", Helvetica, Arial, sans-serif', size=13,
                   color=INK),
-        title=dict(x=0, xanchor="left", y=0.98, yanchor="top",
+        # titles and legends are placed in pixels from the figure's edges (yref
+        # "container"), not as a share of the plot: they keep their place at any size,
+        # on a phone, on a projector and in print.
+        title=dict(x=0, xanchor="left", xref="container", yref="container", y=1,
+                   yanchor="top", pad=dict(t=TOOLBAR_PX, l=4),
                    font=dict(size=16, color=INK),
                    subtitle=dict(font=dict(size=12, color=MUTED))),
         paper_bgcolor="white",
         plot_bgcolor="white",
         colorway=[INK, "#b91c1c", "#2563eb", "#d97706", "#059669", "#7c3aed"],
-        margin=dict(l=70, r=20, t=80, b=40),
-        # legends sit under the x axis title (legend.y is set per figure, below the axis)
-        legend=dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top",
+        margin=dict(l=70, r=20, t=TOOLBAR_PX + TITLE_PX + 2 * SUBTITLE_LINE_PX + 16,
+                    b=BOTTOM_PX),
+        # legends sit at the bottom edge of the figure, below the x axis title
+        legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0,
+                    yanchor="bottom", yref="container",
                     font=dict(size=12), bgcolor="rgba(255,255,255,0)"),
         hoverlabel=dict(font=dict(size=12), bgcolor="white", align="left"),
         hovermode="closest",
@@ -95,6 +110,25 @@ def usd(value: float) -> str:
     return f"{sign}${value:.0f}"
 
 
+def heading(title: str, *subtitle_lines: str) -> dict:
+    """A figure's title and subtitle; each subtitle line short enough for a phone (about
+    50 characters), the margin above the plot sized to the lines."""
+    return dict(
+        title=dict(text=title, subtitle=dict(text="<br>".join(subtitle_lines))),
+        margin=dict(t=TOOLBAR_PX + TITLE_PX + SUBTITLE_LINE_PX * len(subtitle_lines) + 16))
+
+
+def money_axis(top: float, ticks: int = 4) -> dict:
+    """A USD axis from 0 to `top` with round ticks written $400M, $1.5B (Plotly's own SI
+    prefixes would write billions as G)."""
+    if not top > 0:
+        return dict(tickprefix="$")
+    step = nice_step(top, ticks)
+    values = np.arange(0.0, top + step, step)
+    return dict(tickmode="array", tickvals=values, ticktext=[usd(v) for v in values],
+                range=[0, top * 1.08])
+
+
 def pct(move: float, digits: int = 1) -> str:
     """A signed relative move as a percentage: -0.189 -> '-18.9%'."""
     return f"{move * 100:+.{digits}f}%"
@@ -130,6 +164,30 @@ def _empty_note(fig: go.Figure, text: str) -> None:
 
 # ---------------------------------------------------------------- 1. price path
 
+# A price range wider than this ratio (top / bottom) is drawn on a log axis, so the start,
+# the shock and a far final price (a rise of +50,000%, or a fall to the floor) all show.
+LOG_PRICE_RATIO = 4.0
+
+
+def price_axis(prices: np.ndarray, label_below: bool) -> dict:
+    """A price axis showing every price in `prices` with room for the final-price label on
+    the side the price went; never below zero. Linear, or log when they span more than
+    LOG_PRICE_RATIO (then the range is in log10 units, as Plotly wants)."""
+    low, high = float(np.min(prices)), float(np.max(prices))
+    log = high / low > LOG_PRICE_RATIO
+    if log:
+        low, high = np.log10(low), np.log10(high)
+    span = max(high - low, 0.05 if log else 2.0)
+    # the two-line label and its arrow take about a quarter of the plot's height
+    near, far = span * 0.1, span * 0.5
+    below, above = (far, near) if label_below else (near, far)
+    if log:
+        ticks = log_ticks(10 ** (low - below), 10 ** (high + above))
+        return dict(type="log", range=[low - below, high + above], tickmode="array",
+                    tickvals=ticks, ticktext=[price_text(t) for t in ticks])
+    return dict(type="linear", range=[max(low - below, 0.0), high + above])
+
+
 def price_path_figure(price_path: np.ndarray, shock: float, reference_price: float = 100.0
                       ) -> go.Figure:
     """The price after the shock and after each wave, against the shock alone.
@@ -142,6 +200,7 @@ def price_path_figure(price_path: np.ndarray, shock: float, reference_price: flo
     moves = path / reference_price - 1.0
     colors = [START, SHOCK] + wave_colors(waves)
     shocked = reference_price * (1.0 + shock)
+    axis = price_axis(np.append(path, shocked), label_below=shock <= 0)
 
     fig = go.Figure(layout=dict(template=TEMPLATE))
     fig.add_trace(go.Scatter(
@@ -153,23 +212,22 @@ def price_path_figure(price_path: np.ndarray, shock: float, reference_price: flo
         line=dict(color=INK, width=2.5),
         marker=dict(color=colors, size=11, line=dict(color="white", width=1.5)),
         customdata=np.stack([moves * 100], axis=-1),
-        hovertemplate="%{x}: price %{y:.2f} (%{customdata[0]:+.1f}%)<extra></extra>"))
+        hovertemplate="%{x}: price %{y:.4g} (%{customdata[0]:+.1f}%)<extra></extra>"))
     final = path[-1]
     label = "no liquidations" if waves == 0 else f"after {waves} wave{'s' if waves > 1 else ''}"
     fig.add_annotation(
-        x=steps[-1], y=final, text=f"<b>Final {final:.1f}</b> ({pct(moves[-1])}, {label})",
-        showarrow=True, arrowhead=0, ax=0, ay=28 if shock <= 0 else -28, yanchor="top",
+        x=steps[-1], y=np.log10(final) if axis["type"] == "log" else final,
+        text=f"<b>Final {price_text(final)}</b><br>{pct(moves[-1])}, {label}",
+        showarrow=True, arrowhead=0, ax=0, ay=28 if shock <= 0 else -28,
+        yanchor="top" if shock <= 0 else "bottom", align="right",
         xanchor="right" if waves > 0 else "center", font=dict(color=INK),
         bgcolor="rgba(255,255,255,0.85)")
-    low, high = min(path.min(), shocked), max(path.max(), shocked)
-    pad = max((high - low) * 0.1, 1.0)
-    # room for the final-price label on the side the price went
-    low_pad, high_pad = (pad * 2.5, pad) if shock <= 0 else (pad, pad * 2.5)
+    scale = " (log scale)" if axis["type"] == "log" else ""
     fig.update_layout(
-        title=dict(text="Price path: the shock, then each liquidation wave",
-                   subtitle=dict(text=f"Start = 100. The shock alone moves the price "
-                                      f"{pct(shock)}; each wave's forced orders move it further.")),
-        yaxis=dict(title="Price (start = 100)", range=[low - low_pad, high + high_pad]),
+        **heading("Price path: the shock, then each wave",
+                  f"Start = 100. The shock alone moves the price {pct(shock)};",
+                  "each wave's forced orders move it further."),
+        yaxis=dict(title=f"Price (start = 100){scale}", **axis),
         xaxis=dict(title=None, type="category", categoryorder="array", categoryarray=steps),
         hovermode="closest",
     )
@@ -182,11 +240,11 @@ def waves_figure(waves: pd.DataFrame) -> go.Figure:
     """Notional (top) and number of traders (bottom) liquidated in each wave, longs solid
     and shorts hatched, each bar in its wave's colour. waves: CascadeResult.waves."""
     count = len(waves)
-    title = dict(text="Liquidation waves: what each wave force-closed",
-                 subtitle=dict(text="Notional (USD at entry) and traders per wave. "
-                                    "Longs are forced sellers, shorts forced buyers."))
+    head = heading("Liquidation waves: what each one closed",
+                   "Notional (USD at entry) and traders per wave.",
+                   "Longs are forced sellers, shorts forced buyers.")
     if count == 0:
-        empty = go.Figure(layout=dict(template=TEMPLATE, title=title,
+        empty = go.Figure(layout=dict(template=TEMPLATE, **head,
                                       xaxis=dict(visible=False), yaxis=dict(visible=False)))
         _empty_note(empty, "No liquidations: the shock reached no one's liquidation price")
         return empty
@@ -211,9 +269,9 @@ def waves_figure(waves: pd.DataFrame) -> go.Figure:
                 marker=dict(color=colors, pattern=pattern), customdata=hover,
                 hovertemplate=f"%{{x}}, {who}: %{{customdata}}<extra></extra>"),
                 row=row, col=1)
-    fig.update_layout(title=title, barmode="stack", hovermode="closest")
-    fig.update_yaxes(title_text="Notional (USD)", tickprefix="$", tickformat="~s",
-                     row=1, col=1)
+    fig.update_layout(**head, barmode="stack", hovermode="closest")
+    top = float((waves["long_notional"] + waves["short_notional"]).max())
+    fig.update_yaxes(title_text="Notional (USD)", **money_axis(top), row=1, col=1)
     fig.update_yaxes(title_text="Traders", tickformat=",d", row=2, col=1)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
     return fig
@@ -258,9 +316,9 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
                            bgcolor="rgba(255,255,255,0.85)")
     ticks = [t for t in LEVERAGE_TICKS if np.log10(t) <= top]
     fig.update_layout(
-        title=dict(text="Leverage: who was liquidated, and in which wave",
-                   subtitle=dict(text="Traders per leverage bin (log scale). Grey survived; "
-                                      "colours give the wave that liquidated them.")),
+        **heading("Leverage: who was liquidated, and when",
+                  "Traders per leverage bin (log scale). Grey survived;",
+                  "colours give the wave that liquidated them."),
         barmode="stack", bargap=0,
         xaxis=dict(title="Leverage (x, log scale)", tickvals=np.log10(ticks), tickangle=0,
                    ticktext=[f"{t}x" for t in ticks], range=[0, top]),
@@ -272,12 +330,34 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
 
 # ---------------------------------------------------------------- 4. liquidation map
 
-def map_window(reference_price: float, moves: list[float]) -> tuple[float, float]:
-    """Price range for the liquidation map: at least 25% either side of the start, and
-    30% wider than the largest move shown."""
-    reach = max([0.25] + [abs(m) * 1.3 for m in moves])
-    reach = min(reach, 1.0)
-    return reference_price * (1.0 - reach), reference_price * (1.0 + reach)
+def map_window(reference_price: float, prices: list[float]) -> tuple[float, float, bool]:
+    """Price range (low, high, log) for the liquidation map that shows every price in
+    `prices` (shocked, final). Linear: at least 25% either side of the start and 30% wider
+    than the largest move, never below zero. A rise past +100% gets a log window from 25%
+    below the start to 30% past the highest price instead, so the final price stays in
+    view however far it went."""
+    moves = [p / reference_price - 1.0 for p in prices]
+    if max(moves) > 1.0 / 1.3:
+        return reference_price * 0.75, max(prices) * 1.3, True
+    reach = min(max([0.25] + [abs(m) * 1.3 for m in moves]), 1.0)
+    return reference_price * (1.0 - reach), reference_price * (1.0 + reach), False
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """Round values between low and high for a log axis: 1-2-5 per decade over up to two
+    decades, powers of ten beyond (so the labels fit on a phone)."""
+    decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    multiples = (1, 2, 5) if np.log10(high / low) <= 2 else (1,)
+    return [m * 10.0 ** e for e in decades for m in multiples if low <= m * 10.0 ** e <= high]
+
+
+def price_text(price: float) -> str:
+    """A price on the start = 100 index: 81.1, 50,150, 0.0001."""
+    if price >= 1000:
+        return f"{price:,.0f}"
+    if price >= 1:
+        return f"{price:.1f}"
+    return f"{price:.2g}"
 
 
 def nice_step(span: float, bins: int) -> float:
@@ -300,13 +380,23 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     liq = np.asarray(liquidation_price, dtype=float)
     notional = np.asarray(notional, dtype=float)
     shocked = reference_price * (1.0 + shock)
-    low, high = map_window(reference_price, [shock, final_price / reference_price - 1.0])
-    step = nice_step(high - low, bins)
-    edges = np.arange(np.floor(low / step) * step, high + step, step)
-    centres = 0.5 * (edges[:-1] + edges[1:])
+    low, high, log = map_window(reference_price, [shocked, final_price])
+    if log:
+        # bins of equal width in log10(price); x is drawn in log10 units with price labels
+        edges = np.geomspace(low, high, bins + 1)
+        where = np.log10
+        bin_text = f"{(edges[1] / edges[0] - 1):.0%}-wide price bin (log scale)"
+    else:
+        step = nice_step(high - low, bins)
+        edges = np.arange(np.floor(low / step) * step, high + step, step)
+        where = np.asarray
+        bin_text = f"{step:g}-point price bin"
+    x_edges = where(edges)
+    centres = 0.5 * (x_edges[:-1] + x_edges[1:])
     ranges = np.array([f"{a:.4g}-{b:.4g}" for a, b in zip(edges[:-1], edges[1:])])
     inside = (liq >= low) & (liq <= high)
     outside_share = float(notional[~inside].sum() / notional.sum()) if notional.sum() else 0.0
+    totals, _ = np.histogram(liq, bins=edges, weights=notional)
 
     fig = go.Figure(layout=dict(template=TEMPLATE))
     for group in wave_groups(liquidated_in, wave_count):
@@ -315,36 +405,36 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
             continue
         drawn = sums > 0
         fig.add_trace(go.Bar(
-            x=centres[drawn], y=sums[drawn], width=edges[1] - edges[0], name=group.label,
-            marker=dict(color=group.color, line=dict(width=0)),
+            x=centres[drawn], y=sums[drawn], width=(x_edges[1:] - x_edges[:-1])[drawn],
+            name=group.label, marker=dict(color=group.color, line=dict(width=0)),
             customdata=np.stack([ranges[drawn], [usd(s) for s in sums[drawn]]], axis=-1),
             hovertemplate=(f"{group.label}: %{{customdata[1]}} liquidates at "
                            "%{customdata[0]}<extra></extra>")))
     marks = [(reference_price, f"Start {reference_price:.0f}", START, "dot"),
-             (shocked, f"Shock {shocked:.1f}", SHOCK, "dash"),
-             (final_price, f"Final {final_price:.1f}", "#b91c1c", "solid")]
+             (shocked, f"Shock {price_text(shocked)}", SHOCK, "dash"),
+             (final_price, f"Final {price_text(final_price)}", "#b91c1c", "solid")]
     for i, (x, text, color, dash) in enumerate(marks):
-        fig.add_vline(x=x, line=dict(color=color, dash=dash, width=2))
-        fig.add_annotation(x=x, y=1.0 - 0.09 * i, xref="x", yref="paper", text=text,
-                           showarrow=False, xanchor="left", xshift=4, yanchor="top",
+        at = float(where(x))
+        # labels in the right third of the window sit left of their line, so none is cut
+        right = at > x_edges[0] + 0.67 * (x_edges[-1] - x_edges[0])
+        fig.add_vline(x=at, line=dict(color=color, dash=dash, width=2))
+        fig.add_annotation(x=at, y=1.0 - 0.09 * i, xref="x", yref="paper",
+                           text=text, showarrow=False, xanchor="right" if right else "left",
+                           xshift=-4 if right else 4, yanchor="top",
                            font=dict(size=12, color=color), bgcolor="rgba(255,255,255,0.85)")
-    subtitle = (f"Notional (USD at entry) per {step:g}-point price bin; "
-                "longs below the start, shorts above.")
+    lines = [f"Notional (USD at entry) per {bin_text};", "longs below the start, shorts above."]
     if outside_share > 0.0005:
-        # in the top corner away from the move, where the start/shock/final labels are not
-        side = 1.0 if shock <= 0 else 0.0
-        fig.add_annotation(x=side, y=1.0, xref="paper", yref="paper",
-                           xanchor="right" if side else "left", yanchor="top",
-                           showarrow=False, font=dict(size=11, color=MUTED),
-                           text=f"{outside_share:.0%} of open interest<br>is outside this view",
-                           align="right" if side else "left",
-                           bgcolor="rgba(255,255,255,0.85)")
+        lines.append(f"{outside_share:.0%} of open interest is outside this view.")
+    xaxis = dict(title="Liquidation price (start = 100)", range=[where(low), where(high)])
+    if log:
+        ticks = log_ticks(low, high)
+        xaxis.update(title="Liquidation price (start = 100, log scale)", tickmode="array",
+                     tickvals=np.log10(ticks), ticktext=[price_text(t) for t in ticks],
+                     tickangle=0)
     fig.update_layout(
-        title=dict(text="Liquidation map: open interest at each liquidation price",
-                   subtitle=dict(text=subtitle)),
-        barmode="stack", bargap=0,
-        xaxis=dict(title="Liquidation price (start = 100)", range=[low, high]),
-        yaxis=dict(title="Notional (USD)", tickprefix="$", tickformat="~s"),
+        **heading("Liquidation map: open interest by price", *lines),
+        barmode="stack", bargap=0, xaxis=xaxis,
+        yaxis=dict(title="Notional (USD)", **money_axis(float(totals.max()))),
         legend=dict(traceorder="normal"),
     )
     return fig

@@ -4,6 +4,8 @@ Every widget is keyed by its Scenario field and bound to the URL; see cascade_ui
 Text lives in docs/explorer/*.md; figures are built by cascade_ui/figures.py.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 import cascade
@@ -11,6 +13,7 @@ from cascade_ui import compute, downloads, figures, headline, links, widgets
 from cascade_ui.text import doc, dollars
 
 VERDICT_COLORS = {"none": "gray", "damped": "green", "runaway": "red"}
+LAYOUT_CSS = Path(__file__).resolve().parent.parent / "cascade_ui" / "page.css"
 
 
 def chart(fig, name: str, how_to_read: str) -> None:
@@ -22,6 +25,7 @@ def chart(fig, name: str, how_to_read: str) -> None:
 
 
 links.apply_link()
+st.html(LAYOUT_CSS)
 st.title("Liquidation cascade explorer")
 values = widgets.sidebar()
 links.show_notices(values)
@@ -38,7 +42,9 @@ except ValueError as error:
 result = analysis.result
 
 # ------------------------------------------------------------------ headline
-for column, metric in zip(st.columns(6), headline.metrics(analysis)):
+# six in a row on a wide screen, 3 + 3 or 2 + 2 + 2 when narrow (page.css)
+for column, metric in zip(st.container(key="headline").columns(6),
+                          headline.metrics(analysis)):
     column.metric(metric.label, metric.value, metric.delta, help=metric.help,
                   delta_color="off", delta_arrow="off", border=True)
 kind, sentence = headline.verdict(analysis)
@@ -47,15 +53,19 @@ st.markdown(f"##### :{VERDICT_COLORS[kind]}[{head}:] {rest}")
 st.caption(headline.critical_sentence(analysis))
 
 # ------------------------------------------------------------------ charts
-left, right = st.columns(2, gap="large")
+charts = st.container(key="charts")  # two per row when wide, one when narrow (page.css)
+left, right = charts.columns(2, gap="large")
 with left:
     chart(figures.price_path_figure(result.price_path, scenario.shock),
           "price-path", "chart_price_path")
+with right:
+    chart(figures.waves_figure(result.waves), "waves", "chart_waves")
+left, right = charts.columns(2, gap="large")
+with left:
     chart(figures.leverage_figure(result.population.leverage, result.liquidated_in,
                                   result.wave_count, result.population.notional),
           "leverage", "chart_leverage")
 with right:
-    chart(figures.waves_figure(result.waves), "waves", "chart_waves")
     chart(figures.liquidation_map_figure(
               analysis.liquidation_price, result.population.notional, result.liquidated_in,
               result.wave_count, scenario.shock, result.final_price),
@@ -63,7 +73,7 @@ with right:
 
 # ------------------------------------------------------------------ downloads
 st.subheader("Take it with you", divider="gray")
-json_col, waves_col, positions_col = st.columns(3)
+json_col, waves_col, positions_col = st.container(key="downloads").columns(3)
 json_col.download_button(
     "Scenario (JSON)", downloads.scenario_json(scenario), "cascade-scenario.json",
     "application/json", on_click="ignore", icon=":material/data_object:", key="download-scenario",
