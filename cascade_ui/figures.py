@@ -43,7 +43,7 @@ MODEBAR = {
                                "toggleSpikelines", "hoverClosestCartesian",
                                "hoverCompareCartesian"],
 }
-TOOLBAR_PX = 30
+TOOLBAR_PX = 36
 TITLE_PX = 24
 SUBTITLE_LINE_PX = 16
 # Room under the plot for the x-axis title and a legend of up to two rows.
