@@ -18,7 +18,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.colors import sample_colorscale
-from plotly.subplots import make_subplots
 
 TEMPLATE = "cascade_lab"
 
@@ -157,6 +156,32 @@ def wave_groups(liquidated_in: np.ndarray, wave_count: int) -> list[WaveGroup]:
     return groups
 
 
+# ---------------------------------------------------------------- building without checks
+# Plotly checks every property as it is set; for these four figures that was about 110 ms
+# of CPU per rerun, most of a rerun's server time, and a server with many users is short of
+# CPU. So figures are built unchecked from plain dicts (_validate=False); the tests build
+# each figure once more with Plotly's checks on and require the same JSON
+# (tests/app/test_figures.py), so an invalid property still fails there.
+
+def new_figure(**layout) -> go.Figure:
+    """An unchecked figure on the project template (the Template object itself, since an
+    unchecked layout does not look a template up by name)."""
+    return go.Figure(layout=dict(template=pio.templates[TEMPLATE], **layout), _validate=False)
+
+
+def bar(**trace) -> dict:
+    return dict(type="bar", **trace)
+
+
+def scatter(**trace) -> dict:
+    return dict(type="scatter", **trace)
+
+
+def vline(fig: go.Figure, x: float, line: dict) -> None:
+    """A vertical line across the plot at x (what fig.add_vline draws, without its cost)."""
+    fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=line)
+
+
 def _empty_note(fig: go.Figure, text: str) -> None:
     fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                        font=dict(size=14, color=MUTED))
@@ -202,12 +227,12 @@ def price_path_figure(price_path: np.ndarray, shock: float, reference_price: flo
     shocked = reference_price * (1.0 + shock)
     axis = price_axis(np.append(path, shocked), label_below=shock <= 0)
 
-    fig = go.Figure(layout=dict(template=TEMPLATE))
-    fig.add_trace(go.Scatter(
+    fig = new_figure()
+    fig.add_trace(scatter(
         x=steps[1:], y=[shocked] * (len(steps) - 1), name="Shock alone (no liquidations)",
         mode="lines", line=dict(color=MUTED, dash="dash", width=2),
         hovertemplate="Shock alone: %{y:.2f}<extra></extra>"))
-    fig.add_trace(go.Scatter(
+    fig.add_trace(scatter(
         x=steps, y=path, name="Price with liquidations", mode="lines+markers",
         line=dict(color=INK, width=2.5),
         marker=dict(color=colors, size=11, line=dict(color="white", width=1.5)),
@@ -228,7 +253,7 @@ def price_path_figure(price_path: np.ndarray, shock: float, reference_price: flo
                   f"Start = 100. The shock alone moves the price {pct(shock)};",
                   "each wave's forced orders move it further."),
         yaxis=dict(title=f"Price (start = 100){scale}", **axis),
-        xaxis=dict(title=None, type="category", categoryorder="array", categoryarray=steps),
+        xaxis=dict(type="category", categoryorder="array", categoryarray=steps),
         hovermode="closest",
     )
     return fig
@@ -244,13 +269,18 @@ def waves_figure(waves: pd.DataFrame) -> go.Figure:
                    "Notional (USD at entry) and traders per wave.",
                    "Longs are forced sellers, shorts forced buyers.")
     if count == 0:
-        empty = go.Figure(layout=dict(template=TEMPLATE, **head,
-                                      xaxis=dict(visible=False), yaxis=dict(visible=False)))
+        empty = new_figure(**head, xaxis=dict(visible=False), yaxis=dict(visible=False))
         _empty_note(empty, "No liquidations: the shock reached no one's liquidation price")
         return empty
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        row_heights=[0.6, 0.4])
-    fig.update_layout(template=TEMPLATE)
+    # two rows sharing the wave axis, as make_subplots(rows=2, shared_xaxes=True,
+    # row_heights=[0.6, 0.4], vertical_spacing=0.08) lays them out: notional on top (x, y),
+    # traders below (x2, y2)
+    fig = new_figure(
+        xaxis=dict(anchor="y", domain=[0, 1], matches="x2", showticklabels=False),
+        yaxis=dict(anchor="x", domain=[0.448, 1.0]),
+        xaxis2=dict(anchor="y2", domain=[0, 1]),
+        yaxis2=dict(anchor="x2", domain=[0.0, 0.368]))
+    rows = {1: dict(xaxis="x", yaxis="y"), 2: dict(xaxis="x2", yaxis="y2")}
     labels = [f"Wave {int(w)}" for w in waves["wave"]]
     colors = wave_colors(count)
     sides = (("long", "Longs (forced sells)", "longs", ""),
@@ -258,22 +288,23 @@ def waves_figure(waves: pd.DataFrame) -> go.Figure:
     for side, name, who, shape in sides:
         pattern = dict(shape=shape, fgcolor="white", fillmode="overlay", solidity=0.35)
         # legend-only swatch in grey: the bars themselves carry the wave colours
-        fig.add_trace(go.Bar(x=[None], y=[None], name=name, legendgroup=side,
-                             marker=dict(color=MUTED, pattern=pattern)), row=1, col=1)
+        fig.add_trace(bar(x=[None], y=[None], name=name, legendgroup=side,
+                          marker=dict(color=MUTED, pattern=pattern), **rows[1]))
         for row, column in ((1, f"{side}_notional"), (2, f"{side}_count")):
             values = waves[column].to_numpy(dtype=float)
             hover = ([usd(v) for v in values] if row == 1
                      else [f"{int(v):,} traders" for v in values])
-            fig.add_trace(go.Bar(
+            fig.add_trace(bar(
                 x=labels, y=values, name=name, legendgroup=side, showlegend=False,
                 marker=dict(color=colors, pattern=pattern), customdata=hover,
-                hovertemplate=f"%{{x}}, {who}: %{{customdata}}<extra></extra>"),
-                row=row, col=1)
-    fig.update_layout(**head, barmode="stack", hovermode="closest")
+                hovertemplate=f"%{{x}}, {who}: %{{customdata}}<extra></extra>", **rows[row]))
     top = float((waves["long_notional"] + waves["short_notional"]).max())
-    fig.update_yaxes(title_text="Notional (USD)", **money_axis(top), row=1, col=1)
-    fig.update_yaxes(title_text="Traders", tickformat=",d", row=2, col=1)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
+    waves_axis = dict(type="category", categoryorder="array", categoryarray=labels)
+    fig.update_layout(
+        **head, barmode="stack", hovermode="closest",
+        yaxis=dict(title=dict(text="Notional (USD)"), **money_axis(top)),
+        yaxis2=dict(title=dict(text="Traders"), tickformat=",d"),
+        xaxis=waves_axis, xaxis2=waves_axis)
     return fig
 
 
@@ -295,20 +326,20 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
     low_x, high_x = 10 ** edges[:-1], 10 ** edges[1:]
     ranges = np.array([f"{a:.3g}x-{b:.3g}x" for a, b in zip(low_x, high_x)])
 
-    fig = go.Figure(layout=dict(template=TEMPLATE))
+    fig = new_figure()
     for group in wave_groups(liquidated_in, wave_count):
         counts, _ = np.histogram(log_lev[group.mask], bins=edges)
         if group.label != "Survived" and counts.sum() == 0:
             continue
         drawn = counts > 0  # empty bins are left out: fewer SVG paths, faster reruns
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             x=centres[drawn], y=counts[drawn], width=edges[1] - edges[0], name=group.label,
             marker=dict(color=group.color, line=dict(width=0)),
             customdata=ranges[drawn],
             hovertemplate=f"{group.label}: %{{y:,}} traders at %{{customdata}}<extra></extra>"))
     if notional is not None:
         average = float(np.average(leverage, weights=np.asarray(notional, dtype=float)))
-        fig.add_vline(x=np.log10(average), line=dict(color=INK, dash="dot", width=1.5))
+        vline(fig, np.log10(average), line=dict(color=INK, dash="dot", width=1.5))
         fig.add_annotation(x=np.log10(average), y=1.0, xref="x", yref="paper",
                            text=f"Average {average:.1f}x<br>(by open interest)",
                            showarrow=False, xanchor="right", xshift=-4, yanchor="top",
@@ -398,13 +429,13 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     outside_share = float(notional[~inside].sum() / notional.sum()) if notional.sum() else 0.0
     totals, _ = np.histogram(liq, bins=edges, weights=notional)
 
-    fig = go.Figure(layout=dict(template=TEMPLATE))
+    fig = new_figure()
     for group in wave_groups(liquidated_in, wave_count):
         sums, _ = np.histogram(liq[group.mask], bins=edges, weights=notional[group.mask])
         if group.label != "Survived" and sums.sum() == 0:
             continue
         drawn = sums > 0
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             x=centres[drawn], y=sums[drawn], width=(x_edges[1:] - x_edges[:-1])[drawn],
             name=group.label, marker=dict(color=group.color, line=dict(width=0)),
             customdata=np.stack([ranges[drawn], [usd(s) for s in sums[drawn]]], axis=-1),
@@ -417,7 +448,7 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
         at = float(where(x))
         # labels in the right third of the window sit left of their line, so none is cut
         right = at > x_edges[0] + 0.67 * (x_edges[-1] - x_edges[0])
-        fig.add_vline(x=at, line=dict(color=color, dash=dash, width=2))
+        vline(fig, at, line=dict(color=color, dash=dash, width=2))
         fig.add_annotation(x=at, y=1.0 - 0.09 * i, xref="x", yref="paper",
                            text=text, showarrow=False, xanchor="right" if right else "left",
                            xshift=-4 if right else 4, yanchor="top",

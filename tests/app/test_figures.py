@@ -266,3 +266,21 @@ def test_money_axis_ticks_are_round_and_cover_the_tallest_bar(top):
                                         (100.0, "100.0")])
 def test_price_text(price, text):
     assert figures.price_text(price) == text
+
+
+# ------------------------------------------------------------------ unchecked build
+
+@pytest.mark.parametrize("scenario", FAR + [Scenario(shock=-0.001)],
+                         ids=lambda s: f"shock{s.shock:+}")
+def test_figures_built_unchecked_pass_plotlys_checks_unchanged(scenario):
+    """The figures are built with Plotly's property checks off, for speed; rebuilt with
+    the checks on (go.Figure(dict) validates every property, and raises on an invalid
+    one), each gives exactly the same JSON."""
+    import json
+
+    import plotly.graph_objects as go
+
+    book = scenario.book()
+    for name, fig in build_all(scenario, book, book.run(scenario.shock)).items():
+        checked = go.Figure(fig.to_dict())
+        assert json.loads(checked.to_json()) == json.loads(fig.to_json()), name
