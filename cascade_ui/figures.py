@@ -383,11 +383,11 @@ def log_ticks(low: float, high: float) -> list[float]:
 
 
 def price_text(price: float) -> str:
-    """A price on the start = 100 index: 81.1, 50,150, 0.0001."""
+    """A price on the start = 100 index: 81.1, 95, 50,150, 0.0001."""
     if price >= 1000:
         return f"{price:,.0f}"
     if price >= 1:
-        return f"{price:.1f}"
+        return f"{price:.1f}".removesuffix(".0")
     return f"{price:.2g}"
 
 

@@ -263,7 +263,7 @@ def test_money_axis_ticks_are_round_and_cover_the_tallest_bar(top):
 
 
 @pytest.mark.parametrize("price,text", [(81.08, "81.1"), (50150.0, "50,150"), (1e-4, "0.0001"),
-                                        (100.0, "100.0")])
+                                        (100.0, "100"), (95.0, "95")])
 def test_price_text(price, text):
     assert figures.price_text(price) == text
 

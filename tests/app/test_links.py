@@ -39,8 +39,21 @@ def assert_page_runs(at, **scenario):
 
 # ------------------------------------------------------------------ the cases of issue 6
 
+# More traders than the picker offers (2M today; ten times the top stop if stops are added).
+TOO_MANY = widgets.compact(max(widgets.CONTROLS["n"].options) * 10)
+
+
+def test_n_2m_is_read_as_a_stop_or_said_to_be_outside_the_picker():
+    rewrites, said = links.read_query({"n": ["2M"]})
+    if 2e6 in widgets.CONTROLS["n"].options:
+        assert rewrites == {} and said == []
+    else:
+        assert rewrites == {"n": None}
+        assert said[0].line().startswith("Link: `n=2M` is outside 1K to ")
+
+
 @pytest.mark.parametrize("query,used,said", [
-    ("n=2M", {}, "`n=2M` is outside 1K to"),
+    (f"n={TOO_MANY}", {}, f"`n={TOO_MANY}` is outside 1K to"),
     ("seed=-1", {}, "`seed=-1` is outside 0 to 2147483647; using **7 (the default)**"),
     ("shock=nan", {}, "`shock=nan` is not a number"),
     ("shock=-0.0501", {"shock": -0.05},
@@ -87,11 +100,11 @@ def test_the_forms_a_person_types_are_read_without_a_notice(app, query, scenario
 
 
 def test_several_notices_one_line_each_and_the_rest_of_the_link_still_applies(app):
-    at = open_link(app, "n=2M&depth=20m&seed=-1&tightness=0.33&foo=bar")
+    at = open_link(app, f"n={TOO_MANY}&depth=20m&seed=-1&tightness=0.33&foo=bar")
     assert_page_runs(at, depth=20e6, tightness=0.35)
     lines = notices(at)
-    assert [line.split("`")[1] for line in lines] == ["n=2M", "seed=-1", "tightness=0.33",
-                                                       "foo=bar"]
+    assert [line.split("`")[1] for line in lines] == [f"n={TOO_MANY}", "seed=-1",
+                                                       "tightness=0.33", "foo=bar"]
     assert "not a setting of this page" in lines[-1]
     assert dict(at.query_params) == {"depth": "20M", "tightness": "0.35"}
 
