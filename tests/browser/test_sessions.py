@@ -9,6 +9,7 @@ whose headline is the core's answer for the LAST value sent. Timing is the bench
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.util
 import random
 import sys
@@ -46,7 +47,9 @@ def test_the_last_value_wins_in_every_session(server):
         await asyncio.gather(*(tab.close() for tab in tabs))
         return times
 
-    times = asyncio.run(scenario())
+    # in a thread of its own: Playwright's sync API may already run an event loop here
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        times = pool.submit(asyncio.run, scenario()).result()
     assert len(times) == 8
 
 
