@@ -157,16 +157,49 @@ def wave_groups(liquidated_in: np.ndarray, wave_count: int) -> list[WaveGroup]:
 
 
 # ---------------------------------------------------------------- building without checks
-# Plotly checks every property as it is set; for these four figures that was about 110 ms
-# of CPU per rerun, most of a rerun's server time, and a server with many users is short of
-# CPU. So figures are built unchecked from plain dicts (_validate=False); the tests build
-# each figure once more with Plotly's checks on and require the same JSON
+# Plotly checks every property as it is set, and its update methods parse property paths;
+# for these four figures that was about 110 ms of CPU per rerun, most of a rerun's server
+# time, and a server with many users is short of CPU. So a figure is drafted as plain dicts
+# (Draft) and made in one step without checks (_validate=False): under 10 ms for all four
+# (benchmarks/bench_sessions.py gives the rerun's whole server time). The tests build each
+# figure once more with Plotly's checks on and require the same JSON
 # (tests/app/test_figures.py), so an invalid property still fails there.
 
-def new_figure(**layout) -> go.Figure:
-    """An unchecked figure on the project template (the Template object itself, since an
-    unchecked layout does not look a template up by name)."""
-    return go.Figure(layout=dict(template=pio.templates[TEMPLATE], **layout), _validate=False)
+def _merge(into: dict, update: dict) -> dict:
+    """Nested dict update: {"a": {"b": 1}} merged with {"a": {"c": 2}} keeps both."""
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+    return into
+
+
+class Draft:
+    """The few go.Figure methods the builders use, collecting plain dicts; build() makes
+    one unchecked go.Figure on the project template."""
+
+    def __init__(self, **layout):
+        self.data: list[dict] = []
+        self.layout: dict = {}
+        self.update_layout(**layout)
+
+    def add_trace(self, trace: dict) -> None:
+        self.data.append(trace)
+
+    def add_annotation(self, **annotation) -> None:
+        self.layout.setdefault("annotations", []).append(annotation)
+
+    def add_shape(self, **shape) -> None:
+        self.layout.setdefault("shapes", []).append(shape)
+
+    def update_layout(self, **layout) -> None:
+        _merge(self.layout, layout)
+
+    def build(self) -> go.Figure:
+        # the Template object itself: an unchecked layout does not look a name up
+        return go.Figure(data=self.data, layout={"template": pio.templates[TEMPLATE],
+                                                 **self.layout}, _validate=False)
 
 
 def bar(**trace) -> dict:
@@ -177,12 +210,12 @@ def scatter(**trace) -> dict:
     return dict(type="scatter", **trace)
 
 
-def vline(fig: go.Figure, x: float, line: dict) -> None:
+def vline(fig: Draft, x: float, line: dict) -> None:
     """A vertical line across the plot at x (what fig.add_vline draws, without its cost)."""
     fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=line)
 
 
-def _empty_note(fig: go.Figure, text: str) -> None:
+def _empty_note(fig: Draft, text: str) -> None:
     fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                        font=dict(size=14, color=MUTED))
 
@@ -227,7 +260,7 @@ def price_path_figure(price_path: np.ndarray, shock: float, reference_price: flo
     shocked = reference_price * (1.0 + shock)
     axis = price_axis(np.append(path, shocked), label_below=shock <= 0)
 
-    fig = new_figure()
+    fig = Draft()
     fig.add_trace(scatter(
         x=steps[1:], y=[shocked] * (len(steps) - 1), name="Shock alone (no liquidations)",
         mode="lines", line=dict(color=MUTED, dash="dash", width=2),
@@ -252,11 +285,11 @@ def price_path_figure(price_path: np.ndarray, shock: float, reference_price: flo
         **heading("Price path: the shock, then each wave",
                   f"Start = 100. The shock alone moves the price {pct(shock)};",
                   "each wave's forced orders move it further."),
-        yaxis=dict(title=f"Price (start = 100){scale}", **axis),
+        yaxis=dict(title=dict(text=f"Price (start = 100){scale}"), **axis),
         xaxis=dict(type="category", categoryorder="array", categoryarray=steps),
         hovermode="closest",
     )
-    return fig
+    return fig.build()
 
 
 # ---------------------------------------------------------------- 2. waves
@@ -269,13 +302,13 @@ def waves_figure(waves: pd.DataFrame) -> go.Figure:
                    "Notional (USD at entry) and traders per wave.",
                    "Longs are forced sellers, shorts forced buyers.")
     if count == 0:
-        empty = new_figure(**head, xaxis=dict(visible=False), yaxis=dict(visible=False))
+        empty = Draft(**head, xaxis=dict(visible=False), yaxis=dict(visible=False))
         _empty_note(empty, "No liquidations: the shock reached no one's liquidation price")
-        return empty
+        return empty.build()
     # two rows sharing the wave axis, as make_subplots(rows=2, shared_xaxes=True,
     # row_heights=[0.6, 0.4], vertical_spacing=0.08) lays them out: notional on top (x, y),
     # traders below (x2, y2)
-    fig = new_figure(
+    fig = Draft(
         xaxis=dict(anchor="y", domain=[0, 1], matches="x2", showticklabels=False),
         yaxis=dict(anchor="x", domain=[0.448, 1.0]),
         xaxis2=dict(anchor="y2", domain=[0, 1]),
@@ -305,7 +338,7 @@ def waves_figure(waves: pd.DataFrame) -> go.Figure:
         yaxis=dict(title=dict(text="Notional (USD)"), **money_axis(top)),
         yaxis2=dict(title=dict(text="Traders"), tickformat=",d"),
         xaxis=waves_axis, xaxis2=waves_axis)
-    return fig
+    return fig.build()
 
 
 # ---------------------------------------------------------------- 3. leverage
@@ -326,7 +359,7 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
     low_x, high_x = 10 ** edges[:-1], 10 ** edges[1:]
     ranges = np.array([f"{a:.3g}x-{b:.3g}x" for a, b in zip(low_x, high_x)])
 
-    fig = new_figure()
+    fig = Draft()
     for group in wave_groups(liquidated_in, wave_count):
         counts, _ = np.histogram(log_lev[group.mask], bins=edges)
         if group.label != "Survived" and counts.sum() == 0:
@@ -351,12 +384,13 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
                   "Traders per leverage bin (log scale). Grey survived;",
                   "colours give the wave that liquidated them."),
         barmode="stack", bargap=0,
-        xaxis=dict(title="Leverage (x, log scale)", tickvals=np.log10(ticks), tickangle=0,
+        xaxis=dict(title=dict(text="Leverage (x, log scale)"), tickvals=np.log10(ticks),
+                   tickangle=0,
                    ticktext=[f"{t}x" for t in ticks], range=[0, top]),
-        yaxis=dict(title="Traders", tickformat=",d"),
+        yaxis=dict(title=dict(text="Traders"), tickformat=",d"),
         legend=dict(traceorder="normal"),
     )
-    return fig
+    return fig.build()
 
 
 # ---------------------------------------------------------------- 4. liquidation map
@@ -429,7 +463,7 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     outside_share = float(notional[~inside].sum() / notional.sum()) if notional.sum() else 0.0
     totals, _ = np.histogram(liq, bins=edges, weights=notional)
 
-    fig = new_figure()
+    fig = Draft()
     for group in wave_groups(liquidated_in, wave_count):
         sums, _ = np.histogram(liq[group.mask], bins=edges, weights=notional[group.mask])
         if group.label != "Survived" and sums.sum() == 0:
@@ -456,16 +490,18 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     lines = [f"Notional (USD at entry) per {bin_text};", "longs below the start, shorts above."]
     if outside_share > 0.0005:
         lines.append(f"{outside_share:.0%} of open interest is outside this view.")
-    xaxis = dict(title="Liquidation price (start = 100)", range=[where(low), where(high)])
+    xaxis = dict(title=dict(text="Liquidation price (start = 100)"),
+                 range=[where(low), where(high)])
     if log:
         ticks = log_ticks(low, high)
-        xaxis.update(title="Liquidation price (start = 100, log scale)", tickmode="array",
+        xaxis.update(title=dict(text="Liquidation price (start = 100, log scale)"),
+                     tickmode="array",
                      tickvals=np.log10(ticks), ticktext=[price_text(t) for t in ticks],
                      tickangle=0)
     fig.update_layout(
         **heading("Liquidation map: open interest by price", *lines),
         barmode="stack", bargap=0, xaxis=xaxis,
-        yaxis=dict(title="Notional (USD)", **money_axis(float(totals.max()))),
+        yaxis=dict(title=dict(text="Notional (USD)"), **money_axis(float(totals.max()))),
         legend=dict(traceorder="normal"),
     )
-    return fig
+    return fig.build()
