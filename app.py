@@ -6,7 +6,8 @@ st.set_page_config(
     page_title="Cascade Lab",
     page_icon=":material/waterfall_chart:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    # "auto": open on a desktop, closed on a phone, where it would cover the page
+    initial_sidebar_state="auto",
 )
 
 page = st.navigation([

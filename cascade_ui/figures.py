@@ -18,7 +18,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.colors import sample_colorscale
-from plotly.subplots import make_subplots
 
 TEMPLATE = "cascade_lab"
 
@@ -35,10 +34,19 @@ WAVE_SCALE_RANGE = (0.18, 0.78)
 MAX_WAVE_GROUPS = 10
 SHORT_PATTERN = "/"
 
+# Plotly's toolbar: the few buttons a reader uses (PNG, zoom, pan, reset), so it stays
+# short on a phone; it sits in a strip above the title (TOOLBAR_PX) and never covers it.
 MODEBAR = {
     "displaylogo": False,
-    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "zoomIn2d", "zoomOut2d", "autoScale2d",
+                               "toggleSpikelines", "hoverClosestCartesian",
+                               "hoverCompareCartesian"],
 }
+TOOLBAR_PX = 36
+TITLE_PX = 24
+SUBTITLE_LINE_PX = 16
+# Room under the plot for the x-axis title and a legend of up to two rows.
+BOTTOM_PX = 30
 
 
 def _register_template() -> None:
@@ -48,15 +56,21 @@ def _register_template() -> None:
     template.layout.update(
         font=dict(family='"Source Sans", "Source Sans Pro", Helvetica, Arial, sans-serif', size=13,
                   color=INK),
-        title=dict(x=0, xanchor="left", y=0.98, yanchor="top",
+        # titles and legends are placed in pixels from the figure's edges (yref
+        # "container"), not as a share of the plot: they keep their place at any size,
+        # on a phone, on a projector and in print.
+        title=dict(x=0, xanchor="left", xref="container", yref="container", y=1,
+                   yanchor="top", pad=dict(t=TOOLBAR_PX, l=4),
                    font=dict(size=16, color=INK),
                    subtitle=dict(font=dict(size=12, color=MUTED))),
         paper_bgcolor="white",
         plot_bgcolor="white",
         colorway=[INK, "#b91c1c", "#2563eb", "#d97706", "#059669", "#7c3aed"],
-        margin=dict(l=70, r=20, t=80, b=40),
-        # legends sit under the x axis title (legend.y is set per figure, below the axis)
-        legend=dict(orientation="h", x=0, xanchor="left", y=-0.2, yanchor="top",
+        margin=dict(l=70, r=20, t=TOOLBAR_PX + TITLE_PX + 2 * SUBTITLE_LINE_PX + 16,
+                    b=BOTTOM_PX),
+        # legends sit at the bottom edge of the figure, below the x axis title
+        legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0,
+                    yanchor="bottom", yref="container",
                     font=dict(size=12), bgcolor="rgba(255,255,255,0)"),
         hoverlabel=dict(font=dict(size=12), bgcolor="white", align="left"),
         hovermode="closest",
@@ -93,6 +107,25 @@ def usd(value: float) -> str:
         if value >= size:
             return f"{sign}${value / size:.3g}{suffix}"
     return f"{sign}${value:.0f}"
+
+
+def heading(title: str, *subtitle_lines: str) -> dict:
+    """A figure's title and subtitle; each subtitle line short enough for a phone (about
+    50 characters), the margin above the plot sized to the lines."""
+    return dict(
+        title=dict(text=title, subtitle=dict(text="<br>".join(subtitle_lines))),
+        margin=dict(t=TOOLBAR_PX + TITLE_PX + SUBTITLE_LINE_PX * len(subtitle_lines) + 16))
+
+
+def money_axis(top: float, ticks: int = 4) -> dict:
+    """A USD axis from 0 to `top` with round ticks written $400M, $1.5B (Plotly's own SI
+    prefixes would write billions as G)."""
+    if not top > 0:
+        return dict(tickprefix="$")
+    step = nice_step(top, ticks)
+    values = np.arange(0.0, top + step, step)
+    return dict(tickmode="array", tickvals=values, ticktext=[usd(v) for v in values],
+                range=[0, top * 1.08])
 
 
 def pct(move: float, digits: int = 1) -> str:
@@ -156,12 +189,95 @@ def stacked_histogram(values: np.ndarray, edges: np.ndarray, group: np.ndarray,
     return sums.reshape(groups, bins)
 
 
-def _empty_note(fig: go.Figure, text: str) -> None:
+# ---------------------------------------------------------------- building without checks
+# Plotly checks every property as it is set, and its update methods parse property paths;
+# for these four figures that was about 110 ms of CPU per rerun, most of a rerun's server
+# time, and a server with many users is short of CPU. So a figure is drafted as plain dicts
+# (Draft) and made in one step without checks (_validate=False): under 10 ms for all four
+# (benchmarks/bench_sessions.py gives the rerun's whole server time). The tests build each
+# figure once more with Plotly's checks on and require the same JSON
+# (tests/app/test_figures.py), so an invalid property still fails there.
+
+def _merge(into: dict, update: dict) -> dict:
+    """Nested dict update: {"a": {"b": 1}} merged with {"a": {"c": 2}} keeps both."""
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+    return into
+
+
+class Draft:
+    """The few go.Figure methods the builders use, collecting plain dicts; build() makes
+    one unchecked go.Figure on the project template."""
+
+    def __init__(self, **layout):
+        self.data: list[dict] = []
+        self.layout: dict = {}
+        self.update_layout(**layout)
+
+    def add_trace(self, trace: dict) -> None:
+        self.data.append(trace)
+
+    def add_annotation(self, **annotation) -> None:
+        self.layout.setdefault("annotations", []).append(annotation)
+
+    def add_shape(self, **shape) -> None:
+        self.layout.setdefault("shapes", []).append(shape)
+
+    def update_layout(self, **layout) -> None:
+        _merge(self.layout, layout)
+
+    def build(self) -> go.Figure:
+        # the Template object itself: an unchecked layout does not look a name up
+        return go.Figure(data=self.data, layout={"template": pio.templates[TEMPLATE],
+                                                 **self.layout}, _validate=False)
+
+
+def bar(**trace) -> dict:
+    return dict(type="bar", **trace)
+
+
+def scatter(**trace) -> dict:
+    return dict(type="scatter", **trace)
+
+
+def vline(fig: Draft, x: float, line: dict) -> None:
+    """A vertical line across the plot at x (what fig.add_vline draws, without its cost)."""
+    fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=line)
+
+
+def _empty_note(fig: Draft, text: str) -> None:
     fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
                        font=dict(size=14, color=MUTED))
 
 
 # ---------------------------------------------------------------- 1. price path
+
+# A price range wider than this ratio (top / bottom) is drawn on a log axis, so the start,
+# the shock and a far final price (a rise of +50,000%, or a fall to the floor) all show.
+LOG_PRICE_RATIO = 4.0
+
+
+def price_axis(prices: np.ndarray, label_below: bool) -> dict:
+    """A price axis showing every price in `prices` with room for the final-price label on
+    the side the price went; never below zero. Linear, or log when they span more than
+    LOG_PRICE_RATIO (then the range is in log10 units, as Plotly wants)."""
+    low, high = float(np.min(prices)), float(np.max(prices))
+    log = high / low > LOG_PRICE_RATIO
+    if log:
+        low, high = np.log10(low), np.log10(high)
+    span = max(high - low, 0.05 if log else 2.0)
+    # the two-line label and its arrow take about a quarter of the plot's height
+    near, far = span * 0.1, span * 0.5
+    below, above = (far, near) if label_below else (near, far)
+    if log:
+        ticks = log_ticks(10 ** (low - below), 10 ** (high + above))
+        return dict(type="log", range=[low - below, high + above], tickmode="array",
+                    tickvals=ticks, ticktext=[price_text(t) for t in ticks])
+    return dict(type="linear", range=[max(low - below, 0.0), high + above])
+
 
 def price_path_figure(price_path: np.ndarray, shock: float, reference_price: float = 100.0
                       ) -> go.Figure:
@@ -175,38 +291,38 @@ def price_path_figure(price_path: np.ndarray, shock: float, reference_price: flo
     moves = path / reference_price - 1.0
     colors = [START, SHOCK] + wave_colors(waves)
     shocked = reference_price * (1.0 + shock)
+    axis = price_axis(np.append(path, shocked), label_below=shock <= 0)
 
-    fig = go.Figure(layout=dict(template=TEMPLATE))
-    fig.add_trace(go.Scatter(
+    fig = Draft()
+    fig.add_trace(scatter(
         x=steps[1:], y=[shocked] * (len(steps) - 1), name="Shock alone (no liquidations)",
         mode="lines", line=dict(color=MUTED, dash="dash", width=2),
         hovertemplate="Shock alone: %{y:.2f}<extra></extra>"))
-    fig.add_trace(go.Scatter(
+    fig.add_trace(scatter(
         x=steps, y=path, name="Price with liquidations", mode="lines+markers",
         line=dict(color=INK, width=2.5),
         marker=dict(color=colors, size=11, line=dict(color="white", width=1.5)),
         customdata=np.stack([moves * 100], axis=-1),
-        hovertemplate="%{x}: price %{y:.2f} (%{customdata[0]:+.1f}%)<extra></extra>"))
+        hovertemplate="%{x}: price %{y:.4g} (%{customdata[0]:+.1f}%)<extra></extra>"))
     final = path[-1]
     label = "no liquidations" if waves == 0 else f"after {waves} wave{'s' if waves > 1 else ''}"
     fig.add_annotation(
-        x=steps[-1], y=final, text=f"<b>Final {final:.1f}</b> ({pct(moves[-1])}, {label})",
-        showarrow=True, arrowhead=0, ax=0, ay=28 if shock <= 0 else -28, yanchor="top",
+        x=steps[-1], y=np.log10(final) if axis["type"] == "log" else final,
+        text=f"<b>Final {price_text(final)}</b><br>{pct(moves[-1])}, {label}",
+        showarrow=True, arrowhead=0, ax=0, ay=28 if shock <= 0 else -28,
+        yanchor="top" if shock <= 0 else "bottom", align="right",
         xanchor="right" if waves > 0 else "center", font=dict(color=INK),
         bgcolor="rgba(255,255,255,0.85)")
-    low, high = min(path.min(), shocked), max(path.max(), shocked)
-    pad = max((high - low) * 0.1, 1.0)
-    # room for the final-price label on the side the price went
-    low_pad, high_pad = (pad * 2.5, pad) if shock <= 0 else (pad, pad * 2.5)
+    scale = " (log scale)" if axis["type"] == "log" else ""
     fig.update_layout(
-        title=dict(text="Price path: the shock, then each liquidation wave",
-                   subtitle=dict(text=f"Start = 100. The shock alone moves the price "
-                                      f"{pct(shock)}; each wave's forced orders move it further.")),
-        yaxis=dict(title="Price (start = 100)", range=[low - low_pad, high + high_pad]),
-        xaxis=dict(title=None, type="category", categoryorder="array", categoryarray=steps),
+        **heading("Price path: the shock, then each wave",
+                  f"Start = 100. The shock alone moves the price {pct(shock)};",
+                  "each wave's forced orders move it further."),
+        yaxis=dict(title=dict(text=f"Price (start = 100){scale}"), **axis),
+        xaxis=dict(type="category", categoryorder="array", categoryarray=steps),
         hovermode="closest",
     )
-    return fig
+    return fig.build()
 
 
 # ---------------------------------------------------------------- 2. waves
@@ -215,17 +331,22 @@ def waves_figure(waves: pd.DataFrame) -> go.Figure:
     """Notional (top) and number of traders (bottom) liquidated in each wave, longs solid
     and shorts hatched, each bar in its wave's colour. waves: CascadeResult.waves."""
     count = len(waves)
-    title = dict(text="Liquidation waves: what each wave force-closed",
-                 subtitle=dict(text="Notional (USD at entry) and traders per wave. "
-                                    "Longs are forced sellers, shorts forced buyers."))
+    head = heading("Liquidation waves: what each one closed",
+                   "Notional (USD at entry) and traders per wave.",
+                   "Longs are forced sellers, shorts forced buyers.")
     if count == 0:
-        empty = go.Figure(layout=dict(template=TEMPLATE, title=title,
-                                      xaxis=dict(visible=False), yaxis=dict(visible=False)))
+        empty = Draft(**head, xaxis=dict(visible=False), yaxis=dict(visible=False))
         _empty_note(empty, "No liquidations: the shock reached no one's liquidation price")
-        return empty
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        row_heights=[0.6, 0.4])
-    fig.update_layout(template=TEMPLATE)
+        return empty.build()
+    # two rows sharing the wave axis, as make_subplots(rows=2, shared_xaxes=True,
+    # row_heights=[0.6, 0.4], vertical_spacing=0.08) lays them out: notional on top (x, y),
+    # traders below (x2, y2)
+    fig = Draft(
+        xaxis=dict(anchor="y", domain=[0, 1], matches="x2", showticklabels=False),
+        yaxis=dict(anchor="x", domain=[0.448, 1.0]),
+        xaxis2=dict(anchor="y2", domain=[0, 1]),
+        yaxis2=dict(anchor="x2", domain=[0.0, 0.368]))
+    rows = {1: dict(xaxis="x", yaxis="y"), 2: dict(xaxis="x2", yaxis="y2")}
     labels = [f"Wave {int(w)}" for w in waves["wave"]]
     colors = wave_colors(count)
     sides = (("long", "Longs (forced sells)", "longs", ""),
@@ -233,23 +354,24 @@ def waves_figure(waves: pd.DataFrame) -> go.Figure:
     for side, name, who, shape in sides:
         pattern = dict(shape=shape, fgcolor="white", fillmode="overlay", solidity=0.35)
         # legend-only swatch in grey: the bars themselves carry the wave colours
-        fig.add_trace(go.Bar(x=[None], y=[None], name=name, legendgroup=side,
-                             marker=dict(color=MUTED, pattern=pattern)), row=1, col=1)
+        fig.add_trace(bar(x=[None], y=[None], name=name, legendgroup=side,
+                          marker=dict(color=MUTED, pattern=pattern), **rows[1]))
         for row, column in ((1, f"{side}_notional"), (2, f"{side}_count")):
             values = waves[column].to_numpy(dtype=float)
             hover = ([usd(v) for v in values] if row == 1
                      else [f"{int(v):,} traders" for v in values])
-            fig.add_trace(go.Bar(
+            fig.add_trace(bar(
                 x=labels, y=values, name=name, legendgroup=side, showlegend=False,
                 marker=dict(color=colors, pattern=pattern), customdata=hover,
-                hovertemplate=f"%{{x}}, {who}: %{{customdata}}<extra></extra>"),
-                row=row, col=1)
-    fig.update_layout(title=title, barmode="stack", hovermode="closest")
-    fig.update_yaxes(title_text="Notional (USD)", tickprefix="$", tickformat="~s",
-                     row=1, col=1)
-    fig.update_yaxes(title_text="Traders", tickformat=",d", row=2, col=1)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
-    return fig
+                hovertemplate=f"%{{x}}, {who}: %{{customdata}}<extra></extra>", **rows[row]))
+    top = float((waves["long_notional"] + waves["short_notional"]).max())
+    waves_axis = dict(type="category", categoryorder="array", categoryarray=labels)
+    fig.update_layout(
+        **head, barmode="stack", hovermode="closest",
+        yaxis=dict(title=dict(text="Notional (USD)"), **money_axis(top)),
+        yaxis2=dict(title=dict(text="Traders"), tickformat=",d"),
+        xaxis=waves_axis, xaxis2=waves_axis)
+    return fig.build()
 
 
 # ---------------------------------------------------------------- 3. leverage
@@ -270,7 +392,7 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
     low_x, high_x = 10 ** edges[:-1], 10 ** edges[1:]
     ranges = np.array([f"{a:.3g}x-{b:.3g}x" for a, b in zip(low_x, high_x)])
 
-    fig = go.Figure(layout=dict(template=TEMPLATE))
+    fig = Draft()
     styles = wave_group_styles(wave_count)
     stacked = stacked_histogram(log_lev, edges, wave_group_of(liquidated_in, wave_count),
                                 len(styles)).astype(np.int64)
@@ -278,14 +400,14 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
         if label != "Survived" and counts.sum() == 0:
             continue
         drawn = counts > 0  # empty bins are left out: fewer SVG paths, faster reruns
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             x=centres[drawn], y=counts[drawn], width=edges[1] - edges[0], name=label,
             marker=dict(color=color, line=dict(width=0)),
             customdata=ranges[drawn],
             hovertemplate=f"{label}: %{{y:,}} traders at %{{customdata}}<extra></extra>"))
     if notional is not None:
         average = float(np.average(leverage, weights=np.asarray(notional, dtype=float)))
-        fig.add_vline(x=np.log10(average), line=dict(color=INK, dash="dot", width=1.5))
+        vline(fig, np.log10(average), line=dict(color=INK, dash="dot", width=1.5))
         fig.add_annotation(x=np.log10(average), y=1.0, xref="x", yref="paper",
                            text=f"Average {average:.1f}x<br>(by open interest)",
                            showarrow=False, xanchor="right", xshift=-4, yanchor="top",
@@ -293,26 +415,49 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
                            bgcolor="rgba(255,255,255,0.85)")
     ticks = [t for t in LEVERAGE_TICKS if np.log10(t) <= top]
     fig.update_layout(
-        title=dict(text="Leverage: who was liquidated, and in which wave",
-                   subtitle=dict(text="Traders per leverage bin (log scale). Grey survived; "
-                                      "colours give the wave that liquidated them.")),
+        **heading("Leverage: who was liquidated, and when",
+                  "Traders per leverage bin (log scale). Grey survived;",
+                  "colours give the wave that liquidated them."),
         barmode="stack", bargap=0,
-        xaxis=dict(title="Leverage (x, log scale)", tickvals=np.log10(ticks), tickangle=0,
+        xaxis=dict(title=dict(text="Leverage (x, log scale)"), tickvals=np.log10(ticks),
+                   tickangle=0,
                    ticktext=[f"{t}x" for t in ticks], range=[0, top]),
-        yaxis=dict(title="Traders", tickformat=",d"),
+        yaxis=dict(title=dict(text="Traders"), tickformat=",d"),
         legend=dict(traceorder="normal"),
     )
-    return fig
+    return fig.build()
 
 
 # ---------------------------------------------------------------- 4. liquidation map
 
-def map_window(reference_price: float, moves: list[float]) -> tuple[float, float]:
-    """Price range for the liquidation map: at least 25% either side of the start, and
-    30% wider than the largest move shown."""
-    reach = max([0.25] + [abs(m) * 1.3 for m in moves])
-    reach = min(reach, 1.0)
-    return reference_price * (1.0 - reach), reference_price * (1.0 + reach)
+def map_window(reference_price: float, prices: list[float]) -> tuple[float, float, bool]:
+    """Price range (low, high, log) for the liquidation map that shows every price in
+    `prices` (shocked, final). Linear: at least 25% either side of the start and 30% wider
+    than the largest move, never below zero. A rise past +100% gets a log window from 25%
+    below the start to 30% past the highest price instead, so the final price stays in
+    view however far it went."""
+    moves = [p / reference_price - 1.0 for p in prices]
+    if max(moves) > 1.0 / 1.3:
+        return reference_price * 0.75, max(prices) * 1.3, True
+    reach = min(max([0.25] + [abs(m) * 1.3 for m in moves]), 1.0)
+    return reference_price * (1.0 - reach), reference_price * (1.0 + reach), False
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """Round values between low and high for a log axis: 1-2-5 per decade over up to two
+    decades, powers of ten beyond (so the labels fit on a phone)."""
+    decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    multiples = (1, 2, 5) if np.log10(high / low) <= 2 else (1,)
+    return [m * 10.0 ** e for e in decades for m in multiples if low <= m * 10.0 ** e <= high]
+
+
+def price_text(price: float) -> str:
+    """A price on the start = 100 index: 81.1, 95, 50,150, 0.0001."""
+    if price >= 1000:
+        return f"{price:,.0f}"
+    if price >= 1:
+        return f"{price:.1f}".removesuffix(".0")
+    return f"{price:.2g}"
 
 
 def nice_step(span: float, bins: int) -> float:
@@ -335,53 +480,68 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     liq = np.asarray(liquidation_price, dtype=float)
     notional = np.asarray(notional, dtype=float)
     shocked = reference_price * (1.0 + shock)
-    low, high = map_window(reference_price, [shock, final_price / reference_price - 1.0])
-    step = nice_step(high - low, bins)
-    edges = np.arange(np.floor(low / step) * step, high + step, step)
-    centres = 0.5 * (edges[:-1] + edges[1:])
+    low, high, log = map_window(reference_price, [shocked, final_price])
+    if log:
+        # bins of equal width in log10(price); x is drawn in log10 units with price labels
+        edges = np.geomspace(low, high, bins + 1)
+        where = np.log10
+        bin_text = f"{(edges[1] / edges[0] - 1):.0%}-wide price bin (log scale)"
+    else:
+        step = nice_step(high - low, bins)
+        edges = np.arange(np.floor(low / step) * step, high + step, step)
+        where = np.asarray
+        bin_text = f"{step:g}-point price bin"
+    x_edges = where(edges)
+    centres = 0.5 * (x_edges[:-1] + x_edges[1:])
     ranges = np.array([f"{a:.4g}-{b:.4g}" for a, b in zip(edges[:-1], edges[1:])])
     inside = (liq >= low) & (liq <= high)
     outside_share = float(notional[~inside].sum() / notional.sum()) if notional.sum() else 0.0
 
-    fig = go.Figure(layout=dict(template=TEMPLATE))
+    fig = Draft()
     styles = wave_group_styles(wave_count)
-    stacked = stacked_histogram(liq, edges, wave_group_of(liquidated_in, wave_count),
+    with np.errstate(divide="ignore"):  # a liquidation price of 0 is outside a log window
+        binned = where(liq)
+    # x_edges are evenly spaced in both windows (linear, or log10 of the price)
+    stacked = stacked_histogram(binned, x_edges, wave_group_of(liquidated_in, wave_count),
                                 len(styles), weights=notional)
     for (label, color), sums in zip(styles, stacked):
         if label != "Survived" and sums.sum() == 0:
             continue
         drawn = sums > 0
-        fig.add_trace(go.Bar(
-            x=centres[drawn], y=sums[drawn], width=edges[1] - edges[0], name=label,
-            marker=dict(color=color, line=dict(width=0)),
+        fig.add_trace(bar(
+            x=centres[drawn], y=sums[drawn], width=(x_edges[1:] - x_edges[:-1])[drawn],
+            name=label, marker=dict(color=color, line=dict(width=0)),
             customdata=np.stack([ranges[drawn], [usd(s) for s in sums[drawn]]], axis=-1),
             hovertemplate=(f"{label}: %{{customdata[1]}} liquidates at "
                            "%{customdata[0]}<extra></extra>")))
     marks = [(reference_price, f"Start {reference_price:.0f}", START, "dot"),
-             (shocked, f"Shock {shocked:.1f}", SHOCK, "dash"),
-             (final_price, f"Final {final_price:.1f}", "#b91c1c", "solid")]
+             (shocked, f"Shock {price_text(shocked)}", SHOCK, "dash"),
+             (final_price, f"Final {price_text(final_price)}", "#b91c1c", "solid")]
     for i, (x, text, color, dash) in enumerate(marks):
-        fig.add_vline(x=x, line=dict(color=color, dash=dash, width=2))
-        fig.add_annotation(x=x, y=1.0 - 0.09 * i, xref="x", yref="paper", text=text,
-                           showarrow=False, xanchor="left", xshift=4, yanchor="top",
+        at = float(where(x))
+        # labels in the right third of the window sit left of their line, so none is cut
+        right = at > x_edges[0] + 0.67 * (x_edges[-1] - x_edges[0])
+        vline(fig, at, line=dict(color=color, dash=dash, width=2))
+        fig.add_annotation(x=at, y=1.0 - 0.09 * i, xref="x", yref="paper",
+                           text=text, showarrow=False, xanchor="right" if right else "left",
+                           xshift=-4 if right else 4, yanchor="top",
                            font=dict(size=12, color=color), bgcolor="rgba(255,255,255,0.85)")
-    subtitle = (f"Notional (USD at entry) per {step:g}-point price bin; "
-                "longs below the start, shorts above.")
+    lines = [f"Notional (USD at entry) per {bin_text};", "longs below the start, shorts above."]
     if outside_share > 0.0005:
-        # in the top corner away from the move, where the start/shock/final labels are not
-        side = 1.0 if shock <= 0 else 0.0
-        fig.add_annotation(x=side, y=1.0, xref="paper", yref="paper",
-                           xanchor="right" if side else "left", yanchor="top",
-                           showarrow=False, font=dict(size=11, color=MUTED),
-                           text=f"{outside_share:.0%} of open interest<br>is outside this view",
-                           align="right" if side else "left",
-                           bgcolor="rgba(255,255,255,0.85)")
+        lines.append(f"{outside_share:.0%} of open interest is outside this view.")
+    xaxis = dict(title=dict(text="Liquidation price (start = 100)"),
+                 range=[where(low), where(high)])
+    if log:
+        ticks = log_ticks(low, high)
+        xaxis.update(title=dict(text="Liquidation price (start = 100, log scale)"),
+                     tickmode="array",
+                     tickvals=np.log10(ticks), ticktext=[price_text(t) for t in ticks],
+                     tickangle=0)
     fig.update_layout(
-        title=dict(text="Liquidation map: open interest at each liquidation price",
-                   subtitle=dict(text=subtitle)),
-        barmode="stack", bargap=0,
-        xaxis=dict(title="Liquidation price (start = 100)", range=[low, high]),
-        yaxis=dict(title="Notional (USD)", tickprefix="$", tickformat="~s"),
+        **heading("Liquidation map: open interest by price", *lines),
+        barmode="stack", bargap=0, xaxis=xaxis,
+        yaxis=dict(title=dict(text="Notional (USD)"),
+                   **money_axis(float(stacked.sum(axis=0).max()))),
         legend=dict(traceorder="normal"),
     )
-    return fig
+    return fig.build()

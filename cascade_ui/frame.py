@@ -14,7 +14,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 
 def require_app_frame() -> None:
-    """Call first in every page file."""
-    if PagesManager.uses_pages_directory:
+    """Call first in every page file, before any widget."""
+    if PagesManager.uses_pages_directory and not st.session_state:
         PagesManager.uses_pages_directory = False
         st.rerun()

@@ -10,8 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from .figures import (INK, START, SURVIVED, TEMPLATE, map_window, nice_step, pct, usd,
-                      wave_colors)
+from .figures import (INK, START, SURVIVED, TEMPLATE, map_window, money_axis, nice_step, pct,
+                      usd, wave_colors)
 from .sweeps import Axis, shown_value
 
 METRIC_TITLES = {
@@ -133,7 +133,7 @@ def compare_map_figure(maps: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]
                        bins: int = 100) -> go.Figure:
     """Open interest at each liquidation price for A and B, as outlines (all of it) and
     filled (the part liquidated). maps: side -> (liquidation prices, notional, liquidated)."""
-    low, high = map_window(reference_price, moves)
+    low, high, _ = map_window(reference_price, [reference_price * (1 + m) for m in moves])
     step = nice_step(high - low, bins)
     edges = np.arange(np.floor(low / step) * step, high + step, step)
     centres = 0.5 * (edges[:-1] + edges[1:])
@@ -152,13 +152,13 @@ def compare_map_figure(maps: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]
             name=f"{side}: all open interest", customdata=[usd(v) for v in total],
             hovertemplate=f"{side} at %{{x:.1f}}: %{{customdata}}<extra></extra>"))
     fig.add_vline(x=reference_price, line=dict(color=START, dash="dot", width=1.5))
-    tick_values, tick_text = money_ticks(max(float(np.max(t.y)) for t in fig.data))
+    money = money_axis(max(float(np.max(t.y)) for t in fig.data))
     fig.update_layout(
         title=dict(text="Liquidation map: A and B",
                    subtitle=dict(text=f"Notional (USD at entry) per {step:g}-point price bin; "
                                       "shaded = liquidated.")),
         xaxis=dict(title="Liquidation price (start = 100)", range=[low, high]),
-        yaxis=dict(title="Notional (USD)", tickvals=tick_values, ticktext=tick_text),
+        yaxis=dict(title="Notional (USD)", **money),
         legend=dict(y=-0.18))
     return fig
 
@@ -207,8 +207,7 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     notional = np.asarray(notional, dtype=float)
     path = np.asarray(price_path, dtype=float)
     waves = len(path) - 2
-    low, high = map_window(reference_price, [path[1] / reference_price - 1,
-                                             path[-1] / reference_price - 1])
+    low, high, _ = map_window(reference_price, [path[1], path[-1]])
     step = nice_step(high - low, bins)
     edges = np.arange(np.floor(low / step) * step, high + step, step)
     centres = 0.5 * (edges[:-1] + edges[1:])
@@ -249,8 +248,7 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
         title=dict(text="The cascade, wave by wave", subtitle=dict(text=steps[start])),
         barmode="stack", bargap=0, height=680,
         xaxis=dict(title="Liquidation price (start = 100)", range=[low, high]),
-        yaxis=dict(title="Notional (USD)", range=[0, top], tickvals=money_ticks(top)[0],
-                   ticktext=money_ticks(top)[1]),
+        yaxis=dict(title="Notional (USD)", **{**money_axis(top), "range": [0, top]}),
         legend=dict(y=-0.5, traceorder="normal"),
         margin=dict(t=110, b=40),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.15, xanchor="left",
@@ -279,15 +277,5 @@ def enlarge(fig: go.Figure, size: int = 20) -> go.Figure:
     fig.update_xaxes(title_font_size=size, tickfont_size=size - 2)
     fig.update_yaxes(title_font_size=size, tickfont_size=size - 2)
     return fig
-
-
-def money_ticks(top: float) -> tuple[list[float], list[str]]:
-    """Round tick values from 0 up to `top` (USD) labelled by usd(): $500M, $1B, $1.5B
-    (Plotly's own SI format would write $1G)."""
-    if top <= 0:
-        return [0.0], ["$0"]
-    step = nice_step(top, 5)
-    values = [float(v) for v in np.arange(0.0, top + step / 2, step)]
-    return values, ["$0" if v == 0 else usd(v) for v in values]
 
 

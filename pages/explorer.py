@@ -4,16 +4,19 @@ Every widget is keyed by its Scenario field and bound to the URL; see cascade_ui
 Text lives in docs/explorer/*.md; figures are built by cascade_ui/figures.py.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 import cascade
-from cascade_ui import compute, downloads, figures, headline, widgets
+from cascade_ui import compute, downloads, figures, headline, links, widgets
 from cascade_ui.text import doc, dollars
 from cascade_ui.frame import require_app_frame
 
 require_app_frame()
 
 VERDICT_COLORS = {"none": "gray", "damped": "green", "runaway": "red"}
+LAYOUT_CSS = Path(__file__).resolve().parent.parent / "cascade_ui" / "page.css"
 
 
 def chart(fig, name: str, how_to_read: str) -> None:
@@ -24,10 +27,12 @@ def chart(fig, name: str, how_to_read: str) -> None:
     st.caption(doc(how_to_read))
 
 
+links.apply_link()
+st.html(LAYOUT_CSS)
 st.title("Liquidation cascade explorer")
-st.markdown(doc("intro"))
-
 values = widgets.sidebar()
+links.show_notices(values)
+st.markdown(doc("intro"))
 try:
     scenario = cascade.Scenario(**values)
     analysis = compute.analyse(scenario)
@@ -40,7 +45,9 @@ except ValueError as error:
 result = analysis.result
 
 # ------------------------------------------------------------------ headline
-for column, metric in zip(st.columns(6), headline.metrics(analysis)):
+# six in a row on a wide screen, 3 + 3 or 2 + 2 + 2 when narrow (page.css)
+for column, metric in zip(st.container(key="headline").columns(6),
+                          headline.metrics(analysis)):
     column.metric(metric.label, metric.value, metric.delta, help=metric.help,
                   delta_color="off", delta_arrow="off", border=True)
 kind, sentence = headline.verdict(analysis)
@@ -49,15 +56,19 @@ st.markdown(f"##### :{VERDICT_COLORS[kind]}[{head}:] {rest}")
 st.caption(f"{headline.critical_sentence(analysis)} {headline.robustness_sentence(analysis)}")
 
 # ------------------------------------------------------------------ charts
-left, right = st.columns(2, gap="large")
+charts = st.container(key="charts")  # two per row when wide, one when narrow (page.css)
+left, right = charts.columns(2, gap="large")
 with left:
     chart(figures.price_path_figure(result.price_path, scenario.shock),
           "price-path", "chart_price_path")
+with right:
+    chart(figures.waves_figure(result.waves), "waves", "chart_waves")
+left, right = charts.columns(2, gap="large")
+with left:
     chart(figures.leverage_figure(result.population.leverage, result.liquidated_in,
                                   result.wave_count, result.population.notional),
           "leverage", "chart_leverage")
 with right:
-    chart(figures.waves_figure(result.waves), "waves", "chart_waves")
     chart(figures.liquidation_map_figure(
               analysis.liquidation_price, result.population.notional, result.liquidated_in,
               result.wave_count, scenario.shock, result.final_price),
@@ -65,7 +76,7 @@ with right:
 
 # ------------------------------------------------------------------ downloads
 st.subheader("Take it with you", divider="gray")
-json_col, waves_col, positions_col = st.columns(3)
+json_col, waves_col, positions_col = st.container(key="downloads").columns(3)
 json_col.download_button(
     "Scenario (JSON)", downloads.scenario_json(scenario), "cascade-scenario.json",
     "application/json", on_click="ignore", icon=":material/data_object:", key="download-scenario",

@@ -183,13 +183,18 @@ def test_a_presets_url_reproduces_it_in_a_new_session(app, name):
 
 @pytest.mark.parametrize("query", [
     {"shock": "abc"}, {"shock": "5"}, {"tightness": "2"}, {"depth": "banana"},
-    {"depth": "20000000"}, {"n": "-5"}, {"seed": "xyz"}, {"seed": "-3"},
+    {"depth": "20"}, {"n": "-5"}, {"seed": "xyz"}, {"seed": "-3"},
     {"background": "square"}, {"impact": ""}, {"unknown": "1"},
 ])
-def test_a_bad_url_parameter_is_ignored(app, query):
+def test_a_bad_url_parameter_is_replaced_by_the_default_and_said(app, query):
     at = run(app, **query)
     assert_healthy(at)
-    np.testing.assert_allclose(page_price_path(at), Scenario().run().price_path, rtol=PATH_RTOL)
+    np.testing.assert_array_equal(page_price_path(at), Scenario().run().price_path)
+    (key, given), = query.items()
+    assert len(at.info) == 1, "one line says what the page did with it"
+    assert at.info[0].value.startswith(f"Link: `{key}={given}`")
+    assert "(the default)" in at.info[0].value or key == "unknown"
+    assert key not in at.query_params
 
 
 # ------------------------------------------------------------------ bad input

@@ -213,3 +213,102 @@ def test_stacked_histogram_is_numpys_histogram_of_each_group(seed, bins, groups,
         expected, _ = np.histogram(values[chosen], bins=edges,
                                    weights=None if weights is None else weights[chosen])
         np.testing.assert_allclose(stacked[g], expected, rtol=1e-12, atol=1e-9)
+
+
+# ------------------------------------------------------------------ far moves, the floor, B
+
+FAR = [Scenario(shock=0.5, depth=1e6, open_interest=50e9, long_share=0.0),  # +50,000%
+       Scenario(shock=-0.5, depth=1e6, tightness=1.0, cluster_share=1.0,
+                long_share=1.0),                                            # to the floor
+       Scenario(shock=0.3, depth=5e6, long_share=0.2),
+       Scenario(shock=-0.01), Scenario(shock=0.001), Scenario()]
+
+
+def shown_on(axis, value: float) -> bool:
+    """Whether `value` lies inside a Plotly axis range (log axes hold log10 units)."""
+    low, high = axis.range
+    where = np.log10(value) if axis.type == "log" else value
+    return low <= where <= high
+
+
+@pytest.mark.parametrize("scenario", FAR, ids=lambda s: f"shock{s.shock:+}")
+def test_the_charts_always_show_the_start_shock_and_final_prices(scenario):
+    book = scenario.book()
+    result = book.run(scenario.shock)
+    figs = build_all(scenario, book, result)
+    start, shocked, final = 100.0, 100.0 * (1 + scenario.shock), result.final_price
+    price = figs["price-path"].layout.yaxis
+    assert all(shown_on(price, p) for p in result.price_path)
+    assert shown_on(price, shocked)
+    low = price.range[0]
+    assert (10 ** low if price.type == "log" else low) >= 0  # never below zero
+    # the liquidation map's window holds the three marked prices
+    axis = figs["liquidation-map"].layout.xaxis
+    lines = [shape.x0 for shape in figs["liquidation-map"].layout.shapes]
+    assert len(lines) == 3
+    for line in lines:
+        assert axis.range[0] <= line <= axis.range[1]
+    where = np.log10 if "log" in axis.title.text else (lambda v: v)
+    np.testing.assert_allclose(lines, [where(start), where(shocked), where(final)])
+
+
+def test_a_rise_of_five_hundredfold_is_drawn_on_log_axes():
+    scenario = FAR[0]
+    book = scenario.book()
+    result = book.run(scenario.shock)
+    assert result.final_price > 10_000
+    figs = build_all(scenario, book, result)
+    assert figs["price-path"].layout.yaxis.type == "log"
+    assert "log scale" in figs["liquidation-map"].layout.xaxis.title.text
+    final = next(a for a in figs["price-path"].layout.annotations if "Final" in a.text)
+    assert final.y == pytest.approx(np.log10(result.final_price))
+    assert f"Final {figures.price_text(result.final_price)}" in final.text
+
+
+@pytest.mark.parametrize("scenario", FAR, ids=lambda s: f"shock{s.shock:+}")
+def test_money_axes_write_billions_as_b(scenario):
+    book = scenario.book()
+    result = book.run(scenario.shock)
+    figs = build_all(scenario, book, result)
+    for name, axis in (("waves", figs["waves"].layout.yaxis),
+                       ("liquidation-map", figs["liquidation-map"].layout.yaxis)):
+        if axis.tickvals is None:  # no liquidation: an empty chart
+            continue
+        assert list(axis.ticktext) == [figures.usd(v) for v in axis.tickvals], name
+        assert not any("G" in text for text in axis.ticktext)
+
+
+@pytest.mark.parametrize("top", [3e5, 7.2e7, 2.4e9, 4.9e10, 1.2e12])
+def test_money_axis_ticks_are_round_and_cover_the_tallest_bar(top):
+    axis = figures.money_axis(top)
+    assert axis["range"][0] == 0 and axis["range"][1] >= top
+    inside = [v for v in axis["tickvals"] if v <= axis["range"][1]]
+    assert inside[0] == 0 and 3 <= len(inside) <= 7
+    steps = np.diff(axis["tickvals"])
+    np.testing.assert_allclose(steps, steps[0])
+    assert steps[0] / 10 ** np.floor(np.log10(steps[0])) in (1.0, 2.0, 2.5, 5.0)
+    assert not any("G" in text for text in axis["ticktext"])
+
+
+@pytest.mark.parametrize("price,text", [(81.08, "81.1"), (50150.0, "50,150"), (1e-4, "0.0001"),
+                                        (100.0, "100"), (95.0, "95")])
+def test_price_text(price, text):
+    assert figures.price_text(price) == text
+
+
+# ------------------------------------------------------------------ unchecked build
+
+@pytest.mark.parametrize("scenario", FAR + [Scenario(shock=-0.001)],
+                         ids=lambda s: f"shock{s.shock:+}")
+def test_figures_built_unchecked_pass_plotlys_checks_unchanged(scenario):
+    """The figures are built with Plotly's property checks off, for speed; rebuilt with
+    the checks on (go.Figure(dict) validates every property, and raises on an invalid
+    one), each gives exactly the same JSON."""
+    import json
+
+    import plotly.graph_objects as go
+
+    book = scenario.book()
+    for name, fig in build_all(scenario, book, book.run(scenario.shock)).items():
+        checked = go.Figure(fig.to_dict())
+        assert json.loads(checked.to_json()) == json.loads(fig.to_json()), name
