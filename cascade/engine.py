@@ -216,7 +216,7 @@ class _Sweep:
             return _WaveSum()
         parts = []  # population indices taken, each part from one way of finding them
         end = self.key.size if query > self.frontier else int(
-            np.searchsorted(self.key, query, side="right"))
+            self.key.searchsorted(query, side="right"))
         if end > self.sorted_taken:
             parts.append(self.order[self.sorted_taken:end])
             self.sorted_taken = end
@@ -238,7 +238,11 @@ class _Sweep:
         self.last_query = query
         if not parts:
             return _WaveSum()
-        index = parts[0] if ascending else np.sort(np.concatenate(parts))
+        if ascending:
+            index = parts[0]
+        else:  # a new array, sorted in place
+            index = np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
+            index.sort()
         if labels is None:  # final_move: only the flow moves the price
             return _WaveSum(int(index.size), float("nan"), float(self.side.flow(index).sum()))
         labels[index] = number
@@ -339,7 +343,7 @@ class LiquidationBook:
         rows, triggers, prices = [], [], []
         net_flow = 0.0
         while sweep is not None:
-            taken = sweep.wave(float(sweep.side.query(trigger)), labels, len(rows) + 1)
+            taken = sweep.wave(-sweep.side.sign * trigger, labels, len(rows) + 1)
             if taken.count == 0:
                 break
             rows.append(taken)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,8 @@ class Market:
         Positive Q (forced selling) gives a positive I, which lowers the price:
         P = P0 * (1 + shock - I(Q)). Works on scalars and arrays.
         """
+        if type(net_sold_flow) is float and self.impact != "book":
+            return self._scalar_impact(net_sold_flow)
         flow = np.asarray(net_sold_flow, dtype=np.float64)
         if self.impact == "linear":
             moved = 0.01 * flow / self.depth
@@ -64,6 +67,15 @@ class Market:
         else:
             moved = 0.01 * np.sign(flow) * np.sqrt(np.abs(flow) / self.depth)
         return float(moved) if moved.ndim == 0 else moved
+
+    def _scalar_impact(self, flow: float) -> float:
+        """price_impact of one float with the same IEEE operations in the same order as the
+        array path (so the same bits), without numpy's per-call cost: the cascade calls it
+        once a wave."""
+        if self.impact == "linear":
+            return 0.01 * flow / self.depth
+        sign = (flow > 0) - (flow < 0)
+        return 0.01 * sign * math.sqrt(abs(flow) / self.depth)
 
     def book_exhausted(self, net_sold_flow: float) -> bool:
         """True when impact="book" and the flow walked past the last level on its side (the

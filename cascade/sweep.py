@@ -112,11 +112,12 @@ def sweep(scenario: Scenario, x_field: str, x_values, y_field: str, y_values,
                 checked_shocks[shock] = scenario.replace(shock=shock).shock
             rest_key = tuple(changes.items())
             if rest_key not in checked_rests:
-                checked_rests[rest_key] = scenario.replace(**changes)
-            cell = checked_rests[rest_key]
-            key = tuple(getattr(cell, name) for name in population_fields)
+                cell = scenario.replace(**changes)
+                key = tuple(getattr(cell, name) for name in population_fields)
+                checked_rests[rest_key] = (cell, key, cell.market())
+            cell, key, market = checked_rests[rest_key]
             scenarios.setdefault(key, cell)
-            groups.setdefault(key, {}).setdefault(cell.market(), []).append(
+            groups.setdefault(key, {}).setdefault(market, []).append(
                 (i, j, checked_shocks[shock]))
 
     grid = np.empty((ys.size, xs.size))
