@@ -95,3 +95,26 @@ def critical_shock_of(scenario: Scenario, direction: int) -> float:
     """cascade.critical_shock of the scenario's book in `direction` (-1 fall, +1 rise),
     cached on the fields it depends on (not the shock)."""
     return _critical_shock(population_key(scenario), scenario.depth, scenario.impact, direction)
+
+
+@st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner="Preparing your book...")
+def _brought_book(key: tuple, margin: float, depth: float, impact: str,
+                  _inputs) -> LiquidationBook:
+    """The user's positions (or the synthetic book of `key`'s scenario) on the scenario's
+    market, or on the user's order book; cached on the files' checksums and the knobs."""
+    from .upload import market_for
+
+    scenario = Scenario(maintenance_margin=margin, depth=depth, impact=impact)
+    population = (_inputs.positions.on_index() if _inputs.positions is not None
+                  else _population(key[0]))
+    return LiquidationBook(population, market_for(scenario, _inputs))
+
+
+def analyse_brought(scenario: Scenario, inputs) -> Analysis:
+    """analyse() for a scenario run on what the user brought (cascade_ui.upload.BookInputs):
+    their positions replace the synthetic book, their order book the impact model. No
+    robustness over other seeds: a real book is one book."""
+    key = (population_key(scenario), inputs.key)
+    book = _brought_book(key, scenario.maintenance_margin, scenario.depth, scenario.impact,
+                         inputs)
+    return analyse_book(scenario, book)

@@ -135,3 +135,42 @@ def market_for(scenario: cascade.Scenario, inputs: BookInputs) -> cascade.Market
         return market
     return cascade.Market(price=market.price, depth=market.depth, impact="book",
                           book=inputs.orderbook, maintenance_margin=market.maintenance_margin)
+
+
+def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
+    """One line per file the page is running on, saying what it replaced."""
+    from .figures import usd
+
+    lines = []
+    if inputs.positions is not None:
+        p = inputs.positions
+        lines.append(
+            f"Book: your positions, **{p.name}** ({p.rows:,} rows, SHA-256 {p.sha256[:12]}...), "
+            f"from a start price of {p.price:,.6g} in the file's units, drawn as 100. The crowd's "
+            f"knobs (leverage, tightness, shares, open interest, sizes, entries, traders, seed) "
+            f"do not apply to it.")
+        if p.ignored_columns:
+            lines.append(f"Columns not used: {', '.join(p.ignored_columns)}.")
+    if inputs.orderbook is not None:
+        f, (bids, asks) = inputs.orderbook_file, inputs.orderbook.depth_within(0.01)
+        lines.append(
+            f"Impact: your order book, **{f.name}** ({f.rows:,} levels): {usd(bids)} of bids and "
+            f"{usd(asks)} of asks within 1% of its mid. The depth and impact knobs do not "
+            f"apply.")
+    return lines
+
+
+def exhausted(result: cascade.CascadeResult) -> bool:
+    """Whether the cascade's forced flow walked past the last level of an uploaded book."""
+    flow = float(result.waves["cumulative_flow"].iloc[-1]) if result.wave_count else 0.0
+    return result.market.book_exhausted(flow)
+
+
+def nearest_table(frame):
+    """cascade_ui.analysis.closest_to_liquidation, with column names and units to read."""
+    shown = frame.assign(distance=frame["distance"] * 100)
+    return shown.rename(columns={
+        "position": "Row", "side": "Side", "leverage": "Leverage (x)",
+        "notional": "Notional (USD)", "entry_price": "Entry (start = 100)",
+        "liquidation_price": "Liquidation price", "distance": "Distance from start (%)",
+        "liquidated_in_wave": "Liquidated in wave (-1: survived)"})

@@ -9,7 +9,8 @@ from pathlib import Path
 import streamlit as st
 
 import cascade
-from cascade_ui import compute, downloads, figures, headline, links, widgets
+from cascade_ui import (analysis as analysis_parts, compute, downloads, figures, headline, links,
+                        report, upload, views, widgets)
 from cascade_ui.text import doc, dollars
 from cascade_ui.frame import require_app_frame
 
@@ -34,8 +35,14 @@ values = widgets.sidebar()
 links.show_notices(values)
 st.markdown(doc("intro"))
 try:
+    inputs = upload.sidebar_inputs(values["maintenance_margin"])
+except ValueError as error:
+    st.error(f"**Check your file.** {dollars(str(error))}", icon=":material/upload_file:")
+    st.stop()
+try:
     scenario = cascade.Scenario(**values)
-    analysis = compute.analyse(scenario)
+    analysis = (compute.analyse_brought(scenario, inputs) if inputs.files
+                else compute.analyse(scenario))
 except ValueError as error:
     knob = str(error).split(":", 1)[0].strip()
     st.error(f"**Check _{widgets.label_of(knob)}_** (`{knob}`). {dollars(str(error))}",
@@ -43,6 +50,12 @@ except ValueError as error:
     st.stop()
 
 result = analysis.result
+for line in upload.book_lines(inputs, result):
+    st.caption(dollars(line))
+if upload.exhausted(result):
+    st.warning("The forced flow walked past the last level of your order book: beyond it the "
+               "price moved at the book's average rate (see the assumptions).",
+               icon=":material/warning:")
 
 # ------------------------------------------------------------------ headline
 # six in a row on a wide screen, 3 + 3 or 2 + 2 + 2 when narrow (page.css)
@@ -54,25 +67,24 @@ kind, sentence = headline.verdict(analysis)
 head, _, rest = sentence.partition(": ")
 st.markdown(f"##### :{VERDICT_COLORS[kind]}[{head}:] {rest}")
 st.caption(f"{headline.critical_sentence(analysis)} {headline.robustness_sentence(analysis)}")
+built = views.explorer_figures(analysis)
 
 # ------------------------------------------------------------------ charts
 charts = st.container(key="charts")  # two per row when wide, one when narrow (page.css)
 left, right = charts.columns(2, gap="large")
 with left:
-    chart(figures.price_path_figure(result.price_path, scenario.shock),
-          "price-path", "chart_price_path")
+    chart(built["price-path"], "price-path", "chart_price_path")
 with right:
-    chart(figures.waves_figure(result.waves), "waves", "chart_waves")
+    chart(built["waves"], "waves", "chart_waves")
 left, right = charts.columns(2, gap="large")
 with left:
-    chart(figures.leverage_figure(result.population.leverage, result.liquidated_in,
-                                  result.wave_count, result.population.notional),
-          "leverage", "chart_leverage")
+    chart(built["leverage"], "leverage", "chart_leverage")
 with right:
-    chart(figures.liquidation_map_figure(
-              analysis.liquidation_price, result.population.notional, result.liquidated_in,
-              result.wave_count, scenario.shock, result.final_price),
-          "liquidation-map", "chart_map")
+    chart(built["liquidation-map"], "liquidation-map", "chart_map")
+
+with st.expander("Positions closest to liquidation: what a shock reaches first"):
+    st.dataframe(upload.nearest_table(analysis_parts.closest_to_liquidation(analysis)),
+                 hide_index=True, width="stretch")
 
 # ------------------------------------------------------------------ downloads
 st.subheader("Take it with you", divider="gray")
@@ -91,7 +103,19 @@ positions_col.download_button(
     key="download-positions",
     help="One row per trader: side, leverage, notional, entry and liquidation price, and "
          "the wave that liquidated it (-1 = survived).")
-st.caption("Each chart also downloads as a PNG from the camera icon above it.")
+report_col, *png_cols = st.container(key="exports").columns(5)
+report_col.download_button(
+    "Report (HTML)", lambda: report.scenario_report(analysis, inputs.files),
+    "cascade-report.html", "text/html", on_click="ignore", icon=":material/description:",
+    key="download-report",
+    help="One file that opens offline: the verdict, the headline, these four charts "
+         "(interactive), every knob, your files with their checksums, and the assumptions.")
+for column, (name, _) in zip(png_cols, views.CHARTS):
+    column.download_button(
+        f"{built[name].layout.title.text.split(':')[0]} (PNG)",
+        lambda fig=built[name]: report.chart_png(fig), f"cascade-{name}.png", "image/png",
+        on_click="ignore", icon=":material/image:", key=f"download-png-{name}",
+        help="Drawn on the server through kaleido and this machine's Chromium.")
 
 # ------------------------------------------------------------------ explanations
 clustering, assumptions, presets = st.tabs(
