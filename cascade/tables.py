@@ -46,8 +46,8 @@ def _raw_bytes(path_or_buffer, max_bytes: int) -> tuple[bytes, str]:
             raise ValueError(f"{path}: no such file")
         size = path.stat().st_size
         if size > max_bytes:
-            raise ValueError(f"{path.name}: {size / 1e6:.1f} MB is above the limit of "
-                             f"{max_bytes / 1e6:.0f} MB for one file")
+            raise ValueError(f"{path.name}: {size / 2**20:.1f} MB is above the limit of "
+                             f"{max_bytes / 2**20:.0f} MB for one file")
         return path.read_bytes(), path.name
     name = str(getattr(path_or_buffer, "name", "") or "the file")
     if isinstance(path_or_buffer, (bytes, bytearray)):
@@ -61,7 +61,7 @@ def _raw_bytes(path_or_buffer, max_bytes: int) -> tuple[bytes, str]:
                          f"{type(path_or_buffer).__name__}")
     if len(data) > max_bytes:
         raise ValueError(f"{Path(name).name}: the file is above the limit of "
-                         f"{max_bytes / 1e6:.0f} MB for one file")
+                         f"{max_bytes / 2**20:.0f} MB for one file")
     return data, Path(name).name
 
 
