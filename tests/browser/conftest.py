@@ -61,6 +61,13 @@ def _free_port() -> int:
 def streamlit_server(log_path: Path, env: dict | None = None):
     """`streamlit run app.py` on a free port; yields its base URL once healthy; stopped on
     exit. A new server has not run app.py yet (see cascade_ui/frame.py)."""
+    with streamlit_process(log_path, env) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_process(log_path: Path, env: dict | None = None):
+    """streamlit_server, yielding (base URL, the server's subprocess.Popen)."""
     port = _free_port()
     streamlit = Path(sys.executable).with_name("streamlit")
     command = [str(streamlit) if streamlit.exists() else shutil.which("streamlit"),
@@ -86,7 +93,7 @@ def streamlit_server(log_path: Path, env: dict | None = None):
                 pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT:.0f} s:\n"
                             f"{log_path.read_text(errors='replace')}")
             time.sleep(0.25)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
