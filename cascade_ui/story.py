@@ -49,8 +49,14 @@ def contrast(a: CascadeResult, b: CascadeResult) -> str:
              if a.total_move != 0 else "while A does not move")
     return (f"{start}, A ends at {pct(a.total_move)} after {a.wave_count} wave"
             f"{'s' if a.wave_count != 1 else ''} and B at {pct(b.total_move)} after "
-            f"{b.wave_count}: {ratio}, with {b.liquidated_share:.0%} of B's open interest "
-            f"liquidated against {a.liquidated_share:.0%} of A's.")
+            f"{b.wave_count}: {ratio}, with {share(b.liquidated_share)} of B's open interest "
+            f"liquidated against {share(a.liquidated_share)} of A's.")
+
+
+def share(fraction: float) -> str:
+    """A share as a percentage, with a decimal below 10% so a small one never reads 0%:
+    0.483 -> '48%', 0.0032 -> '0.3%', 0 -> '0%'."""
+    return f"{fraction:.0%}" if fraction >= 0.1 or fraction == 0 else f"{fraction:.1%}"
 
 
 def difference_rows(a: CascadeResult, b: CascadeResult) -> list[tuple[str, str, str, str]]:

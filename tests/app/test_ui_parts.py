@@ -236,3 +236,10 @@ def test_what_the_number_of_traders_changes_is_what_its_help_says():
     assert f"{small_moves} at 1K" in help_text
     assert f"{million_moves} at 1M" in help_text
     assert f"{ten_k_waves} at 10K, {million_waves} at 1M" in help_text
+
+
+@pytest.mark.parametrize("fraction, text", [(0.483, "48%"), (0.0032, "0.3%"), (0.0, "0%"),
+                                            (0.1, "10%"), (0.0999, "10.0%")])
+def test_a_small_share_never_reads_zero(fraction, text):
+    from cascade_ui import story
+    assert story.share(fraction) == text
