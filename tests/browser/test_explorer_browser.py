@@ -44,6 +44,11 @@ ARM_RERUN_TIMER = """() => {
     });
     observer.observe(document.body, {attributes: true, attributeOldValue: true,
                                      childList: true, subtree: true, characterData: true});
+    // a rerun that never repaints is a failure with the page's state, not a hung test
+    setTimeout(() => { observer.disconnect();
+      resolve({ms: Infinity, before, after: headline(), timedOut: true,
+               state: app.getAttribute('data-test-script-state'), sawRunning}); },
+      30000);
   });
 }"""
 
@@ -72,6 +77,7 @@ def move_slider(page, key: str, presses: list[str]) -> list[float]:
         page.evaluate(ARM_RERUN_TIMER)
         page.keyboard.press(key_name)
         outcome = page.evaluate("window.__rerun")
+        assert not outcome.get("timedOut"), f"no repaint 30 s after pressing {key_name}: {outcome}"
         assert outcome["after"] != outcome["before"]
         times.append(outcome["ms"])
         page.wait_for_selector(IDLE)
