@@ -50,15 +50,23 @@ class Analysis:
     robustness: Robustness | None
 
 
-def robustness_of(scenario: Scenario) -> Robustness:
-    """The verdict on ROBUSTNESS_BOOKS other seeds of the same knobs (at most
-    ROBUSTNESS_TRADERS traders each)."""
+def robustness_books(scenario: Scenario) -> list[LiquidationBook]:
+    """The ROBUSTNESS_BOOKS other books drawn with the scenario's knobs (seeds seed+1 ...,
+    at most ROBUSTNESS_TRADERS traders each), on its market."""
     traders = min(scenario.n, ROBUSTNESS_TRADERS)
-    runaways = 0
-    for seed in range(scenario.seed + 1, scenario.seed + 1 + ROBUSTNESS_BOOKS):
-        book = scenario.replace(seed=seed, n=traders).book()
-        runaways += cascade.is_runaway(book, book.run(scenario.shock).total_move)
-    return Robustness(runaways, ROBUSTNESS_BOOKS, traders)
+    return [scenario.replace(seed=seed, n=traders).book()
+            for seed in range(scenario.seed + 1, scenario.seed + 1 + ROBUSTNESS_BOOKS)]
+
+
+def robustness_on(books: list[LiquidationBook], shock: float) -> Robustness:
+    """How many of `books` run away under `shock` (the Explorer's verdict on each)."""
+    runaways = sum(cascade.is_runaway(book, book.final_move(shock)[0]) for book in books)
+    return Robustness(int(runaways), len(books), len(books[0].population))
+
+
+def robustness_of(scenario: Scenario) -> Robustness:
+    """The verdict on ROBUSTNESS_BOOKS other seeds of the same knobs (robustness_books)."""
+    return robustness_on(robustness_books(scenario), scenario.shock)
 
 
 def direction_of(shock: float) -> int:

@@ -20,7 +20,8 @@ import streamlit as st
 import cascade
 from cascade import LiquidationBook, Population, Scenario
 
-from .analysis import Analysis, Robustness, analyse_book, direction_of, robustness_of
+from .analysis import (Analysis, Robustness, analyse_book, direction_of, robustness_books,
+                       robustness_on)
 
 __all__ = ["Analysis", "Robustness", "analyse", "clear_caches", "critical_shock_of",
            "population_key"]
@@ -68,17 +69,22 @@ def _critical_shock(key: tuple, depth: float, impact: str, direction: int) -> fl
     return cascade.critical_shock(_market_book(key, depth, impact), direction=direction)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
+def _robustness_books(key: tuple, depth: float, impact: str) -> list[LiquidationBook]:
+    """The other books the verdict is checked on (about 12 MB at 10K traders), kept so that a
+    shock move only runs their cascades, on books theory has already sorted."""
+    return robustness_books(Scenario.from_dict({**dict(key), "depth": depth, "impact": impact}))
+
+
 def _robustness(key: tuple, shock: float, depth: float, impact: str) -> Robustness:
-    return robustness_of(Scenario.from_dict({**dict(key), "shock": shock, "depth": depth,
-                                             "impact": impact}))
+    return robustness_on(_robustness_books(key, depth, impact), shock)
 
 
 def clear_caches() -> None:
     _book.clear()
     _market_book.clear()
     _critical_shock.clear()
-    _robustness.clear()
+    _robustness_books.clear()
 
 
 def analyse(scenario: Scenario) -> Analysis:
