@@ -82,7 +82,9 @@ with left:
 with right:
     chart(built["liquidation-map"], "liquidation-map", "chart_map")
 
-with st.expander("Positions closest to liquidation: what a shock reaches first"):
+# drawn only when asked: a data grid on every rerun costs the browser about 0.1 s
+if st.toggle("Show the positions closest to liquidation (what a shock reaches first)",
+             key="show-nearest"):
     st.dataframe(upload.nearest_table(analysis_parts.closest_to_liquidation(analysis)),
                  hide_index=True, width="stretch")
 

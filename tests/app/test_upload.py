@@ -57,6 +57,14 @@ def test_the_nearest_positions_table_is_sorted_by_distance():
     np.testing.assert_array_equal(table["liquidated_in_wave"], a.result.liquidated_in[rows])
 
 
+def test_the_nearest_positions_show_when_asked(app):
+    at = app.run()
+    assert not at.dataframe
+    at.toggle(key="show-nearest").set_value(True).run()
+    (table,) = at.dataframe
+    assert len(table.value) == 20 and "Distance from start (%)" in table.value.columns
+
+
 def test_report_and_pngs_are_offered_lazily(app):
     at = app.run()
     labels = [b.proto.label for b in at.get("download_button")]
