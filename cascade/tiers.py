@@ -91,8 +91,9 @@ def slices(leverage, notional, side, entry, tiers: tuple):
     # slice's price to the next, summed from the first.
     drop = np.zeros(owner.size)
     nxt = step > 0
-    prev_rate, prev_held = rates[level + 1][nxt], np.where(
-        step[nxt] == 1, notional[owner][nxt], caps[np.minimum(level + 1, len(caps) - 1)][nxt])
+    upper = np.minimum(level + 1, len(caps) - 1)  # the tier a later slice came down from
+    prev_rate, prev_held = rates[upper][nxt], np.where(
+        step[nxt] == 1, notional[owner][nxt], caps[upper][nxt])
     drop[nxt] = (prev_rate * prev_held - rate[nxt] * held[nxt]) * e[nxt] / held[nxt]
     offsets = np.cumsum(drop)
     start = np.repeat(np.cumsum(count) - count, count)
