@@ -316,8 +316,9 @@ class LiquidationBook:
         its tier's rate (1/L must exceed it) and the start price."""
         pop, market = self.population, self.market
         rates = maintenance_rates(pop.notional, market.mm_tiers)
-        reject_where("leverage", 1.0 / pop.leverage <= rates, pop.leverage,
-                     "leave no margin above their tier's maintenance rate (mm_tiers)")
+        reject_where("mm_tiers", 1.0 / pop.leverage <= rates, pop.leverage,
+                     "are positions whose leverage leaves no margin above their tier's "
+                     "maintenance rate (1/L must exceed it)", value_label="leverages")
         owner, notional, liq, bankrupt, last = slices(pop.leverage, pop.notional, pop.side,
                                                       pop.entry_price, market.mm_tiers)
         first = np.concatenate(([True], owner[1:] != owner[:-1]))

@@ -310,8 +310,32 @@ def test_a_single_tier_is_the_flat_maintenance_margin(population, impact, shock)
 
 def test_a_position_too_levered_for_its_tier_is_rejected():
     population = cascade.Population.from_arrays([100.0], [2e6], 1, 100.0)  # tier 4: 2.5%
-    with pytest.raises(ValueError, match="leverage: 1 of 1 values"):
+    with pytest.raises(ValueError, match="mm_tiers: 1 of 1 values"):
         cascade.simulate(population, venue(mm_tiers=cascade.BINANCE_BTCUSDT_TIERS), -0.01)
+
+
+def test_scenario_caps_synthetic_leverage_at_the_tier_maximum():
+    """Under the Binance ladder a trader's leverage is at most 1 / (2 x its tier's rate)."""
+    scenario = cascade.Scenario(n=20_000, mm_tiers="binance_btcusdt", center_leverage=100)
+    population = scenario.population()
+    rates = cascade.tiers.maintenance_rates(population.notional, cascade.BINANCE_BTCUSDT_TIERS)
+    assert (population.leverage <= 1 / (2 * rates) + 1e-12).all()
+    assert (population.leverage < cascade.Scenario(n=20_000, center_leverage=100)
+            .population().leverage).any()
+    scenario.run()  # valid under its tiers
+
+
+@pytest.mark.slow
+def test_a_million_traders_cascade_well_under_a_second_with_every_mechanic_on():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from bench_venue import measure
+    for case in ("default scenario", "10 Oct 2025 preset"):
+        row = measure(1_000_000, case, repeats=3)
+        print(row)
+        assert row["steps"] > 1
+        assert row["venue"] < 1.0, row
 
 
 # ---------------------------------------------------------------- defaults and input
