@@ -64,6 +64,7 @@ MAX_STEPS = 200_000
 # Bisection rounds that place the ADL split of a step (2^-60 of the step's notional).
 ADL_ROUNDS = 60
 # Columns the waves table adds when a venue mechanic is on (one row per engine step).
+# (queued and fill_price whenever a mechanic is on; the rest when accounts are kept.)
 VENUE_COLUMNS = ["queued", "fill_price", "fees", "pnl", "fund", "bad_debt", "adl_notional"]
 
 WAVE_COLUMNS = [
@@ -496,7 +497,7 @@ class LiquidationBook:
         def at(u, cum):
             return float(np.interp(u, cum_notional, cum))
 
-        rows, triggers, prices, queue, extra = [], [], [], [], []
+        rows, triggers, prices, queue, extra, fills = [], [], [], [], [], []
         trigger, consumed, executed, done = start, 0.0, 0.0, 0
         while True:
             reached = int(np.searchsorted(key, float(side.query(trigger)), side="right"))
@@ -521,6 +522,7 @@ class LiquidationBook:
             fill = self._fill_price(shock, consumed, after)
             price = self.price_after(shock, after)
             consumed = after * decay
+            fills.append(fill)
             if ledger is not None:
                 adl_value = bq_split - bq_0
                 ledger.adl_quantity += (flow_split - flow_0) / p0
@@ -542,7 +544,7 @@ class LiquidationBook:
         deleveraged = 0 if winners is None else int(
             np.searchsorted(winners[1][:-1], taken_from_winners, side="left"))
         return self._venue_result(shock, np.array([p0, start, *prices]), waves, labels,
-                                  np.array(queue), extra, ledger, deleveraged)
+                                  np.array(queue), extra, ledger, deleveraged, fills)
 
     def _closed_positions(self, finished_units: np.ndarray) -> np.ndarray:
         """The positions whose last slice is among `finished_units` (themselves without
@@ -605,11 +607,14 @@ class LiquidationBook:
         return self.side(direction).snapshot()[4]
 
     def _venue_result(self, shock, price_path, waves, labels, queue, extra, ledger,
-                      deleveraged) -> "CascadeResult":
+                      deleveraged, fills=None) -> "CascadeResult":
         columns = dict(zip(VENUE_COLUMNS[1:], zip(*extra))) if extra else {}
         waves["queued"] = queue
-        for name in VENUE_COLUMNS[1:]:
-            waves[name] = np.array(columns.get(name, np.full(len(waves), np.nan)), dtype=float)
+        waves["fill_price"] = np.array(columns.get("fill_price", fills if fills else []),
+                                       dtype=float)
+        if ledger is not None:
+            for name in VENUE_COLUMNS[2:]:
+                waves[name] = np.array(columns.get(name, []), dtype=float)
         return CascadeResult(
             shock=shock, market=self.market, population=self.population,
             price_path=price_path, waves=waves, liquidated_in=labels,

@@ -20,11 +20,12 @@ from .tiers import BINANCE_BTCUSDT_TIERS, tier_of
 
 MAX_TRADERS = 2_000_000
 # The fields that shape the venue and the shock; every other field shapes the population.
-# The venue mechanics of issue 10 (see Market); 0 / "flat" / False = off. mm_tiers is not
-# among them: it caps the synthetic book's leverage, so it shapes the population.
-VENUE_FIELDS = ("engine_capacity", "insurance_fund", "liquidation_fee", "adl",
+MARKET_FIELDS = ("shock", "depth", "impact")
+# The venue mechanics of issue 10 (see Market); 0 / "flat" / False = off. They count among
+# the population fields (the key of a cached book, whose market carries them); mm_tiers
+# also caps the synthetic book's leverage.
+VENUE_FIELDS = ("engine_capacity", "insurance_fund", "liquidation_fee", "adl", "mm_tiers",
                 "recovery_half_life")
-MARKET_FIELDS = ("shock", "depth", "impact") + VENUE_FIELDS
 # Maintenance-margin ladders a Scenario can name (Market(mm_tiers=...)).
 MM_TIER_LADDERS = {"flat": None, "binance_btcusdt": BINANCE_BTCUSDT_TIERS}
 # The venue's leverage cap (Binance BTCUSDT, MODEL.md section 7); not a knob.
