@@ -667,7 +667,7 @@ def _settle_step(ledger: Ledger, market: Market, fill: float, quantity: float,
     VENUE_COLUMNS[1:]: fill price, fees, pnl, fund after, bad debt, ADL notional."""
     fund, fees, pnl, bad_debt = settle(ledger.fund, market.liquidation_fee, fill, quantity,
                                        bankrupt_value, sign)
-    if ledger.exhausted_step < 0 and fund == 0.0 and fees + pnl < 0.0:
+    if ledger.exhausted_step < 0 and fund < 0.005 and fees + pnl < 0.0:  # half a cent
         ledger.exhausted_step = step
     ledger.fund = fund
     ledger.fees += fees

@@ -223,6 +223,10 @@ PRESETS: dict[str, Scenario] = {
     "10 Oct 2025: thin book, crowded longs": Scenario(
         shock=-0.02, tightness=0.8, cluster_share=0.5, background="discrete", long_share=0.84,
         depth=10e6, impact="sqrt"),
+    "10-11 Oct 2025: small fund, slow engine, ADL": Scenario(
+        shock=-0.02, tightness=0.8, cluster_share=0.5, background="discrete", long_share=0.84,
+        depth=10e6, impact="sqrt", engine_capacity=20e6, insurance_fund=1e6,
+        liquidation_fee=0.005, adl=True),
 }
 
 PRESET_NOTES: dict[str, PresetNote] = {
@@ -246,4 +250,13 @@ PRESET_NOTES: dict[str, PresetNote] = {
         "About $19B liquidated across 1.6M accounts, $3.21B in the peak minute, 84% longs, "
         "BTC -12% in 45 minutes, perp OI -43%, depth down more than 90%; square-root impact "
         "confirmed on BTC/USD by Donier & Bonart (2015) (MODEL.md section 7)."),
+    "10-11 Oct 2025: small fund, slow engine, ADL": PresetNote(
+        "The same thin book and crowded longs on a venue whose liquidation engine executes "
+        "only $20M per step and whose insurance fund holds $1M, with a 0.5% liquidation fee "
+        "and auto-deleveraging. The queue takes about thirty steps to clear; the fills fall "
+        "below the bankruptcy prices, the fund runs dry, and ADL closes hundreds of millions "
+        "against every profitable short, which is still not enough: the rest is bad debt.",
+        "10-11 Oct 2025: Hyperliquid auto-deleveraged about $2.1B in 12 minutes; about $19B "
+        "was liquidated across venues, $3.21B in the peak minute, 84% longs; depth fell by "
+        "more than 90% (MODEL.md section 7)."),
 }

@@ -7,7 +7,7 @@ Text lives in docs/explorer/*.md; figures are built by cascade_ui/figures.py.
 import streamlit as st
 
 import cascade
-from cascade_ui import compute, downloads, figures, headline, widgets
+from cascade_ui import compute, downloads, figures, headline, venue_figures, widgets
 from cascade_ui.text import doc, dollars
 
 VERDICT_COLORS = {"none": "gray", "damped": "green", "runaway": "red"}
@@ -59,6 +59,22 @@ with right:
               analysis.liquidation_price, result.population.notional, result.liquidated_in,
               result.wave_count, scenario.shock, result.final_price),
           "liquidation-map", "chart_map")
+
+# ------------------------------------------------------------------ venue (issue 10)
+venue_row = headline.venue_metrics(analysis)
+if venue_row:
+    st.subheader("Venue: liquidation engine, insurance fund, ADL", divider="gray")
+    for column, metric in zip(st.columns(4), venue_row):
+        column.metric(metric.label, metric.value, metric.delta, help=metric.help,
+                      delta_color="off", delta_arrow="off", border=True)
+    queue_col, fund_col = st.columns(2, gap="large")
+    with queue_col:
+        chart(venue_figures.queue_figure(result.waves, result.market.engine_capacity),
+              "engine-queue", "chart_queue")
+    if result.ledger is not None:
+        with fund_col:
+            chart(venue_figures.fund_figure(result.waves, result.ledger["fund_start"]),
+                  "insurance-fund", "chart_fund")
 
 # ------------------------------------------------------------------ downloads
 st.subheader("Take it with you", divider="gray")
