@@ -322,6 +322,9 @@ class LiquidationBook:
                      "maintenance rate (1/L must exceed it)", value_label="leverages")
         owner, notional, liq, bankrupt, last = slices(pop.leverage, pop.notional, pop.side,
                                                       pop.entry_price, market.mm_tiers)
+        # A long's later slice can be so over-collateralised that its price is <= 0; it then
+        # liquidates at the price floor, as every remaining long does (PRICE_FLOOR).
+        liq = np.where(pop.side[owner] > 0, np.maximum(liq, market.price * PRICE_FLOOR), liq)
         first = np.concatenate(([True], owner[1:] != owner[:-1]))
         liquidation_price = liq[first] if given is None else given
         pop.check_alive(market.price, 0.0, liquidation_price=liquidation_price)
