@@ -151,7 +151,10 @@ class Scenario:
             return population
         rates = np.array([rate for _, rate in ladder])
         tier = np.minimum(tier_of(population.notional, ladder), rates.size - 1)
-        venue_max = 1.0 / (2.0 * rates[tier])
+        # the venue's maximum: initial margin 2 x the tier's rate, plus any loss the entry
+        # already carries at the start price (so every trader starts alive, as MODEL asks)
+        carried = np.maximum(population.side * (1.0 - DEFAULT_PRICE / population.entry_price), 0)
+        venue_max = np.maximum(1.0, 1.0 / (2.0 * rates[tier] + carried))
         if (population.leverage <= venue_max).all():
             return population
         return Population.from_arrays(np.minimum(population.leverage, venue_max),
