@@ -67,17 +67,18 @@ def venue_metrics(analysis: Analysis) -> list[Metric]:
         return rows
     exhausted = result.fund_exhausted_step
     rows += [
-        Metric("Insurance fund at the end", usd(ledger["fund_end"]),
-               "The fund after the last step: its start, plus fees and fills above "
-               "bankruptcy, minus fills below it. It never goes below zero.",
-               f"from {usd(ledger['fund_start'])}"
-               + (f", empty at step {exhausted}" if exhausted > 0 else "")),
+        Metric("Fund left", usd(ledger["fund_end"]),
+               f"The insurance fund after the last step: its start ({usd(ledger['fund_start'])}"
+               "), plus fees and fills above bankruptcy, minus fills below it. It never "
+               "goes below zero; the step that first emptied it is shown under it.",
+               f"empty at step {exhausted}" if exhausted > 0 else
+               f"of {usd(ledger['fund_start'])}"),
         Metric("Bad debt", usd(result.bad_debt),
                "Losses below bankruptcy that neither the fund nor ADL covered (USD)."),
         Metric("Auto-deleveraged", usd(result.adl_notional),
                "Bankrupt positions closed against profitable opposite traders at the "
                "bankruptcy price instead of through the book (USD at that price).",
-               f"{result.adl_positions:,} traders deleveraged" if market.adl else "ADL off"),
+               f"{result.adl_positions:,} traders" if market.adl else "ADL off"),
     ]
     return rows
 

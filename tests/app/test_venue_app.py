@@ -34,7 +34,7 @@ def test_url_venue_knobs_reproduce_the_scenario_and_its_accounts(app):
     assert shown["Engine steps"] == str(result.steps)
     assert shown["Bad debt"] == venue_figures.usd(result.bad_debt)
     assert shown["Auto-deleveraged"] == venue_figures.usd(result.adl_notional)
-    assert shown["Insurance fund at the end"] == venue_figures.usd(result.ledger["fund_end"])
+    assert shown["Fund left"] == venue_figures.usd(result.ledger["fund_end"])
     figures = charts(at)
     queued = as_array(trace(figures["engine-queue"], "Still queued after the step")["y"])
     np.testing.assert_allclose(queued, result.queue_path)
