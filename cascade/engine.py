@@ -489,13 +489,11 @@ class LiquidationBook:
         sign = -direction  # +1: longs sell
         side = self.side(direction).complete()
         _, key, order, cum_flow, cum_notional = side.snapshot()[:5]
-        units = self.units
         cum_bankrupt = self._cum_bankrupt(direction, order)
         cap = market.capacity_per_step(sign)
         decay = 1.0 if market.recovery_half_life is None else 0.5 ** (1.0 / market.recovery_half_life)
         winners = None
         taken_from_winners = 0.0
-        unit_labels = np.full(len(units), -1, dtype=np.int64)
 
         def at(u, cum):
             return float(np.interp(u, cum_notional, cum))
@@ -534,7 +532,6 @@ class LiquidationBook:
                                           bq_1 - bq_split, sign, len(rows) + 1, adl_value))
             finished = int(np.searchsorted(cum_notional, upto, side="right")) - 1
             finished = max(finished, done)
-            unit_labels[order[done:finished]] = len(rows) + 1
             closed = self._closed_positions(order[done:finished])
             labels[closed] = len(rows) + 1
             rows.append(_WaveSum(int(closed.size), upto - executed, market_flow))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import finite_number, number_in, one_of
+from ._checks import number_in, one_of
 from .orderbook import OrderBook
 from .tiers import check_tiers
 
