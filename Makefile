@@ -39,6 +39,7 @@ test-fast: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_cascade.py
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_venue.py
 
 ## The Explorer in Chromium at 10K-2M traders: rerun times and server memory (minutes).
 bench-explorer: $(VENV)/.dev browser

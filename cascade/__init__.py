@@ -14,13 +14,14 @@ from .orderbook import OrderBook, read_orderbook
 from .population import LONG, SHORT, Population, bankruptcy_price, liquidation_price
 from .positions_file import PositionsFile, load_positions, read_positions
 from .scenario import PRESET_NOTES, PRESETS, PresetNote, Scenario
+from .tiers import BINANCE_BTCUSDT_TIERS
 from .synthetic import BACKGROUNDS, make_population
 from .sweep import METRICS, critical_shocks, phase_grid, sweep, sweepable_fields
 from .theory import (branching_ratio, critical_shock, feedback, is_runaway,
                      peak_branching_ratio, tipping_move)
 
 __all__ = [
-    "BACKGROUNDS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook",
+    "BACKGROUNDS", "BINANCE_BTCUSDT_TIERS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook",
     "MARKET_IMPACTS", "METRICS", "Market", "OrderBook", "PRESETS", "PRESET_NOTES",
     "PRICE_FLOOR", "Population", "PositionsFile", "PresetNote", "SHORT", "Scenario",
     "WAVE_COLUMNS", "bankruptcy_price", "branching_ratio", "critical_shock",

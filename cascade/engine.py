@@ -28,9 +28,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ._checks import number_in
+from ._checks import number_in, reject_where
 from .market import Market
 from .population import Population
+from .tiers import maintenance_rates, slices
+from .venue import Ledger, adl_ranking, settle
 
 # Waves a cascade selects with a mask over the side's unsorted positions before it sorts
 # the rest. A mask pass over n positions costs a few tens of times less than sorting them
@@ -55,6 +57,15 @@ TAIL_REACH = 8.0
 # shocked price, if the shock alone went lower). Every long's liquidation price is at
 # least e * m, so at the floor the remaining longs liquidate and the cascade ends.
 PRICE_FLOOR = 1e-6
+
+# A step-by-step cascade (engine_capacity and friends) that has not cleared its queue after
+# this many steps stops with a ValueError naming the capacity, never a hang.
+MAX_STEPS = 200_000
+# Bisection rounds that place the ADL split of a step (2^-60 of the step's notional).
+ADL_ROUNDS = 60
+# Columns the waves table adds when a venue mechanic is on (one row per engine step).
+# (queued and fill_price whenever a mechanic is on; the rest when accounts are kept.)
+VENUE_COLUMNS = ["queued", "fill_price", "fees", "pnl", "fund", "bad_debt", "adl_notional"]
 
 WAVE_COLUMNS = [
     "wave", "trigger_price", "price", "move", "count", "notional",
@@ -289,14 +300,46 @@ class LiquidationBook:
                  liquidation_price: np.ndarray | None = None):
         self.population = population
         self.market = market
-        if liquidation_price is None:
+        # The units the engine liquidates: the positions, or (with mm_tiers) their slices.
+        self.units, self.owner, self.unit_bankruptcy, self.unit_last = population, None, None, None
+        if market.mm_tiers is not None:
+            liquidation_price = self._slice_positions(liquidation_price)
+        elif liquidation_price is None:
             liquidation_price = population.liquidation_price(market.maintenance_margin)
             population.check_alive(market.price, market.maintenance_margin,
                                    liquidation_price=liquidation_price)
             liquidation_price.setflags(write=False)
         self.liquidation_price = liquidation_price
+        if self.owner is None:
+            self.unit_liquidation_price = liquidation_price
         # Whole-book results of theory on this market (cascade/theory.py), by their arguments.
         self.memo: dict = {}
+
+    def _slice_positions(self, given) -> np.ndarray:
+        """mm_tiers: split every position into its liquidation slices (cascade/tiers.py);
+        return the positions' first liquidation prices. Validates each position against
+        its tier's rate (1/L must exceed it) and the start price."""
+        pop, market = self.population, self.market
+        rates = maintenance_rates(pop.notional, market.mm_tiers)
+        reject_where("mm_tiers", 1.0 / pop.leverage <= rates, pop.leverage,
+                     "are positions whose leverage leaves no margin above their tier's "
+                     "maintenance rate (1/L must exceed it)", value_label="leverages")
+        owner, notional, liq, bankrupt, last = slices(pop.leverage, pop.notional, pop.side,
+                                                      pop.entry_price, market.mm_tiers)
+        # A long's later slice can be so over-collateralised that its price is <= 0; it then
+        # liquidates at the price floor, as every remaining long does (PRICE_FLOOR).
+        liq = np.where(pop.side[owner] > 0, np.maximum(liq, market.price * PRICE_FLOOR), liq)
+        first = np.concatenate(([True], owner[1:] != owner[:-1]))
+        liquidation_price = liq[first] if given is None else given
+        pop.check_alive(market.price, 0.0, liquidation_price=liquidation_price)
+        self.units = Population(pop.leverage[owner], notional, pop.side[owner],
+                                pop.entry_price[owner])
+        self.owner, self.unit_bankruptcy, self.unit_last = owner, bankrupt, last
+        liq.setflags(write=False)
+        self.unit_liquidation_price = liq
+        liquidation_price = np.array(liquidation_price)
+        liquidation_price.setflags(write=False)
+        return liquidation_price
 
     @cached_property
     def longs(self) -> _SideBook:
@@ -307,9 +350,9 @@ class LiquidationBook:
         return self._side_book(-1)
 
     def _side_book(self, sign: int) -> _SideBook:
-        population = self.population
+        population = self.units
         key = np.where(population.is_long if sign > 0 else ~population.is_long,
-                       -sign * self.liquidation_price, np.inf)
+                       -sign * self.unit_liquidation_price, np.inf)
         return _SideBook(sign, key, population.notional, population.entry_price,
                          self.market.price)
 
@@ -317,9 +360,10 @@ class LiquidationBook:
         """The same book on another depth or impact model, sharing its sides (and so
         whatever theory sorts on either book); the price and maintenance margin must be
         the same: they decide the order."""
-        if (market.price, market.maintenance_margin) != (self.market.price,
-                                                         self.market.maintenance_margin):
-            raise ValueError("market: with_market needs the same price and maintenance margin")
+        if (market.price, market.maintenance_margin, market.mm_tiers) != (
+                self.market.price, self.market.maintenance_margin, self.market.mm_tiers):
+            raise ValueError("market: with_market needs the same price, maintenance margin "
+                             "and mm_tiers")
         other = LiquidationBook(self.population, market, self.liquidation_price)
         other.__dict__["longs"], other.__dict__["shorts"] = self.longs, self.shorts
         return other
@@ -356,9 +400,13 @@ class LiquidationBook:
     def run(self, shock: float) -> "CascadeResult":
         """The cascade after a relative shock s > -1 (negative = the price falls)."""
         shock = number_in("shock", shock, low=-1.0, low_open=True)
+        if self.market.step_by_step:
+            return self._run_steps(shock)
         p0 = self.market.price
         labels = np.full(len(self.population), -1, dtype=np.int64)
         rows, triggers, prices = self._waves(shock, labels)
+        if self.market.keeps_accounts:
+            return self._with_accounts(shock, rows, triggers, prices, labels)
         return CascadeResult(
             shock=shock,
             market=self.market,
@@ -367,6 +415,7 @@ class LiquidationBook:
             waves=self._wave_table(rows, 1 if shock < 0 else -1, np.array(triggers),
                                    np.array(prices)),
             liquidated_in=labels,
+            queue_path=np.zeros(len(prices)),
         )
 
     def final_move(self, shock: float) -> tuple[float, int]:
@@ -374,9 +423,214 @@ class LiquidationBook:
         table: for sweeps over many shocks on one book."""
         shock = number_in("shock", shock, low=-1.0, low_open=True)
         p0 = self.market.price
+        if self.market.step_by_step:
+            result = self._run_steps(shock)
+            return result.total_move, result.wave_count
         prices = self._waves(shock, None)[2]
         final = prices[-1] if prices else p0 * (1.0 + shock)
         return final / p0 - 1.0, len(prices)
+
+    # ------------------------------------------------------------ venue mechanics
+
+    def _fill_price(self, shock: float, start_flow: float, end_flow: float) -> float:
+        """VWAP of walking the book from consumed depth start_flow to end_flow (quote
+        currency at P0): P0 * (1 + s - mean I), never below the price floor."""
+        p0 = self.market.price
+        floor = p0 * min(PRICE_FLOOR, 1.0 + shock)
+        return max(p0 * (1.0 + shock - self.market.mean_impact(start_flow, end_flow)), floor)
+
+    def _with_accounts(self, shock, rows, triggers, prices, labels) -> "CascadeResult":
+        """A fund and a fee alone: the waves exactly as without them, settled afterwards
+        (one step per wave), so accounting cannot touch the price path."""
+        market, p0 = self.market, self.market.price
+        sign = 1 if shock < 0 else -1  # the liquidated side: longs under a fall
+        pop = self.population
+        hit = labels >= 0
+        count = len(rows) + 1
+        quantity = np.bincount(labels[hit], weights=pop.quantity[hit], minlength=count)[1:]
+        bankrupt = np.bincount(labels[hit], weights=(pop.bankruptcy_price() * pop.quantity)[hit],
+                               minlength=count)[1:]
+        ledger = _new_ledger(market)
+        consumed, extra = 0.0, []
+        for k, row in enumerate(rows):
+            after = consumed + sign * row.flow
+            fill = self._fill_price(shock, consumed, after)
+            consumed = after
+            extra.append(_settle_step(ledger, market, fill, quantity[k], bankrupt[k], sign, k + 1))
+        waves = self._wave_table(rows, sign, np.array(triggers), np.array(prices))
+        return self._venue_result(shock, np.array([p0, p0 * (1.0 + shock), *prices]), waves,
+                                  labels, np.zeros(len(rows)), extra, ledger, 0)
+
+    def _run_steps(self, shock: float) -> "CascadeResult":
+        """The cascade step by step (engine_capacity, adl, mm_tiers, recovery_half_life).
+
+        The side the shock hits is sorted whole (complete()): positions (or tier slices)
+        are reached in that order, and the queue is the reached part not yet executed, most
+        underwater first, so what has executed is always a prefix of the order, measured
+        in notional at entry (the coordinate u). Step k:
+          1. reach: every unit whose liquidation price the price before the step has
+             reached joins the queue (the shocked price for step 1);
+          2. execute the queue's front, at most the capacity per step (a unit may execute
+             in part: its quantity, flow and bankruptcy value count pro rata; it counts as
+             liquidated in the step that finishes it); with adl, the front of that batch
+             may be auto-deleveraged instead of sent to the book (cascade/venue.py);
+          3. the flow sent to the book walks it from the consumed depth Q to Q + flow; all
+             of the step's fills are at that walk's VWAP, and the price after the step is
+             P0 (1 + s - I(Q + flow)) (the same price rule as the waves);
+          4. between steps the consumed depth refills: Q <- Q * 2^(-1 / recovery_half_life).
+        The cascade stops at the first step whose queue is empty. With unlimited capacity,
+        no ADL, no tiers and no recovery this is the waves of MODEL.md section 4.
+        """
+        market, p0 = self.market, self.market.price
+        labels = np.full(len(self.population), -1, dtype=np.int64)
+        ledger = _new_ledger(market) if market.keeps_accounts else None
+        start = p0 * (1.0 + shock)
+        if shock == 0:
+            return self._venue_result(shock, np.array([p0, start]),
+                                      self._wave_table([], 1, np.empty(0), np.empty(0)),
+                                      labels, np.empty(0), [], ledger, 0)
+        direction = -1 if shock < 0 else 1
+        sign = -direction  # +1: longs sell
+        side = self.side(direction).complete()
+        _, key, order, cum_flow, cum_notional = side.snapshot()[:5]
+        cum_bankrupt = self._cum_bankrupt(direction, order)
+        cap = market.capacity_per_step(sign)
+        decay = 1.0 if market.recovery_half_life is None else 0.5 ** (1.0 / market.recovery_half_life)
+        winners = None
+        taken_from_winners = 0.0
+
+        def at(u, cum):
+            return float(np.interp(u, cum_notional, cum))
+
+        rows, triggers, prices, queue, extra, fills = [], [], [], [], [], []
+        trigger, consumed, executed, done = start, 0.0, 0.0, 0
+        while True:
+            reached = int(np.searchsorted(key, float(side.query(trigger)), side="right"))
+            reach_u = float(cum_notional[reached])
+            if reach_u <= executed:
+                break
+            if len(rows) >= MAX_STEPS:
+                raise ValueError(f"engine_capacity: {cap:g} per step leaves the queue "
+                                 f"uncleared after {MAX_STEPS:,} steps; raise the capacity")
+            upto = min(reach_u, executed + cap)
+            flow_0, bq_0 = at(executed, cum_flow), at(executed, cum_bankrupt)
+            flow_1, bq_1 = at(upto, cum_flow), at(upto, cum_bankrupt)
+            split = executed  # [executed, split): auto-deleveraged; [split, upto): the book
+            if ledger is not None and market.adl:
+                split, winners, taken = self._adl_split(
+                    shock, ledger, executed, upto, consumed, sign, at, cum_flow, cum_bankrupt,
+                    winners, taken_from_winners, trigger, direction)
+                taken_from_winners += taken
+            flow_split, bq_split = at(split, cum_flow), at(split, cum_bankrupt)
+            market_flow = flow_1 - flow_split
+            after = consumed + sign * market_flow
+            fill = self._fill_price(shock, consumed, after)
+            price = self.price_after(shock, after)
+            consumed = after * decay
+            fills.append(fill)
+            if ledger is not None:
+                adl_value = bq_split - bq_0
+                ledger.adl_quantity += (flow_split - flow_0) / p0
+                ledger.adl_value += adl_value
+                extra.append(_settle_step(ledger, market, fill, market_flow / p0,
+                                          bq_1 - bq_split, sign, len(rows) + 1, adl_value))
+            finished = int(np.searchsorted(cum_notional, upto, side="right")) - 1
+            finished = max(finished, done)
+            closed = self._closed_positions(order[done:finished])
+            labels[closed] = len(rows) + 1
+            rows.append(_WaveSum(int(closed.size), upto - executed, market_flow))
+            done, executed = finished, upto
+            queue.append(reach_u - upto)
+            triggers.append(trigger)
+            prices.append(price)
+            trigger = price
+        waves = self._wave_table(rows, sign, np.array(triggers), np.array(prices))
+        deleveraged = 0 if winners is None else int(
+            np.searchsorted(winners[1][:-1], taken_from_winners, side="left"))
+        return self._venue_result(shock, np.array([p0, start, *prices]), waves, labels,
+                                  np.array(queue), extra, ledger, deleveraged, fills)
+
+    def _closed_positions(self, finished_units: np.ndarray) -> np.ndarray:
+        """The positions whose last slice is among `finished_units` (themselves without
+        tiers), ascending."""
+        if self.owner is None:
+            return np.sort(finished_units)
+        return np.sort(self.owner[finished_units[self.unit_last[finished_units]]])
+
+    def _cum_bankrupt(self, direction: int, order: np.ndarray) -> np.ndarray:
+        """Prefix sums (leading 0) of b_i * q_i over the hit side in reach order; kept."""
+        memo_key = ("bankrupt_value", direction)
+        if memo_key not in self.memo:
+            units = self.units
+            bankrupt = (units.bankruptcy_price() if self.unit_bankruptcy is None
+                        else self.unit_bankruptcy)
+            self.memo[memo_key] = _running_sum(0.0, (bankrupt * units.quantity)[order])
+        return self.memo[memo_key]
+
+    def _adl_split(self, shock, ledger, lo, hi, consumed, sign, at, cum_flow, cum_bankrupt,
+                   winners, taken_before, trigger, direction):
+        """Where the step's batch [lo, hi) splits into an auto-deleveraged front [lo, split)
+        and a part for the book: the smallest split that keeps the fund >= 0, limited by
+        what the ranked winners still hold. Returns (split, winners ranking, quantity
+        taken from winners)."""
+        market, p0 = self.market, self.market.price
+        flow_hi, bq_hi = at(hi, cum_flow), at(hi, cum_bankrupt)
+
+        def balance(split):
+            flow = flow_hi - at(split, cum_flow)
+            fill = self._fill_price(shock, consumed, consumed + sign * flow)
+            quantity = flow / p0
+            bq = bq_hi - at(split, cum_bankrupt)
+            return (ledger.fund + market.liquidation_fee * fill * quantity
+                    + sign * (fill * quantity - bq))
+
+        if balance(lo) >= 0.0:
+            return lo, winners, 0.0
+        low, high = lo, hi
+        for _ in range(ADL_ROUNDS):
+            middle = 0.5 * (low + high)
+            if middle <= low or middle >= high:
+                break
+            if balance(middle) >= 0.0:
+                high = middle
+            else:
+                low = middle
+        if winners is None:
+            winners = adl_ranking(self.population, trigger, winner_side=direction)
+        available = float(winners[1][-1]) - taken_before
+        needed = (at(high, cum_flow) - at(lo, cum_flow)) / p0
+        if needed > available:  # the winners run out: the rest goes to the book (bad debt)
+            target = at(lo, cum_flow) + available * p0
+            notional_axis = self._notional_axis(direction)
+            high = float(np.interp(target, cum_flow, notional_axis))
+            high = min(max(high, lo), hi)
+            needed = (at(high, cum_flow) - at(lo, cum_flow)) / p0
+        return high, winners, needed
+
+    def _notional_axis(self, direction):
+        return self.side(direction).snapshot()[4]
+
+    def _venue_result(self, shock, price_path, waves, labels, queue, extra, ledger,
+                      deleveraged, fills=None) -> "CascadeResult":
+        columns = dict(zip(VENUE_COLUMNS[1:], zip(*extra))) if extra else {}
+        waves["queued"] = queue
+        waves["fill_price"] = np.array(columns.get("fill_price", fills if fills else []),
+                                       dtype=float)
+        if ledger is not None:
+            for name in VENUE_COLUMNS[2:]:
+                waves[name] = np.array(columns.get(name, []), dtype=float)
+        return CascadeResult(
+            shock=shock, market=self.market, population=self.population,
+            price_path=price_path, waves=waves, liquidated_in=labels,
+            queue_path=np.asarray(queue, dtype=float),
+            fund_path=(np.array(waves["fund"], dtype=float) if ledger is not None
+                       else np.empty(0)),
+            bad_debt=0.0 if ledger is None else ledger.bad_debt,
+            adl_notional=0.0 if ledger is None else ledger.adl_value,
+            adl_positions=deleveraged,
+            fund_exhausted_step=-1 if ledger is None else ledger.exhausted_step,
+            ledger=None if ledger is None else ledger.as_dict(),
+        )
 
     def _wave_table(self, rows: list[_WaveSum], sign: int, triggers, prices) -> pd.DataFrame:
         count = np.array([row.count for row in rows], dtype=np.int64)
@@ -406,6 +660,26 @@ class LiquidationBook:
         }, columns=WAVE_COLUMNS)
 
 
+def _new_ledger(market: Market) -> Ledger:
+    fund = 0.0 if market.insurance_fund is None else market.insurance_fund
+    return Ledger(fund_start=fund, fund=fund)
+
+
+def _settle_step(ledger: Ledger, market: Market, fill: float, quantity: float,
+                 bankrupt_value: float, sign: int, step: int, adl_value: float = 0.0) -> tuple:
+    """Settle one step into `ledger` (cascade.venue.settle); the step's row of
+    VENUE_COLUMNS[1:]: fill price, fees, pnl, fund after, bad debt, ADL notional."""
+    fund, fees, pnl, bad_debt = settle(ledger.fund, market.liquidation_fee, fill, quantity,
+                                       bankrupt_value, sign)
+    if ledger.exhausted_step < 0 and fund < 0.005 and fees + pnl < 0.0:  # half a cent
+        ledger.exhausted_step = step
+    ledger.fund = fund
+    ledger.fees += fees
+    ledger.pnl += pnl
+    ledger.bad_debt += bad_debt
+    return fill, fees, pnl, fund, bad_debt, adl_value
+
+
 def amplification(total_move, shock):
     """x / s: how many times the shock the price finally moved (scalars or arrays). At s = 0
     nothing is liquidated (every position starts alive) and x = 0: this is 1.0, the limit of
@@ -427,6 +701,23 @@ class CascadeResult:
                    P0), cumulative sums, notional_ratio (notional_k / notional_{k-1}: how
                    much larger each wave was than the last; not the theory's R).
     liquidated_in: per position, the wave that liquidated it; -1 = survived.
+
+    Venue mechanics (issue 10; see LiquidationBook._run_steps and cascade/venue.py). When a
+    mechanic is on, a "wave" is one engine step and `waves` adds VENUE_COLUMNS: queued
+    (notional at entry still waiting after the step), fill_price (the step's VWAP), fees,
+    pnl (fill - bankruptcy) x quantity, fund (after the step), bad_debt and adl_notional
+    (of the step). With every mechanic off these are as follows and waves has no extra
+    columns:
+    queue_path:          notional at entry waiting in the queue after each step (zeros
+                         when the engine executes every wave whole).
+    fund_path:           the insurance fund after each step (empty: no accounts kept).
+    bad_debt:            losses beyond the fund (quote currency; 0.0 without accounts).
+    adl_notional:        auto-deleveraged quantity valued at the bankrupt positions'
+                         bankruptcy prices: what the winners were paid (quote currency).
+    adl_positions:       how many profitable opposite positions were deleveraged.
+    fund_exhausted_step: the first step that left the fund at 0 after a loss (-1: never).
+    ledger:              the accounts' totals (fund_start, fund_end, fees, pnl, bad_debt,
+                         adl_quantity, adl_value, exhausted_step), or None.
     """
 
     shock: float
@@ -435,6 +726,18 @@ class CascadeResult:
     price_path: np.ndarray = field(repr=False)
     waves: pd.DataFrame = field(repr=False)
     liquidated_in: np.ndarray = field(repr=False)
+    queue_path: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    fund_path: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    bad_debt: float = 0.0
+    adl_notional: float = 0.0
+    adl_positions: int = 0
+    fund_exhausted_step: int = -1
+    ledger: dict | None = None
+
+    @property
+    def steps(self) -> int:
+        """Engine steps (waves) the cascade took until the queue was clear."""
+        return self.wave_count
 
     @property
     def final_price(self) -> float:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ._checks import number_in, one_of
 from .orderbook import OrderBook
+from .tiers import check_tiers
 
 # The impact models a Scenario (and the Explorer's radio) offers; a Market also takes "book".
 IMPACT_MODELS = ("linear", "sqrt")
@@ -29,6 +30,28 @@ class Market:
                         "book":   walk the levels of `book` (cascade.OrderBook); depth unused.
     maintenance_margin: m, as a fraction of notional, in [0, 1).
     book:               the order-book snapshot for impact="book" (None otherwise).
+
+    Venue mechanics (issue 10; every default leaves MODEL.md sections 2-5 exactly as they
+    are, bit for bit; see cascade/venue.py for the rules and formulas):
+    engine_capacity:       notional (quote currency at entry) the liquidation engine can
+                           execute per step; None = unlimited (a step is a wave). Reached
+                           positions wait in a queue, most underwater first.
+    engine_capacity_share: the same cap relative to depth: per step at most this share of
+                           the notional that moves the price 1% (D for linear/sqrt, the
+                           walked side's notional within 1% for a book), like Vega's
+                           max_fraction_consumed; with both, the smaller cap binds.
+    insurance_fund:        None = no fund; a number >= 0 = its starting size (quote
+                           currency). Pays what liquidations lose below bankruptcy.
+    liquidation_fee:       fraction of the fill value (fill price x quantity) charged to
+                           liquidated positions and paid into the fund, in [0, 1).
+    adl:                   True: a shortfall beyond the fund is closed against profitable
+                           opposite positions at the bankruptcy price (auto-deleveraging).
+    mm_tiers:              None = one rate m for every size; else ((cap, rate), ...)
+                           maintenance-margin tiers by position notional at entry, caps
+                           ascending, e.g. cascade.BINANCE_BTCUSDT_TIERS; positions above
+                           the first tier are liquidated down one tier at a time.
+    recovery_half_life:    None = consumed depth never refills; a number > 0 = steps in
+                           which half the consumed depth refills between steps.
     """
 
     price: float = DEFAULT_PRICE
@@ -36,6 +59,13 @@ class Market:
     impact: str = "linear"
     maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN
     book: OrderBook | None = None
+    engine_capacity: float | None = None
+    insurance_fund: float | None = None
+    liquidation_fee: float = 0.0
+    adl: bool = False
+    mm_tiers: tuple | None = None
+    recovery_half_life: float | None = None
+    engine_capacity_share: float | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "price", number_in("price", self.price, low=0.0, low_open=True))
@@ -50,6 +80,78 @@ class Market:
             self, "maintenance_margin",
             number_in("maintenance_margin", self.maintenance_margin, low=0.0, high=1.0, high_open=True),
         )
+        for name in ("engine_capacity", "engine_capacity_share", "recovery_half_life"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, number_in(name, getattr(self, name), low=0.0,
+                                                         low_open=True))
+        if self.insurance_fund is not None:
+            object.__setattr__(self, "insurance_fund",
+                               number_in("insurance_fund", self.insurance_fund, low=0.0))
+        object.__setattr__(self, "liquidation_fee", number_in(
+            "liquidation_fee", self.liquidation_fee, low=0.0, high=1.0, high_open=True))
+        if not isinstance(self.adl, (bool, np.bool_)):
+            raise ValueError(f"adl: expected True or False, got {self.adl!r}")
+        object.__setattr__(self, "adl", bool(self.adl))
+        if self.mm_tiers is not None:
+            object.__setattr__(self, "mm_tiers", check_tiers(self.mm_tiers))
+
+    @property
+    def step_by_step(self) -> bool:
+        """True when a mechanic changes which positions execute when, or the price between
+        steps (capacity, ADL, tiers, recovery): the engine then walks the queue step by step.
+        A fund and a fee alone only keep accounts beside the waves."""
+        return (self.engine_capacity is not None or self.engine_capacity_share is not None
+                or self.adl or self.mm_tiers is not None or self.recovery_half_life is not None)
+
+    @property
+    def keeps_accounts(self) -> bool:
+        """True when the fund, fees, bad debt and ADL are accounted for."""
+        return self.insurance_fund is not None or self.liquidation_fee > 0 or self.adl
+
+    @property
+    def venue_mechanics(self) -> bool:
+        return self.step_by_step or self.keeps_accounts
+
+    def capacity_per_step(self, direction: int) -> float:
+        """The engine's cap per step (notional at entry; inf when unlimited): the smaller of
+        engine_capacity and engine_capacity_share x the notional that moves the price 1% on
+        the side forced flow in `direction` (+1 selling, -1 buying) walks."""
+        cap = np.inf if self.engine_capacity is None else self.engine_capacity
+        if self.engine_capacity_share is not None:
+            one_percent = (self.depth if self.book is None
+                           else self.book.depth_within(0.01)[0 if direction > 0 else 1])
+            cap = min(cap, self.engine_capacity_share * one_percent)
+        return float(cap)
+
+    def impact_integral(self, net_sold_flow):
+        """G(Q) = integral of I(u) du from 0 to Q (quote currency x relative move), so that
+        the average impact of walking the book from Q_a to Q_b is (G(Q_b) - G(Q_a)) /
+        (Q_b - Q_a). G is even in Q (I is odd).
+        linear: G = 0.005 Q^2 / D;  sqrt: G = 0.01 * (2/3) |Q|^1.5 / sqrt(D);
+        book: the exact integral of the piecewise-linear curve (OrderBook.impact_integral)."""
+        flow = np.abs(np.asarray(net_sold_flow, dtype=np.float64))
+        if self.impact == "linear":
+            area = 0.005 * flow * flow / self.depth
+        elif self.impact == "book":
+            area = self.book.impact_integral(np.asarray(net_sold_flow, dtype=np.float64))
+        else:
+            area = 0.01 * (2.0 / 3.0) * flow ** 1.5 / np.sqrt(self.depth)
+        return float(area) if np.ndim(area) == 0 else area
+
+    def mean_impact(self, start_flow: float, end_flow: float) -> float:
+        """Average relative impact over walking the book from net flow Q_a to Q_b: the
+        volume-weighted average price of that walk is P0 * (1 + s - mean_impact).
+        linear: (I(Q_a) + I(Q_b)) / 2 exactly; sqrt and book: the integral average.
+        Q_a == Q_b (or a gap too small to difference) gives I at the midpoint."""
+        start, end = float(start_flow), float(end_flow)
+        gap = end - start
+        middle = self.price_impact(0.5 * (start + end))
+        if gap == 0.0 or abs(gap) < 1e-9 * max(abs(start), abs(end)):
+            return float(middle)
+        if self.impact == "linear":
+            return 0.5 * (float(self.price_impact(start)) + float(self.price_impact(end)))
+        # G is the antiderivative from 0 (even), so this holds on either side of 0 and across it
+        return float((self.impact_integral(end) - self.impact_integral(start)) / gap)
 
     def price_impact(self, net_sold_flow):
         """Relative price move I(Q) caused by the net sold flow Q (quote currency at P0).

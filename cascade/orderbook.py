@@ -102,6 +102,25 @@ class OrderBook:
             moved = np.where(np.sign(flow) == direction, direction * walked, moved)
         return moved
 
+    def impact_integral(self, net_sold_flow) -> np.ndarray:
+        """G(Q) = integral of I(u) du from 0 to Q, exact for the piecewise-linear curve (and
+        its straight extension past the last level); even in Q. Used for the VWAP of a walk:
+        mean I over [Q_a, Q_b] = (G(Q_b) - G(Q_a)) / (Q_b - Q_a)."""
+        flow = np.asarray(net_sold_flow, dtype=np.float64)
+        area = np.zeros_like(flow)
+        for direction in (1, -1):
+            notional, distance = self.curve(direction)
+            knots = np.concatenate(([0.0], np.cumsum(0.5 * np.diff(notional)
+                                                     * (distance[1:] + distance[:-1]))))
+            size = np.abs(flow)
+            walked = np.abs(self.impact(direction * size))
+            segment = np.clip(np.searchsorted(notional, size, side="right") - 1, 0,
+                              notional.size - 1)
+            inside = knots[segment] + 0.5 * (size - notional[segment]) * (
+                distance[segment] + walked)
+            area = np.where(np.sign(flow) == direction, inside, area)
+        return area
+
     def capacity(self, direction: int) -> float:
         """Notional (quote currency) on the side that flow in `direction` walks."""
         return float(self.curve(direction)[0][-1])

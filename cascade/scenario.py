@@ -8,16 +8,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
+import numpy as np
+
 from ._checks import number_in, one_of, whole_number
 from .engine import CascadeResult, LiquidationBook
 from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE, IMPACT_MODELS,
                      Market)
 from .population import Population
 from .synthetic import BACKGROUNDS, MIN_TRADERS, leverage_cap, make_population
+from .tiers import BINANCE_BTCUSDT_TIERS, tier_of
 
 MAX_TRADERS = 2_000_000
 # The fields that shape the venue and the shock; every other field shapes the population.
 MARKET_FIELDS = ("shock", "depth", "impact")
+# The venue mechanics of issue 10 (see Market); 0 / "flat" / False = off. They count among
+# the population fields (the key of a cached book, whose market carries them); mm_tiers
+# also caps the synthetic book's leverage.
+VENUE_FIELDS = ("engine_capacity", "insurance_fund", "liquidation_fee", "adl", "mm_tiers",
+                "recovery_half_life")
+# Maintenance-margin ladders a Scenario can name (Market(mm_tiers=...)).
+MM_TIER_LADDERS = {"flat": None, "binance_btcusdt": BINANCE_BTCUSDT_TIERS}
 # The venue's leverage cap (Binance BTCUSDT, MODEL.md section 7); not a knob.
 VENUE_MAX_LEVERAGE = 125.0
 # Bounds that keep every output finite: money up to a quadrillion USD (far above any venue),
@@ -25,6 +35,8 @@ VENUE_MAX_LEVERAGE = 125.0
 MAX_MONEY = 1e15
 MIN_DEPTH = 1.0
 MIN_POSITION = 1.0
+# A Scenario's engine clears its whole open interest in at most this many full steps.
+MAX_FULL_STEPS = 1000
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,17 @@ class Scenario:
     impact:              "linear" (flat book) or "sqrt" (square-root law).
     maintenance_margin:  m, fraction of notional.
     n, seed:             traders in the synthetic book, and the random seed.
+    Venue mechanics (issue 10; Market's parameters of the same names, 0 = off):
+    engine_capacity:     USD notional the liquidation engine executes per step (0: all).
+    insurance_fund:      the fund's starting size, USD (0: no fund, unless a fee or ADL
+                         is on, which keep accounts from an empty fund).
+    liquidation_fee:     fraction of fill value charged to the liquidated, into the fund.
+    adl:                 auto-deleverage profitable opposite traders when the fund is out.
+    mm_tiers:            "flat" (one rate) or "binance_btcusdt" (cascade.BINANCE_BTCUSDT_
+                         TIERS); under tiers a synthetic trader's leverage is capped at
+                         the venue's maximum for its tier, 1 / (2 x rate) (Binance's
+                         initial margin is twice the maintenance: 125x at 0.4%).
+    recovery_half_life:  steps in which half the consumed depth refills (0: never).
     """
 
     shock: float = -0.05
@@ -62,6 +85,12 @@ class Scenario:
     entry_dispersion: float = 0.0
     n: int = 10_000
     seed: int = 7
+    engine_capacity: float = 0.0
+    insurance_fund: float = 0.0
+    liquidation_fee: float = 0.0
+    adl: bool = False
+    mm_tiers: str = "flat"
+    recovery_half_life: float = 0.0
 
     def __post_init__(self):
         numbers = {
@@ -76,11 +105,25 @@ class Scenario:
             "maintenance_margin": dict(low=0.0, high=0.5),
             "size_tail": dict(low=1.0, low_open=True, high=10.0),
             "entry_dispersion": dict(low=0.0, high=0.5),
+            "engine_capacity": dict(low=0.0, high=MAX_MONEY),
+            "insurance_fund": dict(low=0.0, high=MAX_MONEY),
+            "liquidation_fee": dict(low=0.0, high=0.1),
+            "recovery_half_life": dict(low=0.0, high=1e6),
         }
         for name, bounds in numbers.items():
             object.__setattr__(self, name, number_in(name, getattr(self, name), **bounds))
         one_of("background", self.background, BACKGROUNDS)
         one_of("impact", self.impact, IMPACT_MODELS)
+        one_of("mm_tiers", self.mm_tiers, tuple(MM_TIER_LADDERS))
+        if not isinstance(self.adl, bool):
+            if not isinstance(self.adl, str) or self.adl.lower() not in ("true", "false"):
+                raise ValueError(f"adl: expected True or False, got {self.adl!r}")
+            object.__setattr__(self, "adl", self.adl.lower() == "true")
+        if 0 < self.engine_capacity < self.open_interest / MAX_FULL_STEPS:
+            raise ValueError(
+                f"engine_capacity: 0 (unlimited) or at least open_interest / {MAX_FULL_STEPS:,} "
+                f"= {self.open_interest / MAX_FULL_STEPS:,.0f} USD per step, so the engine can "
+                f"clear the whole book in {MAX_FULL_STEPS:,} steps; got {self.engine_capacity!r}")
         object.__setattr__(self, "n", whole_number("n", self.n, MIN_TRADERS))
         if self.n > MAX_TRADERS:
             raise ValueError(f"n: at most {MAX_TRADERS:,} traders, got {self.n:,}")
@@ -102,6 +145,28 @@ class Scenario:
         return tuple(f.name for f in fields(cls) if f.name not in MARKET_FIELDS)
 
     def population(self) -> Population:
+        population = self._synthetic_population()
+        ladder = MM_TIER_LADDERS[self.mm_tiers]
+        if ladder is None:
+            return population
+        rates = np.array([rate for _, rate in ladder])
+        tier = np.minimum(tier_of(population.notional, ladder), rates.size - 1)
+        # the venue's maximum: initial margin 2 x the tier's rate, plus any loss the entry
+        # already carries at the start price (so every trader starts alive, as MODEL asks)
+        carried = np.maximum(population.side * (1.0 - DEFAULT_PRICE / population.entry_price), 0)
+        venue_max = np.maximum(1.0, 1.0 / (2.0 * rates[tier] + carried))
+        if (population.leverage <= venue_max).all():
+            return population
+        return Population.from_arrays(np.minimum(population.leverage, venue_max),
+                                      population.notional, population.side,
+                                      population.entry_price)
+
+    @property
+    def venue_mechanics(self) -> bool:
+        """True when any venue mechanic (issue 10) is on."""
+        return self.market().venue_mechanics
+
+    def _synthetic_population(self) -> Population:
         return make_population(
             self.n, self.seed, center_leverage=self.center_leverage, tightness=self.tightness,
             cluster_share=self.cluster_share, background=self.background,
@@ -112,7 +177,12 @@ class Scenario:
 
     def market(self) -> Market:
         return Market(price=DEFAULT_PRICE, depth=self.depth, impact=self.impact,
-                      maintenance_margin=self.maintenance_margin)
+                      maintenance_margin=self.maintenance_margin,
+                      engine_capacity=self.engine_capacity or None,
+                      insurance_fund=self.insurance_fund or None,
+                      liquidation_fee=self.liquidation_fee, adl=self.adl,
+                      mm_tiers=MM_TIER_LADDERS[self.mm_tiers],
+                      recovery_half_life=self.recovery_half_life or None)
 
     def book(self) -> LiquidationBook:
         return LiquidationBook(self.population(), self.market())
@@ -156,6 +226,10 @@ PRESETS: dict[str, Scenario] = {
     "10 Oct 2025: thin book, crowded longs": Scenario(
         shock=-0.02, tightness=0.8, cluster_share=0.5, background="discrete", long_share=0.84,
         depth=10e6, impact="sqrt"),
+    "10-11 Oct 2025: small fund, slow engine, ADL": Scenario(
+        shock=-0.02, tightness=0.8, cluster_share=0.5, background="discrete", long_share=0.84,
+        depth=10e6, impact="sqrt", engine_capacity=20e6, insurance_fund=1e6,
+        liquidation_fee=0.005, adl=True),
 }
 
 PRESET_NOTES: dict[str, PresetNote] = {
@@ -179,4 +253,13 @@ PRESET_NOTES: dict[str, PresetNote] = {
         "About $19B liquidated across 1.6M accounts, $3.21B in the peak minute, 84% longs, "
         "BTC -12% in 45 minutes, perp OI -43%, depth down more than 90%; square-root impact "
         "confirmed on BTC/USD by Donier & Bonart (2015) (MODEL.md section 7)."),
+    "10-11 Oct 2025: small fund, slow engine, ADL": PresetNote(
+        "The same thin book and crowded longs on a venue whose liquidation engine executes "
+        "only $20M per step and whose insurance fund holds $1M, with a 0.5% liquidation fee "
+        "and auto-deleveraging. The queue takes about thirty steps to clear; the fills fall "
+        "below the bankruptcy prices, the fund runs dry, and ADL closes hundreds of millions "
+        "against every profitable short, which is still not enough: the rest is bad debt.",
+        "10-11 Oct 2025: Hyperliquid auto-deleveraged about $2.1B in 12 minutes; about $19B "
+        "was liquidated across venues, $3.21B in the peak minute, 84% longs; depth fell by "
+        "more than 90% (MODEL.md section 7)."),
 }

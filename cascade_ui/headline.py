@@ -50,6 +50,39 @@ def metrics(analysis: Analysis) -> list[Metric]:
     ]
 
 
+def venue_metrics(analysis: Analysis) -> list[Metric]:
+    """The venue row (issue 10), only when a venue mechanic is on: the engine steps, the
+    fund's end balance, bad debt and ADL notional (the last three when accounts are kept)."""
+    result = analysis.result
+    market = result.market
+    if not market.venue_mechanics:
+        return []
+    capacity = market.capacity_per_step(1 if analysis.direction < 0 else -1)
+    rows = [Metric("Engine steps", f"{result.steps}",
+                   "Steps the liquidation engine took until its queue was clear (with "
+                   "unlimited capacity a step is a wave).",
+                   f"{usd(capacity)} per step" if capacity < float("inf") else "no cap")]
+    ledger = result.ledger
+    if ledger is None:
+        return rows
+    exhausted = result.fund_exhausted_step
+    rows += [
+        Metric("Fund left", usd(ledger["fund_end"]),
+               f"The insurance fund after the last step: its start ({usd(ledger['fund_start'])}"
+               "), plus fees and fills above bankruptcy, minus fills below it. It never "
+               "goes below zero; the step that first emptied it is shown under it.",
+               f"empty at step {exhausted}" if exhausted > 0 else
+               f"of {usd(ledger['fund_start'])}"),
+        Metric("Bad debt", usd(result.bad_debt),
+               "Losses below bankruptcy that neither the fund nor ADL covered (USD)."),
+        Metric("Auto-deleveraged", usd(result.adl_notional),
+               "Bankrupt positions closed against profitable opposite traders at the "
+               "bankruptcy price instead of through the book (USD at that price).",
+               f"{result.adl_positions:,} traders" if market.adl else "ADL off"),
+    ]
+    return rows
+
+
 def ratio_text(ratio: float) -> str:
     """R rounded *down* (2 decimals; 1 from 10 up; none from 100 up), so 0.999 reads 0.99, never 1.00: the shown
     number is on the same side of 1 as the number the verdict is decided by."""

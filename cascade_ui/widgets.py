@@ -34,7 +34,10 @@ def _series(low_exp: int, high_exp: int, top: float) -> list[float]:
 
 
 def compact(value: float) -> str:
-    """70000000 -> '70M', 1.5e9 -> '1.5B', 10000 -> '10K' (the labels and URL values)."""
+    """70000000 -> '70M', 1.5e9 -> '1.5B', 10000 -> '10K' (the labels and URL values);
+    0 -> 'off' (a venue mechanic's picker)."""
+    if value == 0:
+        return "off"
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if value >= size:
             return f"{value / size:g}{suffix}"
@@ -58,8 +61,10 @@ class Control:
         """The widget value closest to a Scenario value (log pickers hold fixed stops)."""
         if self.kind != "log":
             return value
-        stops = np.asarray(self.options, dtype=float)
-        return self.options[int(np.argmin(np.abs(np.log(stops) - math.log(value))))]
+        if value == 0 and 0 in self.options:  # a mechanic switched off
+            return self.options[self.options.index(0)]
+        stops = np.asarray([stop for stop in self.options if stop > 0], dtype=float)
+        return stops[int(np.argmin(np.abs(np.log(stops) - math.log(value))))].item()
 
 
 SECTIONS: dict[str, list[Control]] = {
@@ -116,6 +121,39 @@ SECTIONS: dict[str, list[Control]] = {
                 help="Fraction of notional the venue keeps; a position is liquidated when "
                      "its margin falls to it. Binance BTCUSDT 0.40% (125x tier) to 2.5% "
                      "(20x tier). 1/leverage must exceed it."),
+    ],
+    "Venue": [
+        Control("engine_capacity", "Liquidation engine capacity (USD per step)", kind="log",
+                options=(0.0, *_series(6, 9, 1e9)),
+                help="Notional the venue's liquidation engine can execute per step; off = all "
+                     "at once (each wave in one step). What it cannot execute waits in a "
+                     "queue, most underwater first, and the charts count steps instead of "
+                     "waves. At least open interest / 1,000."),
+        Control("insurance_fund", "Insurance fund (USD)", kind="log",
+                options=(0.0, *_series(5, 9, 1e9)),
+                help="Starting size of the fund that pays when a liquidation fills below the "
+                     "bankruptcy price; what it cannot pay is bad debt. Off = no fund "
+                     "(with a fee or ADL on, accounts start from an empty fund)."),
+        Control("liquidation_fee", "Liquidation fee", kind="slider", low=0.0, high=0.02,
+                step=0.0005, format="percent",
+                help="Fraction of the fill value charged to each liquidated position and paid "
+                     "into the fund (Binance's liquidation clearance fee is of this order)."),
+        Control("adl", "Auto-deleveraging (ADL)", kind="choice", options=(False, True),
+                help="When the fund runs out, close the bankrupt positions against profitable "
+                     "opposite traders at the bankruptcy price, ranked by PnL % x effective "
+                     "leverage (BitMEX). That quantity never hits the book. Hyperliquid "
+                     "auto-deleveraged about $2.1B in 12 minutes on 10-11 Oct 2025."),
+        Control("mm_tiers", "Maintenance-margin tiers", kind="choice",
+                options=tuple(cascade.scenario.MM_TIER_LADDERS),
+                help="flat: one maintenance margin for every size; binance_btcusdt: the "
+                     "BTCUSDT ladder (0.40% up to $50K ... 2.5% up to $10M ... 50%), large "
+                     "positions liquidated down one tier at a time, and each trader's "
+                     "leverage capped at the tier's maximum (125x ... 1x)."),
+        Control("recovery_half_life", "Book recovery half-life (steps)", kind="log",
+                options=(0.0, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0),
+                help="Between steps the depth the forced flow consumed refills with this "
+                     "half-life, so the price partly recovers; liquidations stay done. "
+                     "Off = the book never refills."),
     ],
     "Simulation": [
         Control("size_tail", "Position size tail", kind="slider", low=1.1, high=4.0,
@@ -191,6 +229,8 @@ def _clean(control: Control, value):
         return int(value)
     if control.kind == "log":
         return float(value)
+    if control.name == "adl":
+        return value in (True, "True", "true")
     return value
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 import cascade
 from cascade_ui import (analysis as analysis_parts, compute, downloads, figures, headline, links,
-                        report, upload, views, widgets)
+                        report, upload, venue_figures, views, widgets)
 from cascade_ui.text import doc, dollars
 from cascade_ui.frame import require_app_frame
 
@@ -87,6 +87,22 @@ if st.toggle("Show the positions closest to liquidation (what a shock reaches fi
              key="show-nearest"):
     st.dataframe(upload.nearest_table(analysis_parts.closest_to_liquidation(analysis)),
                  hide_index=True, width="stretch")
+
+# ------------------------------------------------------------------ venue (issue 10)
+venue_row = headline.venue_metrics(analysis)
+if venue_row:
+    st.subheader("Venue: liquidation engine, insurance fund, ADL", divider="gray")
+    for column, metric in zip(st.columns(4), venue_row):
+        column.metric(metric.label, metric.value, metric.delta, help=metric.help,
+                      delta_color="off", delta_arrow="off", border=True)
+    queue_col, fund_col = st.columns(2, gap="large")
+    with queue_col:
+        chart(venue_figures.queue_figure(result.waves, result.market.engine_capacity),
+              "engine-queue", "chart_queue")
+    if result.ledger is not None:
+        with fund_col:
+            chart(venue_figures.fund_figure(result.waves, result.ledger["fund_start"]),
+                  "insurance-fund", "chart_fund")
 
 # ------------------------------------------------------------------ downloads
 st.subheader("Take it with you", divider="gray")

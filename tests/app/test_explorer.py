@@ -33,10 +33,16 @@ def chart_data(at) -> dict[str, list]:
             for name, spec in charts(at).items()}
 
 
-def assert_healthy(at) -> None:
+def assert_healthy(at, scenario=None) -> None:
+    """No exception or error, and the page's charts: the four, plus the venue charts when
+    `scenario` has a venue mechanic on (the queue; the fund when it keeps accounts)."""
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    assert set(charts(at)) == CHART_NAMES
+    expected = set(CHART_NAMES)
+    if scenario is not None and scenario.venue_mechanics:
+        expected |= {"engine-queue"} | ({"insurance-fund"} if scenario.market().keeps_accounts
+                                        else set())
+    assert set(charts(at)) == expected
 
 
 def set_widget(at, key: str, value):
@@ -83,8 +89,8 @@ def test_every_chart_names_the_project_template(app):
 def test_every_preset_renders_and_sets_every_widget(app, name):
     at = app.run()
     at.selectbox(key=widgets.PRESET_KEY).set_value(name).run()
-    assert_healthy(at)
     preset = widgets.CHOICES[name]
+    assert_healthy(at, preset)
     for field in FIELDS:
         assert at.session_state[field] == getattr(preset, field), field
     np.testing.assert_allclose(page_price_path(at), preset.run().price_path, rtol=PATH_RTOL)
@@ -178,7 +184,7 @@ def test_a_presets_url_reproduces_it_in_a_new_session(app, name):
     differing = {f for f in FIELDS if getattr(PRESETS[name], f) != getattr(Scenario(), f)}
     assert set(url) == differing  # defaults are left out of the URL
     fresh = run(type(app).from_file(app._script_path, default_timeout=30), **url)
-    assert_healthy(fresh)
+    assert_healthy(fresh, PRESETS[name])
     np.testing.assert_allclose(page_price_path(fresh), page_price_path(at), rtol=PATH_RTOL)
     assert fresh.sidebar.caption[0].value == f"Showing: **{name}**"
 
