@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test test-fast browser bench bench-explorer bench-ensemble clean
+.PHONY: run test test-fast browser bench bench-explorer bench-ensemble bench-sessions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,11 +35,12 @@ test-fast: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/model
 
 ## Speed ratios: the engine against the plain one-mask-per-wave baseline, and
-## phase_grid against one run per cell (see README).
+## phase_grid against one run per cell, venue mechanics, loading a 1M-row file (see README).
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_cascade.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_venue.py
+	$(BIN)/python benchmarks/bench_files.py
 
 ## The Explorer in Chromium at 10K-2M traders: rerun times and server memory (minutes).
 bench-explorer: $(VENV)/.dev browser
@@ -48,6 +49,10 @@ bench-explorer: $(VENV)/.dev browser
 ## Ensemble throughput: books per second in process vs on a LocalCluster (see README).
 bench-ensemble: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_ensemble.py
+
+## Many sessions on one server over Streamlit's websocket protocol (see README).
+bench-sessions: $(VENV)/.dev
+	$(BIN)/python benchmarks/bench_sessions.py --sessions 1 5 10
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts
