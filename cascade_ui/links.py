@@ -127,6 +127,8 @@ def _read_one(control: Control, text: str) -> tuple[object, str | None]:
         if text.strip().lower() not in by_lower:
             raise ValueError(f"is not one of {', '.join(map(str, control.options))}")
         return by_lower[text.strip().lower()], None
+    if control.kind == "log" and 0 in control.options and text.strip().lower() == compact(0):
+        return 0.0, None  # a venue picker's "off" stop
     try:
         if control.kind == "log":
             value = parse_amount(text)
