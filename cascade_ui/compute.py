@@ -70,10 +70,17 @@ def _critical_shock(key: tuple, depth: float, impact: str, direction: int) -> fl
 
 
 @st.cache_resource(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
+def _robustness_base(key: tuple) -> list[LiquidationBook]:
+    """The other books the verdict is checked on (a few MB), per population knobs."""
+    return robustness_books(Scenario.from_dict(dict(key)))
+
+
+@st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
 def _robustness_books(key: tuple, depth: float, impact: str) -> list[LiquidationBook]:
-    """The other books the verdict is checked on (about 12 MB at 10K traders), kept so that a
-    shock move only runs their cascades, on books theory has already sorted."""
-    return robustness_books(Scenario.from_dict({**dict(key), "depth": depth, "impact": impact}))
+    """_robustness_base on another depth or impact, sharing their sorted sides, so a shock or
+    depth move only runs their cascades."""
+    market = Scenario.from_dict({**dict(key), "depth": depth, "impact": impact}).market()
+    return [book.with_market(market) for book in _robustness_base(key)]
 
 
 def _robustness(key: tuple, shock: float, depth: float, impact: str) -> Robustness:
@@ -84,6 +91,7 @@ def clear_caches() -> None:
     _book.clear()
     _market_book.clear()
     _critical_shock.clear()
+    _robustness_base.clear()
     _robustness_books.clear()
 
 

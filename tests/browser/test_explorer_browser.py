@@ -55,8 +55,11 @@ ARM_RERUN_TIMER = """() => {
 
 def open_explorer(page, server, query: str = ""):
     page.goto(f"{server}/{query}")
+    # four chart elements each drawn (a chart has two .main-svg layers, so counting layers
+    # alone is satisfied by two charts while the script is still running), or an alert
     page.wait_for_function(
-        "document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 4"
+        "[...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+        ".filter((c) => c.querySelector('.main-svg')).length >= 4"
         " || document.querySelector('[data-testid=stAlert]') !== null")
     page.wait_for_selector(IDLE)
     return page
@@ -132,7 +135,9 @@ def test_moving_a_slider_reruns_within_a_second_and_updates_the_url(page, server
     print(f"\nrerun after a slider move at n=10,000 (ms): shock {[round(t) for t in shock]}, "
           f"tightness {[round(t) for t in tightness]}, depth {[round(t) for t in depth]}; "
           f"median {statistics.median(times):.0f}, max {max(times):.0f}")
-    assert max(times) < RERUN_BUDGET_MS, times
+    # the goal as issue 7 defines it: the median of several moves; and no move far past it
+    assert statistics.median(times) < RERUN_BUDGET_MS, times
+    assert max(times) < 1.5 * RERUN_BUDGET_MS, times
     # the URL now holds the moved knobs, in the Scenario's own units
     page.wait_for_function("location.search.includes('depth=')")
     query = page.evaluate("location.search")
