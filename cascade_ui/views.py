@@ -11,6 +11,9 @@ from .analysis import Analysis
 # chart name (element key, PNG file name) and the docs/explorer/*.md that explains it
 CHARTS = (("price-path", "chart_price_path"), ("leverage", "chart_leverage"),
           ("waves", "chart_waves"), ("liquidation-map", "chart_map"))
+# short names for buttons, which must fit a fifth of the page at 1280 px
+SHORT_NAMES = {"price-path": "Price path", "leverage": "Leverage", "waves": "Waves",
+               "liquidation-map": "Map"}
 
 
 def explorer_figures(analysis: Analysis) -> dict[str, go.Figure]:

@@ -130,7 +130,7 @@ report_col.download_button(
          "(interactive), every knob, your files with their checksums, and the assumptions.")
 for column, (name, _) in zip(png_cols, views.CHARTS):
     column.download_button(
-        f"{built[name].layout.title.text.split(':')[0]} (PNG)",
+        f"{views.SHORT_NAMES[name]} (PNG)",
         lambda fig=built[name]: report.chart_png(fig), f"cascade-{name}.png", "image/png",
         on_click="ignore", icon=":material/image:", key=f"download-png-{name}",
         help="Drawn on the server through kaleido and this machine's Chromium.")

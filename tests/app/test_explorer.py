@@ -69,8 +69,7 @@ def test_default_page_draws_the_default_scenario(app):
     assert at.sidebar.caption[0].value == f"Showing: **{widgets.DEFAULT_NAME}**"
     assert [b.proto.label for b in at.get("download_button")] == [
         "Scenario (JSON)", "Waves (CSV)", "Positions (CSV)", "Report (HTML)",
-        "Price path (PNG)", "Leverage (PNG)", "Liquidation waves (PNG)",
-        "Liquidation map (PNG)"]
+        "Price path (PNG)", "Leverage (PNG)", "Waves (PNG)", "Map (PNG)"]
 
 
 def test_every_chart_names_the_project_template(app):
