@@ -28,16 +28,26 @@ def decode(node):
     return node
 
 
-def charts(at) -> dict[str, dict]:
-    """The page's Plotly figures as decoded specs, by chart name (the part of the element
-    key after 'chart-', e.g. 'price-path')."""
-    figures = {}
+def chart_specs(at) -> dict[str, str]:
+    """The page's Plotly figures as sent, JSON text by chart name (the part of the element
+    key after 'chart-', e.g. 'price-path'): st.plotly_chart elements and the Explorer's
+    charts drawn in place (cascade_ui/plot.py)."""
+    specs = {}
     for element in at.get("plotly_chart"):
-        spec = decode(json.loads(element.proto.spec))
         config = json.loads(element.proto.config)
         name = config["toImageButtonOptions"]["filename"].removeprefix("cascade-")
-        figures[name] = spec
-    return figures
+        specs[name] = element.proto.spec
+    for element in at.get("bidi_component"):
+        if element.proto.component_name == "cascade_chart":
+            data = json.loads(element.proto.json)
+            name = data["config"]["toImageButtonOptions"]["filename"].removeprefix("cascade-")
+            specs[name] = data["figure"]
+    return specs
+
+
+def charts(at) -> dict[str, dict]:
+    """The page's Plotly figures as decoded specs, by chart name (see chart_specs)."""
+    return {name: decode(json.loads(spec)) for name, spec in chart_specs(at).items()}
 
 
 def trace(spec: dict, name: str) -> dict:

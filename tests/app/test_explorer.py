@@ -214,7 +214,7 @@ def test_a_bad_combination_names_the_knob_and_recovers(app):
     message = at.error[0].value
     assert "Maintenance margin" in message and "`maintenance_margin`" in message
     assert "center_leverage" in message  # the core's reason, unabridged
-    assert not at.get("plotly_chart") and not at.metric
+    assert not charts(at) and not at.metric
     set_widget(at, "maintenance_margin", 0.005)
     assert_healthy(at)
 

@@ -3,12 +3,11 @@ are binned on the server, so their payloads depend on bins and waves, not on tra
 
 from __future__ import annotations
 
-import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.apptools import charts, run
+from tests.app.apptools import chart_specs, charts, run
 from tests.app.conftest import APP
 
 # Upper bounds on the JSON one more drawn bar adds (x and y as base64 float64, 12 chars
@@ -20,14 +19,9 @@ BYTES_PER_TRACE = 600
 
 def chart_payloads(at) -> dict[str, tuple[int, int, int]]:
     """(bytes of the figure spec, plotted points, traces) per chart."""
-    sizes = {}
-    for element in at.get("plotly_chart"):
-        config = json.loads(element.proto.config)
-        name = config["toImageButtonOptions"]["filename"].removeprefix("cascade-")
-        sizes[name] = len(element.proto.spec)
     specs = charts(at)
-    return {name: (sizes[name], sum(len(trace.get("x", [])) for trace in specs[name]["data"]),
-                   len(specs[name]["data"])) for name in sizes}
+    return {name: (len(spec), sum(len(trace.get("x", [])) for trace in specs[name]["data"]),
+                   len(specs[name]["data"])) for name, spec in chart_specs(at).items()}
 
 
 @pytest.mark.slow

@@ -14,21 +14,41 @@ from cascade import PRESETS, Scenario
 pytestmark = pytest.mark.browser
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# an Explorer chart (cascade_ui/plot.py): one plotly.js div, kept across reruns
+CHART = ".cascade-chart"
 CHART_TITLES = ["Price path", "Liquidation waves", "Leverage", "Liquidation map"]
 RERUN_BUDGET_MS = 1000.0
 
-# Armed before a key press: resolves with the milliseconds from the keydown to the end of
-# the rerun it caused (the script ran and finished, the headline shows new numbers) plus
-# two animation frames, so the new page has been painted.
+# Armed before a key press: resolves with the milliseconds from the keydown to the page
+# painted with everything the rerun changed: the script ran and finished, the headline shows
+# new numbers, and every chart whose figure changed has been redrawn (plot.js counts draws in
+# flight in window.cascadeChartsPending and fires "cascade-charts-drawn" when none is left),
+# two animation frames later. Charts draw one after another, some after the script's end,
+# so the timer waits until no draw has begun for SETTLE_MS and reports the last paint.
+SETTLE_MS = 300
 ARM_RERUN_TIMER = """() => {
   window.__rerun = new Promise((resolve) => {
     const app = document.querySelector('[data-testid="stApp"]');
     const headline = () => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
       .map((e) => e.innerText).join('|');
     const before = headline();
-    let start = null, sawRunning = false;
+    const drawing = () => (window.cascadeChartsPending || 0) > 0;
+    let start = null, sawRunning = false, finished = false, painted = null, quiet = null;
     document.addEventListener('keydown', () => { start = performance.now(); },
                               {capture: true, once: true});
+    const settle = () => {
+      clearTimeout(quiet);
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        if (drawing()) return;  // "cascade-charts-drawn" calls settle again
+        painted = performance.now();
+        quiet = setTimeout(() => {
+          if (drawing()) return;
+          window.removeEventListener('cascade-charts-drawn', settle);
+          finished = true;
+          resolve({ms: painted - start, before, after: headline()});
+        }, %d);
+      }));
+    };
     const observer = new MutationObserver((records) => {
       for (const r of records) {
         if (r.attributeName === 'data-test-script-state' &&
@@ -38,28 +58,28 @@ ARM_RERUN_TIMER = """() => {
       if (start !== null && sawRunning &&
           app.getAttribute('data-test-script-state') === 'notRunning' && headline() !== before) {
         observer.disconnect();
-        requestAnimationFrame(() => requestAnimationFrame(() =>
-          resolve({ms: performance.now() - start, before, after: headline()})));
+        window.addEventListener('cascade-charts-drawn', settle);
+        settle();
       }
     });
     observer.observe(document.body, {attributes: true, attributeOldValue: true,
                                      childList: true, subtree: true, characterData: true});
     // a rerun that never repaints is a failure with the page's state, not a hung test
-    setTimeout(() => { observer.disconnect();
+    setTimeout(() => { if (finished) return; observer.disconnect();
       resolve({ms: Infinity, before, after: headline(), timedOut: true,
-               state: app.getAttribute('data-test-script-state'), sawRunning}); },
+               state: app.getAttribute('data-test-script-state'), sawRunning,
+               drawing: drawing()}); },
       30000);
   });
-}"""
+}""" % SETTLE_MS
 
 
 def open_explorer(page, server, query: str = ""):
     page.goto(f"{server}/{query}")
-    # four chart elements each drawn (a chart has two .main-svg layers, so counting layers
-    # alone is satisfied by two charts while the script is still running), or an alert
+    # four charts each drawn (plot.js marks a chart data-drawn once Plotly has drawn its
+    # figure), or an alert
     page.wait_for_function(
-        "[...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
-        ".filter((c) => c.querySelector('.main-svg')).length >= 4"
+        f"document.querySelectorAll('{CHART}[data-drawn]').length >= 4"
         " || document.querySelector('[data-testid=stAlert]') !== null")
     page.wait_for_selector(IDLE)
     return page
@@ -109,7 +129,7 @@ def test_page_loads_with_its_headline(page, server):
 
 def test_the_four_charts_are_drawn(page, server):
     open_explorer(page, server)
-    charts = page.get_by_test_id("stPlotlyChart")
+    charts = page.locator(CHART)
     assert charts.count() == 4
     titles = []
     for i in range(4):
@@ -124,6 +144,22 @@ def test_the_four_charts_are_drawn(page, server):
         assert any(t.startswith(expected) for t in titles), (expected, titles)
 
 
+def test_a_slider_move_redraws_the_same_charts_in_place(page, server):
+    """The charts are updated (Plotly.react), not rebuilt: the same plot elements stay on
+    the page and show the new cascade."""
+    open_explorer(page, server)
+    page.evaluate(f"document.querySelectorAll('{CHART}').forEach((c, i) => c.__tag = i + 1)")
+    drawn = page.locator(CHART).evaluate_all("(cs) => cs.map((c) => c.dataset.drawn)")
+    path = page.locator(CHART).first.locator(".scatterlayer .js-line").last.get_attribute("d")
+    move_slider(page, "shock", ["ArrowLeft"])
+    assert page.evaluate(f"[...document.querySelectorAll('{CHART}')].map((c) => c.__tag)") \
+        == [1, 2, 3, 4]
+    redrawn = page.locator(CHART).evaluate_all("(cs) => cs.map((c) => c.dataset.drawn)")
+    assert all(new != old for new, old in zip(redrawn, drawn)), (drawn, redrawn)
+    assert page.locator(CHART).first.locator(".scatterlayer .js-line").last \
+        .get_attribute("d") != path
+
+
 def test_moving_a_slider_reruns_within_a_second_and_updates_the_url(page, server):
     open_explorer(page, server)
     shock = move_slider(page, "shock", ["ArrowLeft", "ArrowLeft", "ArrowRight",
@@ -135,9 +171,9 @@ def test_moving_a_slider_reruns_within_a_second_and_updates_the_url(page, server
     print(f"\nrerun after a slider move at n=10,000 (ms): shock {[round(t) for t in shock]}, "
           f"tightness {[round(t) for t in tightness]}, depth {[round(t) for t in depth]}; "
           f"median {statistics.median(times):.0f}, max {max(times):.0f}")
-    # the goal as issue 7 defines it: the median of several moves; and no move far past it
-    assert statistics.median(times) < RERUN_BUDGET_MS, times
-    assert max(times) < 1.5 * RERUN_BUDGET_MS, times
+    # every move, not only the median, within the budget (as this test asserted before
+    # issue 7; the charts now update in place, cascade_ui/plot.py)
+    assert max(times) < RERUN_BUDGET_MS, times
     # the URL now holds the moved knobs, in the Scenario's own units
     page.wait_for_function("location.search.includes('depth=')")
     query = page.evaluate("location.search")
@@ -182,4 +218,4 @@ def test_a_bad_combination_shows_an_error_not_a_traceback(page, server):
     alert = page.get_by_test_id("stAlert")
     assert alert.count() == 1
     assert "Maintenance margin" in alert.inner_text()
-    assert page.get_by_test_id("stPlotlyChart").count() == 0
+    assert page.locator(CHART).count() == 0

@@ -52,7 +52,7 @@ CLIPPED_METRIC_TEXT = """() => {
 }"""
 
 # Boxes of the parts of every chart, in page pixels.
-CHART_PARTS = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].map((c) => {
+CHART_PARTS = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart], .cascade-chart')].map((c) => {
   const box = (e) => { const b = e.getBoundingClientRect();
                        return {l: b.left, t: b.top, r: b.right, b: b.bottom}; };
   const one = (s) => { const e = c.querySelector(s); return e ? box(e) : null; };
@@ -153,7 +153,7 @@ def test_a_phone_opens_on_the_page_not_the_sidebar(browser, server, artifacts):
         assert page.evaluate(CLIPPED_METRIC_TEXT) == []
         page.screenshot(path=str(artifacts / "explorer-390.png"))
         # touch a chart: its toolbar shows, above the title, not over it
-        first = page.get_by_test_id("stPlotlyChart").first
+        first = page.locator(".cascade-chart").first
         first.scroll_into_view_if_needed()
         first.locator(".nsewdrag").first.tap()
         page.wait_for_timeout(300)

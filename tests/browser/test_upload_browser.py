@@ -38,7 +38,7 @@ def test_a_bad_file_is_named_by_row_and_a_good_one_is_used(page, server, artifac
     page.get_by_text(re.compile("Book: your positions")).wait_for()
     page.get_by_text(re.compile("Impact: your order book")).wait_for()
     page.wait_for_function(
-        "document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 4")
+        "document.querySelectorAll('.cascade-chart[data-drawn]').length >= 4")
     assert_no_exception(page)
     page.set_viewport_size({"width": 1280, "height": 1500})
     page.wait_for_timeout(800)
