@@ -8,7 +8,7 @@ import streamlit as st
 
 import cascade
 
-from . import figures, widgets
+from . import figures, plot, widgets
 from .text import dollars
 
 PRESENT_KEY = "present"
@@ -28,12 +28,15 @@ def scenario_or_stop(values: dict, side: str = "") -> cascade.Scenario:
 
 
 def chart(fig, name: str, caption: str | None = None, **select) -> object:
-    """st.plotly_chart with the PNG download named cascade-<name>; `select` passes
-    on_select / selection_mode through. Returns what st.plotly_chart returns."""
-    config = {**figures.MODEBAR,
-              "toImageButtonOptions": {"format": "png", "filename": f"cascade-{name}",
-                                       "scale": 2}}
-    event = st.plotly_chart(fig, width="stretch", theme=None, config=config,
+    """Draw `fig` as chart-<name> (PNG download named cascade-<name>), `caption` under it.
+
+    A chart that reports clicks (`select`: on_select / selection_mode, passed through) is an
+    st.plotly_chart, whose selection events Streamlit provides; it returns the event. Any
+    other chart is updated in place on later reruns (cascade_ui/plot.py); returns None."""
+    if not select:
+        plot.chart(fig, name, caption)
+        return None
+    event = st.plotly_chart(fig, width="stretch", theme=None, config=plot.chart_config(name),
                             key=f"chart-{name}", **select)
     if caption:
         st.caption(caption)

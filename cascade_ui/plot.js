@@ -42,8 +42,9 @@ export default function ({ data, parentElement }) {
   div.setAttribute("aria-label", data.title);
   track(+1);
   loadPlotly()
-    .then((Plotly) => Plotly.react(div, figure.data, {...figure.layout, height: data.height},
-                                   {responsive: true, ...data.config}))
+    .then((Plotly) => Plotly.react(div, {
+      data: figure.data, layout: {...figure.layout, height: data.height},
+      frames: figure.frames || [], config: {responsive: true, ...data.config}}))
     .then(() => { div.dataset.drawn = data.revision; })
     .catch((error) => {
       div.textContent = `This chart could not be drawn: ${error.message}`;

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 import cascade
-from cascade_ui import (analysis as analysis_parts, compute, downloads, headline, links, plot,
+from cascade_ui import (analysis as analysis_parts, compute, downloads, headline, links, pagekit,
                         report, upload, venue_figures, views, widgets)
 from cascade_ui.text import doc, dollars
 from cascade_ui.frame import require_app_frame
@@ -21,7 +21,7 @@ LAYOUT_CSS = Path(__file__).resolve().parent.parent / "cascade_ui" / "page.css"
 
 
 def chart(fig, name: str, how_to_read: str) -> None:
-    plot.chart(fig, name, doc(how_to_read))
+    pagekit.chart(fig, name, doc(how_to_read))
 
 
 links.apply_link()

@@ -9,7 +9,7 @@ Text lives in docs/risk/*.md; figures are built by cascade_ui/risk_figures.py.
 import streamlit as st
 
 import cascade
-from cascade_ui import figures, risk, risk_figures, widgets
+from cascade_ui import pagekit, risk, risk_figures, widgets
 from cascade_ui.text import doc, dollars
 from cascade_ui.frame import require_app_frame
 
@@ -17,10 +17,7 @@ require_app_frame()
 
 
 def chart(fig, name: str, how_to_read: str) -> None:
-    config = {**figures.MODEBAR, "toImageButtonOptions": {
-        "format": "png", "filename": f"cascade-{name}", "scale": 2}}
-    st.plotly_chart(fig, width="stretch", theme=None, config=config, key=f"chart-{name}")
-    st.caption(doc(how_to_read, "risk"))
+    pagekit.chart(fig, name, doc(how_to_read, "risk"))
 
 
 def stop_with(control: str, error: Exception) -> None:

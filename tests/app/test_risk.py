@@ -71,7 +71,7 @@ def test_page_runs_on_the_cluster_in_the_environment(app, dask_cluster, monkeypa
     assert_healthy(at)
     assert any(dask_cluster in c.value for c in at.caption)
     assert any("Press **Run**" in i.value for i in at.info)
-    assert not at.get("plotly_chart")                 # nothing runs before Run
+    assert not charts(at)                             # nothing runs before Run
     try:
         at.button(key="run").click().run()
         check_results(at, expected_frame())
@@ -111,7 +111,7 @@ def test_a_range_the_scenario_rejects_names_the_control(app):
     at.slider(key="range_center_leverage").set_value((5.0, 125.0)).run()
     assert not at.exception
     assert len(at.error) == 1 and "Crowd's leverage" in at.error[0].value
-    assert not [b for b in at.button if b.key == "run"] and not at.get("plotly_chart")
+    assert not [b for b in at.button if b.key == "run"] and not charts(at)
 
 
 def test_the_scenario_carries_over_between_the_pages(app):

@@ -27,6 +27,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 SERVER_START_TIMEOUT = 60.0
+# a page's charts: updated in place (cascade_ui/plot.py) or, when clickable, st.plotly_chart
+CHARTS = "[data-testid=stPlotlyChart], .cascade-chart"
 
 
 def _missing_browser() -> str | None:

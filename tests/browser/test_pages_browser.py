@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from cascade import Scenario
+from tests.browser.conftest import CHARTS
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +43,8 @@ def open_page(page, server, path: str, charts: int) -> float:
     start = time.perf_counter()
     page.goto(f"{server}/{path}")
     page.wait_for_function(
-        f"document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= {charts}"
+        f"[...document.querySelectorAll('{CHARTS}')].filter((c) => c.querySelector('.main-svg'))"
+        f".length >= {charts}"
         " || document.querySelector('[data-testid=stAlert]') !== null", timeout=60_000)
     page.wait_for_selector(IDLE)
     return time.perf_counter() - start
@@ -64,7 +66,7 @@ def test_each_page_loads_cleanly_and_is_screenshotted(page, server, artifacts, n
     open_page(page, server, name, PAGES[name])
     assert page.get_by_test_id("stException").count() == 0
     assert page.get_by_test_id("stAlert").count() == 0
-    assert page.get_by_test_id("stPlotlyChart").count() == PAGES[name]
+    assert page.locator(CHARTS).count() == PAGES[name]
     for width in WIDTHS:
         screenshot(page, artifacts / f"{name}-{width}.png", width)
         assert (artifacts / f"{name}-{width}.png").stat().st_size > 30_000
@@ -116,7 +118,7 @@ def test_learn_presentation_mode_hides_the_sidebar(page, server, artifacts):
 
 def test_learn_play_button_animates_in_the_browser(page, server):
     open_page(page, server, "learn", 2)
-    chart = page.get_by_test_id("stPlotlyChart").first
+    chart = page.locator(CHARTS).first
     before = chart.locator(".gtitle, .g-gtitle").first.text_content()
     chart.get_by_text("Play").click()
     page.wait_for_timeout(3000)

@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from tests.browser.conftest import CHARTS
+
 pytestmark = pytest.mark.browser
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -17,7 +19,7 @@ BOOKS = 20
 def test_risk_page_runs_an_ensemble_and_reads_well(page, server, artifacts):
     page.goto(f"{server}/?n=1K&tightness=0.5")
     page.wait_for_selector(IDLE)
-    page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart]').length >= 4")
+    page.wait_for_function(f"document.querySelectorAll('{CHARTS}').length >= 4")
 
     page.get_by_role("link", name="Risk").click()
     page.wait_for_url(re.compile(r"/risk\?.*n=1K"))
@@ -35,7 +37,7 @@ def test_risk_page_runs_an_ensemble_and_reads_well(page, server, artifacts):
 
     page.locator(".st-key-run button").click()
     page.wait_for_function(
-        "document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 2",
+        f"document.querySelectorAll('.cascade-chart[data-drawn]').length >= 2",
         timeout=120_000)
     page.wait_for_selector(IDLE)
     assert page.get_by_test_id("stException").count() == 0
