@@ -14,6 +14,7 @@ Streamlit's static file serving (.streamlit/config.toml: server.enableStaticServ
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import shutil
 from pathlib import Path
@@ -24,12 +25,13 @@ import streamlit as st
 
 from . import figures
 
-__all__ = ["chart", "chart_config", "publish_plotly_js", "DEFAULT_HEIGHT_PX"]
+__all__ = ["chart", "chart_config", "in_place", "publish_plotly_js", "DEFAULT_HEIGHT_PX"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 DEFAULT_HEIGHT_PX = 450  # st.plotly_chart's height for a figure without one
 COMPONENT = "cascade_chart"
+_LOG = logging.getLogger(__name__)
 
 
 def publish_plotly_js(static_dir: Path = STATIC_DIR) -> Path:
@@ -59,20 +61,38 @@ def chart_config(name: str) -> dict:
 
 @st.cache_resource(show_spinner=False)
 def _component():
-    publish_plotly_js()
+    """The registered component, or None when plotly.js cannot be published (a read-only
+    app folder): then charts fall back to st.plotly_chart."""
+    try:
+        publish_plotly_js()
+    except OSError as error:
+        _LOG.warning("charts are drawn by st.plotly_chart: cannot publish plotly.js (%s)", error)
+        return None
     script = (Path(__file__).with_name("plot.js")).read_text()
     return st.components.v2.component(COMPONENT, js=script, isolate_styles=False)
 
 
+def in_place() -> bool:
+    """Whether charts can be updated in place: the server serves static/ (a server started
+    from another folder does not read this project's .streamlit/config.toml) and plotly.js
+    is published there."""
+    return bool(st.get_option("server.enableStaticServing")) and _component() is not None
+
+
 def chart(fig: go.Figure, name: str, caption: str | None = None) -> None:
-    """Draw `fig` under the key chart-<name>, updated in place on later reruns; the figure's
-    own height (px) or DEFAULT_HEIGHT_PX. `caption`, if given, goes under it."""
-    spec = fig.to_json()
-    height = fig.layout.height or DEFAULT_HEIGHT_PX
-    title = re.sub(r"<[^>]+>", " ", fig.layout.title.text or name).strip()
-    _component()(data={"figure": spec, "height": height, "config": chart_config(name),
-                       "title": title, "revision": hashlib.blake2b(
-                           spec.encode(), digest_size=8).hexdigest()},
-                 key=f"chart-{name}", width="stretch", height="content")
+    """Draw `fig` under the key chart-<name>, updated in place on later reruns (or drawn by
+    st.plotly_chart where that is not possible, see in_place); the figure's own height (px)
+    or DEFAULT_HEIGHT_PX. `caption`, if given, goes under it."""
+    if in_place():
+        spec = fig.to_json()
+        height = fig.layout.height or DEFAULT_HEIGHT_PX
+        title = re.sub(r"<[^>]+>", " ", fig.layout.title.text or name).strip()
+        _component()(data={"figure": spec, "height": height, "config": chart_config(name),
+                           "title": title, "revision": hashlib.blake2b(
+                               spec.encode(), digest_size=8).hexdigest()},
+                     key=f"chart-{name}", width="stretch", height="content")
+    else:
+        st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(name),
+                        key=f"chart-{name}")
     if caption:
         st.caption(caption)

@@ -32,3 +32,25 @@ def test_the_png_button_saves_under_the_charts_name():
     assert config["toImageButtonOptions"] == {"format": "png", "filename": "cascade-price-path",
                                               "scale": 2}
     assert config["displaylogo"] is False
+
+
+def test_without_static_serving_the_explorer_draws_with_st_plotly_chart():
+    """A server started outside the project folder does not read .streamlit/config.toml:
+    no static serving, so no plotly.js for in-place charts; the page still draws them."""
+    from streamlit import config
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.apptools import chart_specs
+    from tests.app.conftest import APP
+
+    before = config.get_option("server.enableStaticServing")
+    config.set_option("server.enableStaticServing", False)
+    try:
+        at = AppTest.from_file(str(APP), default_timeout=60).run()
+    finally:
+        config.set_option("server.enableStaticServing", before)
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 4 and not at.get("bidi_component")
+    assert set(chart_specs(at)) == {"price-path", "waves", "leverage", "liquidation-map"}
+    served = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not served.get("plotly_chart") and len(served.get("bidi_component")) == 4
