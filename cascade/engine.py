@@ -639,9 +639,7 @@ class LiquidationBook:
         none_i, none_f = np.zeros_like(count), np.zeros_like(notional)
         long_count, short_count = (count, none_i) if sign > 0 else (none_i, count)
         long_notional, short_notional = (notional, none_f) if sign > 0 else (none_f, notional)
-        previous = np.concatenate(([np.nan], notional[:-1]))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = notional / previous
+        ratio = notional_ratio(notional)
         return pd.DataFrame({
             "wave": np.arange(1, prices.size + 1),
             "trigger_price": triggers,
@@ -680,6 +678,16 @@ def _settle_step(ledger: Ledger, market: Market, fill: float, quantity: float,
     return fill, fees, pnl, fund, bad_debt, adl_value
 
 
+def notional_ratio(notional: np.ndarray) -> np.ndarray:
+    """Each wave's notional over the previous wave's, notional_k / notional_{k-1} (k >= 2),
+    with wave 1 as the chain's base: 1.0 by definition, since no wave came before it (the
+    shock, not a wave, set it off). So the running product of the ratios through wave k is
+    notional_k / notional_1, and the column is never NaN or infinite: every wave takes a
+    positive notional (a wave or engine step that takes nothing ends the cascade)."""
+    notional = np.asarray(notional, dtype=np.float64)
+    return np.concatenate((np.ones(min(notional.size, 1)), notional[1:] / notional[:-1]))
+
+
 def amplification(total_move, shock):
     """x / s: how many times the shock the price finally moved (scalars or arrays). At s = 0
     nothing is liquidated (every position starts alive) and x = 0: this is 1.0, the limit of
@@ -699,7 +707,8 @@ class CascadeResult:
                    that set the wave off), price (P_k, after it), move (P_k/P0 - 1), count and
                    notional (quote currency at entry), long/short apart, flow (net sold at
                    P0), cumulative sums, notional_ratio (notional_k / notional_{k-1}: how
-                   much larger each wave was than the last; not the theory's R).
+                   much larger each wave was than the last; not the theory's R; wave 1, with
+                   no wave before it, is the base, 1.0: see notional_ratio()).
     liquidated_in: per position, the wave that liquidated it; -1 = survived.
 
     Venue mechanics (issue 10; see LiquidationBook._run_steps and cascade/venue.py). When a
