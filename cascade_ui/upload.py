@@ -4,6 +4,7 @@ model objects. A bad file is a ValueError for the page to show; nothing is dropp
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,12 +150,12 @@ def sidebar_inputs(maintenance_margin: float) -> BookInputs:
 
 
 def market_for(scenario: cascade.Scenario, inputs: BookInputs) -> cascade.Market:
-    """The scenario's market, walking the uploaded order book when there is one."""
+    """The scenario's market (venue mechanics included), walking the uploaded order book when
+    there is one."""
     market = scenario.market()
     if inputs.orderbook is None:
         return market
-    return cascade.Market(price=market.price, depth=market.depth, impact="book",
-                          book=inputs.orderbook, maintenance_margin=market.maintenance_margin)
+    return dataclasses.replace(market, impact="book", book=inputs.orderbook)
 
 
 def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:

@@ -3,9 +3,13 @@ synthetic crowd's, with an order book the depth and impact. A disabled knob keep
 and its URL parameter, changes nothing while the file is loaded, and applies again once the
 file is gone."""
 
+import dataclasses
+
 import pytest
 
+import cascade
 from cascade_ui import upload
+from cascade_ui.figures import pct, usd
 from cascade_ui.widgets import CONTROLS
 from tests.app.apptools import run
 
@@ -80,3 +84,35 @@ def test_a_disabled_knobs_url_value_changes_nothing_and_returns_with_the_file_go
     without_file = headline(at)
     assert without_file == headline(linked)
     assert without_file != headline(fresh()), "the knobs must matter without the file"
+
+
+VENUE_LINK = {"engine_capacity": "20M", "insurance_fund": "1M", "liquidation_fee": "0.005",
+              "adl": "True"}
+
+
+@pytest.mark.parametrize("kinds", [("positions",), ("orderbook",), ("positions", "orderbook")])
+def test_the_venue_knobs_apply_to_a_brought_book(app, kinds):
+    """The venue knobs stay enabled with a file, so they must act on it: the page's numbers
+    are the core's on the brought positions and order book with the mechanics on."""
+    at = run(app, **VENUE_LINK)
+    for kind in kinds:
+        at = bring(at, kind)
+    assert not at.exception and not at.error
+    scenario = cascade.Scenario(engine_capacity=20e6, insurance_fund=1e6, liquidation_fee=0.005,
+                                adl=True)
+    population = scenario.population()
+    if "positions" in kinds:
+        population = cascade.load_positions(
+            upload.EXAMPLE_POSITIONS,
+            price=upload.median_entry_price(upload.EXAMPLE_POSITIONS)).on_index()
+    market = scenario.market()
+    if "orderbook" in kinds:
+        market = dataclasses.replace(market, impact="book",
+                                     book=cascade.read_orderbook(upload.EXAMPLE_ORDERBOOK))
+    expected = cascade.simulate(population, market, scenario.shock)
+    assert expected.steps != cascade.simulate(
+        population, dataclasses.replace(market, engine_capacity=None), scenario.shock).steps
+    shown = headline(at)
+    assert shown["Final move"] == pct(expected.total_move)
+    assert shown["Engine steps"] == str(expected.steps)
+    assert shown["Fund left"] == usd(expected.ledger["fund_end"])
