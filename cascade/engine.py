@@ -777,8 +777,11 @@ class CascadeResult:
 
     @property
     def liquidated_share(self) -> float:
-        """Share of total open interest (notional at entry) liquidated, in [0, 1]."""
-        return self.liquidated_notional / float(self.population.notional.sum())
+        """Share of total open interest (notional at entry) liquidated, in [0, 1]. (The
+        liquidated part is summed apart from the whole, so its sum may round an ulp above
+        the whole's: 1.0000000000000002 when the survivors hold 1e-100 of it. The share is
+        capped at 1.)"""
+        return min(self.liquidated_notional / float(self.population.notional.sum()), 1.0)
 
     def positions_frame(self) -> pd.DataFrame:
         """One row per position with its liquidation price and wave (-1 = survived)."""
