@@ -13,6 +13,7 @@ import cascade
 from cascade.engine import notional_ratio
 from cascade.scenario import MAX_FULL_STEPS, MAX_MONEY, MIN_DEPTH, VENUE_MAX_LEVERAGE
 from cascade.synthetic import leverage_cap
+from cascade.tiers import maintenance_rates
 
 
 def outputs(result) -> dict[str, np.ndarray]:
@@ -123,8 +124,8 @@ P0 = 100.0
 
 @st.composite
 def small_books(draw):
-    """(population, market, shock): 1 to 4 positions, any side, entry and leverage up to
-    the highest the maintenance margin allows, on a venue with any mechanics on."""
+    """(population, market, shock): 1 to 4 positions, any side, leverage up to the highest
+    the maintenance margin (or its tier) allows, on a venue with any mechanics on."""
     n = draw(st.integers(1, 4))
     margin = draw(st.sampled_from([0.0, 0.005, 0.05]))
     highest = 1.0 / (margin + 1e-9)
@@ -133,6 +134,10 @@ def small_books(draw):
                              min_size=n, max_size=n))
     notional = draw(st.lists(st.floats(1.0, MAX_MONEY / 4), min_size=n, max_size=n))
     side = draw(st.lists(st.sampled_from([1, -1]), min_size=n, max_size=n))
+    tiers = draw(st.sampled_from([None, cascade.BINANCE_BTCUSDT_TIERS]))
+    if tiers is not None:  # at most the tier's maximum leverage, 1 / (2 x its rate)
+        rates = maintenance_rates(np.array(notional), tiers)
+        leverage = np.minimum(leverage, np.maximum(1.0, 1.0 / (2.0 * rates)))
     population = cascade.Population.from_arrays(leverage, notional, side, P0,
                                                 maintenance_margin=margin)
     total = float(np.sum(notional))
@@ -143,7 +148,7 @@ def small_books(draw):
         engine_capacity=draw(st.one_of(st.none(), st.floats(total / MAX_FULL_STEPS, MAX_MONEY))),
         insurance_fund=draw(st.one_of(st.none(), st.floats(0.0, MAX_MONEY))),
         liquidation_fee=draw(st.floats(0.0, 0.1)), adl=draw(st.booleans()),
-        recovery_half_life=draw(st.one_of(st.none(), st.floats(1e-9, 1e6))))
+        recovery_half_life=draw(st.one_of(st.none(), st.floats(1e-9, 1e6))), mm_tiers=tiers)
     return population, market, draw(SHOCKS)
 
 
@@ -174,7 +179,6 @@ def test_a_tiered_whale_whose_entry_loss_no_leverage_can_hold_enters_nearer():
     accepted and then failed to run; such a trader now enters at the farthest price that
     leaves it MIN_LIQUIDATION_DISTANCE from liquidation, and every other trader is as drawn."""
     from cascade.synthetic import MIN_LIQUIDATION_DISTANCE
-    from cascade.tiers import maintenance_rates
 
     scenario = cascade.Scenario(open_interest=50e9, n=1000, size_tail=1.1, entry_dispersion=0.2,
                                 mm_tiers="binance_btcusdt", long_share=0.3, seed=19,
