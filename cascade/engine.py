@@ -21,6 +21,7 @@ takes never depends on the path; the flow sums may differ in the last bits betwe
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,7 +29,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ._checks import number_in, reject_where
+from ._checks import number_in, reject_where, shown
 from .market import Market
 from .population import Population
 from .tiers import maintenance_rates, slices
@@ -373,10 +374,18 @@ class LiquidationBook:
         return self.longs if direction < 0 else self.shorts
 
     def price_after(self, shock: float, net_flow: float) -> float:
-        """P = P0 * (1 + s - I(Q)), never below the floor documented at PRICE_FLOOR."""
+        """P = P0 * (1 + s - I(Q)), never below the floor documented at PRICE_FLOOR.
+
+        A rise has no ceiling, so forced buying into a book too thin for it can carry P past
+        the largest float: a ValueError naming the depth (or the book), never an infinite
+        price. (A Scenario's bounds keep P below about 1e15 x P0.)"""
         p0 = self.market.price
         floor = p0 * min(PRICE_FLOOR, 1.0 + shock)
-        return max(p0 * (1.0 + shock - self.market.price_impact(net_flow)), floor)
+        price = max(p0 * (1.0 + shock - self.market.price_impact(net_flow)), floor)
+        if not price < math.inf:
+            raise ValueError(f"{_too_thin(self.market)}: its forced buying of {-net_flow:.3g} "
+                             f"(quote currency at P0) moves the price past the largest float")
+        return price
 
     def _waves(self, shock: float, labels: np.ndarray | None):
         """The cascade's waves: (sums per wave, trigger prices, prices after each wave);
@@ -663,12 +672,26 @@ def _new_ledger(market: Market) -> Ledger:
     return Ledger(fund_start=fund, fund=fund)
 
 
+def _too_thin(market: Market) -> str:
+    """The start of the ValueError for a book too thin for the flow: names the knob."""
+    knob = "book: the order book" if market.impact == "book" else f"depth: {shown(market.depth)}"
+    return f"{knob} is too thin for this book"
+
+
 def _settle_step(ledger: Ledger, market: Market, fill: float, quantity: float,
                  bankrupt_value: float, sign: int, step: int, adl_value: float = 0.0) -> tuple:
     """Settle one step into `ledger` (cascade.venue.settle); the step's row of
-    VENUE_COLUMNS[1:]: fill price, fees, pnl, fund after, bad debt, ADL notional."""
-    fund, fees, pnl, bad_debt = settle(ledger.fund, market.liquidation_fee, fill, quantity,
-                                       bankrupt_value, sign)
+    VENUE_COLUMNS[1:]: fill price, fees, pnl, fund after, bad debt, ADL notional. Accounts
+    that overflow a float (a fill price near the largest float, after forced buying into a
+    book far too thin) are a ValueError naming the depth, never an infinite fund."""
+    value = float(fill) * float(quantity)  # a Python float: inf, not a warning
+    settled = (settle(ledger.fund, market.liquidation_fee, fill, quantity, bankrupt_value, sign)
+               if math.isfinite(value) else (math.inf,) * 4)
+    if not all(math.isfinite(v) for v in (*settled, ledger.fees + settled[1],
+                                          ledger.pnl + settled[2], ledger.bad_debt + settled[3])):
+        raise ValueError(f"{_too_thin(market)}: step {step} fills {quantity:.3g} units at "
+                         f"{fill:.3g}, a value the venue's accounts cannot hold in a float")
+    fund, fees, pnl, bad_debt = settled
     if ledger.exhausted_step < 0 and fund < 0.005 and fees + pnl < 0.0:  # half a cent
         ledger.exhausted_step = step
     ledger.fund = fund

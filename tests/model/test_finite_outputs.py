@@ -2,6 +2,7 @@
 down to its extremes (a shock near -100% or a tenfold rise, the smallest depth, one trader,
 everyone at the highest leverage, square-root impact, every venue mechanic on)."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -193,3 +194,33 @@ def test_a_tiered_whale_whose_entry_loss_no_leverage_can_hold_enters_nearer():
     np.testing.assert_allclose(first_liquidation, P0 * (1 + MIN_LIQUIDATION_DISTANCE),
                                rtol=1e-12)
     assert_all_finite(scenario.run())
+
+
+# ------------------------------------------------------------------ refused, not infinite
+
+def short(notional: float) -> cascade.Population:
+    """One 10x short entered at P0: liquidated at 109.5, so a +50% shock takes it."""
+    return cascade.Population.from_arrays([10.0], [notional], -1, P0)
+
+
+@pytest.mark.parametrize("mechanics", [{}, dict(engine_capacity=1e9, insurance_fund=0.0)])
+def test_a_rise_into_a_book_too_thin_for_it_is_refused_by_depth_not_infinite(mechanics):
+    """A fall stops at the floor; a rise has no ceiling. $10B bought into 1e-300 per 1%
+    moves the price by 1e310 relative: past the largest float."""
+    market = cascade.Market(price=P0, depth=1e-300, **mechanics)
+    with pytest.raises(ValueError, match=r"^depth: 1e-300 is too thin for this book: its "
+                                         r"forced buying of 1e\+(10|09) .* past the largest"):
+        cascade.simulate(short(1e10), market, 0.5)
+    fall = cascade.simulate(cascade.Population.from_arrays([10.0], [1e10], 1, P0), market, -0.5)
+    assert_all_finite(fall)
+    assert fall.final_price == P0 * cascade.PRICE_FLOOR
+
+
+def test_accounts_that_would_overflow_are_refused_by_depth_not_infinite():
+    """$1M bought into 1e-300 per 1% lifts the price to 1e306 (finite); a 10% fee on 10,000
+    units filled near there would be 5e308: past the largest float."""
+    market = cascade.Market(price=P0, depth=1e-300)
+    assert np.isfinite(cascade.simulate(short(1e6), market, 0.5).final_price)
+    with pytest.raises(ValueError, match=r"^depth: 1e-300 is too thin for this book: step 1 "
+                                         r"fills 1e\+04 units at 5e\+305"):
+        cascade.simulate(short(1e6), dataclasses.replace(market, liquidation_fee=0.1), 0.5)
