@@ -168,16 +168,16 @@ def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
         lines.append(
             f"Book: your positions, **{p.name}** ({p.rows:,} rows, SHA-256 {p.sha256[:12]}...), "
             f"from a start price of {p.price:,.6g} in the file's units, drawn as 100. The crowd's "
-            f"knobs (leverage, tightness, shares, open interest, sizes, entries, traders, seed) "
-            f"do not apply to it.")
+            f"knobs (leverage, tightness, shares, open interest, sizes, entries, traders, seed), "
+            f"greyed out in the sidebar, do not apply to it; the shock, margin and venue do.")
         if p.ignored_columns:
             lines.append(f"Columns not used: {', '.join(p.ignored_columns)}.")
     if inputs.orderbook is not None:
         f, (bids, asks) = inputs.orderbook_file, inputs.orderbook.depth_within(0.01)
         lines.append(
             f"Impact: your order book, **{f.name}** ({f.rows:,} levels): {usd(bids)} of bids and "
-            f"{usd(asks)} of asks within 1% of its mid. The depth and impact knobs do not "
-            f"apply.")
+            f"{usd(asks)} of asks within 1% of its mid. The depth and impact knobs, greyed "
+            f"out, do not apply.")
     return lines
 
 
