@@ -16,6 +16,7 @@ Ctrl-C exit code 130; no traceback (set CASCADE_DEBUG=1 to see one).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import re
@@ -325,7 +326,7 @@ def build_case(args):
     synthetic book or the --positions file, with the --orderbook's impact if given.
     files: (role, PositionsFile or table info) pairs for the report."""
     from .engine import LiquidationBook
-    from .market import DEFAULT_PRICE, Market
+    from .market import DEFAULT_PRICE
     from .orderbook import read_orderbook
     from .positions_file import load_positions
     from .tables import read_table
@@ -345,8 +346,7 @@ def build_case(args):
         if args.orderbook:
             book_levels = read_orderbook(args.orderbook)
             table = read_table(args.orderbook, ("side", "price", "size"))
-            market = Market(price=market.price, depth=market.depth, impact="book",
-                            book=book_levels, maintenance_margin=market.maintenance_margin)
+            market = dataclasses.replace(market, impact="book", book=book_levels)
             files.append(("order book", table.name, table.rows, table.sha256))
         return scenario, LiquidationBook(population, market), files
     except ValueError as error:

@@ -21,6 +21,7 @@ takes never depends on the path; the flow sums may differ in the last bits betwe
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,7 +29,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ._checks import number_in, reject_where
+from ._checks import number_in, reject_where, shown
 from .market import Market
 from .population import Population
 from .tiers import maintenance_rates, slices
@@ -373,10 +374,18 @@ class LiquidationBook:
         return self.longs if direction < 0 else self.shorts
 
     def price_after(self, shock: float, net_flow: float) -> float:
-        """P = P0 * (1 + s - I(Q)), never below the floor documented at PRICE_FLOOR."""
+        """P = P0 * (1 + s - I(Q)), never below the floor documented at PRICE_FLOOR.
+
+        A rise has no ceiling, so forced buying into a book too thin for it can carry P past
+        the largest float: a ValueError naming the depth (or the book), never an infinite
+        price. (A Scenario's bounds keep P below about 1e15 x P0.)"""
         p0 = self.market.price
         floor = p0 * min(PRICE_FLOOR, 1.0 + shock)
-        return max(p0 * (1.0 + shock - self.market.price_impact(net_flow)), floor)
+        price = max(p0 * (1.0 + shock - self.market.price_impact(net_flow)), floor)
+        if not price < math.inf:
+            raise ValueError(f"{_too_thin(self.market)}: its forced buying of {-net_flow:.3g} "
+                             f"(quote currency at P0) moves the price past the largest float")
+        return price
 
     def _waves(self, shock: float, labels: np.ndarray | None):
         """The cascade's waves: (sums per wave, trigger prices, prices after each wave);
@@ -639,9 +648,7 @@ class LiquidationBook:
         none_i, none_f = np.zeros_like(count), np.zeros_like(notional)
         long_count, short_count = (count, none_i) if sign > 0 else (none_i, count)
         long_notional, short_notional = (notional, none_f) if sign > 0 else (none_f, notional)
-        previous = np.concatenate(([np.nan], notional[:-1]))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = notional / previous
+        ratio = notional_ratio(notional)
         return pd.DataFrame({
             "wave": np.arange(1, prices.size + 1),
             "trigger_price": triggers,
@@ -665,12 +672,26 @@ def _new_ledger(market: Market) -> Ledger:
     return Ledger(fund_start=fund, fund=fund)
 
 
+def _too_thin(market: Market) -> str:
+    """The start of the ValueError for a book too thin for the flow: names the knob."""
+    knob = "book: the order book" if market.impact == "book" else f"depth: {shown(market.depth)}"
+    return f"{knob} is too thin for this book"
+
+
 def _settle_step(ledger: Ledger, market: Market, fill: float, quantity: float,
                  bankrupt_value: float, sign: int, step: int, adl_value: float = 0.0) -> tuple:
     """Settle one step into `ledger` (cascade.venue.settle); the step's row of
-    VENUE_COLUMNS[1:]: fill price, fees, pnl, fund after, bad debt, ADL notional."""
-    fund, fees, pnl, bad_debt = settle(ledger.fund, market.liquidation_fee, fill, quantity,
-                                       bankrupt_value, sign)
+    VENUE_COLUMNS[1:]: fill price, fees, pnl, fund after, bad debt, ADL notional. Accounts
+    that overflow a float (a fill price near the largest float, after forced buying into a
+    book far too thin) are a ValueError naming the depth, never an infinite fund."""
+    value = float(fill) * float(quantity)  # a Python float: inf, not a warning
+    settled = (settle(ledger.fund, market.liquidation_fee, fill, quantity, bankrupt_value, sign)
+               if math.isfinite(value) else (math.inf,) * 4)
+    if not all(math.isfinite(v) for v in (*settled, ledger.fees + settled[1],
+                                          ledger.pnl + settled[2], ledger.bad_debt + settled[3])):
+        raise ValueError(f"{_too_thin(market)}: step {step} fills {quantity:.3g} units at "
+                         f"{fill:.3g}, a value the venue's accounts cannot hold in a float")
+    fund, fees, pnl, bad_debt = settled
     if ledger.exhausted_step < 0 and fund < 0.005 and fees + pnl < 0.0:  # half a cent
         ledger.exhausted_step = step
     ledger.fund = fund
@@ -678,6 +699,16 @@ def _settle_step(ledger: Ledger, market: Market, fill: float, quantity: float,
     ledger.pnl += pnl
     ledger.bad_debt += bad_debt
     return fill, fees, pnl, fund, bad_debt, adl_value
+
+
+def notional_ratio(notional: np.ndarray) -> np.ndarray:
+    """Each wave's notional over the previous wave's, notional_k / notional_{k-1} (k >= 2),
+    with wave 1 as the chain's base: 1.0 by definition, since no wave came before it (the
+    shock, not a wave, set it off). So the running product of the ratios through wave k is
+    notional_k / notional_1, and the column is never NaN or infinite: every wave takes a
+    positive notional (a wave or engine step that takes nothing ends the cascade)."""
+    notional = np.asarray(notional, dtype=np.float64)
+    return np.concatenate((np.ones(min(notional.size, 1)), notional[1:] / notional[:-1]))
 
 
 def amplification(total_move, shock):
@@ -699,7 +730,8 @@ class CascadeResult:
                    that set the wave off), price (P_k, after it), move (P_k/P0 - 1), count and
                    notional (quote currency at entry), long/short apart, flow (net sold at
                    P0), cumulative sums, notional_ratio (notional_k / notional_{k-1}: how
-                   much larger each wave was than the last; not the theory's R).
+                   much larger each wave was than the last; not the theory's R; wave 1, with
+                   no wave before it, is the base, 1.0: see notional_ratio()).
     liquidated_in: per position, the wave that liquidated it; -1 = survived.
 
     Venue mechanics (issue 10; see LiquidationBook._run_steps and cascade/venue.py). When a
@@ -768,8 +800,11 @@ class CascadeResult:
 
     @property
     def liquidated_share(self) -> float:
-        """Share of total open interest (notional at entry) liquidated, in [0, 1]."""
-        return self.liquidated_notional / float(self.population.notional.sum())
+        """Share of total open interest (notional at entry) liquidated, in [0, 1]. (The
+        liquidated part is summed apart from the whole, so its sum may round an ulp above
+        the whole's: 1.0000000000000002 when the survivors hold 1e-100 of it. The share is
+        capped at 1.)"""
+        return min(self.liquidated_notional / float(self.population.notional.sum()), 1.0)
 
     def positions_frame(self) -> pd.DataFrame:
         """One row per position with its liquidation price and wave (-1 = survived)."""

@@ -15,7 +15,8 @@ from .engine import CascadeResult, LiquidationBook
 from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE, IMPACT_MODELS,
                      Market)
 from .population import Population
-from .synthetic import BACKGROUNDS, MIN_TRADERS, leverage_cap, make_population
+from .synthetic import (BACKGROUNDS, MIN_LIQUIDATION_DISTANCE, MIN_TRADERS, leverage_cap,
+                        make_population)
 from .tiers import BINANCE_BTCUSDT_TIERS, tier_of
 
 MAX_TRADERS = 2_000_000
@@ -66,7 +67,9 @@ class Scenario:
     mm_tiers:            "flat" (one rate) or "binance_btcusdt" (cascade.BINANCE_BTCUSDT_
                          TIERS); under tiers a synthetic trader's leverage is capped at
                          the venue's maximum for its tier, 1 / (2 x rate) (Binance's
-                         initial margin is twice the maintenance: 125x at 0.4%).
+                         initial margin is twice the maintenance: 125x at 0.4%), less any
+                         loss its entry carries, and at least 1x; one whose carried loss
+                         even 1x cannot hold enters nearer (_alive_at_tier).
     recovery_half_life:  steps in which half the consumed depth refills (0: never).
     """
 
@@ -150,16 +153,16 @@ class Scenario:
         if ladder is None:
             return population
         rates = np.array([rate for _, rate in ladder])
-        tier = np.minimum(tier_of(population.notional, ladder), rates.size - 1)
+        rate = rates[np.minimum(tier_of(population.notional, ladder), rates.size - 1)]
         # the venue's maximum: initial margin 2 x the tier's rate, plus any loss the entry
         # already carries at the start price (so every trader starts alive, as MODEL asks)
         carried = np.maximum(population.side * (1.0 - DEFAULT_PRICE / population.entry_price), 0)
-        venue_max = np.maximum(1.0, 1.0 / (2.0 * rates[tier] + carried))
-        if (population.leverage <= venue_max).all():
+        venue_max = np.maximum(1.0, 1.0 / (2.0 * rate + carried))
+        leverage = np.minimum(population.leverage, venue_max)
+        entry = _alive_at_tier(population.entry_price, leverage, population.side, rate)
+        if (population.leverage <= venue_max).all() and entry is population.entry_price:
             return population
-        return Population.from_arrays(np.minimum(population.leverage, venue_max),
-                                      population.notional, population.side,
-                                      population.entry_price)
+        return Population.from_arrays(leverage, population.notional, population.side, entry)
 
     @property
     def venue_mechanics(self) -> bool:
@@ -211,6 +214,27 @@ class Scenario:
             raise ValueError(f"scenario: unknown field(s) {', '.join(unknown)}; "
                              f"known fields are {', '.join(sorted(known))}")
         return cls(**values)
+
+
+def _alive_at_tier(entry: np.ndarray, leverage: np.ndarray, side: np.ndarray,
+                   rate: np.ndarray) -> np.ndarray:
+    """Entry prices under which every trader starts alive at its tier's maintenance rate.
+
+    A trader whose entry carries a loss at the start price P that even 1x cannot hold at its
+    rate r (the first slice's liquidation price e (1 - s (1/L - r)) is at or past P) enters
+    instead at the farthest price that leaves it MIN_LIQUIDATION_DISTANCE d from liquidation,
+    as synthetic entries are truncated (cascade.synthetic._entry_prices):
+        long  e = P (1 - d) / (1 - 1/L + r);   short  e = P (1 + d) / (1 + 1/L - r).
+    Every other entry is kept; `entry` itself is returned when none moves."""
+    liquidation = entry * (1.0 - side * (1.0 / leverage - rate))
+    long = side > 0
+    dead = np.where(long, liquidation >= DEFAULT_PRICE, liquidation <= DEFAULT_PRICE)
+    if not dead.any():
+        return entry
+    reach = 1.0 / leverage - rate
+    farthest = np.where(long, DEFAULT_PRICE * (1.0 - MIN_LIQUIDATION_DISTANCE) / (1.0 - reach),
+                        DEFAULT_PRICE * (1.0 + MIN_LIQUIDATION_DISTANCE) / (1.0 + reach))
+    return np.where(dead, farthest, entry)
 
 
 class PresetNote(NamedTuple):

@@ -112,13 +112,13 @@ def critical_shock_of(scenario: Scenario, direction: int) -> float:
 
 
 @st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner="Preparing your book...")
-def _brought_book(key: tuple, margin: float, depth: float, impact: str,
-                  _inputs) -> LiquidationBook:
+def _brought_book(key: tuple, depth: float, impact: str, _inputs) -> LiquidationBook:
     """The user's positions (or the synthetic book of `key`'s scenario) on the scenario's
-    market, or on the user's order book; cached on the files' checksums and the knobs."""
+    market, venue mechanics included, or on the user's order book; cached on the files'
+    checksums and the knobs."""
     from .upload import market_for
 
-    scenario = Scenario(maintenance_margin=margin, depth=depth, impact=impact)
+    scenario = Scenario.from_dict({**dict(key[0]), "depth": depth, "impact": impact})
     population = (_inputs.positions.on_index() if _inputs.positions is not None
                   else _population(key[0]))
     return LiquidationBook(population, market_for(scenario, _inputs))
@@ -129,6 +129,5 @@ def analyse_brought(scenario: Scenario, inputs) -> Analysis:
     their positions replace the synthetic book, their order book the impact model. No
     robustness over other seeds: a real book is one book."""
     key = (population_key(scenario), inputs.key)
-    book = _brought_book(key, scenario.maintenance_margin, scenario.depth, scenario.impact,
-                         inputs)
+    book = _brought_book(key, scenario.depth, scenario.impact, inputs)
     return analyse_book(scenario, book)

@@ -4,6 +4,7 @@ model objects. A bad file is a ValueError for the page to show; nothing is dropp
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ import cascade
 from cascade.market import DEFAULT_PRICE
 from cascade.orderbook import ORDERBOOK_COLUMNS
 from cascade.positions_file import POSITION_COLUMNS
+from cascade.scenario import VENUE_FIELDS
 from cascade.tables import MAX_FILE_BYTES, read_table
 
 from .report import InputFile
@@ -23,7 +25,16 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_POSITIONS = EXAMPLES / "positions.csv"
 EXAMPLE_ORDERBOOK = EXAMPLES / "orderbook_btc.csv"
 FILE_TYPES = ["csv", "parquet", "pq"]
+UPLOAD_KEY = {"positions": "upload_positions", "orderbook": "upload_orderbook"}
 USE_EXAMPLE = {"positions": "use_example_positions", "orderbook": "use_example_orderbook"}
+# The knobs a brought file replaces: a positions file the synthetic crowd's (every field
+# that shapes the population, except the maintenance margin and the venue mechanics, which
+# still apply to real positions); an order book the depth and impact model.
+NOT_APPLIED = {
+    "positions": tuple(name for name in cascade.Scenario.population_fields()
+                       if name not in ("maintenance_margin", *VENUE_FIELDS)),
+    "orderbook": ("depth", "impact"),
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,16 @@ def _source(kind: str, uploaded) -> tuple[bytes | str, str, str] | None:
     return None
 
 
+def knobs_not_applied() -> frozenset[str]:
+    """The Scenario fields the files chosen in the uploaders replace (NOT_APPLIED), read from
+    the uploaders' session state, so the sidebar can draw those knobs disabled before
+    sidebar_inputs() draws the uploaders (a widget's state is set before the rerun starts)."""
+    return frozenset(name for kind, names in NOT_APPLIED.items()
+                     if st.session_state.get(UPLOAD_KEY[kind]) is not None
+                     or st.session_state.get(USE_EXAMPLE[kind])
+                     for name in names)
+
+
 def sidebar_inputs(maintenance_margin: float) -> BookInputs:
     """The "Your own book" expander in the sidebar. Raises ValueError for a bad file (the
     page shows it with st.error); returns what was brought."""
@@ -106,7 +127,7 @@ def sidebar_inputs(maintenance_margin: float) -> BookInputs:
                    f"model with an order book. CSV or Parquet, up to {limit} each.")
         positions_upload = st.file_uploader(
             "Positions: leverage, notional, side, entry_price (optional)", type=FILE_TYPES,
-            key="upload_positions")
+            key=UPLOAD_KEY["positions"])
         st.checkbox("Use the example positions (2,000 traders)", key=USE_EXAMPLE["positions"])
         price = st.number_input(
             "Price now, in the file's units (blank: the median entry price)", min_value=0.0,
@@ -114,7 +135,7 @@ def sidebar_inputs(maintenance_margin: float) -> BookInputs:
             help="The start price the positions are checked and cascaded from; liquidation "
                  "distances are relative, so the charts read it as 100.")
         book_upload = st.file_uploader("Order book: side (bid/ask), price, size",
-                                       type=FILE_TYPES, key="upload_orderbook")
+                                       type=FILE_TYPES, key=UPLOAD_KEY["orderbook"])
         st.checkbox("Use the example BTC order book", key=USE_EXAMPLE["orderbook"])
     positions = orderbook = orderbook_file = None
     chosen = _source("positions", positions_upload)
@@ -129,12 +150,12 @@ def sidebar_inputs(maintenance_margin: float) -> BookInputs:
 
 
 def market_for(scenario: cascade.Scenario, inputs: BookInputs) -> cascade.Market:
-    """The scenario's market, walking the uploaded order book when there is one."""
+    """The scenario's market (venue mechanics included), walking the uploaded order book when
+    there is one."""
     market = scenario.market()
     if inputs.orderbook is None:
         return market
-    return cascade.Market(price=market.price, depth=market.depth, impact="book",
-                          book=inputs.orderbook, maintenance_margin=market.maintenance_margin)
+    return dataclasses.replace(market, impact="book", book=inputs.orderbook)
 
 
 def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
@@ -147,16 +168,16 @@ def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
         lines.append(
             f"Book: your positions, **{p.name}** ({p.rows:,} rows, SHA-256 {p.sha256[:12]}...), "
             f"from a start price of {p.price:,.6g} in the file's units, drawn as 100. The crowd's "
-            f"knobs (leverage, tightness, shares, open interest, sizes, entries, traders, seed) "
-            f"do not apply to it.")
+            f"knobs (leverage, tightness, shares, open interest, sizes, entries, traders, seed), "
+            f"greyed out in the sidebar, do not apply to it; the shock, margin and venue do.")
         if p.ignored_columns:
             lines.append(f"Columns not used: {', '.join(p.ignored_columns)}.")
     if inputs.orderbook is not None:
         f, (bids, asks) = inputs.orderbook_file, inputs.orderbook.depth_within(0.01)
         lines.append(
             f"Impact: your order book, **{f.name}** ({f.rows:,} levels): {usd(bids)} of bids and "
-            f"{usd(asks)} of asks within 1% of its mid. The depth and impact knobs do not "
-            f"apply.")
+            f"{usd(asks)} of asks within 1% of its mid. The depth and impact knobs, greyed "
+            f"out, do not apply.")
     return lines
 
 

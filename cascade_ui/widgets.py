@@ -266,9 +266,11 @@ def _republish_url() -> None:
     del st.query_params[REPUBLISH_KEY]
 
 
-def sidebar(page: str = "explorer") -> dict:
+def sidebar(page: str = "explorer", not_applied: frozenset[str] = frozenset()) -> dict:
     """Draw the sidebar; return the Scenario field values the widgets hold. `page` names
-    the calling page, so the scenario carries over from the page the user came from."""
+    the calling page, so the scenario carries over from the page the user came from.
+    `not_applied`: fields whose knobs are drawn disabled because the page does not use them
+    (an uploaded book replaces them); they keep their value and their URL parameter."""
     step = _carry_over(page)
     raw = {}
     with st.sidebar:
@@ -281,8 +283,9 @@ def sidebar(page: str = "explorer") -> dict:
         for title, controls in SECTIONS.items():
             st.subheader(title, divider="gray")
             for control in controls:
-                unused = (control.name == "background_leverage"
-                          and values.get("background") == "discrete")
+                unused = control.name in not_applied or (
+                    control.name == "background_leverage"
+                    and values.get("background") == "discrete")
                 raw[control.name] = _widget(control, disabled=unused)
                 values[control.name] = _clean(control, raw[control.name])
         st.session_state[CARRY_KEY] = {"page": page, "values": raw,

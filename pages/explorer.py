@@ -27,7 +27,7 @@ def chart(fig, name: str, how_to_read: str) -> None:
 links.apply_link()
 st.html(LAYOUT_CSS)
 st.title("Liquidation cascade explorer")
-values = widgets.sidebar()
+values = widgets.sidebar(not_applied=upload.knobs_not_applied())
 links.show_notices(values)
 st.markdown(doc("intro"))
 try:

@@ -1,6 +1,7 @@
 """`python -m cascade run | report` (issue 9 section 4): the Explorer's story at a terminal
 and as a file; bad arguments are one line and a non-zero exit, never a traceback."""
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -45,6 +46,24 @@ def test_run_on_uploaded_positions_and_order_book_names_the_files():
     result = cascade.simulate(population, market, cascade.Scenario().shock)
     assert f"Final move:     {headline.pct(result.total_move)}" in done.stdout
     assert "other books drawn like this one" not in done.stdout, "no reseeding of a real book"
+
+
+def test_run_on_an_order_book_keeps_the_venue_mechanics():
+    """A preset's engine capacity and fund act on the walked order book too: the waves the
+    CLI prints are the engine's steps on that book."""
+    preset = "10-11 Oct 2025: small fund, slow engine, ADL"
+    done = cli("run", "--preset", preset, "--orderbook", str(EXAMPLES / "orderbook_btc.csv"))
+    assert done.returncode == 0, done.stderr
+    scenario = cascade.PRESETS[preset]
+    market = dataclasses.replace(scenario.market(), impact="book",
+                                 book=cascade.read_orderbook(EXAMPLES / "orderbook_btc.csv"))
+    result = cascade.simulate(scenario.population(), market, scenario.shock)
+    plain = cascade.simulate(scenario.population(), cascade.Market(
+        impact="book", book=market.book), scenario.shock)
+    assert result.steps != plain.wave_count
+    rows = [line for line in done.stdout.splitlines() if re.match(r"\s+\d+\s+\d", line)]
+    assert len(rows) == result.steps
+    assert f"Final move:     {headline.pct(result.total_move)}" in done.stdout
 
 
 def test_report_writes_a_self_contained_file(tmp_path):
