@@ -55,4 +55,4 @@ bench-sessions: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_sessions.py --sessions 1 5 10
 
 clean:
-	rm -rf $(VENV) .pytest_cache artifacts
+	rm -rf $(VENV) .pytest_cache artifacts static
