@@ -40,7 +40,10 @@ MODEBAR = {
     "displaylogo": False,
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "zoomIn2d", "zoomOut2d", "autoScale2d",
                                "toggleSpikelines", "hoverClosestCartesian",
-                               "hoverCompareCartesian"],
+                               "hoverCompareCartesian",
+                               # plotly.js 3's "Share chart...": would send the data to
+                               # Plotly's cloud (st.plotly_chart removes it too)
+                               "sendChartToCloud"],
 }
 TOOLBAR_PX = 36
 TITLE_PX = 24

@@ -140,6 +140,10 @@ def test_the_four_charts_are_drawn(page, server):
         box = chart.bounding_box()
         assert box["width"] > 300 and box["height"] > 300
         titles.append(chart.locator(".gtitle").first.text_content())
+        # the project's toolbar, and nothing that would send the data to Plotly's cloud
+        assert chart.locator(".modebar-btn").evaluate_all(
+            "(bs) => bs.map((b) => b.getAttribute('data-title'))") == \
+            ["Download plot as a PNG", "Zoom", "Pan", "Reset axes"]
     for expected in CHART_TITLES:
         assert any(t.startswith(expected) for t in titles), (expected, titles)
 
