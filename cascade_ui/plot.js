@@ -45,8 +45,9 @@ export default function ({ data, parentElement }) {
     .then((Plotly) => Plotly.react(div, {
       data: figure.data, layout: {...figure.layout, height: data.height},
       frames: figure.frames || [], config: {responsive: true, ...data.config}}))
-    .then(() => { div.dataset.drawn = data.revision; })
+    .then(() => { div.dataset.drawn = data.revision; delete div.dataset.error; })
     .catch((error) => {
+      if (window.Plotly) window.Plotly.purge(div);  // the next figure starts afresh
       div.textContent = `This chart could not be drawn: ${error.message}`;
       div.dataset.error = "true";
     })
