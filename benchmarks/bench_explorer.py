@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, streamlit_process  # noqa: E402
 from tests.browser.test_explorer_browser import (  # noqa: E402
     IDLE, assert_no_exception, move_slider, open_explorer)
 
@@ -43,34 +42,11 @@ PAGE_TIMEOUT_MS = 180_000
 
 
 @contextmanager
-def streamlit_server(script: str = "app.py"):
-    """`streamlit run app.py` on a free port; yields (url, pid)."""
-    port = _free_port()
-    streamlit = Path(sys.executable).with_name("streamlit")
-    process = subprocess.Popen(
-        [str(streamlit), "run", script, "--server.headless", "true", "--server.port",
-         str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("streamlit did not start") from None
-                time.sleep(0.25)
+def streamlit_server():
+    """`streamlit run app.py` on a free port (tests/browser/conftest.py); yields (url, pid)."""
+    with tempfile.TemporaryDirectory() as logs, \
+            streamlit_process(Path(logs) / "server.log") as (url, process):
         yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def peak_resident_mb(pid: int) -> float:

@@ -29,12 +29,10 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from cascade import Scenario  # noqa: E402
 from cascade_ui.figures import pct  # noqa: E402
+from tests.browser.conftest import streamlit_process  # noqa: E402
 
 FINISHED = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
 SHOCKS = [round(-0.03 - 0.005 * k, 3) for k in range(12)]  # -3% ... -8.5%, on the grid
@@ -171,32 +170,6 @@ async def measure(url: str, pid: int, sessions: int, moves: int, seed: int
     return results
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(options: list[str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    streamlit = Path(sys.executable).with_name("streamlit")
-    process = subprocess.Popen(
-        [str(streamlit), "run", "app.py", "--server.headless", "true", "--server.port",
-         str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-         *options],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return process, url
-        except OSError:
-            time.sleep(0.25)
-    process.kill()
-    raise SystemExit("streamlit did not become healthy in 60 s")
-
-
 def summary(times: list[float]) -> str:
     ms = sorted(t * 1000 for t in times)
     p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
@@ -214,8 +187,8 @@ def main() -> None:
     args = parser.parse_args()
 
     options = ["--runner.fastReruns", args.fast_reruns] if args.fast_reruns else []
-    process, url = start_server(options)
-    try:
+    with tempfile.TemporaryDirectory() as logs, \
+            streamlit_process(Path(logs) / "server.log", options=tuple(options)) as (url, process):
         load = os.getloadavg()[0]
         print(f"server {url} {' '.join(options)}; {os.cpu_count()} cores, load average "
               f"{load:.1f} at the start; default scenario, n=10,000; times from the rerun "
@@ -228,9 +201,6 @@ def main() -> None:
             print(f"{'':16s}burst, last press -> last value shown: "
                   f"{summary(results['burst'])}")
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 if __name__ == "__main__":

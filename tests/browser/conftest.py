@@ -68,13 +68,16 @@ def streamlit_server(log_path: Path, env: dict | None = None):
 
 
 @contextlib.contextmanager
-def streamlit_process(log_path: Path, env: dict | None = None):
-    """streamlit_server, yielding (base URL, the server's subprocess.Popen)."""
+def streamlit_process(log_path: Path, env: dict | None = None, options: tuple[str, ...] = ()):
+    """streamlit_server, yielding (base URL, the server's subprocess.Popen). `options`: more
+    `streamlit run` options (e.g. ("--runner.fastReruns", "true")). The benchmarks start
+    their servers here too."""
     port = _free_port()
     streamlit = Path(sys.executable).with_name("streamlit")
     command = [str(streamlit) if streamlit.exists() else shutil.which("streamlit"),
                "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               *options]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                    env=env)
