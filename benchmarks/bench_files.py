@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,15 +17,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cascade  # noqa: E402
-
-
-def best_time(function, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
+from bench_cascade import best_times  # noqa: E402
 
 
 def write_files(n: int, folder: Path) -> dict[str, Path]:
@@ -49,8 +40,9 @@ def main(argv=None) -> int:
               f"{'ratio':>6}")
         for kind, path in paths.items():
             plain = (pd.read_csv if kind == "csv" else pd.read_parquet)
-            plain_time = best_time(lambda: plain(path), args.repeats)
-            ours = best_time(lambda: cascade.read_positions(path), args.repeats)
+            times = best_times({"plain": lambda: plain(path),
+                                "ours": lambda: cascade.read_positions(path)}, args.repeats)
+            plain_time, ours = times["plain"], times["ours"]
             size = path.stat().st_size / 1e6
             print(f"{kind:8} {args.n:>10,} {size:>6.1f} {plain_time:>9.3f} {ours:>17.3f} "
                   f"{ours / plain_time:>5.1f}x")

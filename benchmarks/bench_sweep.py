@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cascade  # noqa: E402
+from bench_cascade import best_times  # noqa: E402
 
 SHOCK_RANGE = (-0.15, 0.0)
 
@@ -26,15 +26,6 @@ SHOCK_RANGE = (-0.15, 0.0)
 def axes(size: int) -> tuple[np.ndarray, np.ndarray]:
     """`size` shocks over SHOCK_RANGE and `size` tightnesses over [0, 1]."""
     return np.linspace(*SHOCK_RANGE, size), np.linspace(0.0, 1.0, size)
-
-
-def best_time(function, repeats: int) -> tuple[float, object]:
-    best, value = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        value = function()
-        best = min(best, time.perf_counter() - start)
-    return best, value
 
 
 def per_cell(scenario: cascade.Scenario, shocks, tightnesses) -> np.ndarray:
@@ -46,13 +37,15 @@ def measure(size: int, scenario: cascade.Scenario | None = None, repeats: int = 
     """Per-cell and phase_grid times on a size x size grid, and their ratio."""
     scenario = scenario or cascade.Scenario()
     shocks, tightnesses = axes(size)
-    grid_time, grid = best_time(lambda: cascade.phase_grid(scenario, shocks, tightnesses),
-                                repeats)
-    cell_time, cells = best_time(lambda: per_cell(scenario, shocks, tightnesses), 1)
+    grid = cascade.phase_grid(scenario, shocks, tightnesses)
+    cells = per_cell(scenario, shocks, tightnesses)
     if not np.array_equal(grid, cells):
         raise AssertionError("phase_grid differs from the per-cell runs")
-    return dict(size=size, cells=size * size, per_cell=cell_time, grid=grid_time,
-                ratio=cell_time / grid_time)
+    # taking turns, so a load change on this shared machine hits both alike
+    times = best_times({"grid": lambda: cascade.phase_grid(scenario, shocks, tightnesses),
+                        "per_cell": lambda: per_cell(scenario, shocks, tightnesses)}, repeats)
+    return dict(size=size, cells=size * size, per_cell=times["per_cell"], grid=times["grid"],
+                ratio=times["per_cell"] / times["grid"])
 
 
 def main(argv=None) -> int:
@@ -67,8 +60,8 @@ def main(argv=None) -> int:
     print(f"{row['size']:>3} x {row['size']:<3} {row['per_cell']:>11.3f} {row['grid']:>13.3f} "
           f"{row['ratio']:>13.1f}x")
     shocks, tightnesses = axes(60)
-    full, _ = best_time(lambda: cascade.phase_grid(cascade.Scenario(), shocks, tightnesses),
-                        args.repeats)
+    full = best_times({"grid": lambda: cascade.phase_grid(cascade.Scenario(), shocks,
+                                                          tightnesses)}, args.repeats)["grid"]
     print(f"60 x 60 phase_grid: {full:.3f} s (best of {args.repeats})")
     return 0
 
