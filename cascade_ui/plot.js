@@ -26,6 +26,31 @@ function track(delta) {
   if (window.cascadeChartsPending === 0) window.dispatchEvent(new Event("cascade-charts-drawn"));
 }
 
+// Full screen, for a projector: the chart fills the screen and is redrawn at its size;
+// leaving full screen (Esc or the button again) gives it back its height on the page.
+const FULL_SCREEN_ICON = {width: 24, height: 24,
+  path: "M3 3h7v2H5v5H3zm11 0h7v7h-2V5h-5zM3 14h2v5h5v2H3zm16 0h2v7h-7v-2h5z"};
+
+function isFullScreen(div) { return document.fullscreenElement === div; }
+
+function heightOf(div) { return isFullScreen(div) ? div.clientHeight : div.cascadeHeight; }
+
+function fullScreenButton(div) {
+  return {name: "fullscreen", title: "Full screen", icon: FULL_SCREEN_ICON,
+          click: () => (isFullScreen(div) ? document.exitFullscreen()
+                                          : div.requestFullscreen())};
+}
+
+function followFullScreen(div) {
+  div.addEventListener("fullscreenchange", () => {
+    if (!window.Plotly) return;
+    div.style.background = isFullScreen(div) ? "white" : "";
+    // width null: the page's width again (autosize) when leaving full screen
+    window.Plotly.relayout(div, {height: heightOf(div),
+                                 width: isFullScreen(div) ? div.clientWidth : null});
+  });
+}
+
 export default function ({ data, parentElement }) {
   let div = parentElement.querySelector(".cascade-chart");
   if (!div) {
@@ -35,16 +60,20 @@ export default function ({ data, parentElement }) {
     // Plotly measures text as it draws, and each measurement lays out what changed; with
     // the chart contained that is the chart, not the whole page (about half a draw's time)
     div.style.contain = "strict";
+    followFullScreen(div);
     parentElement.appendChild(div);
   }
   const figure = JSON.parse(data.figure);
+  div.cascadeHeight = data.height;
   div.style.height = `${data.height}px`;
   div.setAttribute("aria-label", data.title);
+  const config = {responsive: true, ...data.config,
+                  modeBarButtonsToAdd: [fullScreenButton(div)]};
   track(+1);
   loadPlotly()
     .then((Plotly) => Plotly.react(div, {
-      data: figure.data, layout: {...figure.layout, height: data.height},
-      frames: figure.frames || [], config: {responsive: true, ...data.config}}))
+      data: figure.data, layout: {...figure.layout, height: heightOf(div)},
+      frames: figure.frames || [], config}))
     .then(() => { div.dataset.drawn = data.revision; delete div.dataset.error; })
     .catch((error) => {
       if (window.Plotly) window.Plotly.purge(div);  // the next figure starts afresh

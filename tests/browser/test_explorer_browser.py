@@ -143,9 +143,28 @@ def test_the_four_charts_are_drawn(page, server):
         # the project's toolbar, and nothing that would send the data to Plotly's cloud
         assert chart.locator(".modebar-btn").evaluate_all(
             "(bs) => bs.map((b) => b.getAttribute('data-title'))") == \
-            ["Download plot as a PNG", "Zoom", "Pan", "Reset axes"]
+            ["Download plot as a PNG", "Zoom", "Pan", "Reset axes", "Full screen"]
     for expected in CHART_TITLES:
         assert any(t.startswith(expected) for t in titles), (expected, titles)
+
+
+def test_a_chart_goes_full_screen_for_a_projector_and_comes_back(page, server):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_explorer(page, server)
+    chart = page.locator(CHART).first
+    drawn = "(c) => [c.querySelector('.main-svg').getAttribute('width'), " \
+            "c.querySelector('.main-svg').getAttribute('height')].map(Number)"
+    on_page = chart.evaluate(drawn)
+    chart.hover()
+    chart.locator(".modebar-btn[data-title='Full screen']").click()
+    page.wait_for_function(f"document.fullscreenElement?.matches('{CHART}')")
+    page.wait_for_function(f"Number(document.querySelector('{CHART} .main-svg')"
+                           ".getAttribute('height')) === 720")
+    assert chart.evaluate(drawn) == [1280, 720]  # redrawn at the screen's size
+    page.evaluate("document.exitFullscreen()")
+    page.wait_for_function(f"Number(document.querySelector('{CHART} .main-svg')"
+                           f".getAttribute('height')) === {on_page[1]}")
+    assert chart.evaluate(drawn) == on_page
 
 
 def test_a_slider_move_redraws_the_same_charts_in_place(page, server):
