@@ -8,7 +8,8 @@ import streamlit as st
 
 import cascade
 
-from . import figures, plot, widgets
+from . import widgets
+from .plot import chart  # noqa: F401 (the pages draw every chart through pagekit.chart)
 from .text import dollars
 
 PRESENT_KEY = "present"
@@ -25,22 +26,6 @@ def scenario_or_stop(values: dict, side: str = "") -> cascade.Scenario:
         st.error(f"**Check {where}_{widgets.label_of(knob)}_** (`{knob}`). {dollars(str(error))}",
                  icon=":material/tune:")
         st.stop()
-
-
-def chart(fig, name: str, caption: str | None = None, **select) -> object:
-    """Draw `fig` as chart-<name> (PNG download named cascade-<name>), `caption` under it.
-
-    A chart that reports clicks (`select`: on_select / selection_mode, passed through) is an
-    st.plotly_chart, whose selection events Streamlit provides; it returns the event. Any
-    other chart is updated in place on later reruns (cascade_ui/plot.py); returns None."""
-    if not select:
-        plot.chart(fig, name, caption)
-        return None
-    event = st.plotly_chart(fig, width="stretch", theme=None, config=plot.chart_config(name),
-                            key=f"chart-{name}", **select)
-    if caption:
-        st.caption(caption)
-    return event
 
 
 def note_ignored(key: str, options, label: str) -> None:

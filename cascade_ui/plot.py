@@ -79,11 +79,16 @@ def in_place() -> bool:
     return bool(st.get_option("server.enableStaticServing")) and _component() is not None
 
 
-def chart(fig: go.Figure, name: str, caption: str | None = None) -> None:
-    """Draw `fig` under the key chart-<name>, updated in place on later reruns (or drawn by
-    st.plotly_chart where that is not possible, see in_place); the figure's own height (px)
-    or DEFAULT_HEIGHT_PX. `caption`, if given, goes under it."""
-    if in_place():
+def chart(fig: go.Figure, name: str, caption: str | None = None, **select) -> object:
+    """Draw `fig` under the key chart-<name>, `caption` (if given) under it.
+
+    A chart that reports clicks (`select`: on_select / selection_mode, passed through) is an
+    st.plotly_chart, whose selection events Streamlit provides, and its event is returned.
+    Any other chart is updated in place on later reruns, at the figure's own height (px) or
+    DEFAULT_HEIGHT_PX, and None is returned; where that is not possible (see in_place) it is
+    an st.plotly_chart too."""
+    event = None
+    if not select and in_place():
         spec = fig.to_json()
         height = fig.layout.height or DEFAULT_HEIGHT_PX
         title = re.sub(r"<[^>]+>", " ", fig.layout.title.text or name).strip()
@@ -92,7 +97,8 @@ def chart(fig: go.Figure, name: str, caption: str | None = None) -> None:
                                spec.encode(), digest_size=8).hexdigest()},
                      key=f"chart-{name}", width="stretch", height="content")
     else:
-        st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(name),
-                        key=f"chart-{name}")
+        event = st.plotly_chart(fig, width="stretch", theme=None, config=chart_config(name),
+                                key=f"chart-{name}", **select)
     if caption:
         st.caption(caption)
+    return event if select else None
