@@ -61,14 +61,16 @@ export default function ({ data, parentElement }) {
     // the chart contained that is the chart, not the whole page (about half a draw's time)
     div.style.contain = "strict";
     followFullScreen(div);
+    // one button object for the div's life: Plotly.react compares the config it is given
+    // with the last one, and a new click function would make it rebuild the whole chart
+    div.cascadeButtons = [fullScreenButton(div)];
     parentElement.appendChild(div);
   }
   const figure = JSON.parse(data.figure);
   div.cascadeHeight = data.height;
   div.style.height = `${data.height}px`;
   div.setAttribute("aria-label", data.title);
-  const config = {responsive: true, ...data.config,
-                  modeBarButtonsToAdd: [fullScreenButton(div)]};
+  const config = {responsive: true, ...data.config, modeBarButtonsToAdd: div.cascadeButtons};
   track(+1);
   loadPlotly()
     .then((Plotly) => Plotly.react(div, {

@@ -172,11 +172,16 @@ def test_a_slider_move_redraws_the_same_charts_in_place(page, server):
     the page and show the new cascade."""
     open_explorer(page, server)
     page.evaluate(f"document.querySelectorAll('{CHART}').forEach((c, i) => c.__tag = i + 1)")
+    # and Plotly's own drawing surface: a chart rebuilt from nothing (Plotly.newPlot, or a
+    # Plotly.react that saw a changed config) would replace it
+    page.evaluate(f"document.querySelectorAll('{CHART} svg.main-svg').forEach((s) => s.__tag = 1)")
     drawn = page.locator(CHART).evaluate_all("(cs) => cs.map((c) => c.dataset.drawn)")
     path = page.locator(CHART).first.locator(".scatterlayer .js-line").last.get_attribute("d")
     move_slider(page, "shock", ["ArrowLeft"])
     assert page.evaluate(f"[...document.querySelectorAll('{CHART}')].map((c) => c.__tag)") \
         == [1, 2, 3, 4]
+    assert page.evaluate(f"[...document.querySelectorAll('{CHART} svg.main-svg')]"
+                         ".every((s) => s.__tag === 1)")
     redrawn = page.locator(CHART).evaluate_all("(cs) => cs.map((c) => c.dataset.drawn)")
     assert all(new != old for new, old in zip(redrawn, drawn)), (drawn, redrawn)
     assert page.locator(CHART).first.locator(".scatterlayer .js-line").last \
