@@ -94,9 +94,11 @@ def running_cluster(folder: Path, workers: int = WORKERS, with_cascade: bool = T
             _stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_cluster(tmp_path_factory):
     """The scheduler's address, tcp://127.0.0.1:<port>, with two workers that can import
-    this checkout's cascade."""
+    this checkout's cascade. One per test module: a session-wide cluster kept five processes
+    polling (about 13% of a core) through the browser tests that follow, whose rerun
+    timings it slowed."""
     with running_cluster(tmp_path_factory.mktemp("dask")) as address:
         yield address
