@@ -1,2 +1,3 @@
-"""Cascade Lab's UI layer: sidebar widgets, cached model calls, headline text and Plotly
-figures. Figure builders are pure (data in, Figure out); only compute.py calls the model."""
+"""Cascade Lab's Streamlit shell: widgets drawn from the knob table, links, uploads, the
+cached calls into the model (compute.py, the one caller of the model for the pages), the
+chart component and the page kit. Everything pure lives in cascade_view/."""

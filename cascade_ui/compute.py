@@ -20,7 +20,7 @@ import streamlit as st
 import cascade
 from cascade import LiquidationBook, Population, Scenario
 
-from .analysis import (Analysis, Robustness, analyse_book, direction_of, robustness_books,
+from cascade.analysis import (Analysis, Robustness, analyse_book, direction_of, robustness_books,
                        robustness_on)
 
 __all__ = ["Analysis", "Robustness", "analyse", "clear_caches", "critical_shock_of",

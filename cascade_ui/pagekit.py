@@ -10,7 +10,7 @@ import cascade
 
 from . import widgets
 from .plot import chart  # noqa: F401 (the pages draw every chart through pagekit.chart)
-from .text import dollars
+from cascade_view.text import dollars
 
 PRESENT_KEY = "present"
 

@@ -23,7 +23,7 @@ import plotly
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import figures
+from cascade_view import figures
 
 __all__ = ["chart", "chart_config", "in_place", "publish_plotly_js", "DEFAULT_HEIGHT_PX"]
 

@@ -19,7 +19,7 @@ import streamlit as st
 from cascade import Scenario
 from cascade.ensemble import connect, local_cluster_client, summarize
 
-from .figures import pct
+from cascade_view.figures import pct
 from .widgets import CONTROLS, Control, compact
 
 SCHEDULER_ENV = "CASCADE_DASK_SCHEDULER"

@@ -19,7 +19,7 @@ from cascade.positions_file import POSITION_COLUMNS
 from cascade.scenario import VENUE_FIELDS
 from cascade.tables import MAX_FILE_BYTES, read_table
 
-from .report import InputFile
+from cascade_view.report import InputFile
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_POSITIONS = EXAMPLES / "positions.csv"
@@ -160,7 +160,7 @@ def market_for(scenario: cascade.Scenario, inputs: BookInputs) -> cascade.Market
 
 def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
     """One line per file the page is running on, saying what it replaced."""
-    from .figures import usd
+    from cascade_view.figures import usd
 
     lines = []
     if inputs.positions is not None:

@@ -18,7 +18,7 @@ import streamlit as st
 import cascade
 from cascade import PRESET_NOTES, PRESETS, Scenario
 
-from .text import dollars
+from cascade_view.text import dollars
 
 DEFAULT = Scenario()
 DEFAULT_NAME = "Default scenario"

@@ -7,10 +7,12 @@ Text lives in docs/compare/; figures in cascade_ui/phase_figures.py.
 import pandas as pd
 import streamlit as st
 
-from cascade_ui import compute, headline, pagekit, story, widgets
-from cascade_ui.phase_figures import (compare_leverage_figure, compare_map_figure,
+from cascade_view import headline, story
+
+from cascade_ui import compute, pagekit, widgets
+from cascade_view.phase_figures import (compare_leverage_figure, compare_map_figure,
                                       compare_paths_figure)
-from cascade_ui.text import doc
+from cascade_view.text import doc
 from cascade_ui.frame import require_app_frame
 
 require_app_frame()

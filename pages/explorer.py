@@ -9,9 +9,10 @@ from pathlib import Path
 import streamlit as st
 
 import cascade
-from cascade_ui import (analysis as analysis_parts, compute, downloads, headline, links, pagekit,
-                        report, upload, venue_figures, views, widgets)
-from cascade_ui.text import doc, dollars
+from cascade import analysis as analysis_parts
+from cascade_view import downloads, headline, report, venue_figures, views
+from cascade_ui import compute, links, pagekit, upload, widgets
+from cascade_view.text import doc, dollars
 from cascade_ui.frame import require_app_frame
 
 require_app_frame()

@@ -7,9 +7,11 @@ Text lives in docs/learn/; narration in cascade_ui/story.py.
 
 import streamlit as st
 
-from cascade_ui import compute, headline, pagekit, story, sweeps, widgets
-from cascade_ui.phase_figures import enlarge, learn_figure, phase_figure
-from cascade_ui.text import doc
+from cascade_view import headline, story
+
+from cascade_ui import compute, pagekit, sweeps, widgets
+from cascade_view.phase_figures import enlarge, learn_figure, phase_figure
+from cascade_view.text import doc
 from cascade_ui.frame import require_app_frame
 
 require_app_frame()

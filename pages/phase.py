@@ -9,9 +9,11 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from cascade_ui import compute, headline, pagekit, sweeps, widgets
-from cascade_ui.phase_figures import METRIC_TITLES, phase_figure
-from cascade_ui.text import doc
+from cascade_view import headline
+
+from cascade_ui import compute, pagekit, sweeps, widgets
+from cascade_view.phase_figures import METRIC_TITLES, phase_figure
+from cascade_view.text import doc
 from cascade_ui.frame import require_app_frame
 
 require_app_frame()

@@ -9,8 +9,9 @@ Text lives in docs/risk/*.md; figures are built by cascade_ui/risk_figures.py.
 import streamlit as st
 
 import cascade
-from cascade_ui import pagekit, risk, risk_figures, widgets
-from cascade_ui.text import doc, dollars
+from cascade_view import risk_figures
+from cascade_ui import pagekit, risk, widgets
+from cascade_view.text import doc, dollars
 from cascade_ui.frame import require_app_frame
 
 require_app_frame()

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import cascade
-from cascade_ui import analysis, headline
+from cascade import analysis
+from cascade_view import headline
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -11,7 +11,7 @@ import pytest
 
 from cascade import PRESETS, Scenario
 from cascade_ui import widgets
-from cascade_ui.figures import TEMPLATE, pct
+from cascade_view.figures import TEMPLATE, pct
 from tests.app.apptools import as_array, charts, run, trace
 
 CHART_NAMES = {"price-path", "waves", "leverage", "liquidation-map"}

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cascade import Scenario
-from cascade_ui import figures
-from cascade_ui.figures import MAX_WAVE_GROUPS, SURVIVED, TEMPLATE, wave_colors, wave_groups
+from cascade_view import figures
+from cascade_view.figures import MAX_WAVE_GROUPS, SURVIVED, TEMPLATE, wave_colors, wave_groups
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ import pytest
 
 import cascade
 from cascade import Scenario
-from cascade_ui import story, sweeps, widgets
+from cascade_view import story
+from cascade_ui import sweeps, widgets
 from streamlit.testing.v1 import AppTest
 
 from tests.app.apptools import as_array, charts, run, trace

@@ -3,8 +3,8 @@
 import re
 
 from cascade import Scenario
-from cascade_ui import figures, report
-from cascade_ui.headline import Metric
+from cascade_view import figures, report
+from cascade_view.headline import Metric
 
 
 def sample():

@@ -12,8 +12,9 @@ import pytest
 import cascade
 from cascade import Scenario
 from cascade.ensemble import summarize, wilson_interval
-from cascade_ui import risk, risk_figures
-from cascade_ui.figures import TEMPLATE
+from cascade_view import risk_figures
+from cascade_ui import risk
+from cascade_view.figures import TEMPLATE
 from tests.app.apptools import charts, trace
 from tests.dask_cluster import dask_cluster, free_port  # noqa: F401 (fixture)
 

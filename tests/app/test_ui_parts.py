@@ -11,7 +11,8 @@ import pytest
 
 import cascade
 from cascade import PRESETS, Scenario
-from cascade_ui import compute, downloads, headline, text, widgets
+from cascade_view import downloads, headline, text
+from cascade_ui import compute, widgets
 
 
 # ------------------------------------------------------------------ widgets
@@ -241,5 +242,5 @@ def test_what_the_number_of_traders_changes_is_what_its_help_says():
 @pytest.mark.parametrize("fraction, text", [(0.483, "48%"), (0.0032, "0.3%"), (0.0, "0%"),
                                             (0.1, "10%"), (0.0999, "10.0%")])
 def test_a_small_share_never_reads_zero(fraction, text):
-    from cascade_ui import story
+    from cascade_view import story
     assert story.share(fraction) == text

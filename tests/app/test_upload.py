@@ -4,7 +4,7 @@ numbers equal to the core on them, the report and PNG downloads offered."""
 import numpy as np
 
 import cascade
-from cascade_ui import analysis as analysis_parts
+from cascade import analysis as analysis_parts
 from cascade_ui import upload
 from tests.app.apptools import charts
 

@@ -9,7 +9,7 @@ import pytest
 
 import cascade
 from cascade_ui import upload
-from cascade_ui.figures import pct, usd
+from cascade_view.figures import pct, usd
 from cascade_ui.widgets import CONTROLS
 from tests.app.apptools import run
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import cascade
-from cascade_ui import venue_figures, widgets
+from cascade_view import venue_figures
+from cascade_ui import widgets
 from tests.app.apptools import as_array, charts, run, trace
 
 PRESET = "10-11 Oct 2025: small fund, slow engine, ADL"

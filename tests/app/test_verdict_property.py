@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import cascade
-from cascade_ui import compute, headline, widgets
+from cascade_view import headline
+from cascade_ui import compute, widgets
 
 
 def _control_values(control: widgets.Control):

@@ -1,7 +1,7 @@
 """PNG export through kaleido and Debian's Chromium (issue 9 section 3)."""
 
 from cascade import Scenario
-from cascade_ui import figures, report
+from cascade_view import figures, report
 
 
 def test_png_export_is_a_png_of_the_requested_size(browser_available):

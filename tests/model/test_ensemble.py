@@ -20,7 +20,8 @@ import pytest
 from distributed import Client
 
 import cascade
-from cascade import Scenario, cli
+from cascade import Scenario
+from cascade_view import cli
 from cascade.ensemble import (RESULT_COLUMNS, Z_95, iter_ensemble, plan, run_ensemble,
                               summarize, wilson_interval)
 from tests.dask_cluster import dask_cluster, free_port, running_cluster  # noqa: F401 (fixture)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from . import figures
-from .analysis import Analysis
+from cascade.analysis import Analysis
 
 # chart name (element key, PNG file name) and the docs/explorer/*.md that explains it
 CHARTS = (("price-path", "chart_price_path"), ("leverage", "chart_leverage"),

@@ -64,7 +64,7 @@ def report_html(title: str, verdict: str, metrics, parameters: list[tuple[str, s
                 files: tuple[InputFile, ...] = (), notes: tuple[str, ...] = ()) -> str:
     """The whole report as one HTML document.
 
-    metrics: objects with label, value, delta (cascade_ui.headline.Metric); parameters:
+    metrics: objects with label, value, delta (cascade_view.headline.Metric); parameters:
     (name, value) pairs; figures: title -> Figure, drawn in order; notes: extra sentences
     under the verdict (critical shock, robustness)."""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -133,7 +133,7 @@ def chart_png(figure: go.Figure, width: int = PNG_SIZE[0], height: int = PNG_SIZ
 
 def scenario_report(analysis, files: tuple[InputFile, ...] = (), title: str | None = None,
                     assumptions_markdown: str | None = None) -> str:
-    """The HTML report of one analysed scenario (cascade_ui.analysis.Analysis): its verdict,
+    """The HTML report of one analysed scenario (cascade.analysis.Analysis): its verdict,
     headline, the Explorer's four charts, every knob and the input files."""
     from . import headline, views
     from .text import doc

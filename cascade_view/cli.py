@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .ensemble import assemble, connect, iter_ensemble, local_cluster_client, plan, summarize
-from .scenario import PRESET_NOTES, PRESETS, Scenario
+from cascade.ensemble import assemble, connect, iter_ensemble, local_cluster_client, plan, summarize
+from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
 
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 DEFAULT_PRESET = "default"
@@ -314,7 +314,7 @@ def add_ensemble(commands) -> None:
 
 
 # ------------------------------------------------------------------ run and report
-# Both tell the Explorer's story (cascade_ui.analysis and cascade_ui.headline); they import
+# Both tell the Explorer's story (cascade.analysis and cascade_view.headline); they import
 # the UI package only when called, so `import cascade` stays numpy/scipy/pandas.
 
 WAVE_TABLE_COLUMNS = ["wave", "price", "move", "count", "notional", "long_count",
@@ -325,11 +325,11 @@ def build_case(args):
     """(scenario, book, files) for run/report: the preset with --set changes, on the
     synthetic book or the --positions file, with the --orderbook's impact if given.
     files: (role, PositionsFile or table info) pairs for the report."""
-    from .engine import LiquidationBook
-    from .market import DEFAULT_PRICE
-    from .orderbook import read_orderbook
-    from .positions_file import load_positions
-    from .tables import read_table
+    from cascade.engine import LiquidationBook
+    from cascade.market import DEFAULT_PRICE
+    from cascade.orderbook import read_orderbook
+    from cascade.positions_file import load_positions
+    from cascade.tables import read_table
 
     scenario = build_scenario(args.preset, args.set)
     files = []
@@ -354,7 +354,7 @@ def build_case(args):
 
 
 def _analysis(args):
-    from cascade_ui.analysis import analyse_book, robustness_of
+    from cascade.analysis import analyse_book, robustness_of
 
     scenario, book, files = build_case(args)
     robustness = None if args.positions else robustness_of(scenario)
@@ -362,7 +362,7 @@ def _analysis(args):
 
 
 def handle_run(args) -> int:
-    from cascade_ui import headline
+    from . import headline
 
     analysis, files = _analysis(args)
     for role, name, rows, sha in files:
@@ -388,7 +388,7 @@ def handle_run(args) -> int:
 
 
 def handle_report(args) -> int:
-    from cascade_ui.report import InputFile, scenario_report
+    from .report import InputFile, scenario_report
 
     analysis, files = _analysis(args)
     page = scenario_report(analysis, tuple(InputFile(*f) for f in files))

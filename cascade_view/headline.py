@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .analysis import Analysis
+from cascade.analysis import Analysis
 from .figures import pct, usd
 
 

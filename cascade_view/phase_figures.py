@@ -12,7 +12,7 @@ from plotly.colors import sample_colorscale
 
 from .figures import (INK, START, SURVIVED, TEMPLATE, map_window, money_axis, nice_step, pct,
                       usd, wave_colors)
-from .sweeps import Axis, shown_value
+from cascade_ui.sweeps import Axis, shown_value  # moves into the view with the knob table
 
 METRIC_TITLES = {
     "final_move": ("Final move", "Final move (%)"),
