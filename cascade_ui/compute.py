@@ -19,6 +19,7 @@ import streamlit as st
 
 import cascade
 from cascade import LiquidationBook, Population, Scenario
+from cascade.case import case_book
 
 from cascade.analysis import (Analysis, Robustness, analyse_book, direction_of, robustness_books,
                        robustness_on)
@@ -113,15 +114,12 @@ def critical_shock_of(scenario: Scenario, direction: int) -> float:
 
 @st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner="Preparing your book...")
 def _brought_book(key: tuple, depth: float, impact: str, _inputs) -> LiquidationBook:
-    """The user's positions (or the synthetic book of `key`'s scenario) on the scenario's
-    market, venue mechanics included, or on the user's order book; cached on the files'
-    checksums and the knobs."""
-    from .upload import market_for
-
+    """cascade.case.case_book: the user's positions (or the synthetic book of `key`'s
+    scenario) on the scenario's market, venue mechanics included, or on the user's order
+    book; cached on the files' checksums and the knobs."""
     scenario = Scenario.from_dict({**dict(key[0]), "depth": depth, "impact": impact})
-    population = (_inputs.positions.on_index() if _inputs.positions is not None
-                  else _population(key[0]))
-    return LiquidationBook(population, market_for(scenario, _inputs))
+    synthetic = _population(key[0]) if _inputs.positions is None else None
+    return case_book(scenario, _inputs.positions, _inputs.orderbook, synthetic=synthetic)
 
 
 def analyse_brought(scenario: Scenario, inputs) -> Analysis:

@@ -4,22 +4,18 @@ model objects. A bad file is a ValueError for the page to show; nothing is dropp
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 import cascade
-from cascade.market import DEFAULT_PRICE
-from cascade.orderbook import ORDERBOOK_COLUMNS
-from cascade.positions_file import POSITION_COLUMNS
-from cascade.scenario import VENUE_FIELDS
-from cascade.tables import MAX_FILE_BYTES, read_table
+from cascade import case
+from cascade.case import BroughtFile
+from cascade.tables import MAX_FILE_BYTES
 
-from cascade_view.report import InputFile
+from . import widgets
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_POSITIONS = EXAMPLES / "positions.csv"
@@ -27,14 +23,6 @@ EXAMPLE_ORDERBOOK = EXAMPLES / "orderbook_btc.csv"
 FILE_TYPES = ["csv", "parquet", "pq"]
 UPLOAD_KEY = {"positions": "upload_positions", "orderbook": "upload_orderbook"}
 USE_EXAMPLE = {"positions": "use_example_positions", "orderbook": "use_example_orderbook"}
-# The knobs a brought file replaces: a positions file the synthetic crowd's (every field
-# that shapes the population, except the maintenance margin and the venue mechanics, which
-# still apply to real positions); an order book the depth and impact model.
-NOT_APPLIED = {
-    "positions": tuple(name for name in cascade.Scenario.population_fields()
-                       if name not in ("maintenance_margin", *VENUE_FIELDS)),
-    "orderbook": ("depth", "impact"),
-}
 
 
 @dataclass(frozen=True)
@@ -43,14 +31,13 @@ class BookInputs:
     `price`, in the file's units) and an order book; either may be None."""
     positions: cascade.PositionsFile | None = None
     orderbook: cascade.OrderBook | None = None
-    orderbook_file: InputFile | None = None
+    orderbook_file: BroughtFile | None = None
 
     @property
-    def files(self) -> tuple[InputFile, ...]:
+    def files(self) -> tuple[BroughtFile, ...]:
         listed = []
         if self.positions is not None:
-            p = self.positions
-            listed.append(InputFile("positions", p.name, p.rows, p.sha256))
+            listed.append(case.positions_listing(self.positions))
         if self.orderbook_file is not None:
             listed.append(self.orderbook_file)
         return tuple(listed)
@@ -58,24 +45,21 @@ class BookInputs:
     @property
     def key(self) -> tuple:
         """Identifies the inputs for caches: the files' checksums and the start price."""
-        return tuple((f.role, f.sha256) for f in self.files) + (
+        return tuple((f.kind, f.sha256) for f in self.files) + (
             (self.positions.price,) if self.positions is not None else ())
 
 
 @st.cache_resource(max_entries=8, show_spinner="Reading the positions...")
 def _positions(_data: bytes | str, name: str, margin: float, price: float | None,
                file_id: str) -> cascade.PositionsFile:
-    if price is None:
-        price = median_entry_price(_named_buffer(_data, name))
-    return cascade.load_positions(_named_buffer(_data, name), maintenance_margin=margin,
-                                  price=price)
+    return case.load_positions_file(_named_buffer(_data, name), maintenance_margin=margin,
+                                    price=price)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Reading the order book...")
-def _orderbook(_data: bytes | str, name: str, file_id: str) -> tuple[cascade.OrderBook, InputFile]:
-    table = read_table(_named_buffer(_data, name), ORDERBOOK_COLUMNS)
-    return (cascade.read_orderbook(_named_buffer(_data, name)),
-            InputFile("order book", table.name, table.rows, table.sha256))
+def _orderbook(_data: bytes | str, name: str, file_id: str) -> tuple[cascade.OrderBook,
+                                                                     BroughtFile]:
+    return case.load_orderbook_file(_named_buffer(_data, name))
 
 
 def _named_buffer(data: bytes | str, name: str):
@@ -85,17 +69,6 @@ def _named_buffer(data: bytes | str, name: str):
     buffer = io.BytesIO(data)
     buffer.name = name
     return buffer
-
-
-def median_entry_price(source) -> float:
-    """The median entry price of a positions file (the start price when none is given);
-    DEFAULT_PRICE when the file has no entry_price column."""
-    table = read_table(source, POSITION_COLUMNS)
-    if "entry_price" not in table.frame.columns:
-        return DEFAULT_PRICE
-    entries = np.asarray(table.frame["entry_price"], dtype=float)
-    entries = entries[np.isfinite(entries) & (entries > 0)]
-    return float(f"{np.median(entries):.6g}") if entries.size else DEFAULT_PRICE
 
 
 def _source(kind: str, uploaded) -> tuple[bytes | str, str, str] | None:
@@ -109,13 +82,13 @@ def _source(kind: str, uploaded) -> tuple[bytes | str, str, str] | None:
 
 
 def knobs_not_applied() -> frozenset[str]:
-    """The Scenario fields the files chosen in the uploaders replace (NOT_APPLIED), read from
-    the uploaders' session state, so the sidebar can draw those knobs disabled before
-    sidebar_inputs() draws the uploaders (a widget's state is set before the rerun starts)."""
-    return frozenset(name for kind, names in NOT_APPLIED.items()
-                     if st.session_state.get(UPLOAD_KEY[kind]) is not None
-                     or st.session_state.get(USE_EXAMPLE[kind])
-                     for name in names)
+    """The Scenario fields the files chosen in the uploaders replace (cascade.case.RULES, whose
+    kinds key the uploaders too), read from the uploaders' session state, so the sidebar can
+    draw those knobs disabled before sidebar_inputs() draws the uploaders (a widget's state
+    is set before the rerun starts)."""
+    return case.not_applied(kind for kind in case.RULES
+                            if st.session_state.get(UPLOAD_KEY[kind]) is not None
+                            or st.session_state.get(USE_EXAMPLE[kind]))
 
 
 def sidebar_inputs(maintenance_margin: float) -> BookInputs:
@@ -149,17 +122,8 @@ def sidebar_inputs(maintenance_margin: float) -> BookInputs:
     return BookInputs(positions, orderbook, orderbook_file)
 
 
-def market_for(scenario: cascade.Scenario, inputs: BookInputs) -> cascade.Market:
-    """The scenario's market (venue mechanics included), walking the uploaded order book when
-    there is one."""
-    market = scenario.market()
-    if inputs.orderbook is None:
-        return market
-    return dataclasses.replace(market, impact="book", book=inputs.orderbook)
-
-
 def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
-    """One line per file the page is running on, saying what it replaced."""
+    """One line per file the page is running on, saying what it replaced (case.RULES)."""
     from cascade_view.figures import usd
 
     lines = []
@@ -167,24 +131,24 @@ def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
         p = inputs.positions
         lines.append(
             f"Book: your positions, **{p.name}** ({p.rows:,} rows, SHA-256 {p.sha256[:12]}...), "
-            f"from a start price of {p.price:,.6g} in the file's units, drawn as 100. The crowd's "
-            f"knobs (leverage, tightness, shares, open interest, sizes, entries, traders, seed), "
-            f"greyed out in the sidebar, do not apply to it; the shock, margin and venue do.")
+            f"from a start price of {p.price:,.6g} in the file's units, drawn as 100. "
+            + replaced_sentence(case.POSITIONS))
         if p.ignored_columns:
             lines.append(f"Columns not used: {', '.join(p.ignored_columns)}.")
     if inputs.orderbook is not None:
         f, (bids, asks) = inputs.orderbook_file, inputs.orderbook.depth_within(0.01)
         lines.append(
             f"Impact: your order book, **{f.name}** ({f.rows:,} levels): {usd(bids)} of bids and "
-            f"{usd(asks)} of asks within 1% of its mid. The depth and impact knobs, greyed "
-            f"out, do not apply.")
+            f"{usd(asks)} of asks within 1% of its mid. " + replaced_sentence(case.ORDERBOOK))
     return lines
 
 
-def exhausted(result: cascade.CascadeResult) -> bool:
-    """Whether the cascade's forced flow walked past the last level of an uploaded book."""
-    flow = float(result.waves["cumulative_flow"].iloc[-1]) if result.wave_count else 0.0
-    return result.market.book_exhausted(flow)
+def replaced_sentence(kind: str) -> str:
+    """What a brought file of `kind` replaces, naming the knobs greyed out for it."""
+    rule = case.RULES[kind]
+    labels = [widgets.label_of(name) for name in rule.fields]
+    listed = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
+    return f"It replaces {rule.replaces}: {listed}, greyed out in the sidebar, do not apply."
 
 
 def nearest_table(frame):

@@ -16,7 +16,6 @@ Ctrl-C exit code 130; no traceback (set CASCADE_DEBUG=1 to see one).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 import os
 import re
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cascade.ensemble import assemble, connect, iter_ensemble, local_cluster_client, plan, summarize
+from cascade.case import POSITIONS, RULES, load_case
 from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
 
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
@@ -322,64 +322,47 @@ WAVE_TABLE_COLUMNS = ["wave", "price", "move", "count", "notional", "long_count"
 
 
 def build_case(args):
-    """(scenario, book, files) for run/report: the preset with --set changes, on the
-    synthetic book or the --positions file, with the --orderbook's impact if given.
-    files: (role, PositionsFile or table info) pairs for the report."""
-    from cascade.engine import LiquidationBook
-    from cascade.market import DEFAULT_PRICE
-    from cascade.orderbook import read_orderbook
-    from cascade.positions_file import load_positions
-    from cascade.tables import read_table
-
+    """The cascade.case.Case of run/report: the preset with --set changes, on the synthetic
+    book or the --positions file (at --price, else the median entry: cascade.case.start_price),
+    with the --orderbook's impact if given."""
     scenario = build_scenario(args.preset, args.set)
-    files = []
+    if args.price is not None and not args.positions:
+        raise BadInput("--price: only with --positions (the price now, in the file's units)")
     try:
-        population = scenario.population()
-        if args.positions:
-            loaded = load_positions(args.positions, maintenance_margin=scenario.maintenance_margin,
-                                    price=DEFAULT_PRICE if args.price is None else args.price)
-            population = loaded.on_index()
-            files.append(("positions", loaded.name, loaded.rows, loaded.sha256))
-        elif args.price is not None:
-            raise BadInput("--price: only with --positions (the price now, in the file's units)")
-        market = scenario.market()
-        if args.orderbook:
-            book_levels = read_orderbook(args.orderbook)
-            table = read_table(args.orderbook, ("side", "price", "size"))
-            market = dataclasses.replace(market, impact="book", book=book_levels)
-            files.append(("order book", table.name, table.rows, table.sha256))
-        return scenario, LiquidationBook(population, market), files
+        case = load_case(scenario, args.positions, args.orderbook, price=args.price)
     except ValueError as error:
         raise BadInput(str(error)) from None
+    return case
 
 
 def _analysis(args):
-    from cascade.analysis import analyse_book, robustness_of
+    """The Analysis of the case, and the case. A brought book is one book (Case.brought): no
+    robustness over other seeds, as on the page."""
+    from cascade.analysis import analyse, analyse_book
 
-    scenario, book, files = build_case(args)
-    robustness = None if args.positions else robustness_of(scenario)
-    return analyse_book(scenario, book, robustness=robustness), files
+    case = build_case(args)
+    analysis = analyse_book(case.scenario, case.book) if case.brought else analyse(case.scenario)
+    return analysis, case
 
 
 def handle_run(args) -> int:
     from . import headline
 
-    analysis, files = _analysis(args)
-    for role, name, rows, sha in files:
-        print(f"{role}: {name}, {rows:,} rows, sha256 {sha}")
+    analysis, case = _analysis(args)
+    for f in case.files:
+        start = (f", start price {case.positions.price:,.6g} in the file's units (drawn as 100)"
+                 if f.kind == POSITIONS else "")
+        print(f"{f.role}: {f.name}, {f.rows:,} rows, sha256 {f.sha256}{start}")
+        print(f"  replaces {f.replaces}; not used: {', '.join(RULES[f.kind].fields)}")
     for metric in headline.metrics(analysis):
         delta = f"  ({metric.delta})" if metric.delta else ""
         print(f"{metric.label + ':':15} {metric.value}{delta}")
     print()
     print(headline.verdict(analysis)[1])
-    for note in (headline.critical_sentence(analysis), headline.robustness_sentence(analysis)):
+    for note in (headline.critical_sentence(analysis), headline.robustness_sentence(analysis),
+                 headline.exhausted_sentence(analysis)):
         if note:
             print(note)
-    if analysis.result.market.book_exhausted(float(analysis.result.waves["cumulative_flow"]
-                                                    .iloc[-1]) if analysis.result.wave_count
-                                              else 0.0):
-        print("The order book was exhausted: past its last level the price moved at the "
-              "book's average rate.")
     waves = analysis.result.waves[WAVE_TABLE_COLUMNS]
     if len(waves):
         print()
@@ -388,10 +371,10 @@ def handle_run(args) -> int:
 
 
 def handle_report(args) -> int:
-    from .report import InputFile, scenario_report
+    from .report import scenario_report
 
-    analysis, files = _analysis(args)
-    page = scenario_report(analysis, tuple(InputFile(*f) for f in files))
+    analysis, case = _analysis(args)
+    page = scenario_report(analysis, case.files)
     try:
         Path(args.output).write_text(page, encoding="utf-8")
     except OSError as error:
@@ -417,7 +400,7 @@ def _case_options(command) -> None:
                               "entry_price) replacing the synthetic book")
     command.add_argument("--price", type=positive_float, metavar="P",
                          help="with --positions: the price now, in the file's units "
-                              "(default 100, the index)")
+                              "(default: the median entry price, as on the page)")
     command.add_argument("--orderbook", metavar="FILE",
                          help="CSV or Parquet of order-book levels (side, price, size): "
                               "impact walks its depth")

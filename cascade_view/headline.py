@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from cascade.analysis import Analysis
+from cascade.case import book_exhausted
 from .figures import pct, usd
 
 
@@ -167,3 +168,12 @@ def verdict(analysis: Analysis) -> tuple[str, str]:
                f"{waves}")
     return "damped", (f"Damped: {how}. R stayed below 1 (peak {peak}), so the {flow} could "
                        f"not feed on itself.{floor}")
+
+
+def exhausted_sentence(analysis: Analysis) -> str:
+    """The warning when the forced flow walked past the last level of the order book
+    (cascade.case.book_exhausted); "" when it did not or there is no order book."""
+    if not book_exhausted(analysis.result):
+        return ""
+    return ("The forced flow walked past the last level of the order book: beyond it the "
+            "price moved at the book's average rate.")

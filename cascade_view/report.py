@@ -10,26 +10,18 @@ from __future__ import annotations
 import html
 import threading
 import warnings
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import markdown as markdown_lib
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from cascade.case import BroughtFile, not_applied
+
 from .figures import INK, MUTED
 
 PNG_SCALE = 2
 PNG_SIZE = (1100, 650)
-
-
-@dataclass(frozen=True)
-class InputFile:
-    """A file a scenario was run on: shown in the report with its rows and checksum."""
-    role: str
-    name: str
-    rows: int
-    sha256: str
 
 
 _STYLE = f"""
@@ -61,7 +53,7 @@ def _table(rows: list[tuple[str, str]], header: tuple[str, str]) -> str:
 
 def report_html(title: str, verdict: str, metrics, parameters: list[tuple[str, str]],
                 figures: dict[str, go.Figure], assumptions_markdown: str,
-                files: tuple[InputFile, ...] = (), notes: tuple[str, ...] = ()) -> str:
+                files: tuple[BroughtFile, ...] = (), notes: tuple[str, ...] = ()) -> str:
     """The whole report as one HTML document.
 
     metrics: objects with label, value, delta (cascade_view.headline.Metric); parameters:
@@ -131,7 +123,7 @@ def chart_png(figure: go.Figure, width: int = PNG_SIZE[0], height: int = PNG_SIZ
                              f"({type(error).__name__}: {error})") from error
 
 
-def scenario_report(analysis, files: tuple[InputFile, ...] = (), title: str | None = None,
+def scenario_report(analysis, files: tuple[BroughtFile, ...] = (), title: str | None = None,
                     assumptions_markdown: str | None = None) -> str:
     """The HTML report of one analysed scenario (cascade.analysis.Analysis): its verdict,
     headline, the Explorer's four charts, every knob and the input files."""
@@ -140,19 +132,17 @@ def scenario_report(analysis, files: tuple[InputFile, ...] = (), title: str | No
 
     kind, verdict = headline.verdict(analysis)
     notes = tuple(note for note in (headline.critical_sentence(analysis),
-                                     headline.robustness_sentence(analysis)) if note)
+                                     headline.robustness_sentence(analysis),
+                                     headline.exhausted_sentence(analysis)) if note)
     figures_by_title = {}
     for name, figure in views.explorer_figures(analysis).items():
         figures_by_title[figure.layout.title.text or name] = figure
     scenario = analysis.scenario
-    parameters = [(name, repr(value)) for name, value in scenario.to_dict().items()]
-    if files:
-        uploaded = {f.role for f in files}
-        parameters = [(name, value + (" (not used: the uploaded positions replace the "
-                                      "synthetic book)" if "positions" in uploaded and name in
-                                     scenario.population_fields() and name !=
-                                     "maintenance_margin" else ""))
-                      for name, value in parameters]
+    replaced_by = {name: f for f in files for name in not_applied([f.kind])}
+    parameters = [(name, repr(value) + (f" (not used: the uploaded {replaced_by[name].role} "
+                                        f"file replaces {replaced_by[name].replaces})"
+                                        if name in replaced_by else ""))
+                  for name, value in scenario.to_dict().items()]
     return report_html(title or f"Liquidation cascade: {kind}", verdict,
                        headline.metrics(analysis), parameters, figures_by_title,
                        assumptions_markdown or doc("assumptions"), files, notes)

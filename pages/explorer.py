@@ -49,10 +49,8 @@ except ValueError as error:
 result = analysis.result
 for line in upload.book_lines(inputs, result):
     st.caption(dollars(line))
-if upload.exhausted(result):
-    st.warning("The forced flow walked past the last level of your order book: beyond it the "
-               "price moved at the book's average rate (see the assumptions).",
-               icon=":material/warning:")
+if exhausted := headline.exhausted_sentence(analysis):
+    st.warning(exhausted, icon=":material/warning:")
 
 # ------------------------------------------------------------------ headline
 # six in a row on a wide screen, 3 + 3 or 2 + 2 + 2 when narrow (page.css)

@@ -11,6 +11,7 @@ import pytest
 
 import cascade
 from cascade import analysis
+from cascade.case import start_price
 from cascade_view import headline
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,11 +42,15 @@ def test_run_on_uploaded_positions_and_order_book_names_the_files():
     assert done.returncode == 0, done.stderr
     assert "positions: positions.csv, 2,000 rows, sha256 " in done.stdout
     assert "order book: orderbook_btc.csv, 1,000 rows" in done.stdout
-    population = cascade.read_positions(EXAMPLES / "positions.csv")
+    start = start_price(EXAMPLES / "positions.csv")
+    assert f"start price {start:,.6g} in the file's units" in done.stdout
+    population = cascade.load_positions(EXAMPLES / "positions.csv", price=start).on_index()
     market = cascade.Market(impact="book", book=cascade.read_orderbook(
         EXAMPLES / "orderbook_btc.csv"))
     result = cascade.simulate(population, market, cascade.Scenario().shock)
     assert f"Final move:     {headline.pct(result.total_move)}" in done.stdout
+    rows = [line for line in done.stdout.splitlines() if re.match(r"\s+\d+\s+\d", line)]
+    assert len(rows) == result.wave_count
     assert "other books drawn like this one" not in done.stdout, "no reseeding of a real book"
 
 

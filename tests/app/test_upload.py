@@ -5,6 +5,7 @@ import numpy as np
 
 import cascade
 from cascade import analysis as analysis_parts
+from cascade.case import start_price
 from cascade_ui import upload
 from tests.app.apptools import charts
 
@@ -20,7 +21,7 @@ def test_example_positions_replace_the_synthetic_book(app):
     at.checkbox(key=upload.USE_EXAMPLE["positions"]).check().run()
     assert not at.exception and not at.error
     loaded = cascade.load_positions(upload.EXAMPLE_POSITIONS,
-                                    price=upload.median_entry_price(upload.EXAMPLE_POSITIONS))
+                                    price=start_price(upload.EXAMPLE_POSITIONS))
     expected = cascade.simulate(loaded.on_index(), cascade.Scenario().market(), -0.05)
     np.testing.assert_array_equal(page_path(at), expected.price_path)
     book = next(c.value for c in at.caption if c.value.startswith("Book: your positions"))

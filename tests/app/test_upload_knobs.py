@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 import cascade
+from cascade.case import RULES, start_price
 from cascade_ui import upload
 from cascade_view.figures import pct, usd
 from cascade_ui.widgets import CONTROLS
@@ -48,7 +49,7 @@ def test_the_knobs_a_file_replaces_are_disabled_while_it_is_loaded(app, kind):
     assert disabled(at) == set()
     at = bring(at, kind)
     assert not at.exception and not at.error
-    assert disabled(at) == set(upload.NOT_APPLIED[kind])
+    assert disabled(at) == set(RULES[kind].fields)
     at = bring(at, kind, on=False)
     assert not at.exception and disabled(at) == set()
 
@@ -104,7 +105,7 @@ def test_the_venue_knobs_apply_to_a_brought_book(app, kinds):
     if "positions" in kinds:
         population = cascade.load_positions(
             upload.EXAMPLE_POSITIONS,
-            price=upload.median_entry_price(upload.EXAMPLE_POSITIONS)).on_index()
+            price=start_price(upload.EXAMPLE_POSITIONS)).on_index()
     market = scenario.market()
     if "orderbook" in kinds:
         market = dataclasses.replace(market, impact="book",

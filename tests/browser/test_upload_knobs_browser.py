@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cascade_ui import upload
+from cascade.case import RULES
 from cascade_ui.widgets import CONTROLS
 from tests.browser.test_explorer_browser import IDLE, assert_no_exception, open_explorer
 from tests.browser.test_upload_browser import upload as upload_file
@@ -45,8 +45,8 @@ def test_uploads_grey_out_the_knobs_they_replace_and_removing_them_restores(page
     page.get_by_text("Impact: your order book").wait_for()
     page.wait_for_selector(IDLE)
     assert_no_exception(page)
-    assert disabled_knobs(page) == set(upload.NOT_APPLIED["positions"] +
-                                       upload.NOT_APPLIED["orderbook"])
+    assert disabled_knobs(page) == set(RULES["positions"].fields +
+                                       RULES["orderbook"].fields)
     assert all(f"{k}={v}" in page.url for k, v in LINK.items()), page.url
     assert headline(page) != linked
 
