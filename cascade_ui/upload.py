@@ -20,6 +20,7 @@ from cascade.scenario import VENUE_FIELDS
 from cascade.tables import MAX_FILE_BYTES, read_table
 
 from cascade_view.report import InputFile
+from cascade_view.safe import escape_markdown
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_POSITIONS = EXAMPLES / "positions.csv"
@@ -166,19 +167,27 @@ def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
     if inputs.positions is not None:
         p = inputs.positions
         lines.append(
-            f"Book: your positions, **{p.name}** ({p.rows:,} rows, SHA-256 {p.sha256[:12]}...), "
+            f"Book: your positions, **{escape_markdown(p.name)}** ({p.rows:,} rows, "
+            f"SHA-256 {p.sha256[:12]}...), "
             f"from a start price of {p.price:,.6g} in the file's units, drawn as 100. The crowd's "
             f"knobs (leverage, tightness, shares, open interest, sizes, entries, traders, seed), "
             f"greyed out in the sidebar, do not apply to it; the shock, margin and venue do.")
         if p.ignored_columns:
-            lines.append(f"Columns not used: {', '.join(p.ignored_columns)}.")
+            lines.append(f"Columns not used: {unused_columns(p.ignored_columns)}.")
     if inputs.orderbook is not None:
         f, (bids, asks) = inputs.orderbook_file, inputs.orderbook.depth_within(0.01)
         lines.append(
-            f"Impact: your order book, **{f.name}** ({f.rows:,} levels): {usd(bids)} of bids and "
-            f"{usd(asks)} of asks within 1% of its mid. The depth and impact knobs, greyed "
-            f"out, do not apply.")
+            f"Impact: your order book, **{escape_markdown(f.name)}** ({f.rows:,} levels): "
+            f"{usd(bids)} of bids and {usd(asks)} of asks within 1% of its mid. The depth and "
+            f"impact knobs, greyed out, do not apply.")
     return lines
+
+
+def unused_columns(names: tuple[str, ...], shown: int = 20) -> str:
+    """The first `shown` column names a file brought but the model does not use, escaped
+    (they are the file's text), and how many more."""
+    listed = ", ".join(escape_markdown(name, 120) for name in names[:shown])
+    return listed + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
 
 
 def exhausted(result: cascade.CascadeResult) -> bool:
