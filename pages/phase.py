@@ -60,7 +60,8 @@ present = pagekit.presenting()
 if not present:
     st.markdown(doc("intro", "phase"))
 
-scenario = pagekit.scenario_or_stop(widgets.sidebar())
+chosen = pagekit.scenario_or_stop(widgets.sidebar())
+scenario = sweeps.within_limit(chosen, "Phase diagram")
 analysis = compute.analyse(scenario)
 kind, sentence = headline.verdict(analysis)
 st.markdown(f"##### This scenario: {sentence}")
@@ -73,7 +74,7 @@ metric = st.segmented_control(
 
 grid(scenario, "shock", "tightness", "phase", metric, line=True)
 st.page_link("pages/explorer.py", label="Open the sidebar's scenario on the Explorer",
-             icon=":material/open_in_new:", query_params=widgets.url_params(scenario))
+             icon=":material/open_in_new:", query_params=widgets.url_params(chosen))
 if not present:
     st.caption(doc("how_to_read", "phase"))
 
