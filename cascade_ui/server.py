@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html
 
+from streamlit import config
+
 from cascade_ui.frame import PAGES
 
 # First path segments Streamlit serves under (its API, media, components, assets, the
@@ -60,7 +62,6 @@ class NestedPathNotFound:
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
             base = self.base
             if base is None:
-                from streamlit import config
                 base = config.get_option("server.baseUrlPath") or ""
             if unknown_nested(scope.get("path", ""), base):
                 body = not_found_html(scope["path"], base).encode("utf-8")
