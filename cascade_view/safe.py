@@ -10,9 +10,9 @@ Two forms, both one line:
   gets a backslash (CommonMark shows `\\x` as `x` for all of them); the few that mean
   nothing inside a line (`. , - ' " / ; ? % =`) are left as they are, so a file name or a
   number reads the same in the page's source, except that a leading `-` (a list item or
-  a rule) and the `.` of a leading "1. " (a numbered item) are escaped too. Line breaks and other control characters
-  become spaces, and the bare-address patterns GitHub's markdown turns into links by
-  themselves (`http://`, `www.`, `a@b.c`; matched after the backslashes are read, so
+  a rule) and the `.` of a leading "1. " (a numbered item) are escaped too. Line breaks
+  and other control characters become spaces, and the bare addresses GitHub's markdown
+  links by itself (`http://`, `www.`, `a@b.c`; found after the backslashes are read, so
   escaping alone does not stop them) are broken by an invisible word joiner (U+2060).
 - code(text): a code span, whose content markdown never interprets (no links, images,
   LaTeX or directives); its fence is longer than any run of backticks inside, so no
