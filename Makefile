@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+# 127.0.0.1: this machine only. ADDRESS=0.0.0.0 serves a room (docs/serving-a-room.md).
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test test-fast browser bench bench-explorer bench-ensemble bench-sessions clean
 
@@ -18,9 +20,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-## Start the dashboard on the embedded default scenario.
+## Start the dashboard on the embedded default scenario, for this machine only
+## (ADDRESS=0.0.0.0 make run: for everyone who can reach it, see docs/serving-a-room.md).
+## serve.py is app.py plus a "page not found" for unknown nested paths.
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run serve.py --server.port $(PORT) --server.address $(ADDRESS) \
+		--browser.gatherUsageStats false
 
 ## Install Debian's Chromium for the browser tests where this machine allows it.
 browser:

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from cascade_ui import frame
+
 st.set_page_config(
     page_title="Cascade Lab",
     page_icon=":material/waterfall_chart:",
@@ -10,12 +12,6 @@ st.set_page_config(
     initial_sidebar_state="auto",
 )
 
-page = st.navigation([
-    st.Page("pages/explorer.py", title="Explorer", icon=":material/waterfall_chart:",
-            default=True),
-    st.Page("pages/phase.py", title="Phase diagram", icon=":material/grid_on:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
-    st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
-    st.Page("pages/risk.py", title="Risk", icon=":material/stacked_line_chart:"),
-])
+page = st.navigation([st.Page(file, title=title, icon=icon, default=i == 0)
+                      for i, (file, title, icon) in enumerate(frame.PAGE_FILES)])
 page.run()

@@ -18,3 +18,19 @@ def require_app_frame() -> None:
     if PagesManager.uses_pages_directory and not st.session_state:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+# The app's pages: (file, title, icon); the first is the default, at the app's root. A
+# page's URL path is its file's name (pages/phase.py -> /phase).
+PAGE_FILES = (
+    ("pages/explorer.py", "Explorer", ":material/waterfall_chart:"),
+    ("pages/phase.py", "Phase diagram", ":material/grid_on:"),
+    ("pages/compare.py", "Compare", ":material/compare:"),
+    ("pages/learn.py", "Learn", ":material/school:"),
+    ("pages/risk.py", "Risk", ":material/stacked_line_chart:"),
+)
+# (title, URL path) of each page, for links made outside Streamlit (the server's 404 page).
+# An unknown one-segment path (/a) is Streamlit's own: a "Page not found" dialog over the
+# default page; a deeper one is the server's (cascade_ui/server.py).
+PAGES = tuple((title, "" if i == 0 else file.removeprefix("pages/").removesuffix(".py"))
+              for i, (file, title, _) in enumerate(PAGE_FILES))

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from cascade_view.safe import code, escape_markdown
+
 from .widgets import CONTROLS, DEFAULT, Control, compact
 
 # Streamlit's own parameters, which a link may carry and the page must keep.
@@ -44,12 +46,16 @@ AMOUNT = re.compile(r"^\$?\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*([kmbt]?
 # Closer than this (relative) to a stop or step counts as on it: browsers write
 # -0.045000000000000005 for -0.045.
 ON_GRID = 1e-9
+# A link's key=value is shown up to this many characters.
+NOTICE_LIMIT = 120
 
 
 @dataclass(frozen=True)
 class Notice:
     """One URL value the page did not use as written. `used` is what it used instead,
-    as the control shows it; `url` the value now in the URL (None: the default, left out)."""
+    as the control shows it; `url` the value now in the URL (None: the default, left out).
+    `key` and `given` are the link's text as it came; `reason` is markdown whose user text is
+    already escaped."""
     key: str
     given: str
     reason: str
@@ -57,7 +63,8 @@ class Notice:
     url: str | None
 
     def line(self) -> str:
-        return f"Link: `{self.key}={self.given}` {self.reason}; using **{self.used}**."
+        return (f"Link: {code(f'{self.key}={self.given}', NOTICE_LIMIT)} {self.reason}; "
+                f"using **{self.used}**.")
 
 
 def parse_amount(text: str) -> float:
@@ -189,7 +196,8 @@ def read_query(query: dict[str, list[str]]) -> tuple[dict[str, str | None], list
             notices.append(Notice(key, given, "is not a setting of this page", "nothing",
                                   None))
             continue
-        repeated = (f"is the last of {len(values)} values given ({', '.join(values)})"
+        shown_values = escape_markdown(", ".join(values), NOTICE_LIMIT)
+        repeated = (f"is the last of {len(values)} values given ({shown_values})"
                     if len(set(values)) > 1 else None)
         try:
             value, reason = _read_one(control, given)

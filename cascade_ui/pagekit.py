@@ -10,6 +10,7 @@ import cascade
 
 from . import widgets
 from .plot import chart  # noqa: F401 (the pages draw every chart through pagekit.chart)
+from cascade_view.safe import code, escape_markdown
 from cascade_view.text import dollars
 
 PRESENT_KEY = "present"
@@ -23,9 +24,15 @@ def scenario_or_stop(values: dict, side: str = "") -> cascade.Scenario:
     except ValueError as error:
         knob = str(error).split(":", 1)[0].strip()
         where = f"{side}: " if side else ""
-        st.error(f"**Check {where}_{widgets.label_of(knob)}_** (`{knob}`). {dollars(str(error))}",
+        st.error(f"**Check {where}_{knob_label(knob)}_** ({code(knob)}). {dollars(str(error))}",
                  icon=":material/tune:")
         st.stop()
+
+
+def knob_label(knob: str) -> str:
+    """A control's label for the start of an error message, or the message's own first
+    word, escaped, when that is no control (a file name, say)."""
+    return widgets.label_of(knob) if knob in widgets.CONTROLS else escape_markdown(knob, 120)
 
 
 def note_ignored(key: str, options, label: str) -> None:
@@ -34,7 +41,7 @@ def note_ignored(key: str, options, label: str) -> None:
     are what a bound selectbox writes to the URL."""
     given = st.query_params.get(key)
     if given is not None and given not in [str(o) for o in options]:
-        st.warning(f"Ignored `{key}={given}` from the URL: _{label}_ offers "
+        st.warning(f"Ignored {code(f'{key}={given}', 120)} from the URL: _{label}_ offers "
                    f"{'; '.join(map(str, options))}.", icon=":material/link_off:")
 
 

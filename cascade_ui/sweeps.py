@@ -26,6 +26,12 @@ MAX_AXIS_VALUES = 41
 # Shocks of the phase diagram: up to 30% in the scenario's direction, on the slider's
 # 0.5% steps (0 itself is left out: amplification x / s is undefined there).
 SHOCK_REACH = 0.30
+# Traders per cascade on the pages that sweep a grid (Phase diagram, Learn): each grid is
+# hundreds of cascades (41 x 21 on the Phase diagram's first). Measured through AppTest on
+# one process: the Phase page at 200K takes about 5.5 s and 0.55 GB at its peak, at 1M
+# 25 s and 1.9 GB, at 2M 79 s and 3.5 GB (issue 15). A link or the sidebar may ask for more
+# (the Explorer runs 2M in about a second); these pages then use this many and say so.
+MAX_N = 200_000
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,26 @@ def unit_of(format_: str | None) -> str:
 def shown_value(field: str, value: float) -> float:
     """A Scenario value as an axis plots it (percent for percentage knobs)."""
     return value * 100 if CONTROLS[field].format == "percent" else value
+
+
+def limit_n(scenario: Scenario, page: str) -> tuple[Scenario, str | None]:
+    """(the scenario a sweep page runs, the line that says so): `scenario` itself, or with
+    n cut to MAX_N and one line naming what was asked, the limit and what is used."""
+    if scenario.n <= MAX_N:
+        return scenario, None
+    asked, used = compact(scenario.n), compact(MAX_N)
+    return scenario.replace(n=MAX_N), (
+        f"**{CONTROLS['n'].label}: {asked}** is above the {page}'s limit of {used} traders "
+        f"per cascade (its grids run hundreds of cascades); this page uses **{used}**. The "
+        f"Explorer runs up to {compact(max(CONTROLS['n'].options))}.")
+
+
+def within_limit(scenario: Scenario, page: str) -> Scenario:
+    """limit_n, with its line shown on the page when n was cut."""
+    scenario, line = limit_n(scenario, page)
+    if line:
+        st.info(line, icon=":material/speed:")
+    return scenario
 
 
 # ------------------------------------------------------------------ cached sweeps

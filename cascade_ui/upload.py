@@ -14,6 +14,7 @@ import cascade
 from cascade import case
 from cascade.case import BroughtFile
 from cascade.tables import MAX_FILE_BYTES
+from cascade_view.safe import escape_markdown
 
 from . import widgets
 
@@ -130,16 +131,17 @@ def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
     if inputs.positions is not None:
         p = inputs.positions
         lines.append(
-            f"Book: your positions, **{p.name}** ({p.rows:,} rows, SHA-256 {p.sha256[:12]}...), "
+            f"Book: your positions, **{escape_markdown(p.name)}** ({p.rows:,} rows, "
+            f"SHA-256 {p.sha256[:12]}...), "
             f"from a start price of {p.price:,.6g} in the file's units, drawn as 100. "
             + replaced_sentence(case.POSITIONS))
         if p.ignored_columns:
-            lines.append(f"Columns not used: {', '.join(p.ignored_columns)}.")
+            lines.append(f"Columns not used: {unused_columns(p.ignored_columns)}.")
     if inputs.orderbook is not None:
         f, (bids, asks) = inputs.orderbook_file, inputs.orderbook.depth_within(0.01)
         lines.append(
-            f"Impact: your order book, **{f.name}** ({f.rows:,} levels): {usd(bids)} of bids and "
-            f"{usd(asks)} of asks within 1% of its mid. " + replaced_sentence(case.ORDERBOOK))
+            f"Impact: your order book, **{escape_markdown(f.name)}** ({f.rows:,} levels): "
+            f"{usd(bids)} of bids and {usd(asks)} of asks within 1% of its mid. " + replaced_sentence(case.ORDERBOOK))
     return lines
 
 
@@ -149,6 +151,13 @@ def replaced_sentence(kind: str) -> str:
     labels = [widgets.label_of(name) for name in rule.fields]
     listed = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
     return f"It replaces {rule.replaces}: {listed}, greyed out in the sidebar, do not apply."
+
+
+def unused_columns(names: tuple[str, ...], shown: int = 20) -> str:
+    """The first `shown` column names a file brought but the model does not use, escaped
+    (they are the file's text), and how many more."""
+    listed = ", ".join(escape_markdown(name, 120) for name in names[:shown])
+    return listed + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
 
 
 def nearest_table(frame):

@@ -12,6 +12,7 @@ import cascade
 from cascade import analysis as analysis_parts
 from cascade_view import downloads, headline, report, venue_figures, views
 from cascade_ui import compute, links, pagekit, upload, widgets
+from cascade_view.safe import code, escape_markdown
 from cascade_view.text import doc, dollars
 from cascade_ui.frame import require_app_frame
 
@@ -34,7 +35,7 @@ st.markdown(doc("intro"))
 try:
     inputs = upload.sidebar_inputs(values["maintenance_margin"])
 except ValueError as error:
-    st.error(f"**Check your file.** {dollars(str(error))}", icon=":material/upload_file:")
+    st.error(f"**Check your file.** {escape_markdown(str(error))}", icon=":material/upload_file:")
     st.stop()
 try:
     scenario = cascade.Scenario(**values)
@@ -42,7 +43,7 @@ try:
                 else compute.analyse(scenario))
 except ValueError as error:
     knob = str(error).split(":", 1)[0].strip()
-    st.error(f"**Check _{widgets.label_of(knob)}_** (`{knob}`). {dollars(str(error))}",
+    st.error(f"**Check _{pagekit.knob_label(knob)}_** ({code(knob)}). {dollars(str(error))}",
              icon=":material/tune:")
     st.stop()
 

@@ -21,7 +21,7 @@ present = pagekit.presenting()
 if not present:
     st.markdown(doc("intro", "learn"))
 
-scenario = pagekit.scenario_or_stop(widgets.sidebar())
+scenario = sweeps.within_limit(pagekit.scenario_or_stop(widgets.sidebar()), "Learn page")
 analysis = compute.analyse(scenario)
 result = analysis.result
 steps = story.wave_sentences(result)

@@ -45,11 +45,13 @@ def grid(scenario, x_field: str, y_field: str, name: str, metric: str, line: boo
     if points:
         # In Streamlit 1.67 st.switch_page refuses while URL parameters are bound to
         # widgets, and st.page_link keeps this page's bound values: so a plain link (a fresh
-        # page load, in a new tab) opens the clicked cell with its parameters in the URL
+        # page load, in a new tab) opens the clicked cell with its parameters in the URL.
+        # The Explorer is the default page, at the app's root ("./" from /phase): at
+        # /explorer Streamlit would say "Page not found" before opening it
         i, j = divmod(points[0]["point_index"], len(x.values))
         cell = sweeps.cell_scenario(scenario, x, y, i, j)
         st.link_button(f"Open the clicked cell on the Explorer: {sweeps.describe(cell, x, y)}",
-                       f"explorer?{urlencode(widgets.url_params(cell))}", type="primary",
+                       f"./?{urlencode(widgets.url_params(cell))}", type="primary",
                        icon=":material/open_in_new:")
 
 
@@ -58,7 +60,8 @@ present = pagekit.presenting()
 if not present:
     st.markdown(doc("intro", "phase"))
 
-scenario = pagekit.scenario_or_stop(widgets.sidebar())
+chosen = pagekit.scenario_or_stop(widgets.sidebar())
+scenario = sweeps.within_limit(chosen, "Phase diagram")
 analysis = compute.analyse(scenario)
 kind, sentence = headline.verdict(analysis)
 st.markdown(f"##### This scenario: {sentence}")
@@ -71,7 +74,7 @@ metric = st.segmented_control(
 
 grid(scenario, "shock", "tightness", "phase", metric, line=True)
 st.page_link("pages/explorer.py", label="Open the sidebar's scenario on the Explorer",
-             icon=":material/open_in_new:", query_params=widgets.url_params(scenario))
+             icon=":material/open_in_new:", query_params=widgets.url_params(chosen))
 if not present:
     st.caption(doc("how_to_read", "phase"))
 

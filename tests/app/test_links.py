@@ -64,7 +64,8 @@ def test_n_2m_is_read_as_a_stop_or_said_to_be_outside_the_picker():
     ("n=3000", {"n": 2_000}, "`n=3000` is between the picker's stops; using **2K**"),
     ("seed=3.5", {"seed": 4}, "`seed=3.5` is not a whole number; using **4**"),
     ("shock=-0.2&shock=-0.1", {"shock": -0.1},
-     "`shock=-0.1` is the last of 2 values given (-0.2, -0.1); using **-10%**"),
+     # the values given are the link's text, escaped ("\\-": not a list item)
+     "`shock=-0.1` is the last of 2 values given (\\-0.2, -0.1); using **-10%**"),
 ])
 def test_a_value_the_page_changes_is_said_in_one_line(app, query, used, said):
     at = open_link(app, query)

@@ -54,9 +54,17 @@ def browser_available():
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port: any, or the first free one of CASCADE_TEST_PORTS ("8581-8589") on a
+    machine whose users share out port ranges."""
+    low, _, high = os.environ.get("CASCADE_TEST_PORTS", "0").partition("-")
+    for port in range(int(low), int(high or low) + 1):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise OSError(f"no free port in CASCADE_TEST_PORTS={os.environ['CASCADE_TEST_PORTS']}")
 
 
 @contextlib.contextmanager
@@ -68,14 +76,15 @@ def streamlit_server(log_path: Path, env: dict | None = None):
 
 
 @contextlib.contextmanager
-def streamlit_process(log_path: Path, env: dict | None = None, options: tuple[str, ...] = ()):
+def streamlit_process(log_path: Path, env: dict | None = None, options: tuple[str, ...] = (),
+                      script: str = "app.py"):
     """streamlit_server, yielding (base URL, the server's subprocess.Popen). `options`: more
-    `streamlit run` options (e.g. ("--runner.fastReruns", "true")). The benchmarks start
-    their servers here too."""
+    `streamlit run` options (e.g. ("--runner.fastReruns", "true")); `script`: what to run
+    (serve.py: the server `make run` starts). The benchmarks start their servers here too."""
     port = _free_port()
     streamlit = Path(sys.executable).with_name("streamlit")
     command = [str(streamlit) if streamlit.exists() else shutil.which("streamlit"),
-               "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+               "run", script, "--server.headless", "true", "--server.port", str(port),
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
                *options]
     with open(log_path, "wb") as log:

@@ -103,6 +103,9 @@ def test_clicking_a_phase_cell_opens_it_on_the_explorer(page, server):
     explorer.wait_for_function(
         "document.querySelectorAll('[data-testid=stMetricValue]').length >= 6")
     explorer.wait_for_selector(IDLE)
+    # the link names the Explorer by the app's root: at /explorer Streamlit says
+    # "Page not found" (the default page has no path of its own) before opening it
+    assert explorer.get_by_test_id("stDialog").count() == 0
     query = parse_qs(urlparse(explorer.url).query)
     assert float(query["shock"][0]) == -0.3 and float(query["tightness"][0]) == tightness
     expected = Scenario(shock=-0.3, tightness=tightness).run()
