@@ -19,6 +19,7 @@ from cascade.positions_file import POSITION_COLUMNS
 from cascade.scenario import VENUE_FIELDS
 from cascade.tables import MAX_FILE_BYTES, read_table
 
+from cascade_view.formats import usd
 from cascade_view.report import InputFile
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -160,8 +161,6 @@ def market_for(scenario: cascade.Scenario, inputs: BookInputs) -> cascade.Market
 
 def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
     """One line per file the page is running on, saying what it replaced."""
-    from cascade_view.figures import usd
-
     lines = []
     if inputs.positions is not None:
         p = inputs.positions
@@ -188,7 +187,7 @@ def exhausted(result: cascade.CascadeResult) -> bool:
 
 
 def nearest_table(frame):
-    """cascade_ui.analysis.closest_to_liquidation, with column names and units to read."""
+    """cascade.analysis.closest_to_liquidation, with column names and units to read."""
     shown = frame.assign(distance=frame["distance"] * 100)
     return shown.rename(columns={
         "position": "Row", "side": "Side", "leverage": "Leverage (x)",

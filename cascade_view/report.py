@@ -17,7 +17,9 @@ import markdown as markdown_lib
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from . import headline, views
 from .figures import INK, MUTED
+from .text import doc
 
 PNG_SCALE = 2
 PNG_SIZE = (1100, 650)
@@ -135,9 +137,6 @@ def scenario_report(analysis, files: tuple[InputFile, ...] = (), title: str | No
                     assumptions_markdown: str | None = None) -> str:
     """The HTML report of one analysed scenario (cascade.analysis.Analysis): its verdict,
     headline, the Explorer's four charts, every knob and the input files."""
-    from . import headline, views
-    from .text import doc
-
     kind, verdict = headline.verdict(analysis)
     notes = tuple(note for note in (headline.critical_sentence(analysis),
                                      headline.robustness_sentence(analysis)) if note)

@@ -13,7 +13,8 @@ import cascade
 from cascade import Scenario
 from cascade.ensemble import summarize, wilson_interval
 from cascade_view import risk_figures
-from cascade_ui import risk
+from cascade_ui import risk as cluster
+from cascade_view import risk
 from cascade_view.figures import TEMPLATE
 from tests.app.apptools import charts, trace
 from tests.dask_cluster import dask_cluster, free_port  # noqa: F401 (fixture)
@@ -31,12 +32,12 @@ def open_risk(app):
 
 def release_cluster(address) -> None:
     """Close the page's cached client (and its LocalCluster) so nothing outlives the test."""
-    client = risk.client(address)
+    client = cluster.client(address)
     cluster = getattr(client, "cluster", None)
     client.close()
     if cluster is not None:
         cluster.close()
-    risk._cluster.clear()
+    cluster._cluster.clear()
 
 
 def assert_healthy(at) -> None:
