@@ -11,7 +11,7 @@ import cascade
 from cascade import PRESET_NOTES, PRESETS, Scenario
 
 from cascade_view.formats import compact
-from cascade_view.knobs import DEFAULT, KNOBS, SECTIONS, Knob, widget_values
+from cascade_view.knobs import DEFAULT, SECTIONS, Knob, widget_values
 from cascade_view.text import dollars
 
 DEFAULT_NAME = "Default scenario"

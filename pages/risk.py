@@ -40,7 +40,8 @@ scenario = pagekit.scenario_or_stop(values)
 
 # ------------------------------------------------------------------ what to run
 seeds_col, knob_col, range_col, points_col = st.columns([1, 1.3, 2.2, 0.9])
-seeds = seeds_col.number_input("Books per setting", risk.MIN_SEEDS, risk.MAX_SEEDS, risk.DEFAULT_SEEDS,
+seeds = seeds_col.number_input("Books per setting", risk.MIN_SEEDS, risk.MAX_SEEDS,
+                               risk.DEFAULT_SEEDS,
                                step=10, key="books", bind="query-params",
                                help="How many synthetic books (seeds) each knob value gets.")
 pagekit.note_ignored("knob", [risk.knob_label(k) for k in risk.KNOBS], "Knob to vary")
@@ -49,7 +50,7 @@ knob = knob_col.selectbox("Knob to vary", risk.KNOBS, risk.KNOBS.index(risk.DEFA
                           help="Replaces that field of the sidebar's scenario.")
 control = KNOBS[knob]
 if control.kind == "choice":
-    range_col.markdown(f"Every option: {', '.join(control.options)}")
+    range_col.markdown(f"Every option: {', '.join(map(str, control.options))}")
     low = high = None
     points = len(control.options)
 elif control.kind == "log":
@@ -61,7 +62,8 @@ else:
                                  step=control.step, format=control.format,
                                  key=f"range_{knob}", bind="query-params")
 if control.kind != "choice":
-    points = points_col.number_input("Values", risk.MIN_POINTS, risk.MAX_POINTS, risk.DEFAULT_POINTS,
+    points = points_col.number_input("Values", risk.MIN_POINTS, risk.MAX_POINTS,
+                                     risk.DEFAULT_POINTS,
                                      key="points", bind="query-params",
                                      help="How many values of the knob, evenly spread.")
 request = risk.Request(scenario, knob, tuple(risk.knob_values(knob, low, high, points)),

@@ -135,3 +135,12 @@ def test_a_phase_choice_the_url_gets_wrong_cannot_inject(app):
     warning, = [w.value for w in at.warning if "metric=" in w.value]
     html = html_of(warning)
     assert "<a " not in html and "<img" not in html, html
+
+
+def test_risk_offers_every_option_of_a_yes_no_knob(app):
+    """A link naming ADL as the knob to vary: its two options are listed (a join over
+    booleans raised TypeError)."""
+    at = open_page(app, "risk", knob="Auto-deleveraging (ADL)")
+    assert_healthy(at)
+    assert at.selectbox(key="knob").value == "adl"
+    assert any(m.value == "Every option: False, True" for m in at.markdown)
