@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cascade import Scenario  # noqa: E402
-from cascade_view.figures import pct  # noqa: E402
+from cascade_view.formats import pct  # noqa: E402
 from tests.browser.conftest import streamlit_process  # noqa: E402
 
 FINISHED = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")

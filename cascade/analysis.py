@@ -10,6 +10,7 @@ import numpy as np
 
 import cascade
 from cascade import CascadeResult, LiquidationBook, Scenario
+from cascade.theory import direction_of, runs_away
 
 # The verdict's robustness: the same knobs on this many other seeds, on books of at most
 # ROBUSTNESS_TRADERS traders (the story holds at 1,000: tests/model/test_scenario.py), so
@@ -70,11 +71,6 @@ def robustness_of(scenario: Scenario) -> Robustness:
     return robustness_on(robustness_books(scenario), scenario.shock)
 
 
-def direction_of(shock: float) -> int:
-    """-1 for a fall (and no shock), +1 for a rise."""
-    return 1 if shock > 0 else -1
-
-
 def analyse_book(scenario: Scenario, book: LiquidationBook, critical_shock: float | None = None,
                  robustness: Robustness | None = None) -> Analysis:
     """The Analysis of `scenario.shock` on `book` (its population and market). The critical
@@ -89,7 +85,7 @@ def analyse_book(scenario: Scenario, book: LiquidationBook, critical_shock: floa
         result=result,
         liquidation_price=book.liquidation_price,
         peak_branching_ratio=peak,
-        runaway=peak >= cascade.theory.RUNAWAY_R,
+        runaway=runs_away(peak),
         tipping_move=cascade.tipping_move(book, direction),
         critical_shock=float(critical_shock),
         direction=direction,

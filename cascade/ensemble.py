@@ -19,6 +19,7 @@ light.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import os
 from collections import Counter
@@ -31,7 +32,7 @@ import pandas as pd
 
 from ._checks import whole_number
 from .scenario import Scenario
-from .theory import RUNAWAY_R, critical_shock, peak_branching_ratio
+from .theory import critical_shock, direction_of, peak_branching_ratio, runs_away
 
 RESULT_COLUMNS = ("seed", "final_move", "amplification", "liquidated_share", "waves",
                   "runaway", "critical_shock", "peak_branching_ratio")
@@ -59,14 +60,14 @@ def book_row(scenario: Scenario) -> dict:
     book = scenario.book()
     result = book.run(scenario.shock)
     peak = peak_branching_ratio(book, result.total_move)
-    direction = 1 if scenario.shock > 0 else -1
+    direction = direction_of(scenario.shock)
     return {
         "seed": scenario.seed,
         "final_move": result.total_move,
         "amplification": result.amplification,
         "liquidated_share": result.liquidated_share,
         "waves": result.wave_count,
-        "runaway": bool(peak >= RUNAWAY_R),
+        "runaway": runs_away(peak),
         "critical_shock": critical_shock(book, direction=direction),
         "peak_branching_ratio": peak,
     }
@@ -365,8 +366,6 @@ def local_cluster_client(workers: int | None = None, threads_per_worker: int = 1
     per core), `threads_per_worker` each, its HTTP endpoint on a free port, the worker
     environment WORKER_MALLOC_ENV. Close it (and its cluster) with client.close();
     client.cluster.close()."""
-    import logging
-
     import dask
     from distributed import Client, LocalCluster
 

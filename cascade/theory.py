@@ -149,12 +149,24 @@ def peak_branching_ratio(book: LiquidationBook, final_move: float,
     return float(thresholds.peak[crossed - 1]) if crossed else 0.0
 
 
+def direction_of(shock: float) -> int:
+    """The direction a shock moves the price, as theory's functions take it: -1 for a fall
+    (and for no shock, which the pages read as a fall), +1 for a rise."""
+    return 1 if shock > 0 else -1
+
+
+def runs_away(peak_ratio: float) -> bool:
+    """The runaway decision, the one rule the pages, the CLI and ensembles share: a peak
+    branching ratio R >= RUNAWAY_R (1) means the forced selling fed on itself."""
+    return bool(peak_ratio >= RUNAWAY_R)
+
+
 def is_runaway(book: LiquidationBook, final_move: float,
                window: float = DEFAULT_WINDOW) -> bool:
     """A cascade has run away when the price went through a stretch where R >= 1, where the
-    forced selling fed on itself: when peak_branching_ratio(book, final_move) >= 1, which
-    is the same as the final move reaching the tipping move."""
-    return peak_branching_ratio(book, final_move, window) >= RUNAWAY_R
+    forced selling fed on itself: when peak_branching_ratio(book, final_move) >= 1
+    (runs_away), which is the same as the final move reaching the tipping move."""
+    return runs_away(peak_branching_ratio(book, final_move, window))
 
 
 def critical_shock(population_or_book, market: Market | None = None, direction: int = -1,

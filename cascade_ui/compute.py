@@ -19,20 +19,28 @@ import streamlit as st
 
 import cascade
 from cascade import LiquidationBook, Population, Scenario
+from cascade.analysis import Analysis, Robustness, analyse_book, robustness_books, robustness_on
 from cascade.case import case_book
+from cascade.scenario import MARKET_FIELDS
+from cascade.theory import direction_of
 
-from cascade.analysis import (Analysis, Robustness, analyse_book, direction_of, robustness_books,
-                       robustness_on)
+__all__ = ["Analysis", "Robustness", "analyse", "book_of", "clear_caches",
+           "critical_shock_of", "market_of"]
 
-__all__ = ["Analysis", "Robustness", "analyse", "clear_caches", "critical_shock_of",
-           "population_key"]
-
-POPULATION_FIELDS = Scenario.population_fields()
+DEFAULT = Scenario()
 
 
-def population_key(scenario: Scenario) -> tuple:
-    """The (name, value) pairs that decide the synthetic population."""
-    return tuple((name, getattr(scenario, name)) for name in POPULATION_FIELDS)
+def book_of(scenario: Scenario) -> Scenario:
+    """The cache key of a synthetic book: the scenario with its market fields (shock, depth,
+    impact) at their defaults, so every scenario of the same book (the population fields,
+    venue mechanics and maintenance margin included) shares one key."""
+    return scenario.replace(**{name: getattr(DEFAULT, name) for name in MARKET_FIELDS})
+
+
+def market_of(scenario: Scenario) -> Scenario:
+    """The cache key of a book on its market: the scenario with the shock at its default,
+    so a shock move reuses the book, theory's results and the critical shock."""
+    return scenario.replace(shock=DEFAULT.shock)
 
 
 # Memory, per trader: a book about 63 bytes (population 25, liquidation prices 8, the hit
@@ -48,44 +56,42 @@ CACHE_TTL = 3600  # seconds: a book nobody has asked for in an hour is dropped
 
 
 @st.cache_resource(max_entries=BOOK_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
-def _book(key: tuple) -> LiquidationBook:
-    """The synthetic population of `key` on its venue, shared by every session."""
-    scenario = Scenario.from_dict(dict(key))
-    return LiquidationBook(scenario.population(), scenario.market())
+def _book(book: Scenario) -> LiquidationBook:
+    """The synthetic population of `book` (a book_of key) on its venue, shared by every
+    session."""
+    return LiquidationBook(book.population(), book.market())
 
 
 @st.cache_resource(max_entries=MARKET_ENTRIES, ttl=CACHE_TTL, show_spinner=False)
-def _market_book(key: tuple, depth: float, impact: str) -> LiquidationBook:
-    """_book(key) on the market of `depth` and `impact`; it keeps theory's results."""
-    scenario = Scenario.from_dict({**dict(key), "depth": depth, "impact": impact})
-    return _book(key).with_market(scenario.market())
+def _market_book(market: Scenario) -> LiquidationBook:
+    """_book on the market of `market` (a market_of key); it keeps theory's results."""
+    return _book(book_of(market)).with_market(market.market())
 
 
-def _population(key: tuple) -> Population:
-    return _book(key).population
+def _population(book: Scenario) -> Population:
+    return _book(book).population
 
 
 @st.cache_data(max_entries=256, ttl=CACHE_TTL, show_spinner=False)  # a phase page: a row each
-def _critical_shock(key: tuple, depth: float, impact: str, direction: int) -> float:
-    return cascade.critical_shock(_market_book(key, depth, impact), direction=direction)
+def _critical_shock(market: Scenario, direction: int) -> float:
+    return cascade.critical_shock(_market_book(market), direction=direction)
 
 
 @st.cache_resource(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
-def _robustness_base(key: tuple) -> list[LiquidationBook]:
+def _robustness_base(book: Scenario) -> list[LiquidationBook]:
     """The other books the verdict is checked on (a few MB), per population knobs."""
-    return robustness_books(Scenario.from_dict(dict(key)))
+    return robustness_books(book)
 
 
 @st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
-def _robustness_books(key: tuple, depth: float, impact: str) -> list[LiquidationBook]:
+def _robustness_books(market: Scenario) -> list[LiquidationBook]:
     """_robustness_base on another depth or impact, sharing their sorted sides, so a shock or
     depth move only runs their cascades."""
-    market = Scenario.from_dict({**dict(key), "depth": depth, "impact": impact}).market()
-    return [book.with_market(market) for book in _robustness_base(key)]
+    return [book.with_market(market.market()) for book in _robustness_base(book_of(market))]
 
 
-def _robustness(key: tuple, shock: float, depth: float, impact: str) -> Robustness:
-    return robustness_on(_robustness_books(key, depth, impact), shock)
+def _robustness(scenario: Scenario) -> Robustness:
+    return robustness_on(_robustness_books(market_of(scenario)), scenario.shock)
 
 
 def clear_caches() -> None:
@@ -97,35 +103,31 @@ def clear_caches() -> None:
 
 
 def analyse(scenario: Scenario) -> Analysis:
-    """cascade_ui.analysis.analyse_book on the cached book, critical shock and robustness."""
-    key = population_key(scenario)
-    direction = direction_of(scenario.shock)
-    return analyse_book(
-        scenario, _market_book(key, scenario.depth, scenario.impact),
-        critical_shock=_critical_shock(key, scenario.depth, scenario.impact, direction),
-        robustness=_robustness(key, scenario.shock, scenario.depth, scenario.impact))
+    """cascade.analysis.analyse_book on the cached book, critical shock and robustness."""
+    market = market_of(scenario)
+    return analyse_book(scenario, _market_book(market),
+                        critical_shock=_critical_shock(market, direction_of(scenario.shock)),
+                        robustness=_robustness(scenario))
 
 
 def critical_shock_of(scenario: Scenario, direction: int) -> float:
     """cascade.critical_shock of the scenario's book in `direction` (-1 fall, +1 rise),
     cached on the fields it depends on (not the shock)."""
-    return _critical_shock(population_key(scenario), scenario.depth, scenario.impact, direction)
+    return _critical_shock(market_of(scenario), direction)
 
 
 @st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner="Preparing your book...")
-def _brought_book(key: tuple, depth: float, impact: str, _inputs) -> LiquidationBook:
-    """cascade.case.case_book: the user's positions (or the synthetic book of `key`'s
+def _brought_book(market: Scenario, files: tuple, _inputs) -> LiquidationBook:
+    """cascade.case.case_book: the user's positions (or the synthetic book of `market`'s
     scenario) on the scenario's market, venue mechanics included, or on the user's order
-    book; cached on the files' checksums and the knobs."""
-    scenario = Scenario.from_dict({**dict(key[0]), "depth": depth, "impact": impact})
-    synthetic = _population(key[0]) if _inputs.positions is None else None
-    return case_book(scenario, _inputs.positions, _inputs.orderbook, synthetic=synthetic)
+    book; cached on the files' checksums (`files`) and the knobs."""
+    synthetic = _population(book_of(market)) if _inputs.positions is None else None
+    return case_book(market, _inputs.positions, _inputs.orderbook, synthetic=synthetic)
 
 
 def analyse_brought(scenario: Scenario, inputs) -> Analysis:
     """analyse() for a scenario run on what the user brought (cascade_ui.upload.BookInputs):
     their positions replace the synthetic book, their order book the impact model. No
     robustness over other seeds: a real book is one book."""
-    key = (population_key(scenario), inputs.key)
-    book = _brought_book(key, scenario.depth, scenario.impact, inputs)
+    book = _brought_book(market_of(scenario), inputs.key, inputs)
     return analyse_book(scenario, book)

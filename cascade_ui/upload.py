@@ -14,9 +14,9 @@ import cascade
 from cascade import case
 from cascade.case import BroughtFile
 from cascade.tables import MAX_FILE_BYTES
+from cascade_view.formats import usd
+from cascade_view.knobs import label_of
 from cascade_view.safe import escape_markdown
-
-from . import widgets
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_POSITIONS = EXAMPLES / "positions.csv"
@@ -125,8 +125,6 @@ def sidebar_inputs(maintenance_margin: float) -> BookInputs:
 
 def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
     """One line per file the page is running on, saying what it replaced (case.RULES)."""
-    from cascade_view.figures import usd
-
     lines = []
     if inputs.positions is not None:
         p = inputs.positions
@@ -141,14 +139,15 @@ def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
         f, (bids, asks) = inputs.orderbook_file, inputs.orderbook.depth_within(0.01)
         lines.append(
             f"Impact: your order book, **{escape_markdown(f.name)}** ({f.rows:,} levels): "
-            f"{usd(bids)} of bids and {usd(asks)} of asks within 1% of its mid. " + replaced_sentence(case.ORDERBOOK))
+            f"{usd(bids)} of bids and {usd(asks)} of asks within 1% of its mid. "
+            + replaced_sentence(case.ORDERBOOK))
     return lines
 
 
 def replaced_sentence(kind: str) -> str:
     """What a brought file of `kind` replaces, naming the knobs greyed out for it."""
     rule = case.RULES[kind]
-    labels = [widgets.label_of(name) for name in rule.fields]
+    labels = [label_of(name) for name in rule.fields]
     listed = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
     return f"It replaces {rule.replaces}: {listed}, greyed out in the sidebar, do not apply."
 
@@ -161,7 +160,7 @@ def unused_columns(names: tuple[str, ...], shown: int = 20) -> str:
 
 
 def nearest_table(frame):
-    """cascade_ui.analysis.closest_to_liquidation, with column names and units to read."""
+    """cascade.analysis.closest_to_liquidation, with column names and units to read."""
     shown = frame.assign(distance=frame["distance"] * 100)
     return shown.rename(columns={
         "position": "Row", "side": "Side", "leverage": "Leverage (x)",

@@ -26,16 +26,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cascade.ensemble import assemble, connect, iter_ensemble, local_cluster_client, plan, summarize
+from cascade.analysis import analyse, analyse_book
 from cascade.case import POSITIONS, RULES, load_case
+from cascade.ensemble import assemble, connect, iter_ensemble, local_cluster_client, plan, summarize
 from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
+
+from . import headline
+from .formats import parse_amount
+from .report import scenario_report
 
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 DEFAULT_PRESET = "default"
 SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 SCHEDULER_TIMEOUT = 10.0       # s to reach the scheduler
 WORKERS_TIMEOUT = 15.0         # s more for it to have a worker
-SIZE_SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
 
 class BadInput(Exception):
@@ -55,20 +59,12 @@ class Parser(argparse.ArgumentParser):
 def parse_value(text: str):
     """What a person types, as a Scenario value: '70M' -> 7e7, '2B' -> 2e9, '10k' -> 1e4,
     '-5%' -> -0.05, '$100M' -> 1e8, '0.5' -> 0.5, '1e6' -> 1e6; anything else (a background
-    or impact name) stays a string for the Scenario to check."""
+    or impact name) stays a string for the Scenario to check. Read by formats.parse_amount,
+    the link reader's rule, rounded to 12 significant digits ('0.1%' -> 0.001, not
+    0.0010000000000000002)."""
     raw = text.strip()
-    body = raw.replace("_", "")
-    scale = 1.0
-    if body.endswith("%"):
-        body, scale = body[:-1], 0.01
-    elif body[-1:].lower() in SIZE_SUFFIXES:
-        body, scale = body[:-1], SIZE_SUFFIXES[body[-1].lower()]
-    sign = ""
-    if body[:1] in "+-":
-        sign, body = body[:1], body[1:]
-    body = body.removeprefix("$")
     try:
-        number = float(sign + body) * scale
+        number = parse_amount(raw, percent=True)
     except ValueError:
         return raw
     return float(f"{number:.12g}")
@@ -338,16 +334,12 @@ def build_case(args):
 def _analysis(args):
     """The Analysis of the case, and the case. A brought book is one book (Case.brought): no
     robustness over other seeds, as on the page."""
-    from cascade.analysis import analyse, analyse_book
-
     case = build_case(args)
     analysis = analyse_book(case.scenario, case.book) if case.brought else analyse(case.scenario)
     return analysis, case
 
 
 def handle_run(args) -> int:
-    from . import headline
-
     analysis, case = _analysis(args)
     for f in case.files:
         start = (f", start price {case.positions.price:,.6g} in the file's units (drawn as 100)"
@@ -371,8 +363,6 @@ def handle_run(args) -> int:
 
 
 def handle_report(args) -> int:
-    from .report import scenario_report
-
     analysis, case = _analysis(args)
     page = scenario_report(analysis, case.files)
     try:

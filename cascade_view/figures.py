@@ -19,6 +19,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.colors import sample_colorscale
 
+from .formats import pct, price_text, usd
+
 TEMPLATE = "cascade_lab"
 
 INK = "#1f2937"
@@ -101,15 +103,6 @@ def wave_colors(count: int) -> list[str]:
     return sample_colorscale(WAVE_SCALE, points, colortype="rgb")
 
 
-def usd(value: float) -> str:
-    """$ in compact form: $950K, $70M, $1.5B."""
-    value = float(value)
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if value >= size:
-            return f"{sign}${value / size:.3g}{suffix}"
-    return f"{sign}${value:.0f}"
 
 
 def heading(title: str, *subtitle_lines: str) -> dict:
@@ -131,9 +124,6 @@ def money_axis(top: float, ticks: int = 4) -> dict:
                 range=[0, top * 1.08])
 
 
-def pct(move: float, digits: int = 1) -> str:
-    """A signed relative move as a percentage: -0.189 -> '-18.9%'."""
-    return f"{move * 100:+.{digits}f}%"
 
 
 @dataclass(frozen=True)
@@ -454,13 +444,6 @@ def log_ticks(low: float, high: float) -> list[float]:
     return [m * 10.0 ** e for e in decades for m in multiples if low <= m * 10.0 ** e <= high]
 
 
-def price_text(price: float) -> str:
-    """A price on the start = 100 index: 81.1, 95, 50,150, 0.0001."""
-    if price >= 1000:
-        return f"{price:,.0f}"
-    if price >= 1:
-        return f"{price:.1f}".removesuffix(".0")
-    return f"{price:.2g}"
 
 
 def nice_step(span: float, bins: int) -> float:

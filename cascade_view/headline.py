@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from cascade.analysis import Analysis
 from cascade.case import book_exhausted
-from .figures import pct, usd
+
+from .formats import pct, times, usd
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def metrics(analysis: Analysis) -> list[Metric]:
                          f"wave {int(biggest['wave'])} of {len(waves)}")
     else:
         largest = Metric("Largest wave", "none", "No position was liquidated.")
-    amplification = f"{result.amplification:.2f}x"
+    amplification = times(result.amplification)
     return [
         Metric("Final move", pct(move),
                "Where the price ends after the last wave, relative to the start (100).",
@@ -100,7 +101,7 @@ def _words(direction: int) -> tuple[str, str]:
 
 def size(move: float) -> str:
     """The unsigned size of a relative move: -0.05 -> '5.0%'."""
-    return f"{abs(move) * 100:.1f}%"
+    return pct(move, signed=False)
 
 
 def critical_sentence(analysis: Analysis) -> str:
@@ -156,7 +157,7 @@ def verdict(analysis: Analysis) -> tuple[str, str]:
                    f"{pct(tipping)}, where each wave set off a bigger one (peak R {peak}), "
                    f"on to {pct(x)}")
         return "runaway", (
-            f"Runaway: {how} ({result.amplification:.1f}x the shock) in {waves}, liquidating "
+            f"Runaway: {how} ({times(result.amplification, 1)} the shock) in {waves}, liquidating "
             f"{result.liquidated_share:.0%} of open interest.{floor}")
     further = abs(x - shock) * 100
     if result.wave_count == 1:
@@ -164,7 +165,7 @@ def verdict(analysis: Analysis) -> tuple[str, str]:
                f"{further:.1f} pts further, to {pct(x)}, and reached no one else")
     else:
         how = (f"liquidations took the price {further:.1f} pts further than the "
-               f"{size(shock)} {move_word}, to {pct(x)} ({result.amplification:.2f}x), over "
+               f"{size(shock)} {move_word}, to {pct(x)} ({times(result.amplification)}), over "
                f"{waves}")
     return "damped", (f"Damped: {how}. R stayed below 1 (peak {peak}), so the {flow} could "
                        f"not feed on itself.{floor}")

@@ -10,9 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from .figures import (INK, START, SURVIVED, TEMPLATE, map_window, money_axis, nice_step, pct,
-                      usd, wave_colors)
-from cascade_ui.sweeps import Axis, shown_value  # moves into the view with the knob table
+from .axes import Axis, shown_value
+from .figures import INK, START, SURVIVED, TEMPLATE, map_window, money_axis, nice_step, wave_colors
+from .formats import pct, times, usd
 
 METRIC_TITLES = {
     "final_move": ("Final move", "Final move (%)"),
@@ -71,7 +71,7 @@ def phase_figure(x: Axis, y: Axis, moves: np.ndarray, amplification: np.ndarray,
     grid_x, grid_y = np.meshgrid(np.arange(len(x.values)), np.arange(len(y.values)))
     text = [f"{x.title.split(' (')[0]} {_hover_value(x, x.values[j])}, "
             f"{y.title.split(' (')[0]} {_hover_value(y, y.values[i])}<br>"
-            f"Final move {pct(moves[i, j])}, amplification {amplification[i, j]:.2f}x"
+            f"Final move {pct(moves[i, j])}, amplification {times(amplification[i, j])}"
             for i, j in zip(grid_y.ravel(), grid_x.ravel())]
     fig.add_trace(go.Scatter(
         x=shown_x[grid_x.ravel()], y=shown_y[grid_y.ravel()], mode="markers",

@@ -18,7 +18,9 @@ import plotly.io as pio
 
 from cascade.case import BroughtFile, not_applied
 
+from . import headline, views
 from .figures import INK, MUTED
+from .text import doc
 
 PNG_SCALE = 2
 PNG_SIZE = (1100, 650)
@@ -127,9 +129,6 @@ def scenario_report(analysis, files: tuple[BroughtFile, ...] = (), title: str | 
                     assumptions_markdown: str | None = None) -> str:
     """The HTML report of one analysed scenario (cascade.analysis.Analysis): its verdict,
     headline, the Explorer's four charts, every knob and the input files."""
-    from . import headline, views
-    from .text import doc
-
     kind, verdict = headline.verdict(analysis)
     notes = tuple(note for note in (headline.critical_sentence(analysis),
                                      headline.robustness_sentence(analysis),

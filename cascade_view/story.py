@@ -8,12 +8,12 @@ import numpy as np
 
 from cascade import CascadeResult
 
-from .figures import pct, usd
+from .formats import pct, share, times, usd
 
 
 def _leverage_range(leverage: np.ndarray) -> str:
     low, high = float(leverage.min()), float(leverage.max())
-    return f"{low:.0f}x" if round(low) == round(high) else f"{low:.0f}-{high:.0f}x"
+    return times(low, 0) if round(low) == round(high) else f"{low:.0f}-{times(high, 0)}"
 
 
 def wave_sentences(result: CascadeResult) -> list[str]:
@@ -53,12 +53,6 @@ def contrast(a: CascadeResult, b: CascadeResult) -> str:
             f"liquidated against {share(a.liquidated_share)} of A's.")
 
 
-def share(fraction: float) -> str:
-    """A share as a percentage, with a decimal below 10% so a small one never reads 0%:
-    0.483 -> '48%', 0.0032 -> '0.3%', 0 -> '0%'."""
-    return f"{fraction:.0%}" if fraction >= 0.1 or fraction == 0 else f"{fraction:.1%}"
-
-
 def difference_rows(a: CascadeResult, b: CascadeResult) -> list[tuple[str, str, str, str]]:
     """(metric, A, B, B - A) for the numbers both results carry."""
     def amp(r):
@@ -66,7 +60,7 @@ def difference_rows(a: CascadeResult, b: CascadeResult) -> list[tuple[str, str, 
     return [
         ("Final move", pct(a.total_move), pct(b.total_move),
          f"{(b.total_move - a.total_move) * 100:+.1f} pts"),
-        ("Amplification", f"{amp(a):.2f}x", f"{amp(b):.2f}x", f"{amp(b) - amp(a):+.2f}x"),
+        ("Amplification", times(amp(a)), times(amp(b)), times(amp(b) - amp(a), signed=True)),
         ("Liquidated (share of OI)", f"{a.liquidated_share:.1%}", f"{b.liquidated_share:.1%}",
          f"{(b.liquidated_share - a.liquidated_share) * 100:+.1f} pts"),
         ("Liquidated (USD)", usd(a.liquidated_notional), usd(b.liquidated_notional),

@@ -2,7 +2,7 @@
 queue, and the insurance fund, bad debt and ADL, step by step. Data in (a CascadeResult's
 waves table, one row per engine step), Figure out; no simulation here.
 
-Money axes label their ticks with figures.usd ($20M, $1.5B), never Plotly's SI "G".
+Money axes label their ticks with formats.usd ($20M, $1.5B), never Plotly's SI "G".
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import INK, MUTED, TEMPLATE, _empty_note, nice_step, usd
+from .figures import INK, MUTED, TEMPLATE, _empty_note, nice_step
+from .formats import usd
 
 EXECUTED = "#2563eb"
 QUEUED = "#d97706"

@@ -1,42 +1,49 @@
 """Compare: two scenarios side by side, A and B, each editable and bound to the URL under
 its own prefix (?a_tightness=..., ?b_shock=...). The default pair is the teaching point:
 the same crowd and open interest, dispersed (A) against clustered (B).
-Text lives in docs/compare/; figures in cascade_ui/phase_figures.py.
+Text lives in docs/compare/; figures in cascade_view/phase_figures.py.
 """
 
 import pandas as pd
 import streamlit as st
 
-from cascade_view import headline, story
-
+from cascade_view import story
+from cascade_view.knobs import DEFAULT
+from cascade_view.links import PageParams
 from cascade_ui import compute, pagekit, widgets
 from cascade_view.phase_figures import (compare_leverage_figure, compare_map_figure,
-                                      compare_paths_figure)
+                                        compare_paths_figure)
 from cascade_view.text import doc
-from cascade_ui.frame import require_app_frame
 
-require_app_frame()
-
-DEFAULTS = {"A": widgets.DEFAULT.replace(tightness=0.0),
-            "B": widgets.DEFAULT.replace(tightness=1.0)}
+DEFAULTS = {"A": DEFAULT.replace(tightness=0.0), "B": DEFAULT.replace(tightness=1.0)}
 NAMES = {"A": "dispersed", "B": "clustered"}
+# The URL parameters this page reads: each side's knobs under its prefix (?a_shock=...,
+# ?b_tightness=...) and the presentation mode.
+PARAMS = PageParams(knob_prefixes=("a_", "b_"), own=frozenset({pagekit.PRESENT_KEY}))
 
-st.title("Compare two books")
+pagekit.open_page("Compare two books", PARAMS,
+                  defaults={f"{side.lower()}_": scenario for side, scenario in DEFAULTS.items()})
 present = pagekit.presenting()
 if not present:
     st.markdown(doc("intro", "compare"))
 
-analyses = {}
-for side, column in zip(DEFAULTS, st.columns(2, gap="large")):
+notices = st.empty()  # the link notices, drawn once the controls hold their values
+columns, chosen = dict(zip(DEFAULTS, st.columns(2, gap="large"))), {}
+for side, column in columns.items():
     with column:
         st.subheader(f":{'blue' if side == 'A' else 'red'}[{side}] "
                      f"(default: {NAMES[side]}, tightness {DEFAULTS[side].tightness:g})")
         with st.expander(f"Edit scenario {side}", expanded=False):
-            values = widgets.scenario_controls(f"{side.lower()}_", DEFAULTS[side])
-        analyses[side] = compute.analyse(pagekit.scenario_or_stop(values, f"scenario {side}"))
-        kind, sentence = headline.verdict(analyses[side])
-        st.markdown(f"**{sentence}**")
-        st.caption(headline.critical_sentence(analyses[side]))
+            chosen[side] = widgets.scenario_controls(f"{side.lower()}_", DEFAULTS[side])
+with notices:
+    pagekit.link_notices({f"{side.lower()}_{name}": value
+                          for side, values in chosen.items() for name, value in values.items()})
+analyses = {}
+for side, column in columns.items():
+    with column:
+        analyses[side] = compute.analyse(pagekit.scenario_or_stop(chosen[side],
+                                                                  f"scenario {side}"))
+        pagekit.verdict_block(analyses[side], "**{sentence}**")
 
 results = {side: analysis.result for side, analysis in analyses.items()}
 st.markdown(f"#### {story.contrast(results['A'], results['B'])}")

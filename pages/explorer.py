@@ -1,51 +1,44 @@
 """Explorer: sidebar widgets -> Scenario -> cascade -> headline row and four charts.
 
-Every widget is keyed by its Scenario field and bound to the URL; see cascade_ui/widgets.py.
-Text lives in docs/explorer/*.md; figures are built by cascade_ui/figures.py.
+Every widget is keyed by its Scenario field and bound to the URL (cascade_ui/widgets.py,
+drawn from the knob table cascade_view/knobs.py); the page reads the sidebar's parameters
+and nothing else from a link. Text lives in docs/explorer/*.md; figures are built by
+cascade_view/figures.py and views.py.
 """
-
-from pathlib import Path
 
 import streamlit as st
 
 import cascade
 from cascade import analysis as analysis_parts
 from cascade_view import downloads, headline, report, venue_figures, views
-from cascade_ui import compute, links, pagekit, upload, widgets
-from cascade_view.safe import code, escape_markdown
+from cascade_ui import compute, pagekit, upload, widgets
+from cascade_view.links import SIDEBAR
+from cascade_view.safe import escape_markdown
 from cascade_view.text import doc, dollars
-from cascade_ui.frame import require_app_frame
 
-require_app_frame()
-
-VERDICT_COLORS = {"none": "gray", "damped": "green", "runaway": "red"}
-LAYOUT_CSS = Path(__file__).resolve().parent.parent / "cascade_ui" / "page.css"
+# The URL parameters this page reads: the sidebar's knobs, no more.
+PARAMS = SIDEBAR
 
 
 def chart(fig, name: str, how_to_read: str) -> None:
     pagekit.chart(fig, name, doc(how_to_read))
 
 
-links.apply_link()
-st.html(LAYOUT_CSS)
-st.title("Liquidation cascade explorer")
+pagekit.open_page("Liquidation cascade explorer", PARAMS, layout_css=True)
 values = widgets.sidebar(not_applied=upload.knobs_not_applied())
-links.show_notices(values)
+pagekit.link_notices(values)
 st.markdown(doc("intro"))
 try:
     inputs = upload.sidebar_inputs(values["maintenance_margin"])
 except ValueError as error:
     st.error(f"**Check your file.** {escape_markdown(str(error))}", icon=":material/upload_file:")
     st.stop()
+scenario = pagekit.scenario_or_stop(values)
 try:
-    scenario = cascade.Scenario(**values)
     analysis = (compute.analyse_brought(scenario, inputs) if inputs.files
                 else compute.analyse(scenario))
 except ValueError as error:
-    knob = str(error).split(":", 1)[0].strip()
-    st.error(f"**Check _{pagekit.knob_label(knob)}_** ({code(knob)}). {dollars(str(error))}",
-             icon=":material/tune:")
-    st.stop()
+    pagekit.stop_with(pagekit.knob_of(error), error)
 
 result = analysis.result
 for line in upload.book_lines(inputs, result):
@@ -59,10 +52,7 @@ for column, metric in zip(st.container(key="headline").columns(6),
                           headline.metrics(analysis)):
     column.metric(metric.label, metric.value, metric.delta, help=metric.help,
                   delta_color="off", delta_arrow="off", border=True)
-kind, sentence = headline.verdict(analysis)
-head, _, rest = sentence.partition(": ")
-st.markdown(f"##### :{VERDICT_COLORS[kind]}[{head}:] {rest}")
-st.caption(f"{headline.critical_sentence(analysis)} {headline.robustness_sentence(analysis)}")
+pagekit.verdict_block(analysis, colour=True, robustness=True)
 built = views.explorer_figures(analysis)
 
 # ------------------------------------------------------------------ charts

@@ -2,26 +2,28 @@
 inside the figure, so stepping never reruns the page) fills in the liquidation map while
 each step is narrated from the results; it closes on the phase diagram. ?present=1 hides
 the sidebar and the setup text and enlarges the fonts, for a projector.
-Text lives in docs/learn/; narration in cascade_ui/story.py.
+Text lives in docs/learn/; narration in cascade_view/story.py.
 """
 
 import streamlit as st
 
-from cascade_view import headline, story
-
+from cascade_view import axes, headline, story
+from cascade_view.links import PageParams
 from cascade_ui import compute, pagekit, sweeps, widgets
 from cascade_view.phase_figures import enlarge, learn_figure, phase_figure
 from cascade_view.text import doc
-from cascade_ui.frame import require_app_frame
 
-require_app_frame()
+# The URL parameters this page reads: the sidebar's knobs and the presentation mode.
+PARAMS = PageParams(own=frozenset({pagekit.PRESENT_KEY}))
 
-st.title("How a liquidation cascade unfolds")
+pagekit.open_page("How a liquidation cascade unfolds", PARAMS)
 present = pagekit.presenting()
 if not present:
     st.markdown(doc("intro", "learn"))
 
-scenario = sweeps.within_limit(pagekit.scenario_or_stop(widgets.sidebar()), "Learn page")
+values = widgets.sidebar()
+pagekit.link_notices(values)
+scenario = sweeps.within_limit(pagekit.scenario_or_stop(values), "Learn page")
 analysis = compute.analyse(scenario)
 result = analysis.result
 steps = story.wave_sentences(result)
@@ -52,15 +54,14 @@ if not present:
     st.caption("Step with Previous / Next, or press ▶ Play under the chart to run it.")
 walkthrough()
 st.markdown("\n".join(f"- {sentence}" for sentence in steps))
-kind, sentence = headline.verdict(analysis)
-st.markdown(f"##### {sentence}")
+pagekit.verdict_block(analysis, critical=False)
 
 st.subheader("Where this scenario sits", divider="gray")
-x, y = sweeps.axis("shock", scenario), sweeps.axis("tightness", scenario)
+x, y = axes.axis("shock", scenario), axes.axis("tightness", scenario)
 with st.spinner("Computing the phase diagram..."):
     moves = sweeps.final_moves(scenario, x, y)
     critical = sweeps.critical_line(scenario, y)
-where = phase_figure(x, y, moves, sweeps.amplification(moves, scenario, x, y),
+where = phase_figure(x, y, moves, axes.amplification(moves, scenario, x, y),
                      critical=critical, current=(scenario.shock, scenario.tightness),
                      subtitle="Each cell is one cascade; the star is the one above.")
 pagekit.chart(enlarge(where) if present else where, "learn-phase",

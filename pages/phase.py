@@ -2,41 +2,43 @@
 critical-shock line; clicking a cell opens that scenario on the Explorer.
 
 The other knobs come from the sidebar (the Explorer's widgets, bound to the same URL
-parameters). Grids are cached row by row (cascade_ui/sweeps.py); text is in docs/phase/.
+parameters). Axes are cascade_view/axes.py, grids are cached row by row
+(cascade_ui/sweeps.py); text is in docs/phase/.
 """
 
 from urllib.parse import urlencode
 
 import streamlit as st
 
-from cascade_view import headline
-
+from cascade_view import axes
+from cascade_view.knobs import label_of, url_params
+from cascade_view.links import PageParams
 from cascade_ui import compute, pagekit, sweeps, widgets
 from cascade_view.phase_figures import METRIC_TITLES, phase_figure
 from cascade_view.text import doc
-from cascade_ui.frame import require_app_frame
-
-require_app_frame()
 
 KNOB_KEYS = {"x_knob": "shock", "y_knob": "depth"}
+# The URL parameters this page reads: the sidebar's knobs, the two axes' knobs and the
+# colouring (checked where they are drawn: note_ignored), and the presentation mode.
+PARAMS = PageParams(own=frozenset({*KNOB_KEYS, "metric", pagekit.PRESENT_KEY}))
 
 
 def knob_picker(column, key: str, label: str) -> str:
-    options = list(sweeps.AXIS_FIELDS)
-    pagekit.note_ignored(key, [widgets.label_of(o) for o in options], label)
+    options = list(axes.AXIS_FIELDS)
+    pagekit.note_ignored(key, [label_of(o) for o in options], label)
     return column.selectbox(label, options, index=options.index(KNOB_KEYS[key]), key=key,
-                            format_func=widgets.label_of, bind="query-params")
+                            format_func=label_of, bind="query-params")
 
 
 def grid(scenario, x_field: str, y_field: str, name: str, metric: str, line: bool):
     """Compute (with a progress bar) and draw one heatmap; open a clicked cell."""
-    x, y = sweeps.axis(x_field, scenario), sweeps.axis(y_field, scenario)
+    x, y = axes.axis(x_field, scenario), axes.axis(y_field, scenario)
     progress = st.progress(0.0, text=f"Computing {len(x.values) * len(y.values):,} cascades...")
     moves = sweeps.final_moves(scenario, x, y, on_row=lambda done, total: progress.progress(
         done / total, text=f"Computing row {done} of {total}..."))
     critical = sweeps.critical_line(scenario, y) if line and x.field == "shock" else None
     progress.empty()
-    amplification = sweeps.amplification(moves, scenario, x, y)
+    amplification = axes.amplification(moves, scenario, x, y)
     fig = phase_figure(x, y, moves, amplification, metric, critical,
                        current=(getattr(scenario, x.field), getattr(scenario, y.field)),
                        subtitle="Hover for numbers; click a cell to open it.")
@@ -49,23 +51,23 @@ def grid(scenario, x_field: str, y_field: str, name: str, metric: str, line: boo
         # The Explorer is the default page, at the app's root ("./" from /phase): at
         # /explorer Streamlit would say "Page not found" before opening it
         i, j = divmod(points[0]["point_index"], len(x.values))
-        cell = sweeps.cell_scenario(scenario, x, y, i, j)
-        st.link_button(f"Open the clicked cell on the Explorer: {sweeps.describe(cell, x, y)}",
-                       f"./?{urlencode(widgets.url_params(cell))}", type="primary",
+        cell = axes.cell_scenario(scenario, x, y, i, j)
+        st.link_button(f"Open the clicked cell on the Explorer: {axes.describe(cell, x, y)}",
+                       f"./?{urlencode(url_params(cell))}", type="primary",
                        icon=":material/open_in_new:")
 
 
-st.title("Phase diagram: where the cascade tips")
+pagekit.open_page("Phase diagram: where the cascade tips", PARAMS)
 present = pagekit.presenting()
 if not present:
     st.markdown(doc("intro", "phase"))
 
-chosen = pagekit.scenario_or_stop(widgets.sidebar())
+values = widgets.sidebar()
+pagekit.link_notices(values)
+chosen = pagekit.scenario_or_stop(values)
 scenario = sweeps.within_limit(chosen, "Phase diagram")
 analysis = compute.analyse(scenario)
-kind, sentence = headline.verdict(analysis)
-st.markdown(f"##### This scenario: {sentence}")
-st.caption(headline.critical_sentence(analysis))
+pagekit.verdict_block(analysis, "##### This scenario: {sentence}")
 
 pagekit.note_ignored("metric", [title for title, _ in METRIC_TITLES.values()], "Colour by")
 metric = st.segmented_control(
@@ -74,7 +76,7 @@ metric = st.segmented_control(
 
 grid(scenario, "shock", "tightness", "phase", metric, line=True)
 st.page_link("pages/explorer.py", label="Open the sidebar's scenario on the Explorer",
-             icon=":material/open_in_new:", query_params=widgets.url_params(chosen))
+             icon=":material/open_in_new:", query_params=url_params(chosen))
 if not present:
     st.caption(doc("how_to_read", "phase"))
 
@@ -83,7 +85,7 @@ left, right = st.columns(2)
 x_field = knob_picker(left, "x_knob", "Across (x)")
 y_field = knob_picker(right, "y_knob", "Up (y)")
 if x_field == y_field:
-    st.error(f"**Check _Up (y)_**: pick a knob other than _{widgets.label_of(x_field)}_, "
+    st.error(f"**Check _Up (y)_**: pick a knob other than _{label_of(x_field)}_, "
              "which is already across.", icon=":material/tune:")
     st.stop()
 grid(scenario, x_field, y_field, "knobs", metric, line=True)

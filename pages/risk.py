@@ -3,62 +3,67 @@
 Sidebar (shared with the Explorer, URL-bound) -> Scenario; the knob, its range and the
 number of books -> cascade.run_ensemble on cascade_ui.risk.client() (a LocalCluster, or
 the scheduler in CASCADE_DASK_SCHEDULER) -> summary, headline and two charts.
-Text lives in docs/risk/*.md; figures are built by cascade_ui/risk_figures.py.
+Words are cascade_view/risk.py; text lives in docs/risk/*.md; figures are built by
+cascade_view/risk_figures.py.
 """
 
 import streamlit as st
 
 import cascade
-from cascade_view import risk_figures
-from cascade_ui import pagekit, risk, widgets
-from cascade_view.text import doc, dollars
-from cascade_ui.frame import require_app_frame
+from cascade_view import risk, risk_figures
+from cascade_view.formats import compact
+from cascade_view.knobs import KNOBS
+from cascade_view.links import PageParams, Whole
+from cascade_ui import pagekit, widgets
+from cascade_ui import risk as cluster
+from cascade_view.text import doc
 
-require_app_frame()
+# The URL parameters this page reads: the sidebar's knobs, the books per setting and the
+# number of values (checked by the link reader), the knob to vary (checked where it is
+# drawn) and its range (range_<knob>).
+PARAMS = PageParams(
+    numbers={"books": Whole(risk.MIN_SEEDS, risk.MAX_SEEDS, risk.DEFAULT_SEEDS),
+             "points": Whole(risk.MIN_POINTS, risk.MAX_POINTS, risk.DEFAULT_POINTS)},
+    own=frozenset({"knob"}), own_prefixes=("range_",))
 
 
 def chart(fig, name: str, how_to_read: str) -> None:
     pagekit.chart(fig, name, doc(how_to_read, "risk"))
 
 
-def stop_with(control: str, error: Exception) -> None:
-    st.error(f"**Check _{widgets.label_of(control)}_** (`{control}`). {dollars(str(error))}",
-             icon=":material/tune:")
-    st.stop()
-
-
-st.title("Risk across many books")
+pagekit.open_page("Risk across many books", PARAMS)
 st.markdown(doc("intro", "risk"))
 
 values = widgets.sidebar(page="risk")
-try:
-    scenario = cascade.Scenario(**values)
-except ValueError as error:
-    stop_with(str(error).split(":", 1)[0].strip(), error)
+pagekit.link_notices(values)
+scenario = pagekit.scenario_or_stop(values)
 
 # ------------------------------------------------------------------ what to run
 seeds_col, knob_col, range_col, points_col = st.columns([1, 1.3, 2.2, 0.9])
-seeds = seeds_col.number_input("Books per setting", 10, risk.MAX_SEEDS, risk.DEFAULT_SEEDS,
+seeds = seeds_col.number_input("Books per setting", risk.MIN_SEEDS, risk.MAX_SEEDS,
+                               risk.DEFAULT_SEEDS,
                                step=10, key="books", bind="query-params",
                                help="How many synthetic books (seeds) each knob value gets.")
+pagekit.note_ignored("knob", [risk.knob_label(k) for k in risk.KNOBS], "Knob to vary")
 knob = knob_col.selectbox("Knob to vary", risk.KNOBS, risk.KNOBS.index(risk.DEFAULT_KNOB),
                           format_func=risk.knob_label, key="knob", bind="query-params",
                           help="Replaces that field of the sidebar's scenario.")
-control = widgets.CONTROLS[knob]
+control = KNOBS[knob]
 if control.kind == "choice":
-    range_col.markdown(f"Every option: {', '.join(control.options)}")
+    range_col.markdown(f"Every option: {', '.join(map(str, control.options))}")
     low = high = None
     points = len(control.options)
 elif control.kind == "log":
     low, high = range_col.select_slider(
-        "Range", list(control.options), risk.default_range(knob), format_func=widgets.compact,
+        "Range", list(control.options), risk.default_range(knob), format_func=compact,
         key=f"range_{knob}", bind="query-params")
 else:
     low, high = range_col.slider("Range", control.low, control.high, risk.default_range(knob),
                                  step=control.step, format=control.format,
                                  key=f"range_{knob}", bind="query-params")
 if control.kind != "choice":
-    points = points_col.number_input("Values", 2, risk.MAX_POINTS, risk.DEFAULT_POINTS,
+    points = points_col.number_input("Values", risk.MIN_POINTS, risk.MAX_POINTS,
+                                     risk.DEFAULT_POINTS,
                                      key="points", bind="query-params",
                                      help="How many values of the knob, evenly spread.")
 request = risk.Request(scenario, knob, tuple(risk.knob_values(knob, low, high, points)),
@@ -66,7 +71,7 @@ request = risk.Request(scenario, knob, tuple(risk.knob_values(knob, low, high, p
 try:
     cascade.ensemble.plan(scenario, request.seed_range, request.vary)
 except ValueError as error:
-    stop_with(knob, error)
+    pagekit.stop_with(knob, error)
 
 address = risk.scheduler_address()
 st.caption(f"{request.books:,} books of {scenario.n:,} traders: {risk.knob_label(knob)} = "
@@ -76,10 +81,10 @@ st.caption(f"{request.books:,} books of {scenario.n:,} traders: {risk.knob_label
            f"Runs on {risk.where(address)}.")
 
 # ------------------------------------------------------------------ run
-frame = risk.stored(request)
+frame = cluster.stored(request)
 if st.button("Run", type="primary", icon=":material/play_arrow:", key="run") and frame is None:
     try:
-        client = risk.client(address)
+        client = cluster.client(address)
     except ConnectionError as error:
         st.error(f"{error}. Check `{risk.SCHEDULER_ENV}`.", icon=":material/cloud_off:")
         st.stop()
@@ -89,7 +94,7 @@ if st.button("Run", type="primary", icon=":material/play_arrow:", key="run") and
         on_progress=lambda done, total: bar.progress(
             done / total, text=f"{done:,} of {total:,} books done"))
     bar.empty()
-    risk.store(request, frame)
+    cluster.store(request, frame)
 if frame is None:
     st.info("Press **Run** to simulate these books.", icon=":material/play_arrow:")
     st.markdown(doc("cluster", "risk"))

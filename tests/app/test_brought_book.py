@@ -10,8 +10,8 @@ import cascade
 from cascade import case
 from cascade.analysis import analyse_book
 from cascade.scenario import VENUE_FIELDS
-from cascade_ui import upload, widgets
-from cascade_view import cli, report
+from cascade_ui import upload
+from cascade_view import cli, knobs, report
 from tests.app.test_upload import page_path
 
 FILES = ["--positions", str(upload.EXAMPLE_POSITIONS), "--orderbook", str(upload.EXAMPLE_ORDERBOOK)]
@@ -80,5 +80,5 @@ def test_the_pages_captions_name_the_knobs_it_greys_out(app):
     book = next(c.value for c in at.caption if c.value.startswith("Book: your positions"))
     impact = next(c.value for c in at.caption if c.value.startswith("Impact: your order book"))
     for line, kind in ((book, case.POSITIONS), (impact, case.ORDERBOOK)):
-        named = {name for name in widgets.CONTROLS if widgets.label_of(name) in line}
+        named = {name for name in knobs.KNOBS if knobs.label_of(name) in line}
         assert named == set(case.RULES[kind].fields), kind

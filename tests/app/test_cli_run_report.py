@@ -12,7 +12,7 @@ import pytest
 import cascade
 from cascade import analysis
 from cascade.case import start_price
-from cascade_view import headline
+from cascade_view import formats, headline
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -48,7 +48,7 @@ def test_run_on_uploaded_positions_and_order_book_names_the_files():
     market = cascade.Market(impact="book", book=cascade.read_orderbook(
         EXAMPLES / "orderbook_btc.csv"))
     result = cascade.simulate(population, market, cascade.Scenario().shock)
-    assert f"Final move:     {headline.pct(result.total_move)}" in done.stdout
+    assert f"Final move:     {formats.pct(result.total_move)}" in done.stdout
     rows = [line for line in done.stdout.splitlines() if re.match(r"\s+\d+\s+\d", line)]
     assert len(rows) == result.wave_count
     assert "other books drawn like this one" not in done.stdout, "no reseeding of a real book"
@@ -69,7 +69,7 @@ def test_run_on_an_order_book_keeps_the_venue_mechanics():
     assert result.steps != plain.wave_count
     rows = [line for line in done.stdout.splitlines() if re.match(r"\s+\d+\s+\d", line)]
     assert len(rows) == result.steps
-    assert f"Final move:     {headline.pct(result.total_move)}" in done.stdout
+    assert f"Final move:     {formats.pct(result.total_move)}" in done.stdout
 
 
 def test_report_writes_a_self_contained_file(tmp_path):

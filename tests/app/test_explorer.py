@@ -11,11 +11,13 @@ import pytest
 
 from cascade import PRESETS, Scenario
 from cascade_ui import widgets
-from cascade_view.figures import TEMPLATE, pct
+from cascade_view.figures import TEMPLATE
+from cascade_view.formats import pct
+from cascade_view.knobs import KNOBS
 from tests.app.apptools import as_array, charts, run, trace
 
 CHART_NAMES = {"price-path", "waves", "leverage", "liquidation-map"}
-FIELDS = list(widgets.CONTROLS)
+FIELDS = list(KNOBS)
 # The page's book is cached and sorted by theory, so its cascade adds each wave's flow in
 # another order than a fresh book's: the same positions, prices equal to rounding (the
 # engine's contract with the plain reference, tests/model/test_reference.py).
@@ -46,7 +48,7 @@ def assert_healthy(at, scenario=None) -> None:
 
 
 def set_widget(at, key: str, value):
-    kind = widgets.CONTROLS[key].kind
+    kind = KNOBS[key].kind
     widget = {"slider": at.slider, "log": at.select_slider, "choice": at.radio,
               "integer": at.number_input}[kind](key=key)
     return widget.set_value(value).run()

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cascade import Scenario
-from cascade_view import figures
+from cascade_view import figures, formats
 from cascade_view.figures import MAX_WAVE_GROUPS, SURVIVED, TEMPLATE, wave_colors, wave_groups
 
 
@@ -182,7 +182,7 @@ def test_rises_liquidate_shorts_and_the_charts_follow():
 @pytest.mark.parametrize("value,text", [(950e3, "$950K"), (70e6, "$70M"), (1.5e9, "$1.5B"),
                                         (-2e6, "-$2M"), (12, "$12")])
 def test_usd(value, text):
-    assert figures.usd(value) == text
+    assert formats.usd(value) == text
 
 
 def test_nice_step_gives_round_bins():
@@ -262,7 +262,7 @@ def test_a_rise_of_five_hundredfold_is_drawn_on_log_axes():
     assert "log scale" in figs["liquidation-map"].layout.xaxis.title.text
     final = next(a for a in figs["price-path"].layout.annotations if "Final" in a.text)
     assert final.y == pytest.approx(np.log10(result.final_price))
-    assert f"Final {figures.price_text(result.final_price)}" in final.text
+    assert f"Final {formats.price_text(result.final_price)}" in final.text
 
 
 @pytest.mark.parametrize("scenario", FAR, ids=lambda s: f"shock{s.shock:+}")
@@ -274,7 +274,7 @@ def test_money_axes_write_billions_as_b(scenario):
                        ("liquidation-map", figs["liquidation-map"].layout.yaxis)):
         if axis.tickvals is None:  # no liquidation: an empty chart
             continue
-        assert list(axis.ticktext) == [figures.usd(v) for v in axis.tickvals], name
+        assert list(axis.ticktext) == [formats.usd(v) for v in axis.tickvals], name
         assert not any("G" in text for text in axis.ticktext)
 
 
@@ -293,7 +293,7 @@ def test_money_axis_ticks_are_round_and_cover_the_tallest_bar(top):
 @pytest.mark.parametrize("price,text", [(81.08, "81.1"), (50150.0, "50,150"), (1e-4, "0.0001"),
                                         (100.0, "100"), (95.0, "95")])
 def test_price_text(price, text):
-    assert figures.price_text(price) == text
+    assert formats.price_text(price) == text
 
 
 # ------------------------------------------------------------------ unchecked build

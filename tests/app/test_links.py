@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cascade import Scenario
-from cascade_ui import links, widgets
+from cascade_view import formats, knobs, links
 from tests.app.apptools import as_array, charts, trace
 
 
@@ -40,12 +40,12 @@ def assert_page_runs(at, **scenario):
 # ------------------------------------------------------------------ the cases of issue 6
 
 # More traders than the picker offers (2M today; ten times the top stop if stops are added).
-TOO_MANY = widgets.compact(max(widgets.CONTROLS["n"].options) * 10)
+TOO_MANY = formats.compact(max(knobs.KNOBS["n"].options) * 10)
 
 
 def test_n_2m_is_read_as_a_stop_or_said_to_be_outside_the_picker():
     rewrites, said = links.read_query({"n": ["2M"]})
-    if 2e6 in widgets.CONTROLS["n"].options:
+    if 2e6 in knobs.KNOBS["n"].options:
         assert rewrites == {} and said == []
     else:
         assert rewrites == {"n": None}
@@ -77,7 +77,7 @@ def test_a_value_the_page_changes_is_said_in_one_line(app, query, used, said):
     key = query.split("=", 1)[0]
     value = used.get(key, getattr(Scenario(), key))
     expected = (None if value == getattr(Scenario(), key)
-                else links.url_form(widgets.CONTROLS[key], value))
+                else knobs.KNOBS[key].url_form(value))
     assert at.query_params.get(key) == expected
 
 
@@ -134,14 +134,14 @@ def test_read_query_keeps_streamlits_own_parameters():
 def test_every_widget_value_reads_back_through_the_url_form():
     """What read_query writes is what it reads: no notice, no rewrite, for every stop and
     preset value (so a link the page itself wrote is never 'corrected')."""
-    for control in widgets.CONTROLS.values():
+    for control in knobs.KNOBS.values():
         values = (control.options if control.kind in ("log", "choice") else
                   [control.low, control.high, control.low + 3 * control.step]
                   if control.kind == "slider" else [0, 7, 2**31 - 1])
         for value in values:
             if control.kind == "slider":
-                value = widgets._clean(control, value)
-            form = links.url_form(control, value)
+                value = control.clean(value)
+            form = control.url_form(value)
             rewrites, said = links.read_query({control.name: [form]})
             assert rewrites == {} and said == [], (control.name, value, form)
 
@@ -155,10 +155,10 @@ def test_browser_float_noise_is_not_a_rounding():
                                         ("$1.5B", 1.5e9), ("1,000", 1e3), ("1e3", 1e3),
                                         ("2.5k", 2500.0)])
 def test_parse_amount(text, value):
-    assert links.parse_amount(text) == value
+    assert formats.parse_amount(text) == value
 
 
 @pytest.mark.parametrize("text", ["", "abc", "nan", "inf", "1x", "--1", "1KK"])
 def test_parse_amount_rejects(text):
     with pytest.raises(ValueError):
-        links.parse_amount(text)
+        formats.parse_amount(text)

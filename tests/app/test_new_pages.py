@@ -10,7 +10,7 @@ import pytest
 import cascade
 from cascade import Scenario
 from cascade_view import story
-from cascade_ui import sweeps, widgets
+from cascade_view import axes, knobs
 from streamlit.testing.v1 import AppTest
 
 from tests.app.apptools import as_array, charts, run, trace
@@ -46,7 +46,7 @@ def test_phase_heatmap_is_the_phase_grid_of_the_sidebar_scenario(app):
     at = open_page(app, PHASE, tightness="0.5", depth="50M")
     assert_healthy(at, {"phase", "knobs"})
     scenario = Scenario(tightness=0.5, depth=50e6)
-    x, y = sweeps.axis("shock", scenario), sweeps.axis("tightness", scenario)
+    x, y = axes.axis("shock", scenario), axes.axis("tightness", scenario)
     spec = charts(at)["phase"]
     expected = cascade.phase_grid(scenario, x.values, y.values)
     np.testing.assert_array_equal(heatmap(spec), expected * 100)
@@ -60,13 +60,13 @@ def test_phase_heatmap_is_the_phase_grid_of_the_sidebar_scenario(app):
 
 def test_phase_axes_hold_values_the_explorer_can_show(app):
     scenario = Scenario()
-    x = sweeps.axis("shock", scenario)
-    slider = widgets.CONTROLS["shock"]
+    x = axes.axis("shock", scenario)
+    slider = knobs.KNOBS["shock"]
     steps = np.asarray(x.values) / slider.step
     np.testing.assert_allclose(steps, np.round(steps), atol=1e-9)
     assert min(x.values) >= slider.low and 0.0 not in x.values
-    depth = sweeps.axis("depth", scenario)
-    assert set(depth.values) <= set(widgets.CONTROLS["depth"].options)
+    depth = axes.axis("depth", scenario)
+    assert set(depth.values) <= set(knobs.KNOBS["depth"].options)
 
 
 def test_amplification_colouring_and_any_two_knobs_from_the_url(app):
@@ -75,23 +75,23 @@ def test_amplification_colouring_and_any_two_knobs_from_the_url(app):
                    y_knob="Share of open interest in the crowd", shock="-0.04")
     assert_healthy(at, {"phase", "knobs"})
     scenario = Scenario(shock=-0.04)
-    x, y = sweeps.axis("tightness", scenario), sweeps.axis("cluster_share", scenario)
+    x, y = axes.axis("tightness", scenario), axes.axis("cluster_share", scenario)
     expected = cascade.sweep(scenario, "tightness", x.values, "cluster_share", y.values,
                              metric="amplification")
     np.testing.assert_array_equal(heatmap(charts(at)["knobs"]), expected)
-    s, t = sweeps.axis("shock", scenario), sweeps.axis("tightness", scenario)
+    s, t = axes.axis("shock", scenario), axes.axis("tightness", scenario)
     np.testing.assert_array_equal(
         heatmap(charts(at)["phase"]),
         cascade.sweep(scenario, "shock", s.values, "tightness", t.values, "amplification"))
 
 
 def test_a_cell_link_opens_that_scenario_on_the_explorer(app):
-    """The click handler sends widgets.url_params(cell) to the Explorer: that URL must
+    """The click handler sends knobs.url_params(cell) to the Explorer: that URL must
     reproduce the cell's scenario exactly."""
     scenario = Scenario(impact="sqrt", n=5000)
-    x, y = sweeps.axis("shock", scenario), sweeps.axis("depth", scenario)
-    cell = sweeps.cell_scenario(scenario, x, y, 3, 7)
-    at = open_page(app, EXPLORER, **widgets.url_params(cell))
+    x, y = axes.axis("shock", scenario), axes.axis("depth", scenario)
+    cell = axes.cell_scenario(scenario, x, y, 3, 7)
+    at = open_page(app, EXPLORER, **knobs.url_params(cell))
     assert not at.exception and not at.error
     np.testing.assert_array_equal(
         as_array(trace(charts(at)["price-path"], "Price with liquidations")["y"]),
@@ -116,7 +116,7 @@ def test_phase_knob_pickers_change_the_second_heatmap(app):
     at.selectbox(key="y_knob").set_value("long_share").run()
     assert_healthy(at, {"phase", "knobs"})
     scenario = Scenario()
-    x, y = sweeps.axis("shock", scenario), sweeps.axis("long_share", scenario)
+    x, y = axes.axis("shock", scenario), axes.axis("long_share", scenario)
     np.testing.assert_array_equal(heatmap(charts(at)["knobs"]),
                                   cascade.sweep(scenario, "shock", x.values, "long_share",
                                                 y.values) * 100)

@@ -4,7 +4,7 @@ import re
 
 from cascade import Scenario
 from cascade.case import BroughtFile
-from cascade_view import figures, report
+from cascade_view import figures, formats, report
 from cascade_view.headline import Metric
 
 
@@ -13,7 +13,7 @@ def sample():
     result = scenario.run()
     figs = {"Price path": figures.price_path_figure(result.price_path, scenario.shock),
             "Waves": figures.waves_figure(result.waves)}
-    metrics = [Metric("Final move", figures.pct(result.total_move), "help", "shock alone -5.0%")]
+    metrics = [Metric("Final move", formats.pct(result.total_move), "help", "shock alone -5.0%")]
     files = (BroughtFile("positions", "book.csv", 2000, "ab" * 32),)
     return report.report_html("Cascade <report>", "Runaway: it ran.", metrics,
                               [("shock", "-5%"), ("depth", "$70M")], figs,

@@ -13,7 +13,8 @@ import cascade
 from cascade import Scenario
 from cascade.ensemble import summarize, wilson_interval
 from cascade_view import risk_figures
-from cascade_ui import risk
+from cascade_ui import risk as risk_ui
+from cascade_view import risk
 from cascade_view.figures import TEMPLATE
 from tests.app.apptools import charts, trace
 from tests.dask_cluster import dask_cluster, free_port  # noqa: F401 (fixture)
@@ -23,20 +24,21 @@ BOOKS = 10
 
 
 def open_risk(app):
-    """The Risk page on a small ensemble, set through the URL as a shared link would."""
+    """The Risk page on a small ensemble, set through the URL as a shared link to it would
+    (a link to the Explorer names the Risk page's parameters as not its own)."""
+    app.switch_page("pages/risk.py")
     app.query_params.update({"n": "1K", "books": str(BOOKS), "points": "3"})
-    at = app.run()
-    return at.switch_page("pages/risk.py").run()
+    return app.run()
 
 
 def release_cluster(address) -> None:
     """Close the page's cached client (and its LocalCluster) so nothing outlives the test."""
-    client = risk.client(address)
+    client = risk_ui.client(address)
     cluster = getattr(client, "cluster", None)
     client.close()
     if cluster is not None:
         cluster.close()
-    risk._cluster.clear()
+    risk_ui._cluster.clear()
 
 
 def assert_healthy(at) -> None:

@@ -11,23 +11,23 @@ import pytest
 
 import cascade
 from cascade import PRESETS, Scenario
-from cascade_view import downloads, headline, text
+from cascade_view import downloads, formats, headline, knobs, text
 from cascade_ui import compute, widgets
 
 
 # ------------------------------------------------------------------ widgets
 
 def test_every_scenario_field_has_one_control_keyed_by_its_name():
-    assert list(widgets.CONTROLS) == [c.name for s in widgets.SECTIONS.values() for c in s]
-    assert set(widgets.CONTROLS) == {f.name for f in fields(Scenario)}
+    assert list(knobs.KNOBS) == [c.name for s in knobs.SECTIONS.values() for c in s]
+    assert set(knobs.KNOBS) == {f.name for f in fields(Scenario)}
 
 
 @pytest.mark.parametrize("name", list(widgets.CHOICES))
 def test_every_preset_lies_on_the_widgets_grids(name):
     """So choosing a preset reproduces it exactly, and its URL round-trips."""
     scenario = widgets.CHOICES[name]
-    assert widgets.widget_values(scenario) == scenario.to_dict()
-    for control in widgets.CONTROLS.values():
+    assert knobs.widget_values(scenario) == scenario.to_dict()
+    for control in knobs.KNOBS.values():
         value = getattr(scenario, control.name)
         if control.kind == "slider":
             assert control.low <= value <= control.high, control.name
@@ -39,37 +39,37 @@ def test_every_preset_lies_on_the_widgets_grids(name):
 
 def test_log_pickers_are_log_spaced_with_unique_readable_labels():
     for name in ("open_interest", "depth", "n"):
-        options = widgets.CONTROLS[name].options
-        labels = [widgets.compact(v) for v in options]
+        options = knobs.KNOBS[name].options
+        labels = [formats.compact(v) for v in options]
         assert len(set(labels)) == len(labels)
         assert all(label.replace(".", "").replace("K", "").replace("M", "").replace("B", "")
                    .isdigit() for label in labels)
         ratios = [b / a for a, b in zip(options, options[1:])]
         assert all(1.2 < r <= 2.5 for r in ratios), (name, ratios)
-    assert widgets.compact(70e6) == "70M" and widgets.compact(1.5e9) == "1.5B"
-    assert widgets.compact(10_000) == "10K"
+    assert formats.compact(70e6) == "70M" and formats.compact(1.5e9) == "1.5B"
+    assert formats.compact(10_000) == "10K"
 
 
 def test_snap_picks_the_nearest_stop_on_a_log_scale():
-    depth = widgets.CONTROLS["depth"]
+    depth = knobs.KNOBS["depth"]
     assert depth.snap(16.5e6) == 15e6
     assert depth.snap(470e6) == 500e6
-    assert widgets.CONTROLS["shock"].snap(-0.0123) == -0.0123
+    assert knobs.KNOBS["shock"].snap(-0.0123) == -0.0123
 
 
 def test_the_calibration_facts_are_within_reach():
     """MODEL.md section 7: depth $10-100M per venue and 16.5M on Binance spot; margins
     0.4% to 2.5%; leverage up to 125x."""
-    depth = widgets.CONTROLS["depth"].options
+    depth = knobs.KNOBS["depth"].options
     assert min(depth) <= 10e6 and max(depth) >= 470e6
-    margin = widgets.CONTROLS["maintenance_margin"]
+    margin = knobs.KNOBS["maintenance_margin"]
     assert margin.low <= 0.004 and margin.high >= 0.025
-    assert widgets.CONTROLS["center_leverage"].high == 125
+    assert knobs.KNOBS["center_leverage"].high == 125
 
 
 def test_labels_name_every_knob():
-    assert widgets.label_of("maintenance_margin") == "Maintenance margin"
-    assert widgets.label_of("not_a_field") == "not_a_field"
+    assert knobs.label_of("maintenance_margin") == "Maintenance margin"
+    assert knobs.label_of("not_a_field") == "not_a_field"
 
 
 # ------------------------------------------------------------------ headline
@@ -170,7 +170,7 @@ def test_metrics_match_the_result():
     assert a.peak_branching_ratio == pytest.approx(
         cascade.peak_branching_ratio(book, r.total_move), rel=1e-12)
     largest = r.waves["notional"].max()
-    assert values["Largest wave"].value == headline.usd(largest)
+    assert values["Largest wave"].value == formats.usd(largest)
     assert values["Final move"].delta == "shock alone -5.0%"
 
 
@@ -230,7 +230,7 @@ def test_what_the_number_of_traders_changes_is_what_its_help_says():
         moves = [r.total_move * 100 for r in runs]
         waves = [r.wave_count for r in runs]
         return f"{max(moves):.1f}% to {min(moves):.1f}%", f"{min(waves)}-{max(waves)}"
-    help_text = widgets.CONTROLS["n"].help
+    help_text = knobs.KNOBS["n"].help
     small_moves, _ = ranges(1_000)
     _, ten_k_waves = ranges(10_000)
     million_moves, million_waves = ranges(1_000_000)
@@ -242,5 +242,4 @@ def test_what_the_number_of_traders_changes_is_what_its_help_says():
 @pytest.mark.parametrize("fraction, text", [(0.483, "48%"), (0.0032, "0.3%"), (0.0, "0%"),
                                             (0.1, "10%"), (0.0999, "10.0%")])
 def test_a_small_share_never_reads_zero(fraction, text):
-    from cascade_view import story
-    assert story.share(fraction) == text
+    assert formats.share(fraction) == text

@@ -10,8 +10,8 @@ import pytest
 import cascade
 from cascade.case import RULES, start_price
 from cascade_ui import upload
-from cascade_view.figures import pct, usd
-from cascade_ui.widgets import CONTROLS
+from cascade_view.formats import pct, usd
+from cascade_view.knobs import KNOBS as CONTROLS
 from tests.app.apptools import run
 
 WIDGET_KIND = {"slider": "slider", "log": "select_slider", "choice": "radio",

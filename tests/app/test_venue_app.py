@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 import cascade
-from cascade_view import venue_figures
-from cascade_ui import widgets
+from cascade_view import formats, knobs
 from tests.app.apptools import as_array, charts, run, trace
 
 PRESET = "10-11 Oct 2025: small fund, slow engine, ADL"
@@ -33,9 +32,9 @@ def test_url_venue_knobs_reproduce_the_scenario_and_its_accounts(app):
     result = scenario.run()
     shown = metrics(at)
     assert shown["Engine steps"] == str(result.steps)
-    assert shown["Bad debt"] == venue_figures.usd(result.bad_debt)
-    assert shown["Auto-deleveraged"] == venue_figures.usd(result.adl_notional)
-    assert shown["Fund left"] == venue_figures.usd(result.ledger["fund_end"])
+    assert shown["Bad debt"] == formats.usd(result.bad_debt)
+    assert shown["Auto-deleveraged"] == formats.usd(result.adl_notional)
+    assert shown["Fund left"] == formats.usd(result.ledger["fund_end"])
     figures = charts(at)
     queued = as_array(trace(figures["engine-queue"], "Still queued after the step")["y"])
     np.testing.assert_allclose(queued, result.queue_path)
@@ -54,19 +53,19 @@ def test_the_adl_preset_shows_bad_debt_or_adl_and_a_slow_engine(app):
     assert result.bad_debt > 0 or result.adl_notional > 0
     shown = metrics(at)
     assert shown["Engine steps"] == str(result.steps)
-    assert shown["Auto-deleveraged"] == venue_figures.usd(result.adl_notional)
+    assert shown["Auto-deleveraged"] == formats.usd(result.adl_notional)
     assert at.query_params["adl"] == "True"
     assert at.query_params["engine_capacity"] == "20M"
 
 
 def test_every_venue_control_is_bound_and_defaults_to_off():
-    names = [c.name for c in widgets.SECTIONS["Venue"]]
+    names = [c.name for c in knobs.SECTIONS["Venue"]]
     assert names == ["engine_capacity", "insurance_fund", "liquidation_fee", "adl", "mm_tiers",
                      "recovery_half_life"]
     assert not cascade.Scenario().venue_mechanics
-    assert widgets.url_params(cascade.Scenario(engine_capacity=20e6)) == {
+    assert knobs.url_params(cascade.Scenario(engine_capacity=20e6)) == {
         "engine_capacity": "20M"}
-    assert widgets.compact(0.0) == "off"
+    assert formats.compact(0.0) == "off"
 
 
 def test_a_too_small_engine_is_named_on_the_page(app):

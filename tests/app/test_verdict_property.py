@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 import cascade
 from cascade_view import headline
-from cascade_ui import compute, widgets
+from cascade_ui import compute
+from cascade_view import knobs
 
 
-def _control_values(control: widgets.Control):
+def _control_values(control: knobs.Knob):
     if control.kind == "slider":
         steps = round((control.high - control.low) / control.step)
         return st.integers(0, steps).map(lambda k: round(control.low + k * control.step, 6))
@@ -21,7 +22,7 @@ def _control_values(control: widgets.Control):
     return st.integers(0, 1000)  # the seed
 
 
-KNOBS = {name: _control_values(control) for name, control in widgets.CONTROLS.items()
+KNOBS = {name: _control_values(control) for name, control in knobs.KNOBS.items()
          if name != "n"}
 # small books keep a hundred full analyses (cascade, theory, 20-book robustness) quick
 reachable = st.fixed_dictionaries({**KNOBS, "n": st.sampled_from((1_000, 2_000, 5_000))})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cascade import Scenario
-from cascade_view.figures import pct
+from cascade_view.formats import pct
 from tests.browser.conftest import streamlit_process
 from tests.browser.test_explorer_browser import IDLE, assert_no_exception
 

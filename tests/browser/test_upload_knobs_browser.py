@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cascade.case import RULES
-from cascade_ui.widgets import CONTROLS
+from cascade_view.knobs import KNOBS as CONTROLS
 from tests.browser.test_explorer_browser import IDLE, assert_no_exception, open_explorer
 from tests.browser.test_upload_browser import upload as upload_file
 

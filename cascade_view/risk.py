@@ -1,0 +1,193 @@
+"""The Risk page's words and choices (pure): which knob to vary over which values, where
+the ensemble runs, and the sentences a stakeholder can repeat. The Dask client and the
+session's stored results are cascade_ui/risk.py.
+
+Where it runs: the Dask scheduler named by the environment variable
+CASCADE_DASK_SCHEDULER (e.g. tcp://10.0.0.5:8786), else a LocalCluster on this machine's
+cores, started once per server and shared by every session.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from cascade import Scenario
+from cascade.ensemble import summarize
+
+from .formats import decimals, pct
+from .knobs import KNOBS as TABLE
+from .knobs import VARIED
+
+SCHEDULER_ENV = "CASCADE_DASK_SCHEDULER"
+# Knobs the page can vary: every Scenario field but the book's size and seed.
+KNOBS = VARIED
+DEFAULT_KNOB = "tightness"
+MIN_POINTS = 2
+DEFAULT_POINTS = 5
+MAX_POINTS = 11
+MIN_SEEDS = 10
+DEFAULT_SEEDS = 100
+MAX_SEEDS = 10_000
+# Starting ranges where the slider's whole span is not the interesting one.
+DEFAULT_RANGES = {"shock": (-0.10, -0.01), "center_leverage": (5.0, 50.0),
+                  "depth": (10e6, 300e6), "open_interest": (500e6, 10e9)}
+RESULTS_KEPT = 4
+CONNECT_TIMEOUT = 5.0     # s to reach CASCADE_DASK_SCHEDULER before the page says it cannot
+
+
+# ------------------------------------------------------------------ knob values
+
+
+def default_range(name: str) -> tuple:
+    control = TABLE[name]
+    if name in DEFAULT_RANGES:
+        low, high = DEFAULT_RANGES[name]
+        return (control.snap(low), control.snap(high))
+    if control.kind == "log":
+        return (control.options[0], control.options[-1])
+    return (control.low, control.high)
+
+
+def knob_values(name: str, low=None, high=None, points: int = DEFAULT_POINTS) -> list:
+    """The values an ensemble covers: for a slider `points` evenly spaced values from low
+    to high, rounded to the slider's step; for a log picker its stops from low to high,
+    thinned evenly to at most `points`; for a choice every option."""
+    control = TABLE[name]
+    if control.kind == "choice":
+        return list(control.options)
+    if control.kind == "log":
+        stops = [v for v in control.options if low <= v <= high]
+        picks = np.unique(np.round(np.linspace(0, len(stops) - 1, min(points, len(stops)))))
+        return [float(stops[int(i)]) for i in picks]
+    values = np.round(np.linspace(low, high, points), decimals(control.step))
+    return [float(v) for v in dict.fromkeys(values)]
+
+
+def value_label(name: str, value) -> str:
+    """A knob value as the sidebar shows it: -5%, 20x, 0.50, $70M, lognormal."""
+    return TABLE[name].shown(value, dollar=True)
+
+
+def knob_label(name: str) -> str:
+    return TABLE[name].label
+
+
+# ------------------------------------------------------------------ running
+
+
+@dataclass(frozen=True)
+class Request:
+    """One ensemble: the scenario, the knob and its values, and how many books per value
+    (seeds scenario.seed, scenario.seed + 1, ...: the Explorer's book is the first)."""
+    scenario: Scenario
+    knob: str
+    values: tuple
+    seeds: int
+
+    @property
+    def seed_range(self) -> range:
+        return range(self.scenario.seed, self.scenario.seed + self.seeds)
+
+    @property
+    def vary(self) -> dict:
+        return {self.knob: list(self.values)}
+
+    @property
+    def books(self) -> int:
+        return self.seeds * len(self.values)
+
+    def key(self) -> str:
+        return f"{self.scenario.to_json()}|{self.knob}|{self.values!r}|{self.seeds}"
+
+
+def scheduler_address() -> str | None:
+    return os.environ.get(SCHEDULER_ENV) or None
+
+
+def where(address: str | None) -> str:
+    if address:
+        return f"the Dask cluster at `{address}` (set by `{SCHEDULER_ENV}`)"
+    return f"a local Dask cluster of {os.cpu_count() or 1} worker processes on this server"
+
+
+# ------------------------------------------------------------------ the sentence
+
+
+def share_words(p: float) -> str:
+    """0 -> 'none', 1 -> 'all', 0.004 -> 'under 1%', 0.97 -> '97%'."""
+    if p == 0:
+        return "none"
+    if p == 1:
+        return "all"
+    if p < 0.01:
+        return "under 1%"
+    if p > 0.99:
+        return "over 99%"
+    return f"{p:.0%}"
+
+
+def of_books(p: float, books: str = "books") -> str:
+    """'97% of books', 'all books', 'no books' (with books='those': 'none of those')."""
+    if p == 1:
+        return f"all {books}" if books == "books" else f"all of {books}"
+    if p == 0:
+        return f"no {books}" if books == "books" else f"none of {books}"
+    return f"{share_words(p)} of {books}"
+
+
+def headline(summary: pd.DataFrame, request: Request) -> str:
+    """The sentence to repeat: where runaways were most and least likely across the knob.
+
+    'Across 100 books per setting, a -5.0% shock ran away in 97% of books with clustering
+    tightness 1.00 and in none of those with 0.00.'"""
+    name, scenario = request.knob, request.scenario
+    p = summary["p_runaway"].to_numpy()
+    most, least = int(np.argmax(p)), int(np.argmin(p))
+    label = knob_label(name).lower()
+    value = [value_label(name, v) for v in summary[name]]
+    opening = f"Across {request.seeds:,} books per setting, "
+    if p[most] == p[least]:
+        shock = "the shocks" if name == "shock" else f"a {pct(scenario.shock)} shock"
+        return (f"{opening}{shock} ran away in {of_books(p[most])} whatever the {label}, "
+                f"from {value[0]} to {value[-1]}.")
+    if name == "shock":
+        return (f"{opening}a {value[most]} shock ran away in {of_books(p[most])} and a "
+                f"{value[least]} shock in {of_books(p[least])}.")
+    return (f"{opening}a {pct(scenario.shock)} shock ran away in {of_books(p[most])} with "
+            f"{label} {value[most]} and in {of_books(p[least], 'those')} with "
+            f"{value[least]}.")
+
+
+def tail_sentence(summary: pd.DataFrame, request: Request) -> str:
+    """Where the 1-in-100 move was worst and mildest."""
+    name = request.knob
+    q99 = summary["q99"].to_numpy()
+    order = np.argsort(np.abs(q99))
+    mild, worst = int(order[0]), int(order[-1])
+    label = knob_label(name).lower()
+    value = [value_label(name, v) for v in summary[name]]
+    caveat = (" (interpolated: fewer than 100 books per setting)"
+              if request.seeds < 100 else "")
+    return (f"1 book in 100 ended at {pct(q99[worst])} or beyond with {label} {value[worst]}, "
+            f"against {pct(q99[mild])} with {value[mild]}{caveat}.")
+
+
+def summary_of(frame: pd.DataFrame, request: Request) -> pd.DataFrame:
+    return summarize(frame, request.scenario, [request.knob])
+
+
+def summary_display(summary: pd.DataFrame, request: Request) -> pd.DataFrame:
+    """The summary as the page's table: labels, moves and probabilities in %."""
+    name = request.knob
+    shown = pd.DataFrame({knob_label(name): [value_label(name, v) for v in summary[name]],
+                          "Books": summary["books"]})
+    for column, title in (("mean_move", "Mean move"), ("q05", "5%"), ("q50", "Median"),
+                          ("q95", "95%"), ("q99", "99% (1 in 100 worse)")):
+        shown[title] = [pct(v, 2) for v in summary[column]]
+    shown["P(runaway) (95% interval)"] = [
+        f"{p:.1%} ({lo:.1%} to {hi:.1%})" for p, lo, hi in
+        summary[["p_runaway", "p_runaway_low", "p_runaway_high"]].to_numpy()]
+    return shown
