@@ -145,9 +145,8 @@ class Market:
         Q_a == Q_b (or a gap too small to difference) gives I at the midpoint."""
         start, end = float(start_flow), float(end_flow)
         gap = end - start
-        middle = self.price_impact(0.5 * (start + end))
         if gap == 0.0 or abs(gap) < 1e-9 * max(abs(start), abs(end)):
-            return float(middle)
+            return float(self.price_impact(0.5 * (start + end)))
         if self.impact == "linear":
             return 0.5 * (float(self.price_impact(start)) + float(self.price_impact(end)))
         # G is the antiderivative from 0 (even), so this holds on either side of 0 and across it

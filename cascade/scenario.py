@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import number_in, one_of, whole_number
-from .engine import CascadeResult, LiquidationBook
+from .engine import MAX_FULL_STEPS, CascadeResult, LiquidationBook
 from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE, IMPACT_MODELS,
                      Market)
 from .population import Population
@@ -36,8 +36,8 @@ VENUE_MAX_LEVERAGE = 125.0
 MAX_MONEY = 1e15
 MIN_DEPTH = 1.0
 MIN_POSITION = 1.0
-# A Scenario's engine clears its whole open interest in at most this many full steps.
-MAX_FULL_STEPS = 1000
+# A Scenario's engine clears its whole open interest in at most MAX_FULL_STEPS full steps
+# (cascade.engine's guard, which every book passes, asks the same of the side a shock hits).
 
 
 @dataclass(frozen=True)
