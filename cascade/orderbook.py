@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ._checks import reject_where
+from ._checks import MAX_MONEY, reject_where
 from .tables import TableErrors, read_table, words_to_numbers
 
 BID_WORDS = {"bid": 1, "bids": 1, "buy": 1, "b": 1}
@@ -37,7 +37,8 @@ class OrderBook:
     """A depth snapshot: bid and ask levels (price in quote currency per unit, size in units).
 
     Build it with OrderBook.from_levels or read_orderbook, which validate: at least one level
-    a side, positive finite prices and sizes, every bid below every ask. Levels may come in
+    a side, positive finite prices and sizes, every bid below every ask, and at most
+    MAX_MONEY (1e15, quote currency) of notional price x size on each side. Levels may come in
     any order; they are sorted from the mid outwards.
     """
 
@@ -62,6 +63,15 @@ class OrderBook:
                          "positive", "prices")
             reject_where(f"{name}", array[:, 1] <= 0, array[:, 1], "have a size that is not "
                          "positive", "sizes")
+            with np.errstate(over="ignore"):  # an overflow is inf, refused here
+                notional = array[:, 0] * array[:, 1]
+            reject_where(f"{name}", ~(notional <= MAX_MONEY), notional, f"hold more than "
+                         f"{MAX_MONEY:g} of notional (price x size, quote currency)",
+                         "notionals")
+            total = float(notional.sum())
+            if not total <= MAX_MONEY:
+                raise ValueError(f"{name}: the levels hold {total:.6g} of notional in all "
+                                 f"(price x size), above the {MAX_MONEY:g} a side may hold")
             order = np.argsort(nearest_first * array[:, 0], kind="stable")
             sides[name] = array[order]
         best_bid, best_ask = float(sides["bids"][0, 0]), float(sides["asks"][0, 0])
@@ -178,6 +188,10 @@ def read_orderbook(path_or_buffer, *, max_bytes: int | None = None) -> OrderBook
     errors.add("side", np.isnan(side), table.frame["side"], "is not bid or ask")
     price = errors.numbers(table.frame, "price", positive=True)
     size = errors.numbers(table.frame, "size", positive=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN: flagged here or above
+        too_big = np.isfinite(price) & np.isfinite(size) & ~(price * size <= MAX_MONEY)
+    errors.add("size", too_big, table.frame["size"],
+               f"x its price is above {MAX_MONEY:g} of notional, the most one level may hold")
     errors.raise_if_any()
     is_bid = side == 1
     levels = np.column_stack((price, size))
