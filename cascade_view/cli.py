@@ -424,8 +424,11 @@ def _analysis(args):
     from cascade.analysis import analyse_book, robustness_of
 
     scenario, book, files = build_case(args)
-    robustness = None if args.positions else robustness_of(scenario)
-    return analyse_book(scenario, book, robustness=robustness), files
+    try:  # the model refuses what it cannot run (e.g. a capacity too small for the book)
+        robustness = None if args.positions else robustness_of(scenario)
+        return analyse_book(scenario, book, robustness=robustness), files
+    except ValueError as error:
+        raise BadInput(str(error)) from None
 
 
 def handle_run(args) -> int:
