@@ -35,7 +35,11 @@ class Market:
     are, bit for bit; see cascade/venue.py for the rules and formulas):
     engine_capacity:       notional (quote currency at entry) the liquidation engine can
                            execute per step; None = unlimited (a step is a wave). Reached
-                           positions wait in a queue, most underwater first.
+                           positions wait in a queue, most underwater first, and are
+                           executed even if the price comes back (once queued, finished).
+                           A cap that could need more than 1,000 full steps to clear the
+                           side a shock hits is refused when the cascade runs
+                           (cascade.engine.MAX_FULL_STEPS).
     engine_capacity_share: the same cap relative to depth: per step at most this share of
                            the notional that moves the price 1% (D for linear/sqrt, the
                            walked side's notional within 1% for a book), like Vega's

@@ -219,7 +219,8 @@ def random_market(rng, population, shock, tiers):
         recovery_half_life=rng.choice([None, 0.25, 1.0, 10.0]),
         mm_tiers=tiers)
     if rng.random() < 0.5:  # most often the smallest capacity the guard lets through
-        mechanics["engine_capacity"] = max(least, 1.0) * float(rng.choice([1.0, 1.0, 3.0, 100.0]))
+        scale = float(rng.choice([1.0, 1.0, 3.0, 100.0]))
+        mechanics["engine_capacity"] = max(least, 1.0) * scale
     else:
         one_percent = (float(np.exp(rng.uniform(np.log(1e4), np.log(1e9)))) if book is None
                        else book.depth_within(0.01)[0 if shock < 0 else 1])

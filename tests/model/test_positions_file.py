@@ -170,7 +170,8 @@ def test_a_side_column_of_lists_is_a_row_numbered_error_not_a_type_error():
 
 @pytest.mark.parametrize("cells", [[True, True], [True, False]])
 def test_a_boolean_notional_is_refused_not_read_as_one(cells):
-    frame = pd.DataFrame({"leverage": [10.0, 5.0], "notional": cells, "side": ["long", "short"]})
+    frame = pd.DataFrame({"leverage": [10.0, 5.0], "notional": cells,
+                          "side": ["long", "short"]})
     with pytest.raises(ValueError, match=r"row 2, notional: True is True/False, not a number"):
         cascade.read_positions(parquet(frame))
     with pytest.raises(ValueError, match=r"row 2, notional: True is True/False, not a number"):
@@ -193,15 +194,19 @@ def test_a_boolean_among_numbers_is_refused_by_row():
         cascade.read_positions(csv("leverage,notional,side\n10,1,long\nTrue,2,short\n"))
 
 
+DAY_ONE = "Timestamp('2024-01-01 00:00:00')"
+
+
 @pytest.mark.parametrize("column, cells, shown", [
-    ("notional", pd.to_datetime(["2024-01-01", "2024-01-02"]), "Timestamp('2024-01-01 00:00:00')"),
-    ("leverage", pd.to_datetime(["2024-01-01", "2024-01-02"]), "Timestamp('2024-01-01 00:00:00')"),
+    ("notional", pd.to_datetime(["2024-01-01", "2024-01-02"]), DAY_ONE),
+    ("leverage", pd.to_datetime(["2024-01-01", "2024-01-02"]), DAY_ONE),
     ("notional", pd.to_timedelta(["1D", "2D"]), "Timedelta('1 days 00:00:00')"),
 ])
 def test_timestamp_cells_are_named_as_dates_not_read_as_nanoseconds(column, cells, shown):
     """A date column used to read as nanoseconds since 1970: a notional of 1.7e15 was
     accepted, a leverage of 1.7e15 was said to leave no margin."""
-    frame = pd.DataFrame({"leverage": [10.0, 5.0], "notional": [1e3, 2e3], "side": ["long", "short"]})
+    frame = pd.DataFrame({"leverage": [10.0, 5.0], "notional": [1e3, 2e3],
+                          "side": ["long", "short"]})
     frame[column] = cells
     with pytest.raises(ValueError) as error:
         cascade.read_positions(parquet(frame))

@@ -29,7 +29,8 @@ def test_forty_thousand_columns_are_refused_at_once(header):
     data = wide_csv(header)
     assert 150_000 < len(data) < 400_000
     start = time.perf_counter()
-    with pytest.raises(ValueError, match=r"wide.csv: 40,000 columns is above the limit of 1,000"):
+    with pytest.raises(ValueError, match=r"wide.csv: 40,000 columns is above the limit of "
+                                         r"1,000"):
         cascade.read_positions(named(data))
     assert time.perf_counter() - start < 2.0
 
