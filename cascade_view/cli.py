@@ -9,8 +9,10 @@
 
 Each command is a function that adds its subparser (add_<command>) and a handler that
 returns the exit code; COMMANDS lists them, so a new command is one more add_ function.
-Bad input is one line on stderr and exit code 2, an unreachable cluster exit code 1,
-Ctrl-C exit code 130; no traceback (set CASCADE_DEBUG=1 to see one).
+Bad input is one line on stderr and exit code 2 (so is an ensemble above
+cascade.ensemble.MAX_BOOKS books, or an -o that cannot be written: both before any work), an
+unreachable cluster exit code 1, a cluster lost mid-run exit code 1 after writing the rows
+received to -o, Ctrl-C exit code 130; no traceback (set CASCADE_DEBUG=1 to see one).
 """
 
 from __future__ import annotations
