@@ -8,6 +8,9 @@ import numbers
 import numpy as np
 
 SHOWN_INDICES = 5
+# Money (quote currency, USD) the model takes in any one amount or book: a quadrillion, far
+# above any venue, and far enough below the largest float that sums and fills stay finite.
+MAX_MONEY = 1e15
 
 
 def shown(value) -> str:

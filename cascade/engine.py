@@ -59,8 +59,16 @@ TAIL_REACH = 8.0
 # least e * m, so at the floor the remaining longs liquidate and the cascade ends.
 PRICE_FLOOR = 1e-6
 
-# A step-by-step cascade (engine_capacity and friends) that has not cleared its queue after
-# this many steps stops with a ValueError naming the capacity, never a hang.
+# The engine must be able to clear everything a move can reach (the whole side the shock
+# hits: at the price floor every long is reached) in at most this many full steps: a
+# capacity per step below side notional / MAX_FULL_STEPS is refused before the first step,
+# naming the knob and the value to raise it to. A full step costs 0.1-1 ms (ADL's bisection
+# and an order book's walk are the dear parts), so the capacity's share of a run stays
+# under a second. (Scenario asks the same of its open interest.)
+MAX_FULL_STEPS = 1000
+# A backstop: a step-by-step cascade that has not cleared its queue after this many steps
+# stops with a ValueError naming the capacity, never a hang. Past the MAX_FULL_STEPS guard
+# only steps that empty the queue can add up, and each of those reaches a new unit.
 MAX_STEPS = 200_000
 # Bisection rounds that place the ADL split of a step (2^-60 of the step's notional).
 ADL_ROUNDS = 60
@@ -295,6 +303,19 @@ class LiquidationBook:
     as theory asks (see _SideBook). run() leaves the book as it was, so one book can serve
     many cascades (from several threads), and with_market() shares both sides with the
     same book on another depth or impact. The liquidation prices are read-only.
+
+    With venue mechanics that walk a queue (engine_capacity, engine_capacity_share, adl,
+    mm_tiers, recovery_half_life; see _run_steps), two rules hold:
+    - Once queued, finished. A position (or tier slice) whose liquidation price has been
+      reached is taken over by the engine and joins the queue; it stays there until it is
+      executed, even if the book refills and lifts the price back above its liquidation
+      price. A run ends with the queue empty, and the waves' notional, liquidated_in, the
+      insurance fund and bad debt all count the same executions.
+    - Refused, not slow. The engine must be able to clear the side the shock hits in at
+      most MAX_FULL_STEPS full steps (capacity per step >= that side's notional / 1,000),
+      whatever made the book (synthetic, uploaded) or set the capacity (engine_capacity,
+      or engine_capacity_share of an order book's 1% depth); otherwise run() raises a
+      ValueError before the first step, naming the knob and the value to raise it to.
     """
 
     def __init__(self, population: Population, market: Market,
@@ -478,7 +499,11 @@ class LiquidationBook:
         underwater first, so what has executed is always a prefix of the order, measured
         in notional at entry (the coordinate u). Step k:
           1. reach: every unit whose liquidation price the price before the step has
-             reached joins the queue (the shocked price for step 1);
+             reached joins the queue (the shocked price for step 1). A unit in the queue
+             has been taken over by the engine: it stays there until it is executed, even
+             if the book refills (recovery_half_life) and lifts the price back above its
+             liquidation price. So the queue only grows at its back and is drained from
+             its front, and a run ends with nothing queued;
           2. execute the queue's front, at most the capacity per step (a unit may execute
              in part: its quantity, flow and bankruptcy value count pro rata; it counts as
              liquidated in the step that finishes it); with adl, the front of that batch
@@ -487,7 +512,10 @@ class LiquidationBook:
              of the step's fills are at that walk's VWAP, and the price after the step is
              P0 (1 + s - I(Q + flow)) (the same price rule as the waves);
           4. between steps the consumed depth refills: Q <- Q * 2^(-1 / recovery_half_life).
-        The cascade stops at the first step whose queue is empty. With unlimited capacity,
+        The cascade stops at the first step that finds the queue empty and reaches nothing
+        new. Every unit the waves' notional counts is then liquidated whole (or, under
+        tiers, is a finished slice), so the waves, liquidated_in, the fund and bad debt
+        describe the same executions. With unlimited capacity,
         no ADL, no tiers and no recovery this is the waves of MODEL.md section 4.
         """
         market, p0 = self.market, self.market.price
@@ -504,6 +532,7 @@ class LiquidationBook:
         _, key, order, cum_flow, cum_notional = side.snapshot()[:5]
         cum_bankrupt = self._cum_bankrupt(direction, order)
         cap = market.capacity_per_step(sign)
+        _check_capacity(market, sign, cap, float(cum_notional[-1]))
         decay = 1.0 if market.recovery_half_life is None else 0.5 ** (1.0 / market.recovery_half_life)
         winners = None
         taken_from_winners = 0.0
@@ -512,10 +541,12 @@ class LiquidationBook:
             return float(np.interp(u, cum_notional, cum))
 
         rows, triggers, prices, queue, extra, fills = [], [], [], [], [], []
-        trigger, consumed, executed, done = start, 0.0, 0.0, 0
+        trigger, consumed, executed, done, reach_u = start, 0.0, 0.0, 0, 0.0
         while True:
             reached = int(np.searchsorted(key, float(side.query(trigger)), side="right"))
-            reach_u = float(cum_notional[reached])
+            # What has been queued stays queued (taken over: see the docstring), so the
+            # queue's end only moves on, even when the refilled book lifts the price back.
+            reach_u = max(reach_u, float(cum_notional[reached]))
             if reach_u <= executed:
                 break
             if len(rows) >= MAX_STEPS:
@@ -676,6 +707,31 @@ def _too_thin(market: Market) -> str:
     """The start of the ValueError for a book too thin for the flow: names the knob."""
     knob = "book: the order book" if market.impact == "book" else f"depth: {shown(market.depth)}"
     return f"{knob} is too thin for this book"
+
+
+def _check_capacity(market: Market, sign: int, cap: float, reachable: float) -> None:
+    """Refuse, before the first step, an engine that could need more than MAX_FULL_STEPS
+    full steps: steps >= reachable / cap, where `reachable` is the notional at entry (quote
+    currency) of the side the shock hits, all of which a move can reach. The message names
+    the knob that sets the cap (engine_capacity, or engine_capacity_share when its share
+    of the 1% depth is the smaller) and the least value that passes."""
+    needed = reachable / MAX_FULL_STEPS
+    if not cap < needed * (1.0 - 1e-12):  # inf (no cap) and caps a rounding short pass
+        return
+    side = "longs a fall" if sign > 0 else "shorts a rise"
+    if market.engine_capacity_share is not None and (
+            market.engine_capacity is None or cap < market.engine_capacity):
+        one_percent = cap / market.engine_capacity_share
+        knob = (f"engine_capacity_share: {shown(market.engine_capacity_share)} of the "
+                f"{one_percent:,.6g} that moves the price 1% is {cap:,.6g} per step")
+        wanted = f"raise engine_capacity_share to at least {needed / one_percent:.6g}"
+    else:
+        knob = f"engine_capacity: {shown(market.engine_capacity)} per step"
+        wanted = f"raise engine_capacity to at least {needed:,.6g}"
+    raise ValueError(
+        f"{knob}, too little to clear the {reachable:,.6g} of {side} can reach in "
+        f"{MAX_FULL_STEPS:,} steps (it could take {reachable / cap:,.0f}); {wanted} "
+        f"(that notional / {MAX_FULL_STEPS:,}), or leave the capacity unlimited")
 
 
 def _settle_step(ledger: Ledger, market: Market, fill: float, quantity: float,

@@ -22,6 +22,7 @@ import itertools
 import logging
 import math
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing
@@ -40,6 +41,14 @@ RESULT_COLUMNS = ("seed", "final_move", "amplification", "liquidated_share", "wa
 _COMBINATION, _SEED_INDEX = "_combination", "_seed_index"
 # A task holds at most this many seeds; smaller batches give finer progress and balance.
 MAX_BATCH = 64
+# An ensemble holds at most this many books (seeds x combinations of the vary values): its
+# rows fit in memory (about 100 MB) and its plan is made in a second; 10,000 books of 1M
+# traders take about a minute on 100 workers (README), so a million is already a long run.
+# More is refused before anything is planned, with the count and this limit.
+MAX_BOOKS = 1_000_000
+# connect() keeps this long (s) of its timeout for Dask to give up and close: a Client told
+# `timeout` seconds takes up to about 0.2 s longer to raise.
+CONNECT_MARGIN = 0.5
 TASKS_PER_THREAD = 4
 # Two-sided 95%: the standard normal quantile 0.975.
 Z_95 = 1.959963984540054
@@ -136,18 +145,36 @@ def combinations(vary: Mapping[str, list]) -> list[dict]:
 
 
 def check_seeds(seeds) -> list[int]:
-    """Seeds as a list of distinct ints >= 0; an int n means range(n)."""
+    """Seeds as a list of distinct ints >= 0; an int n means range(n). More than MAX_BOOKS
+    seeds are refused at once, before any is listed (a count, a range and anything with a
+    length by its length; any other iterable after MAX_BOOKS + 1 of them)."""
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        seeds = range(whole_number("seeds", seeds, 1))
+        _check_books("seeds", whole_number("seeds", seeds, 1))
+        seeds = range(int(seeds))
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
         raise ValueError(f"seeds: expected a count or an iterable of seeds, got {seeds!r:.80}")
-    checked = [whole_number("seeds", seed, 0) for seed in seeds]
+    if hasattr(seeds, "__len__"):
+        _check_books("seeds", len(seeds))
+    checked = [whole_number("seeds", seed, 0) for seed in itertools.islice(seeds, MAX_BOOKS + 1)]
+    _check_books("seeds", len(checked), more=len(checked) > MAX_BOOKS)
     if not checked:
         raise ValueError("seeds: no seeds given")
     if len(set(checked)) != len(checked):
         repeated = sorted(s for s, count in Counter(checked).items() if count > 1)[:5]
         raise ValueError(f"seeds: each seed once, got repeats of {repeated}")
     return checked
+
+
+def _check_books(field: str, books: int, more: bool = False, combinations: int = 1) -> None:
+    """Refuse an ensemble of more than MAX_BOOKS books, naming the count and the limit."""
+    if books * combinations <= MAX_BOOKS and not more:
+        return
+    count = f"more than {MAX_BOOKS:,}" if more else f"{books:,}"
+    times = (f" x {combinations:,} combinations of the vary values = "
+             f"{books * combinations:,} books" if combinations > 1 else " books")
+    raise ValueError(f"{field}: {count}{times} is above the limit of {MAX_BOOKS:,} books "
+                     f"for one ensemble; run fewer seeds (or vary fewer values), or split it "
+                     f"into runs over separate seed ranges")
 
 
 @dataclass(frozen=True)
@@ -172,6 +199,7 @@ def plan(scenario: Scenario, seeds, vary: Mapping | None = None,
     seeds = check_seeds(seeds)
     checked = check_vary(scenario, vary)
     grid = combinations(checked)
+    _check_books("seeds", len(seeds), combinations=len(grid))
     if batch_size is None:
         wanted = math.ceil(TASKS_PER_THREAD * max(1, threads) / len(grid))
         batch_size = default_batch_size(wanted, len(seeds))
@@ -382,14 +410,28 @@ def local_cluster_client(workers: int | None = None, threads_per_worker: int = 1
 def connect(address: str, timeout: float = 10.0, wait_for_workers: float = 20.0):
     """A Client on the running scheduler at `address` (tcp://host:8786) that has at least
     one worker. Raises ConnectionError with a one-line message when the scheduler cannot
-    be reached within `timeout` seconds or has no worker after `wait_for_workers` more."""
+    be reached within `timeout` seconds or has no worker after `wait_for_workers` more.
+
+    A TCP address is first tried with a plain socket (_probe_scheduler), so a refused,
+    unknown or silent one fails within `timeout` rather than after Dask's retries or never
+    (Dask waits for a peer's handshake without a time limit); Dask then has what is left of
+    `timeout` less CONNECT_MARGIN, so the whole call stays within `timeout`. Anything a
+    peer that is not a Dask scheduler makes Dask raise is the same ConnectionError."""
+    deadline = time.monotonic() + timeout  # importing Dask counts (about 0.2-0.4 s)
     from distributed import Client
 
+    def unreachable(error: BaseException) -> ConnectionError:
+        return ConnectionError(f"cannot reach the Dask scheduler at {address} within "
+                               f"{timeout:g} s ({type(error).__name__})")
+
     try:
-        client = Client(address, timeout=timeout)
-    except (OSError, TimeoutError) as error:
-        raise ConnectionError(f"cannot reach the Dask scheduler at {address} within "
-                              f"{timeout:g} s ({type(error).__name__})") from None
+        _probe_scheduler(address, deadline)
+    except (OSError, ValueError) as error:
+        raise unreachable(error) from None
+    try:
+        client = Client(address, timeout=max(deadline - time.monotonic() - CONNECT_MARGIN, 0.1))
+    except Exception as error:  # noqa: BLE001 (OSError, TimeoutError, or a stranger's reply)
+        raise unreachable(error) from None
     try:
         client.wait_for_workers(1, timeout=wait_for_workers)
     except (OSError, TimeoutError):
@@ -397,3 +439,39 @@ def connect(address: str, timeout: float = 10.0, wait_for_workers: float = 20.0)
         raise ConnectionError(f"the Dask scheduler at {address} has no workers after "
                               f"{wait_for_workers:g} s") from None
     return client
+
+
+# A Dask peer's first message is a handshake of one or a few frames; its first 8 bytes (little
+# endian) count them. More than this is not a Dask scheduler.
+MAX_HANDSHAKE_FRAMES = 1000
+
+
+def _probe_scheduler(address: str, deadline: float) -> None:
+    """Raise OSError (or ValueError for a malformed address) unless something at the tcp://
+    `address` accepts a connection and, as a Dask scheduler does at once, sends the start
+    of its handshake before time.monotonic() reaches `deadline`. Other schemes are left
+    to Dask (a TLS peer waits for the client to speak first: only the connection is tried)."""
+    import socket
+    import struct
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(address)
+    if scheme not in ("tcp", "tls"):
+        return
+    host, port = parse_host_port(location, 8786)
+    left = deadline - time.monotonic()
+    with socket.create_connection((host, port), timeout=max(left, 0.01)) as sock:
+        if scheme != "tcp":
+            return
+        sock.settimeout(max(deadline - time.monotonic(), 0.01))
+        head = b""
+        while len(head) < 8:
+            chunk = sock.recv(8 - len(head))  # socket.timeout is an OSError
+            if not chunk:
+                raise ConnectionResetError("the peer closed the connection before speaking")
+            head += chunk
+        frames = struct.unpack("<Q", head)[0]
+        if not 0 < frames <= MAX_HANDSHAKE_FRAMES:
+            raise ConnectionError(f"the peer does not speak Dask's protocol ({frames} frames)")
+

@@ -35,7 +35,11 @@ class Market:
     are, bit for bit; see cascade/venue.py for the rules and formulas):
     engine_capacity:       notional (quote currency at entry) the liquidation engine can
                            execute per step; None = unlimited (a step is a wave). Reached
-                           positions wait in a queue, most underwater first.
+                           positions wait in a queue, most underwater first, and are
+                           executed even if the price comes back (once queued, finished).
+                           A cap that could need more than 1,000 full steps to clear the
+                           side a shock hits is refused when the cascade runs
+                           (cascade.engine.MAX_FULL_STEPS).
     engine_capacity_share: the same cap relative to depth: per step at most this share of
                            the notional that moves the price 1% (D for linear/sqrt, the
                            walked side's notional within 1% for a book), like Vega's
@@ -145,9 +149,8 @@ class Market:
         Q_a == Q_b (or a gap too small to difference) gives I at the midpoint."""
         start, end = float(start_flow), float(end_flow)
         gap = end - start
-        middle = self.price_impact(0.5 * (start + end))
         if gap == 0.0 or abs(gap) < 1e-9 * max(abs(start), abs(end)):
-            return float(middle)
+            return float(self.price_impact(0.5 * (start + end)))
         if self.impact == "linear":
             return 0.5 * (float(self.price_impact(start)) + float(self.price_impact(end)))
         # G is the antiderivative from 0 (even), so this holds on either side of 0 and across it

@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import number_in, one_of, whole_number
-from .engine import CascadeResult, LiquidationBook
+from ._checks import MAX_MONEY, number_in, one_of, whole_number
+from .engine import MAX_FULL_STEPS, CascadeResult, LiquidationBook
 from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE, IMPACT_MODELS,
                      Market)
 from .population import Population
@@ -31,13 +31,12 @@ VENUE_FIELDS = ("engine_capacity", "insurance_fund", "liquidation_fee", "adl", "
 MM_TIER_LADDERS = {"flat": None, "binance_btcusdt": BINANCE_BTCUSDT_TIERS}
 # The venue's leverage cap (Binance BTCUSDT, MODEL.md section 7); not a knob.
 VENUE_MAX_LEVERAGE = 125.0
-# Bounds that keep every output finite: money up to a quadrillion USD (far above any venue),
-# depth at least 1 USD per 1%, and positions of at least 1 USD on average.
-MAX_MONEY = 1e15
+# Bounds that keep every output finite: money up to a quadrillion USD (MAX_MONEY, far above
+# any venue), depth at least 1 USD per 1%, and positions of at least 1 USD on average.
 MIN_DEPTH = 1.0
 MIN_POSITION = 1.0
-# A Scenario's engine clears its whole open interest in at most this many full steps.
-MAX_FULL_STEPS = 1000
+# A Scenario's engine clears its whole open interest in at most MAX_FULL_STEPS full steps
+# (cascade.engine's guard, which every book passes, asks the same of the side a shock hits).
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,10 @@
 
 Each command is a function that adds its subparser (add_<command>) and a handler that
 returns the exit code; COMMANDS lists them, so a new command is one more add_ function.
-Bad input is one line on stderr and exit code 2, an unreachable cluster exit code 1,
-Ctrl-C exit code 130; no traceback (set CASCADE_DEBUG=1 to see one).
+Bad input is one line on stderr and exit code 2 (so is an ensemble above
+cascade.ensemble.MAX_BOOKS books, or an -o that cannot be written: both before any work), an
+unreachable cluster exit code 1, a cluster lost mid-run exit code 1 after writing the rows
+received to -o, Ctrl-C exit code 130; no traceback (set CASCADE_DEBUG=1 to see one).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ DEFAULT_PRESET = "default"
 SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 SCHEDULER_TIMEOUT = 10.0       # s to reach the scheduler
 WORKERS_TIMEOUT = 15.0         # s more for it to have a worker
+CLOSE_TIMEOUT = 5.0            # s to close a client whose scheduler may be gone
 
 
 class BadInput(Exception):
@@ -167,7 +170,23 @@ def output_format(path: Path | None) -> str | None:
                        f"the suffix)")
     if not path.parent.exists():
         raise BadInput(f"-o: the folder {path.parent} does not exist")
+    _check_writable(path)
     return kind
+
+
+def _check_writable(path: Path) -> None:
+    """Open `path` for appending (which changes nothing in a file that is there) before any
+    work starts, so an output that cannot be written (a read-only folder or file system, a
+    folder by that name) is refused at once, not after the ensemble has run. A file this
+    creates is removed again; the rows are written when they are all in."""
+    existed = path.exists()
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as error:
+        raise BadInput(f"-o: cannot write {path}: {error.strerror or error}") from None
+    if not existed:
+        path.unlink()
 
 
 class Progress:
@@ -211,21 +230,68 @@ def summary_table(summary: pd.DataFrame, varied: list[str]) -> str:
     return shown.to_string(index=False)
 
 
+def _quiet_dask() -> None:
+    """Errors reach the person at the terminal as this CLI's one line; Dask's own loggers
+    would add tracebacks (a lost scheduler's reconnect loop logs about 40 lines). Set
+    CASCADE_DEBUG=1 to keep them."""
+    import logging
+
+    import distributed  # noqa: F401 (its import sets its loggers' levels: set them after)
+
+    if os.environ.get("CASCADE_DEBUG") == "1":
+        return
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]
+    for name in ["distributed", *names]:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 def _client(args):
-    if args.scheduler:
-        return connect(args.scheduler, SCHEDULER_TIMEOUT, WORKERS_TIMEOUT)
     if args.workers == 0:
         return None
+    _quiet_dask()
+    if args.scheduler:
+        return connect(args.scheduler, SCHEDULER_TIMEOUT, WORKERS_TIMEOUT)
     return local_cluster_client(args.workers)
 
 
 def _close(client) -> None:
+    """Close the client (and a local cluster); a scheduler that is gone cannot fail this."""
     if client is None:
         return
     cluster = getattr(client, "cluster", None)
-    client.close()
-    if cluster is not None:
-        cluster.close()
+    try:
+        client.close(timeout=CLOSE_TIMEOUT)
+        if cluster is not None:
+            cluster.close()
+    except Exception:  # noqa: BLE001 (closing a lost connection: nothing left to save)
+        pass
+
+
+def _write(frame: pd.DataFrame, path: Path | None, kind: str | None) -> None:
+    if kind == "parquet":
+        frame.to_parquet(path, index=False)
+    elif kind == "csv":
+        frame.to_csv(path, index=False)
+
+
+def _stopped(args, kind, pieces, total: int, error: Exception) -> int:
+    """The ensemble stopped early (the scheduler lost, a task failed): write the rows that
+    came back to -o if given, and say in one line how many and why. Exit code 1."""
+    done = sum(len(p) for p in pieces)
+    reason = f"{type(error).__name__}: {error}".splitlines()[0]
+    if "connection-lost" in reason or isinstance(error, OSError):
+        where = f"the Dask scheduler at {args.scheduler}" if args.scheduler else "the cluster"
+        reason = f"lost {where}: {reason}"
+    if kind and pieces:
+        _write(assemble(pieces), args.output, kind)
+        kept = f"wrote the {done:,} rows received to {args.output}"
+    elif kind:
+        kept = f"nothing to write to {args.output}"
+    else:
+        kept = "give -o FILE to keep the rows received" if done else "no rows were received"
+    print(f"error: the ensemble stopped after {done:,} of {total:,} books ({reason}); {kept}",
+          file=sys.stderr)
+    return EXIT_FAILED
 
 
 def handle_ensemble(args) -> int:
@@ -242,20 +308,23 @@ def handle_ensemble(args) -> int:
              if args.workers == 0 else f"a local cluster of {args.workers or os.cpu_count()} "
              f"worker(s)")
     client = _client(args)
+    pieces = []
     try:
         print(f"{total:,} books ({args.seeds:,} seeds x {total // args.seeds} combination(s)) "
               f"of {scenario.n:,} traders on {where}", file=sys.stderr)
-        progress, pieces = Progress(total), []
-        for batch in iter_ensemble(scenario, seeds, vary, client, args.batch_size):
-            pieces.append(batch.frame)
-            progress(batch.done)
+        progress = Progress(total)
+        try:
+            for batch in iter_ensemble(scenario, seeds, vary, client, args.batch_size):
+                pieces.append(batch.frame)
+                progress(batch.done)
+        except Exception as error:  # the cluster went away (or a task failed) mid-run
+            if os.environ.get("CASCADE_DEBUG") == "1":
+                raise
+            return _stopped(args, kind, pieces, total, error)
     finally:
         _close(client)
     frame = assemble(pieces)
-    if kind == "parquet":
-        frame.to_parquet(args.output, index=False)
-    elif kind == "csv":
-        frame.to_csv(args.output, index=False)
+    _write(frame, args.output, kind)
     if kind:
         print(f"wrote {len(frame):,} rows to {args.output}", file=sys.stderr)
     print(f"Final move (% from start) over {args.seeds:,} books per combination; "
@@ -333,9 +402,14 @@ def build_case(args):
 
 def _analysis(args):
     """The Analysis of the case, and the case. A brought book is one book (Case.brought): no
-    robustness over other seeds, as on the page."""
+    robustness over other seeds, as on the page. The model's refusal of a run (e.g. a capacity
+    too small for the book) is bad input."""
     case = build_case(args)
-    analysis = analyse_book(case.scenario, case.book) if case.brought else analyse(case.scenario)
+    try:
+        analysis = (analyse_book(case.scenario, case.book) if case.brought
+                    else analyse(case.scenario))
+    except ValueError as error:
+        raise BadInput(str(error)) from None
     return analysis, case
 
 

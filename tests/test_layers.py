@@ -17,9 +17,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("cascade", "cascade_view", "cascade_ui", "pages")
-# The model's third-party imports: the array stack, and Dask for ensembles on a cluster
-# (imported inside the ensemble functions only, so `import cascade` stays light).
-MODEL_THIRD_PARTY = {"numpy", "scipy", "pandas", "dask", "distributed"}
+# The model's third-party imports: the array stack, Dask for ensembles on a cluster
+# (imported inside the ensemble functions only, so `import cascade` stays light), and
+# pyarrow, pandas' own Parquet engine, which reads a file's schema before pandas parses it.
+MODEL_THIRD_PARTY = {"numpy", "scipy", "pandas", "dask", "distributed", "pyarrow"}
 # The one module of the model that may reach up: `python -m cascade` runs the CLI, a view.
 ENTRY_POINTS = {"cascade.__main__": {"cascade_view.cli"}}
 

@@ -105,3 +105,41 @@ def test_a_bad_positions_file_is_named_by_row(tmp_path):
     done = cli("run", "--positions", str(bad))
     assert done.returncode == 2
     assert "bad.csv: 1 bad value in 1 row" in done.stderr and "row 3, leverage" in done.stderr
+
+
+# ---------------------------------------------------------------- hostile files (issue 15)
+
+def test_an_uploaded_book_too_big_for_the_engine_is_refused_at_once(tmp_path):
+    """2,000 longs at 20x, $500M each ($1T) with a $2M engine: 66.5 s before the guard."""
+    path = tmp_path / "big.csv"
+    path.write_text("leverage,notional,side\n" + "20,500000000,long\n" * 2000)
+    done = cli("run", "--positions", str(path), "--set", "engine_capacity=2M",
+               "--set", "adl=True", "--set", "insurance_fund=1M", timeout=60)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert "engine_capacity: 2000000.0 per step" in lines[0]
+    assert "raise engine_capacity to at least 1e+09" in lines[0]
+
+
+def test_a_parquet_side_of_lists_is_a_row_numbered_error(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "nested.parquet"
+    pd.DataFrame({"leverage": [10.0, 5.0], "notional": [100.0, 200.0],
+                  "side": [["long"], ["short"]]}).to_parquet(path)
+    done = cli("run", "--positions", str(path))
+    assert done.returncode == 2, done.stderr
+    assert "nested.parquet: 2 bad values in 2 rows (column side;" in done.stderr
+    assert "row 2, side: array(['long'], dtype=object) is not long or short" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "TypeError" not in done.stderr
+
+
+def test_an_order_book_of_1e308_units_is_refused_without_overflow_warnings(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("side,price,size\nbid,99,1e308\nask,101,1e308\n")
+    done = cli("run", "--orderbook", str(path), "--set", "n=1K")
+    assert done.returncode == 2, done.stderr
+    assert "row 2, size: 1e+308 x its price is above 1e+15 of notional" in done.stderr
+    assert "Warning" not in done.stderr and "inf" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

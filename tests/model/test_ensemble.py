@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import pickle
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,8 +24,8 @@ from distributed import Client
 import cascade
 from cascade import Scenario
 from cascade_view import cli
-from cascade.ensemble import (RESULT_COLUMNS, Z_95, iter_ensemble, plan, run_ensemble,
-                              summarize, wilson_interval)
+from cascade.ensemble import (MAX_BOOKS, RESULT_COLUMNS, Z_95, connect, iter_ensemble, plan,
+                              run_ensemble, summarize, wilson_interval)
 from tests.dask_cluster import dask_cluster, free_port, running_cluster  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -372,3 +374,116 @@ def test_cli_default_local_cluster_writes_csv(tmp_path):
     assert "local cluster" in done.stderr
     frame = pd.read_csv(out)
     assert_rows_are_serial_runs(frame, Scenario(n=2_000), range(3), {"tightness": [0.0, 1.0]})
+
+
+# ------------------------------------------------------------------ hostile command lines
+# (issue 15): what cannot finish is refused at once; a lost scheduler keeps the rows received
+
+
+@pytest.mark.parametrize("seeds, shown", [("1e12", "1,000,000,000,000"),
+                                          ("1e8", "100,000,000")])
+def test_more_seeds_than_the_limit_are_refused_at_once(capsys, seeds, shown):
+    """--seeds 1e12 printed nothing for 120 s and grew past 5.4 GB; 1e8 ended in a
+    MemoryError after 76 s."""
+    start = time.monotonic()
+    assert cli.main(["ensemble", "--seeds", seeds, "--workers", "0"]) == cli.EXIT_BAD_INPUT
+    assert time.monotonic() - start < 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert f"seeds: {shown} books is above the limit of {MAX_BOOKS:,} books" in err[0]
+
+
+def test_seeds_times_combinations_above_the_limit_are_refused(capsys):
+    argv = ["ensemble", "--seeds", "400K", "--vary", "tightness=0,0.5,1", "--workers", "0"]
+    assert cli.main(argv) == cli.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "seeds: 400,000 x 3 combinations of the vary values = 1,200,000 books" in err
+
+
+def test_the_api_refuses_an_endless_iterable_without_listing_it():
+    start = time.monotonic()
+    with pytest.raises(ValueError, match=f"seeds: more than {MAX_BOOKS:,} books is above"):
+        plan(SMALL, itertools.count())
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize("target", ["folder", "sysfs"])
+def test_an_output_that_cannot_be_written_is_refused_before_the_ensemble_runs(
+        tmp_path, target):
+    """A folder by the output's name, and a file system that takes no new files (sysfs,
+    even for root, who may write into a folder marked read-only)."""
+    if target == "folder":
+        out = tmp_path / "rows.csv"
+        out.mkdir()
+    else:
+        out = Path("/sys/cascade-rows.csv")
+    start = time.monotonic()
+    done = run_cli("ensemble", "--seeds", "1000", "--set", "n=20K", "--workers", "0",
+                   "-o", str(out), timeout=60)
+    assert done.returncode == cli.EXIT_BAD_INPUT
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: -o: cannot write {out}"), lines
+    assert "books" not in done.stderr                     # nothing was planned or run
+    assert time.monotonic() - start < 20                  # 1,000 books of 20K: minutes
+
+
+def test_checking_the_output_leaves_no_file_behind_and_an_existing_one_untouched(tmp_path):
+    fresh, kept = tmp_path / "fresh.csv", tmp_path / "kept.csv"
+    kept.write_text("old\n")
+    for path in (fresh, kept):
+        assert cli.output_format(path) == "csv"
+    assert not fresh.exists() and kept.read_text() == "old\n"
+
+
+def test_a_killed_scheduler_keeps_the_rows_received(tmp_path):
+    """Kill a real scheduler mid-run: the CLI writes the rows that came back, says how many
+    in one line (no Dask traceback), and exits 1; the rows are the serial runs."""
+    out = tmp_path / "rows.csv"
+    with running_cluster(tmp_path) as address:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cascade", "ensemble", "--seeds", "40", "--set", "n=200K",
+             "--batch-size", "1", "--scheduler", address, "-o", str(out)], cwd=ROOT,
+            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert "40 books" in process.stderr.readline()
+            assert "books/s" in process.stderr.readline()     # a first book came back
+            with Client(address, timeout=10) as client:
+                with pytest.raises(Exception):  # noqa: B017 (the connection dies with it)
+                    client.run_on_scheduler(lambda: os.kill(os.getpid(), signal.SIGKILL))
+            _, err = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == cli.EXIT_FAILED
+    lines = [line for line in err.strip().splitlines() if "books/s" not in line]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    message = lines[0]
+    assert message.startswith("error: the ensemble stopped after ")
+    assert f"lost the Dask scheduler at {address}" in message
+    received = int(message.split("after ")[1].split(" of 40")[0])
+    assert 1 <= received < 40
+    assert message.endswith(f"wrote the {received} rows received to {out}")
+    frame = pd.read_csv(out)
+    assert len(frame) == received
+    assert_rows_are_serial_runs(frame, Scenario(n=200_000), frame["seed"].tolist(), {})
+
+
+def test_connect_refuses_a_closed_port_at_once():
+    address = f"tcp://127.0.0.1:{free_port()}"
+    start = time.monotonic()
+    with pytest.raises(ConnectionError, match=f"cannot reach the Dask scheduler at {address} "
+                                              "within 5 s"):
+        connect(address, timeout=5.0)
+    assert time.monotonic() - start < 1.0
+
+
+def test_connect_gives_up_on_a_silent_peer_within_its_timeout():
+    """Dask waits for a peer's handshake without a limit; connect() must not."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        start = time.monotonic()
+        with pytest.raises(ConnectionError, match="within 2 s"):
+            connect(address, timeout=2.0)
+        assert time.monotonic() - start < 2.2

@@ -3,6 +3,7 @@
 import io
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import cascade
@@ -111,3 +112,50 @@ def test_a_bad_orderbook_file_names_rows_and_columns():
     assert "row 3, size: 'x' is not a number" in message
     assert "row 4, side: 'middle' is not bid or ask" in message
     assert "row 5, size: '-1' is not positive" in message or "row 5, size: -1" in message
+
+
+# ---------------------------------------------------------------- sizes the money cannot hold
+
+def test_a_level_above_the_money_bound_is_refused_by_row_not_shown_as_infinite():
+    """1e308 units at 99 is an infinite notional: the probe saw "$infT of bids"."""
+    text = "side,price,size\nbid,99,1\nbid,98,1e308\nask,101,1\nask,102,2e13\n"
+    with pytest.raises(ValueError) as error:
+        cascade.read_orderbook(io.BytesIO(text.encode()))
+    message = str(error.value)
+    assert "2 bad values in 2 rows (column size;" in message
+    assert "row 3, size: 1e+308 x its price is above 1e+15 of notional" in message
+    assert "row 5, size: 20000000000000.0 x its price is above 1e+15" in message
+
+
+def test_levels_that_add_up_past_the_bound_are_refused_naming_the_side():
+    bids = [(99.0, 5e12), (98.0, 5e12), (97.0, 5e12)]  # 4.9e14 + 4.9e14 + 4.85e14
+    with pytest.raises(ValueError, match=r"bids: the levels hold 1.4\d+e\+15 of notional in "
+                                         r"all .*above the 1e\+15 a side may hold"):
+        cascade.OrderBook.from_levels(bids, [(101.0, 1.0)])
+    with pytest.raises(ValueError, match=r"asks: 1 of 1 values hold more than 1e\+15 .*"
+                                         r"notionals \[inf\]"):
+        cascade.OrderBook.from_levels([(99.0, 1.0)], [(101.0, 1e308)])
+
+
+def test_the_bound_itself_is_accepted():
+    book = cascade.OrderBook.from_levels([(100.0 - 1e-9, 1e13)], [(101.0, 1e13 / 101.0)])
+    assert book.capacity(-1) == pytest.approx(1e13)
+
+
+def test_a_nested_side_column_is_a_row_numbered_error(tmp_path):
+    path = tmp_path / "book.parquet"
+    pd.DataFrame({"side": [["bid"], ["ask"]], "price": [99.0, 101.0],
+                  "size": [1.0, 1.0]}).to_parquet(path)
+    with pytest.raises(ValueError, match=r"book.parquet: 2 bad values .* row 2, side: "
+                                         r"array\(\['bid'\].* is not bid or ask"):
+        cascade.read_orderbook(path)
+
+
+def test_impact_of_one_number_is_the_array_path_bit_for_bit():
+    """A step-by-step cascade asks one number at a time; it must get what an array gets."""
+    book = cascade.OrderBook.from_levels([(99.5, 1e4), (99.0, 3e4), (98.0, 5e4)],
+                                         [(100.5, 2e4), (101.0, 1e4), (103.0, 8e4)])
+    flows = np.r_[np.linspace(-3e7, 3e7, 2001), 0.0, book.curve(1)[0], -book.curve(-1)[0]]
+    for function in (book.impact, book.impact_integral):
+        one_by_one = np.array([function(float(q)) for q in flows])
+        np.testing.assert_array_equal(one_by_one, function(flows))

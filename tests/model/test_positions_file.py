@@ -145,3 +145,71 @@ def test_positions_in_dollars_cascade_as_on_the_index():
     index = cascade.simulate(indexed, cascade.Market(depth=5e6), -0.05)
     np.testing.assert_array_equal(dollars.liquidated_in, index.liquidated_in)
     np.testing.assert_allclose(dollars.price_path / 600, index.price_path, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- cells pandas reads as numbers
+
+def parquet(frame: pd.DataFrame) -> io.BytesIO:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    buffer.seek(0)
+    buffer.name = "book.parquet"
+    return buffer
+
+
+def test_a_side_column_of_lists_is_a_row_numbered_error_not_a_type_error():
+    frame = pd.DataFrame({"leverage": [10.0, 5.0], "notional": [100.0, 200.0],
+                          "side": [["long"], ["short", "long"]]})
+    with pytest.raises(ValueError) as error:
+        cascade.read_positions(parquet(frame))
+    message = str(error.value)
+    assert message.startswith("book.parquet: 2 bad values in 2 rows (column side;")
+    assert "row 2, side: array(['long'], dtype=object) is not long or short" in message
+    assert "row 3, side: array(['short', 'long'], dtype=object) is not long" in message
+
+
+@pytest.mark.parametrize("cells", [[True, True], [True, False]])
+def test_a_boolean_notional_is_refused_not_read_as_one(cells):
+    frame = pd.DataFrame({"leverage": [10.0, 5.0], "notional": cells,
+                          "side": ["long", "short"]})
+    with pytest.raises(ValueError, match=r"row 2, notional: True is True/False, not a number"):
+        cascade.read_positions(parquet(frame))
+    with pytest.raises(ValueError, match=r"row 2, notional: True is True/False, not a number"):
+        cascade.read_positions(csv("leverage,notional,side\n10,True,long\n5,False,short\n"))
+
+
+def test_a_boolean_among_numbers_is_refused_by_row():
+    """A frame of Python objects (what a Parquet file of mixed cells reads as) keeps True;
+    a CSV keeps the word."""
+    from cascade.tables import TableErrors
+
+    frame = pd.DataFrame({"leverage": pd.Series([10.0, True, 4.0], dtype=object)})
+    errors = TableErrors("book.parquet")
+    assert np.isnan(errors.numbers(frame, "leverage", at_least=1.0)).tolist() == [
+        False, True, False]
+    with pytest.raises(ValueError, match=r"1 bad value in 1 row .* row 3, leverage: True is "
+                                         r"True/False, not a number$"):
+        errors.raise_if_any()
+    with pytest.raises(ValueError, match=r"row 3, leverage: 'True' is not a number$"):
+        cascade.read_positions(csv("leverage,notional,side\n10,1,long\nTrue,2,short\n"))
+
+
+DAY_ONE = "Timestamp('2024-01-01 00:00:00')"
+
+
+@pytest.mark.parametrize("column, cells, shown", [
+    ("notional", pd.to_datetime(["2024-01-01", "2024-01-02"]), DAY_ONE),
+    ("leverage", pd.to_datetime(["2024-01-01", "2024-01-02"]), DAY_ONE),
+    ("notional", pd.to_timedelta(["1D", "2D"]), "Timedelta('1 days 00:00:00')"),
+])
+def test_timestamp_cells_are_named_as_dates_not_read_as_nanoseconds(column, cells, shown):
+    """A date column used to read as nanoseconds since 1970: a notional of 1.7e15 was
+    accepted, a leverage of 1.7e15 was said to leave no margin."""
+    frame = pd.DataFrame({"leverage": [10.0, 5.0], "notional": [1e3, 2e3],
+                          "side": ["long", "short"]})
+    frame[column] = cells
+    with pytest.raises(ValueError) as error:
+        cascade.read_positions(parquet(frame))
+    message = str(error.value)
+    assert f"row 2, {column}: {shown} is a date or time, not a number" in message
+    assert "margin" not in message

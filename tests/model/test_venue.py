@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 import cascade
+from cascade.engine import MAX_FULL_STEPS
 from cascade.reference import simulate_plain
 from cascade.tiers import slices
 from tests.model.books import MARGIN, P0
@@ -216,7 +217,10 @@ def test_capacity_share_caps_each_step_at_a_share_of_the_one_percent_depth():
 def test_capacity_is_never_exceeded_and_the_cascade_ends_where_it_would(
         population, impact, shock, capacity):
     """Partial execution never overshoots, so the queue clears at the same fixed point as
-    the waves: the same positions liquidated, the same final price."""
+    the waves: the same positions liquidated, the same final price. (A capacity below the
+    engine's guard, the hit side's notional / MAX_FULL_STEPS, is refused: see below.)"""
+    hit = population.side == (1 if shock < 0 else -1)
+    capacity = max(capacity, population.notional[hit].sum() / MAX_FULL_STEPS)
     market = cascade.Market(price=P0, depth=1e6, impact=impact, maintenance_margin=MARGIN,
                             engine_capacity=capacity)
     capped = cascade.simulate(population, market, shock)
