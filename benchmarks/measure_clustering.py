@@ -21,7 +21,7 @@ line per tightness (median and range over the seeds) and, for every pair of tigh
 how many seeds the tighter book fared worse, with the median paired difference. Moves are in percent of
 the starting price; money in USD millions.
 
-    python benchmarks/measure_clustering.py                  # seeds 0-29, about a minute
+    python benchmarks/measure_clustering.py                  # seeds 0-29, a few seconds
     python benchmarks/measure_clustering.py --seeds 10 --tightness 1 0
 """
 
