@@ -287,8 +287,9 @@ PRESET_NOTES: dict[str, PresetNote] = {
     "10-11 Oct 2025: small fund, slow engine, ADL": PresetNote(
         "The same thin book and crowded longs on a venue whose liquidation engine executes "
         "only $20M per step and whose insurance fund holds $1M, with a 0.5% liquidation fee "
-        "and auto-deleveraging. The queue takes about thirty steps to clear; the fills fall "
-        "below the bankruptcy prices, the fund runs dry, and ADL closes hundreds of millions "
+        "and auto-deleveraging. In the model the queue takes over seventy steps to clear; "
+        "the fills fall below the bankruptcy prices, the fund runs dry, and ADL closes "
+        "hundreds of millions "
         "against every profitable short, which is still not enough: the rest is bad debt.",
         "10-11 Oct 2025: Hyperliquid auto-deleveraged about $2.1B in 12 minutes; about $19B "
         "was liquidated across venues, $3.21B in the peak minute, 84% longs; depth fell by "

@@ -192,6 +192,15 @@ def test_the_crowd_at_20x_preset_note_holds():
     assert (first_wave == 1).all()
 
 
+def test_the_slow_engine_preset_note_holds():
+    """'the queue takes over seventy steps to clear; ... the fund runs dry, and ADL closes
+    hundreds of millions ... which is still not enough: the rest is bad debt.'"""
+    result = cascade.PRESETS["10-11 Oct 2025: small fund, slow engine, ADL"].run()
+    assert 70 < result.wave_count < 100 and result.queue_path[-1] == 0.0
+    assert result.fund_exhausted_step >= 1
+    assert 100e6 <= result.adl_notional < 1e9 and result.bad_debt > 0
+
+
 def test_population_fields_decide_the_population_and_nothing_else_does():
     base = cascade.Scenario(n=500)
     market_only = base.replace(shock=0.1, depth=1e9, impact="sqrt")
