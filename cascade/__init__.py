@@ -8,6 +8,8 @@ numpy, scipy and pandas only; usable from a notebook or the command line:
 """
 
 from .ensemble import iter_ensemble, run_ensemble
+from .levels import (LevelFigures, average_leverage, level_figures, scenario_levels,
+                     share_near_leverage, total_margin)
 from .engine import PRICE_FLOOR, WAVE_COLUMNS, CascadeResult, LiquidationBook, simulate
 from .market import IMPACT_MODELS, MARKET_IMPACTS, Market
 from .orderbook import OrderBook, read_orderbook
@@ -15,13 +17,15 @@ from .population import LONG, SHORT, Population, bankruptcy_price, liquidation_p
 from .positions_file import PositionsFile, load_positions, read_positions
 from .scenario import PRESET_NOTES, PRESETS, PresetNote, Scenario
 from .tiers import BINANCE_BTCUSDT_TIERS
-from .synthetic import BACKGROUNDS, make_population
+from .synthetic import BACKGROUNDS, crowd_count, crowd_margin_band, make_population
 from .sweep import METRICS, critical_shocks, phase_grid, sweep, sweepable_fields
 from .theory import (branching_ratio, critical_shock, feedback, is_runaway,
                      peak_branching_ratio, tipping_move)
 
 __all__ = [
-    "BACKGROUNDS", "BINANCE_BTCUSDT_TIERS", "CascadeResult", "IMPACT_MODELS", "LONG", "LiquidationBook",
+    "BACKGROUNDS", "BINANCE_BTCUSDT_TIERS", "CascadeResult", "IMPACT_MODELS", "LONG",
+    "LevelFigures", "LiquidationBook", "average_leverage", "crowd_count", "crowd_margin_band",
+    "level_figures", "scenario_levels", "share_near_leverage", "total_margin",
     "MARKET_IMPACTS", "METRICS", "Market", "OrderBook", "PRESETS", "PRESET_NOTES",
     "PRICE_FLOOR", "Population", "PositionsFile", "PresetNote", "SHORT", "Scenario",
     "WAVE_COLUMNS", "bankruptcy_price", "branching_ratio", "critical_shock",

@@ -45,9 +45,13 @@ class Scenario:
     widget keys and URL parameters. Money is in quote currency (USD), moves are relative.
 
     shock:               relative price shock s > -1 (negative = a fall): -0.03 = -3%.
-    tightness:           clustering tightness in [0, 1]; 1 = every clustered trader at
-                         exactly center_leverage, 0 = broad dispersion.
-    center_leverage:     the cluster's leverage (x).
+    tightness:           the crowd's shape, in [0, 1]: 1 = every crowd trader at exactly
+                         center_leverage; below 1 the crowd's margins 1/L spread evenly and
+                         symmetrically around 1/center_leverage, as wide as the nearer bound
+                         (the venue's cap or 1x) allows at 0. The crowd's notional and total
+                         margin are the same at every tightness (cascade.synthetic).
+    center_leverage:     the crowd's leverage, its level (x): open interest / total margin
+                         of the crowd at every tightness.
     cluster_share:       share of open interest in the cluster, [0, 1].
     background:          the rest: "lognormal" around background_leverage, or "discrete"
                          venue levels (2x ... 125x) with retail weights.
@@ -243,7 +247,7 @@ class PresetNote(NamedTuple):
 
 PRESETS: dict[str, Scenario] = {
     "Calm market, dispersed leverage": Scenario(
-        shock=-0.06, tightness=0.0, cluster_share=0.5, depth=100e6),
+        shock=-0.06, tightness=0.0, center_leverage=2.0, cluster_share=0.5, depth=100e6),
     "Crowd at 20x (Binance default)": Scenario(
         shock=-0.05, tightness=0.95, cluster_share=0.6, background="discrete"),
     "10 Oct 2025: thin book, crowded longs": Scenario(
@@ -257,14 +261,17 @@ PRESETS: dict[str, Scenario] = {
 
 PRESET_NOTES: dict[str, PresetNote] = {
     "Calm market, dispersed leverage": PresetNote(
-        "Traders who left the crowd's leverage spread all the way down to 1x, over a "
-        "deep book ($100M per 1%). A 6% drop liquidates the most levered few; each wave is "
-        "smaller than the last and the cascade adds about a percentage point.",
+        "A crowd holding little leverage, 2x on average (half its notional posted as margin), "
+        "spread from 1x to the venue's 125x, over a deep book ($100M per 1%). It is calm "
+        "because its leverage is low, not because it is spread. In the model, a 6% drop "
+        "liquidates the most levered few; each wave is smaller than the last and the "
+        "cascade adds about half a percentage point.",
         "Depth: single-venue BTC perpetual depth within 1% is roughly $10-100M; Binance BTC "
         "spot held $16.5M within 1% in mid-2025 (MODEL.md section 7)."),
     "Crowd at 20x (Binance default)": PresetNote(
-        "Most of the open interest sits at 20x, the leverage Binance futures open with, over "
-        "a retail background on the venue's discrete leverage levels (2x ... 125x). A 5% drop "
+        "About two thirds of the open interest sits within 10% of 20x, the leverage Binance "
+        "futures open with: a crowd of 60% between 19x and 21x, over a retail background on "
+        "the venue's discrete leverage levels (2x ... 125x). A 5% drop "
         "reaches the 20x crowd's liquidation prices all at once, and the forced selling walks "
         "the book into the next leverage levels.",
         "Binance futures default to 20x; in Dec 2019 60% of Binance trades used >= 20x and "
@@ -279,8 +286,9 @@ PRESET_NOTES: dict[str, PresetNote] = {
     "10-11 Oct 2025: small fund, slow engine, ADL": PresetNote(
         "The same thin book and crowded longs on a venue whose liquidation engine executes "
         "only $20M per step and whose insurance fund holds $1M, with a 0.5% liquidation fee "
-        "and auto-deleveraging. The queue takes about thirty steps to clear; the fills fall "
-        "below the bankruptcy prices, the fund runs dry, and ADL closes hundreds of millions "
+        "and auto-deleveraging. In the model the queue takes over seventy steps to clear; "
+        "the fills fall below the bankruptcy prices, the fund runs dry, and ADL closes "
+        "hundreds of millions "
         "against every profitable short, which is still not enough: the rest is bad debt.",
         "10-11 Oct 2025: Hyperliquid auto-deleveraged about $2.1B in 12 minutes; about $19B "
         "was liquidated across venues, $3.21B in the peak minute, 84% longs; depth fell by "

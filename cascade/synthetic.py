@@ -21,12 +21,16 @@ VENUE_LEVERAGE_LEVELS = np.array([2, 3, 5, 10, 20, 25, 50, 75, 100, 125], dtype=
 RETAIL_LEVEL_WEIGHTS = np.array([0.05, 0.05, 0.10, 0.20, 0.20, 0.06, 0.08, 0.03, 0.02, 0.21])
 BACKGROUNDS = ("lognormal", "discrete")
 
-# Clustering tightness t in [0, 1]: the crowd sits at the centre leverage c (a venue's default,
-# say) and the traders who leave it dial leverage down. Their margin 1/L is spread evenly over
-# [1/c, 1/c + (1 - t)(1 - 1/c)]: t = 1 puts every clustered trader at c, t = 0 spreads their
-# margins evenly from 1/c to 100% (leverage c down to 1x). Even in margin means even in
-# liquidation distance (1/L - m), so a dispersed crowd has no spike left at the centre, and the
-# crowd's threshold density, hence its branching ratio, grows as 1 / (1 - t).
+# Clustering tightness t in [0, 1] changes the crowd's shape, never its level. The crowd's
+# leverage c sets the level: every side of the crowd (its longs, its shorts) keeps its notional
+# N and its total margin sum(n_i / L_i) = N / c at every tightness, so its notional-weighted
+# mean margin is 1/c and its mean liquidation distance 1/c - m. Tightness spreads the margins
+# u = 1/L symmetrically around 1/c: the crowd's notional is spread evenly over
+# [1/c - h, 1/c + h], h = (1 - t) * h_max, with h_max = min(1/c - 1/cap, 1 - 1/c) the room to
+# the nearer bound (the leverage cap below, 1x above). t = 1 puts every crowd trader at c;
+# t = 0 spreads the crowd as widely as the nearer bound allows, keeping the mean.
+# Even in margin means even in liquidation distance (1/L - m), so the crowd's threshold density
+# inside the band, hence its branching ratio, grows as 1 / (1 - t) (MODEL.md section 5).
 
 # Positions are created at least this far (relative move) from liquidation at P0.
 MIN_LIQUIDATION_DISTANCE = 0.001
@@ -39,10 +43,61 @@ def leverage_cap(maintenance_margin: float, max_leverage: float) -> float:
     return float(min(max_leverage, 1.0 / (maintenance_margin + MIN_LIQUIDATION_DISTANCE)))
 
 
-def cluster_margin_band(center: float, tightness: float) -> tuple[float, float]:
-    """(lowest, highest) margin 1/L of the clustered traders: [1/c, 1/c + (1 - t)(1 - 1/c)]."""
-    low = 1.0 / center
-    return low, low + (1.0 - tightness) * (1.0 - low)
+def crowd_margin_band(center: float, tightness: float,
+                      maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN,
+                      max_leverage: float = 125.0) -> tuple[float, float]:
+    """(lowest, highest) margin 1/L of the crowd: [1/c - h, 1/c + h] with the half-width
+    h = (1 - t) * min(1/c - 1/cap, 1 - 1/c), cap = leverage_cap(maintenance_margin,
+    max_leverage). Symmetric around the crowd's mean margin 1/c, and inside [1/cap, 1]
+    (leverage between 1x and the cap) on both sides; h = 0 when c is 1x or the cap."""
+    half = _crowd_half_width(center, tightness, maintenance_margin, max_leverage)
+    return 1.0 / center - half, 1.0 / center + half
+
+
+def _crowd_half_width(center, tightness, maintenance_margin, max_leverage) -> float:
+    """h = (1 - t) * min(1/c - 1/cap, 1 - 1/c), never below 0."""
+    mean = 1.0 / center
+    room = min(mean - 1.0 / leverage_cap(maintenance_margin, max_leverage), 1.0 - mean)
+    return (1.0 - tightness) * max(0.0, room)
+
+
+def crowd_count(n: int, cluster_share: float) -> int:
+    """How many of make_population's n traders are the crowd: the first crowd_count(n,
+    cluster_share) positions of the book; the rest is the background."""
+    return _split(n, cluster_share)
+
+
+def _even_margins(keys: np.ndarray, notional: np.ndarray, center: float,
+                  half: float) -> np.ndarray:
+    """Margins u_i that spread `notional` evenly over [1/c - half, 1/c + half] and keep the
+    notional-weighted mean at exactly 1/c.
+
+    Positions are laid end to end in the random order of `keys`; with C_i the notional
+    before position i and N the total, position i takes the margin at the middle of its own
+    stretch: u_i = 1/c + half * (2 (C_i + n_i / 2) / N - 1). Then sum(n_i u_i) = N / c
+    exactly, since sum(n_i (C_i + n_i / 2)) = N^2 / 2, and every u_i lies inside the band."""
+    if notional.size == 0:
+        return np.empty(0)
+    order = np.argsort(keys, kind="stable")
+    sizes = notional[order]
+    ends = np.cumsum(sizes)
+    middle = (ends - sizes / 2.0) / ends[-1]
+    margins = np.empty(notional.size)
+    margins[order] = 1.0 / center + half * (2.0 * middle - 1.0)
+    return margins
+
+
+def _crowd_leverage(keys, notional, side, center: float, half: float) -> np.ndarray:
+    """The crowd's leverage: every trader at `center` when half = 0; otherwise 1/u with the
+    margins u of _even_margins, laid out on each side (long, short) apart, so each side keeps
+    its own notional and total margin."""
+    if half == 0.0:
+        return np.full(notional.size, center)
+    leverage = np.empty(notional.size)
+    for sign in (LONG, SHORT):
+        mine = side == sign
+        leverage[mine] = 1.0 / _even_margins(keys[mine], notional[mine], center, half)
+    return leverage
 
 
 def _truncated_normal(rng: np.random.Generator, size: int, lower, upper) -> np.ndarray:
@@ -61,14 +116,6 @@ def _truncated_normal(rng: np.random.Generator, size: int, lower, upper) -> np.n
                                special.log_ndtr(b) + np.log(uniform))
     z = np.clip(special.ndtri_exp(log_cdf), a, b)
     return np.where(mirrored, -z, z)
-
-
-def _cluster_leverage(rng, size: int, center: float, tightness: float) -> np.ndarray:
-    """1 / u with the margin u uniform on cluster_margin_band(center, tightness)."""
-    low, high = cluster_margin_band(center, tightness)
-    if high == low:
-        return np.full(size, center)
-    return 1.0 / (low + (high - low) * rng.random(size))
 
 
 def _log_normal_leverage(rng, size: int, median: float, log_spread: float, cap: float):
@@ -136,10 +183,21 @@ def make_population(n: int = 10_000, seed: int = 0, *, center_leverage: float = 
                     max_leverage: float = 125.0) -> Population:
     """A synthetic book of n traders, reproducible by seed.
 
-    cluster_share of the open interest (quote currency) sits in a cluster at center_leverage,
-    its margins 1/L spread evenly over cluster_margin_band(center_leverage, tightness); the rest is a
-    retail background: "lognormal" (median background_leverage, log-spread
-    background_spread) or "discrete" (VENUE_LEVERAGE_LEVELS with RETAIL_LEVEL_WEIGHTS).
+    cluster_share of the open interest (quote currency) is the crowd, the first
+    crowd_count(n, cluster_share) traders; the rest is a retail background: "lognormal"
+    (median background_leverage, log-spread background_spread) or "discrete"
+    (VENUE_LEVERAGE_LEVELS with RETAIL_LEVEL_WEIGHTS).
+
+    The crowd's leverage: center_leverage c is its level, tightness t its shape. Each side of
+    the crowd (longs, shorts) holds the same notional N_side and the same total margin
+    sum(n_i / L_i) = N_side / c at every tightness (to rounding), so its open-interest-weighted
+    average leverage N / sum(n_i / L_i) is always c. Its margins 1/L spread the crowd's
+    notional evenly over crowd_margin_band(c, t, maintenance_margin, max_leverage) =
+    [1/c - h, 1/c + h], h = (1 - t) min(1/c - 1/cap, 1 - 1/c): t = 1 puts every crowd trader
+    at exactly c, t = 0 spreads them as far as the nearer bound (the cap, or 1x) allows.
+    Which trader gets which margin is random (by seed); the sizes, sides, the background and
+    the random draws behind the entry prices are the same at every tightness.
+
     long_share of each group's open interest is long. Sizes are Pareto with tail index
     size_tail (smaller = more whales). Leverage stays within [1, leverage_cap(...)], and
     entry prices (log-spread entry_dispersion around price) keep every position alive.
@@ -169,16 +227,14 @@ def make_population(n: int = 10_000, seed: int = 0, *, center_leverage: float = 
     price = number_in("price", price, low=0.0, low_open=True)
 
     rng = np.random.default_rng(seed)
-    n_cluster = _split(n, cluster_share)
-    leverage = np.concatenate((
-        _cluster_leverage(rng, n_cluster, center, tightness),
+    n_cluster = crowd_count(n, cluster_share)
+    crowd_keys = rng.random(n_cluster)            # the crowd's random order of margins
+    rest_leverage = (
         _discrete_leverage(rng, n - n_cluster, cap) if background == "discrete"
         else _log_normal_leverage(rng, n - n_cluster, min(background_leverage, cap),
-                                  background_spread, cap),
-    ))
+                                  background_spread, cap))
     sides, sizes = [], []
-    for start, count, share in ((0, n_cluster, cluster_share),
-                                (n_cluster, n - n_cluster, 1.0 - cluster_share)):
+    for count, share in ((n_cluster, cluster_share), (n - n_cluster, 1.0 - cluster_share)):
         n_long = _split(count, long_share)
         sides.append(np.repeat(np.array([LONG, SHORT], dtype=np.int8), [n_long, count - n_long]))
         sizes.append(np.concatenate((
@@ -187,6 +243,10 @@ def make_population(n: int = 10_000, seed: int = 0, *, center_leverage: float = 
         )))
     side = np.concatenate(sides)
     notional = np.concatenate(sizes)
+    half = _crowd_half_width(center, tightness, margin, max_leverage)
+    leverage = np.concatenate((
+        _crowd_leverage(crowd_keys, notional[:n_cluster], side[:n_cluster], center, half),
+        rest_leverage))
     entry = _entry_prices(rng, leverage, side, entry_dispersion, price, margin)
     return Population.from_arrays(leverage, notional, side, entry,
                                   maintenance_margin=margin, price=price)

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
-from scipy import stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cascade
-from cascade.synthetic import (MIN_LIQUIDATION_DISTANCE, VENUE_LEVERAGE_LEVELS,
-                               cluster_margin_band, leverage_cap)
+from cascade.synthetic import MIN_LIQUIDATION_DISTANCE, VENUE_LEVERAGE_LEVELS, leverage_cap
 
 
 def test_same_seed_same_book_and_other_seed_another():
@@ -31,38 +31,99 @@ def test_open_interest_splits_exactly_by_cluster_and_side(share, long_share):
                                                                            rel=1e-12, abs=1e-3)
 
 
-def test_tightness_one_puts_every_clustered_trader_at_the_centre():
+def test_tightness_one_puts_every_crowd_trader_at_the_centre():
     population = cascade.make_population(1000, seed=2, tightness=1.0, cluster_share=0.5,
                                          center_leverage=25.0)
     assert (population.leverage[:500] == 25.0).all()
     assert not (population.leverage[500:] == 25.0).all()
 
 
+def crowd_sides(population, n_crowd):
+    """(notional, margin 1/L) of the crowd's longs and of its shorts."""
+    crowd = np.arange(len(population)) < n_crowd
+    for mine in (crowd & population.is_long, crowd & ~population.is_long):
+        yield population.notional[mine], 1.0 / population.leverage[mine]
+
+
+@settings(max_examples=40, deadline=None)
+@given(center=st.floats(1.0, 125.0), tightness=st.floats(0.0, 1.0), n=st.integers(10, 3000),
+       seed=st.integers(0, 2**32 - 1), share=st.floats(0.05, 1.0),
+       long_share=st.sampled_from([0.0, 0.3, 0.7, 1.0]),
+       margin=st.sampled_from([0.0, 0.005, 0.02]))
+def test_tightness_keeps_the_crowds_notional_and_margin(center, tightness, n, seed, share,
+                                                        long_share, margin):
+    """Issue 16: tightness is shape only. Each side of the crowd holds the same notional and
+    the same total margin sum(n / L) = N / c at every tightness; the background, the sizes
+    and the sides do not move; tightness 1 is one leverage; the margins' spread around 1/c
+    shrinks in proportion to 1 - t."""
+    center = min(center, leverage_cap(margin, 125.0))
+    knobs = dict(n=n, seed=seed, center_leverage=center, cluster_share=share,
+                 long_share=long_share, maintenance_margin=margin, size_tail=1.2)
+    books = {t: cascade.make_population(**knobs, tightness=t) for t in (tightness, 0.0, 1.0)}
+    n_crowd = cascade.crowd_count(n, share)
+    tight = books[1.0]
+    assert np.unique(tight.leverage[:n_crowd]).tolist() == [center]
+    for book in books.values():
+        np.testing.assert_array_equal(book.notional, tight.notional)
+        np.testing.assert_array_equal(book.side, tight.side)
+        np.testing.assert_array_equal(book.leverage[n_crowd:], tight.leverage[n_crowd:])
+        for notional, margins in crowd_sides(book, n_crowd):
+            assert np.sum(notional * margins) == pytest.approx(np.sum(notional) / center,
+                                                               rel=1e-9)
+        low, high = cascade.crowd_margin_band(center, 0.0, margin, 125.0)
+        assert 1.0 / book.leverage[:n_crowd].min() >= low * (1 - 1e-12)
+        assert 1.0 / book.leverage[:n_crowd].max() <= high * (1 + 1e-12)
+    # the same traders, each nearer the mean by the factor 1 - t
+    deviation = {t: 1.0 / book.leverage[:n_crowd] - 1.0 / center for t, book in books.items()}
+    np.testing.assert_allclose(deviation[tightness], (1 - tightness) * deviation[0.0],
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("center, margin, band", [
+    (20.0, 0.005, (1 / 20 - (1 / 20 - 1 / 125), 1 / 20 + (1 / 20 - 1 / 125))),   # cap nearer
+    (1.5, 0.005, (1 / 1.5 - (1 - 1 / 1.5), 1.0)),                               # 1x nearer
+    (125.0, 0.005, (1 / 125, 1 / 125)),                                          # at the cap
+    (1.0, 0.0, (1.0, 1.0)),                                                      # at 1x
+    (40.0, 0.02, (0.021, 1 / 40 + (1 / 40 - 0.021))),                          # m binds the cap
+])
+def test_the_band_at_tightness_zero_reaches_the_nearer_bound(center, margin, band):
+    assert cascade.crowd_margin_band(center, 0.0, margin, 125.0) == pytest.approx(band)
+    low, high = cascade.crowd_margin_band(center, 0.25, margin, 125.0)
+    assert (high - low) == pytest.approx(0.75 * (band[1] - band[0]), abs=1e-15)
+    assert (low + high) / 2 == pytest.approx(1 / center)
+
+
 @pytest.mark.parametrize("tightness", [0.9, 0.5, 0.0])
-def test_clustered_margins_are_even_over_the_band(tightness):
-    """The crowd's margins 1/L are uniform on [1/c, 1/c + (1 - t)(1 - 1/c)]: no spike left at
-    the centre once the crowd disperses."""
-    leverage = cascade.make_population(20000, seed=5, tightness=tightness,
-                                       cluster_share=1.0).leverage
-    low, high = 1 / 20.0, 1 / 20.0 + (1 - tightness) * (1 - 1 / 20.0)
-    assert cluster_margin_band(20.0, tightness) == pytest.approx((low, high))
-    margin = 1.0 / leverage
-    assert margin.min() >= low - 1e-12 and margin.max() <= high
-    assert stats.kstest(margin, stats.uniform(low, high - low).cdf).pvalue > 1e-3
+def test_crowd_notional_is_even_over_the_band(tightness):
+    """The crowd's notional is laid end to end over [1/c - h, 1/c + h]: the notional below a
+    margin u is N (u - low) / (high - low) to within one position's size."""
+    population = cascade.make_population(20000, seed=5, tightness=tightness, cluster_share=1.0,
+                                         long_share=1.0)
+    low, high = cascade.crowd_margin_band(20.0, tightness)
+    h = (1 - tightness) * (1 / 20 - 1 / 125)
+    assert (low, high) == pytest.approx((1 / 20 - h, 1 / 20 + h))
+    margin = 1.0 / population.leverage
+    order = np.argsort(margin)
+    below = np.cumsum(population.notional[order])
+    expected = below[-1] * (margin[order] - low) / (high - low)
+    assert np.abs(below - expected).max() <= population.notional.max()
 
 
 @pytest.mark.parametrize("tightness", [0.0, 0.5, 0.8])
 def test_crowd_branching_ratio_grows_as_one_over_one_minus_tightness(tightness):
     """A crowd of longs holding notional N with margins even over a band of width
-    w = (1 - t)(1 - 1/c) has a threshold density N / w per unit of move, so with linear
+    w = 2 (1 - t) h_max has a threshold density N / w per unit of move, so with linear
     impact R = 0.01 N / (D w) inside the band (MODEL.md section 5)."""
     depth, notional, center = 70e6, 1e9, 20.0
     population = cascade.make_population(200_000, seed=3, tightness=tightness, cluster_share=1.0,
                                          long_share=1.0, open_interest=notional, size_tail=3.0,
                                          center_leverage=center)
     book = cascade.LiquidationBook(population, cascade.Market(depth=depth))
-    width = (1 - tightness) * (1 - 1 / center)
-    inside = -(1 / center - 0.005 + np.linspace(0.3, 0.9, 5) * width)
+    low, high = cascade.crowd_margin_band(center, tightness)
+    width = high - low
+    assert width == pytest.approx(2 * (1 - tightness) * (1 / center - 1 / 125))
+    window = cascade.theory.DEFAULT_WINDOW      # R counts the thresholds one window back
+    inside = -(low - 0.005 + window + np.linspace(0.1, 0.9, 5) * (width - window))
     np.testing.assert_allclose(cascade.branching_ratio(book, move=inside),
                                0.01 * notional / (depth * width), rtol=0.1)
 

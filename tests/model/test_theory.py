@@ -65,14 +65,16 @@ def test_critical_shock_of_a_point_cluster_is_its_liquidation_distance(side, dir
     assert np.isnan(cascade.critical_shock(small, direction=direction))
 
 
-def test_tighter_clustering_tips_the_same_book_sooner():
-    """The phase transition of MODEL.md section 5: tighter clusters tip at smaller shocks."""
+def test_spreading_the_same_crowd_tips_the_book_sooner():
+    """Issue 16 (Granovetter 1978, Watts 2002): at a fixed mean margin, spreading the crowd
+    brings its most levered traders nearer the price, so the same book tips at smaller falls;
+    the clustered crowd tips at its own liquidation distance, 1/20 - 0.005 = 4.5%, or just
+    inside it where the background adds a little flow first."""
     criticals = [cascade.critical_shock(cascade.Scenario(tightness=t).book())
-                 for t in (0.9, 0.95, 1.0)]
+                 for t in (1.0, 0.95, 0.9, 0.5, 0.0)]
     assert all(np.isfinite(criticals))
-    assert abs(criticals[0]) >= abs(criticals[1]) >= abs(criticals[2])
-    loose = cascade.Scenario(tightness=0.0).book()
-    assert np.isnan(cascade.critical_shock(loose)), "dispersed, R < 1 everywhere: it cannot tip"
+    assert all(a < b for a, b in zip(criticals, criticals[1:]))
+    assert -0.045 - 1e-9 <= criticals[0] <= -0.044
 
 
 def test_critical_shock_rejects_a_bad_direction():
