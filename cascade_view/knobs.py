@@ -320,7 +320,7 @@ _DECLARED: dict[str, list[Knob]] = {
                      "more traders draw the same crowd in finer detail. The final move and the "
                      "share liquidated settle as it grows (default scenario, seeds 0-4: -18.0% "
                      "to -19.6% at 1K, -18.8% to -18.9% at 1M), while the wave count grows "
-                     "(9-12 at 10K, 13-16 at 1M): a finer book still has someone to liquidate "
+                     "(5-6 at 10K, 7-10 at 1M): a finer book still has someone to liquidate "
                      "in the cascade's tail of small waves. Moving the shock or the market "
                      "reruns in under a second up to 1M; a knob that reshapes the traders "
                      "builds a new book, about 1 s at 1M and 1.5 s at 2M the first time."),
