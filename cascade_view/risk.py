@@ -35,7 +35,7 @@ MAX_SEEDS = 10_000
 DEFAULT_RANGES = {"shock": (-0.10, -0.01), "center_leverage": (5.0, 50.0),
                   "depth": (10e6, 300e6), "open_interest": (500e6, 10e9)}
 RESULTS_KEPT = 4
-CONNECT_TIMEOUT = 5.0     # s to reach CASCADE_DASK_SCHEDULER before the page says it cannot
+CONNECT_TIMEOUT = 4.0     # s to reach CASCADE_DASK_SCHEDULER: the page says it cannot within 5 s
 
 
 # ------------------------------------------------------------------ knob values

@@ -4,6 +4,9 @@ headline) and its figures against plain computations."""
 
 from __future__ import annotations
 
+import socket
+import time
+
 import numpy as np
 import pandas as pd
 import plotly.io as pio
@@ -104,6 +107,23 @@ def test_unreachable_scheduler_is_an_error_on_the_page(app, monkeypatch):
     assert not at.exception
     assert len(at.error) == 1 and address in at.error[0].value
     assert risk.SCHEDULER_ENV in at.error[0].value
+
+
+def test_a_silent_scheduler_is_an_error_on_the_page_within_5_s(app, monkeypatch):
+    """A peer that accepts the connection and never answers (Dask alone would wait for its
+    handshake forever): the page still says so within the 5 s the docs promise."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        monkeypatch.setenv(risk.SCHEDULER_ENV, address)
+        at = open_risk(app)
+        start = time.monotonic()
+        at.button(key="run").click().run()
+        elapsed = time.monotonic() - start
+    assert not at.exception
+    assert len(at.error) == 1 and address in at.error[0].value
+    assert elapsed < 5.0, f"the page took {elapsed:.2f} s to say the scheduler is unreachable"
 
 
 def test_a_range_the_scenario_rejects_names_the_control(app):
