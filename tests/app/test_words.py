@@ -408,3 +408,25 @@ def test_fund_that_refilled_says_so():
     assert empty.result.ledger["fund_end"] == 0
     fund = {m.label: m for m in headline.venue_metrics(empty)}["Fund left"]
     assert fund.delta == f"empty at step {empty.result.fund_exhausted_step}"
+
+
+def test_compare_how_to_read():
+    """'a clustered book is one tall wall, so the first wave that reaches it takes all of it;
+    a dispersed book is a low ramp that starts nearer the price and is walked down over
+    several waves' and 'the same average leverage', at Compare's defaults."""
+    text = doc("compare/how_to_read.md")
+    assert "the first wave that reaches it takes all of it" in text
+    assert "starts nearer the price and is walked down over several waves" in text
+    a, b = Scenario(tightness=0.0), Scenario(tightness=1.0)
+    run_a, run_b = a.run(), b.run()
+    crowd = crowd_count(b.n, b.cluster_share)
+    longs = b.population().is_long[:crowd]
+    assert len(set(run_b.liquidated_in[:crowd][longs])) == 1
+    assert run_a.wave_count > run_b.wave_count > 1
+    nearest = [np.min(1 - s.book().liquidation_price[s.population().is_long] / 100)
+               for s in (a, b)]
+    crowd_nearest = [np.min(1 - s.book().liquidation_price[:crowd][longs] / 100) for s in (a, b)]
+    assert crowd_nearest[0] < crowd_nearest[1] and nearest[0] <= nearest[1]
+    assert "the same average leverage" in text
+    assert scenario_levels(a)["book"].average_leverage == pytest.approx(
+        scenario_levels(b)["book"].average_leverage, rel=1e-9)
