@@ -430,3 +430,16 @@ def test_compare_how_to_read():
     assert "the same average leverage" in text
     assert scenario_levels(a)["book"].average_leverage == pytest.approx(
         scenario_levels(b)["book"].average_leverage, rel=1e-9)
+
+
+def test_pages_doc_quotes_the_default_critical_line():
+    """docs/pages.md: the phase page's critical line at the default, row by row."""
+    text = " ".join((DOCS / "pages.md").read_text(encoding="utf-8").split())
+    s = Scenario()
+    rows = (0.0, 0.5, 1.0)
+    line = cascade.critical_shocks(s, "tightness", list(rows))
+    assert (f"it runs from {pct(line[0])} at tightness 0 to {pct(line[1])} at 0.5 and "
+            f"{pct(line[2])} at 1").replace("+", "") in text.replace("+", "")
+    assert abs(line[0]) < abs(line[1]) < abs(line[2])
+    every_row = axes.axis("tightness", s).values          # "every row has the line"
+    assert np.isfinite(cascade.critical_shocks(s, "tightness", every_row)).all()
