@@ -31,7 +31,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from ._checks import whole_number
+from ._checks import number_in, whole_number
 from .scenario import Scenario
 from .theory import critical_shock, direction_of, peak_branching_ratio, runs_away
 
@@ -354,10 +354,24 @@ def move_quantile(moves, level: float, shock: float) -> float:
     return float(np.quantile(moves, 1.0 - level if shock <= 0 else level))
 
 
+def books_needed(level: float) -> int:
+    """The fewest books that back the quantile at `level`: ceil(1 / min(level, 1 - level)).
+
+    A quantile at level q says "a share 1 - q of books went further" (and q stayed within);
+    with fewer than 1 / (1 - q) books not one book lies beyond it, so the figure is an
+    interpolation between the most extreme books, not a tail anyone observed. q99 needs 100
+    books, q95 and q05 need 20, the median 2."""
+    level = number_in("level", level, low=0.0, low_open=True, high=1.0, high_open=True)
+    return int(math.ceil(round(1.0 / min(level, 1.0 - level), 9)))
+
+
 def summarize(frame: pd.DataFrame, scenario: Scenario, varied: Iterable[str] = ()) -> pd.DataFrame:
     """Per combination of the `varied` columns (one row if none): books, mean final move,
     the 5/50/95/99% quantiles of the final move in the shock's direction (move_quantile),
-    P(runaway) and its 95% Wilson interval, and the median critical shock."""
+    P(runaway) and its 95% Wilson interval, and the median critical shock.
+
+    A quantile is NaN where the combination has fewer books than books_needed(level): no
+    q99 from 10 books, since none of them lies in the 1-in-100 tail it would claim."""
     varied = list(varied)
     groups = frame.groupby(varied, sort=False) if varied else [((), frame)]
     rows = []
@@ -369,7 +383,9 @@ def summarize(frame: pd.DataFrame, scenario: Scenario, varied: Iterable[str] = (
         low, high = wilson_interval(runaways, books)
         row = {**combination, "books": books, "mean_move": float(group["final_move"].mean())}
         for level in SUMMARY_QUANTILES:
-            row[f"q{round(level * 100):02d}"] = move_quantile(group["final_move"], level, shock)
+            row[f"q{round(level * 100):02d}"] = (
+                move_quantile(group["final_move"], level, shock)
+                if books >= books_needed(level) else float("nan"))
         row.update(p_runaway=runaways / books, p_runaway_low=float(low),
                    p_runaway_high=float(high),
                    median_critical_shock=float(group["critical_shock"].median()))

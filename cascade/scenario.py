@@ -29,7 +29,7 @@ VENUE_FIELDS = ("engine_capacity", "insurance_fund", "liquidation_fee", "adl", "
                 "recovery_half_life")
 # Maintenance-margin ladders a Scenario can name (Market(mm_tiers=...)).
 MM_TIER_LADDERS = {"flat": None, "binance_btcusdt": BINANCE_BTCUSDT_TIERS}
-# The venue's leverage cap (Binance BTCUSDT, MODEL.md section 7); not a knob.
+# The venue's leverage cap (Binance BTCUSDT, docs/model.md, Sources); not a knob.
 VENUE_MAX_LEVERAGE = 125.0
 # Bounds that keep every output finite: money up to a quadrillion USD (MAX_MONEY, far above
 # any venue), depth at least 1 USD per 1%, and positions of at least 1 USD on average.
@@ -259,38 +259,46 @@ PRESETS: dict[str, Scenario] = {
         liquidation_fee=0.005, adl=True),
 }
 
+# Each note says which of its figures are observed (with the source line under it) and which
+# are the model's own, from the preset's run; tests/app/test_words.py checks every figure of
+# the second kind against the run.
 PRESET_NOTES: dict[str, PresetNote] = {
     "Calm market, dispersed leverage": PresetNote(
         "A crowd holding little leverage, 2x on average (half its notional posted as margin), "
         "spread from 1x to the venue's 125x, over a deep book ($100M per 1%). It is calm "
         "because its leverage is low, not because it is spread. In the model, a 6% drop "
         "liquidates the most levered few; each wave is smaller than the last and the "
-        "cascade adds about half a percentage point.",
-        "Depth: single-venue BTC perpetual depth within 1% is roughly $10-100M; Binance BTC "
-        "spot held $16.5M within 1% in mid-2025 (MODEL.md section 7)."),
+        "cascade adds 0.5 percentage points, to -6.5%.",
+        "Observed depth: single-venue BTC perpetual depth within 1% is roughly $10-100M; "
+        "Binance BTC spot held $16.5M within 1% in mid-2025 (docs/model.md, Sources)."),
     "Crowd at 20x (Binance default)": PresetNote(
-        "About two thirds of the open interest sits within 10% of 20x, the leverage Binance "
-        "futures open with: a crowd of 60% between 19x and 21x, over a retail background on "
-        "the venue's discrete leverage levels (2x ... 125x). A 5% drop "
-        "reaches the 20x crowd's liquidation prices all at once, and the forced selling walks "
-        "the book into the next leverage levels.",
-        "Binance futures default to 20x; in Dec 2019 60% of Binance trades used >= 20x and "
-        "21% used 125x. BitMEX 2018-19 volume-weighted effective leverage was 22-30x."),
+        "A crowd of 60% of the open interest at 20x on average, the leverage Binance futures "
+        "open with (observed), its margins spread from 19.2x to 20.9x, over a retail "
+        "background on the venue's discrete leverage levels (2x ... 125x). In the model, 68% "
+        "of all open interest sits within ±10% of 20x. The book tips at the background's "
+        "125x traders, long before the crowd; a 5% drop reaches the 20x crowd's liquidation "
+        "prices in the first wave, and the forced selling walks the book to -24.2%.",
+        "Observed: Binance futures default to 20x; in Dec 2019 60% of Binance trades used "
+        ">= 20x and 21% used 125x. BitMEX 2018-19 volume-weighted effective leverage was "
+        "22-30x (docs/model.md, Sources)."),
     "10 Oct 2025: thin book, crowded longs": PresetNote(
-        "Shaped after 10-11 Oct 2025: 84% of the liquidated were longs and order-book depth "
-        "fell by more than 90%, so $10M moves the price 1% and impact follows the square-root "
-        "law. A 2% drop is enough to set the crowded longs off.",
-        "About $19B liquidated across 1.6M accounts, $3.21B in the peak minute, 84% longs, "
-        "BTC -12% in 45 minutes, perp OI -43%, depth down more than 90%; square-root impact "
-        "confirmed on BTC/USD by Donier & Bonart (2015) (MODEL.md section 7)."),
+        "Shaped after 10-11 Oct 2025. Observed: 84% of the liquidated were longs, and "
+        "order-book depth fell by more than 90%. The model uses that 84% as an assumption for "
+        "a different quantity, the longs' share of open interest (long share 0.84); in its "
+        "run a fall liquidates longs only, so longs are 100% of the liquidated notional. "
+        "$10M moves the price 1% and impact follows the square-root law. In the model a 2% "
+        "drop is enough to set the crowded longs off: the price ends at -14.3%.",
+        "Observed: about $19B liquidated across 1.6M accounts, $3.21B in the peak minute, 84% "
+        "of it longs, BTC -12% in 45 minutes, perp OI -43%, depth down more than 90%; "
+        "square-root impact confirmed on BTC/USD by Donier & Bonart (2015) (docs/model.md, "
+        "Sources)."),
     "10-11 Oct 2025: small fund, slow engine, ADL": PresetNote(
         "The same thin book and crowded longs on a venue whose liquidation engine executes "
         "only $20M per step and whose insurance fund holds $1M, with a 0.5% liquidation fee "
-        "and auto-deleveraging. In the model the queue takes over seventy steps to clear; "
-        "the fills fall below the bankruptcy prices, the fund runs dry, and ADL closes "
-        "hundreds of millions "
-        "against every profitable short, which is still not enough: the rest is bad debt.",
-        "10-11 Oct 2025: Hyperliquid auto-deleveraged about $2.1B in 12 minutes; about $19B "
-        "was liquidated across venues, $3.21B in the peak minute, 84% longs; depth fell by "
-        "more than 90% (MODEL.md section 7)."),
+        "and auto-deleveraging. In the model the queue takes 77 steps to clear; the fills "
+        "fall below the bankruptcy prices, the fund is empty at step 3, and ADL closes $314M "
+        "against all 1,600 shorts, which is still not enough: $37.7M is bad debt.",
+        "Observed, 10-11 Oct 2025: Hyperliquid auto-deleveraged about $2.1B in 12 minutes; "
+        "about $19B was liquidated across venues, $3.21B in the peak minute, 84% of it longs; "
+        "depth fell by more than 90% (docs/model.md, Sources)."),
 }

@@ -30,7 +30,7 @@ import pandas as pd
 
 from cascade.analysis import analyse, analyse_book
 from cascade.case import POSITIONS, RULES, load_case
-from cascade.ensemble import assemble, connect, iter_ensemble, local_cluster_client, plan, summarize
+from cascade.ensemble import assemble, books_needed, connect, iter_ensemble, local_cluster_client, plan, summarize
 from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
 
 from . import headline
@@ -328,7 +328,9 @@ def handle_ensemble(args) -> int:
     if kind:
         print(f"wrote {len(frame):,} rows to {args.output}", file=sys.stderr)
     print(f"Final move (% from start) over {args.seeds:,} books per combination; "
-          f"quantiles in the shock's direction (q99: 1 book in 100 went further):")
+          f"quantiles in the shock's direction (q99: 1 book in 100 went further; n/a with "
+          f"fewer books than a quantile needs, {books_needed(0.99)} for q99 and "
+          f"{books_needed(0.95)} for q05 and q95):")
     print(summary_table(summarize(frame, scenario, list(vary)), list(vary)))
     return 0
 

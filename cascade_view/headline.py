@@ -5,8 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from cascade.analysis import Analysis
 from cascade.case import book_exhausted
+from cascade.synthetic import crowd_count
+from cascade.theory import DEFAULT_WINDOW
 
 from .formats import pct, times, usd
 
@@ -47,8 +51,9 @@ def metrics(analysis: Analysis) -> list[Metric]:
         Metric("Peak R", ratio_text(analysis.peak_branching_ratio),
                "Branching ratio R: how far the positions liquidated over the last 1% of move "
                "push the price, per 1% of move. This is its peak over the stretch the price "
-               "travelled. Below 1 each wave sets off a smaller one (damped); at 1 or more "
-               "the waves fed on themselves (runaway). The verdict is decided by this number."),
+               "travelled. Below 1 everywhere the forced flow dies out (damped); at 1 or more "
+               "somewhere, that stretch fed on itself (runaway), even if later waves shrink "
+               "as the crowd is used up. The verdict is decided by this number."),
     ]
 
 
@@ -72,8 +77,10 @@ def venue_metrics(analysis: Analysis) -> list[Metric]:
         Metric("Fund left", usd(ledger["fund_end"]),
                f"The insurance fund after the last step: its start ({usd(ledger['fund_start'])}"
                "), plus fees and fills above bankruptcy, minus fills below it. It never "
-               "goes below zero; the step that first emptied it is shown under it.",
-               f"empty at step {exhausted}" if exhausted > 0 else
+               "goes below zero; the step that first emptied it is shown under it, and "
+               "\"then refilled\" when fees and fills above bankruptcy paid into it after "
+               "that, so a fund that ends above zero can sit beside bad debt.",
+               _fund_delta(exhausted, ledger["fund_end"]) if exhausted > 0 else
                f"of {usd(ledger['fund_start'])}"),
         Metric("Bad debt", usd(result.bad_debt),
                "Losses below bankruptcy that neither the fund nor ADL covered (USD)."),
@@ -83,6 +90,14 @@ def venue_metrics(analysis: Analysis) -> list[Metric]:
                f"{result.adl_positions:,} traders" if market.adl else "ADL off"),
     ]
     return rows
+
+
+def _fund_delta(exhausted: int, fund_end: float) -> str:
+    """Under the fund's end balance: the step that first emptied it, and, when it ends above
+    zero, that it refilled after (from fees and fills above bankruptcy)."""
+    if fund_end > 0:
+        return f"empty at step {exhausted}, then refilled"
+    return f"empty at step {exhausted}"
 
 
 def ratio_text(ratio: float) -> str:
@@ -131,6 +146,67 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
+def tipping_traders(analysis: Analysis) -> str:
+    """Who sits at the tipping point: the traders whose liquidation prices lie in the 1%
+    stretch (cascade.theory.DEFAULT_WINDOW) that R is measured over, ending at the tipping
+    move x_c, on the side the move hits. Named by the leverage holding the median of their
+    notional (e.g. "the background's 125x traders"); for a synthetic book also by whether
+    most of that notional is the crowd (the first crowd_count positions) or the background.
+    '' when the book never tips."""
+    tipping = analysis.tipping_move
+    if not math.isfinite(tipping):
+        return ""
+    result = analysis.result
+    population = result.population
+    distance = analysis.direction * (analysis.liquidation_price / result.market.price - 1.0)
+    side = population.is_long if analysis.direction < 0 else ~population.is_long
+    reach = abs(tipping)
+    window = side & (distance <= reach + 1e-12) & (distance > reach - DEFAULT_WINDOW)
+    if not window.any():
+        window = side & (np.abs(distance - reach) == np.abs(distance[side] - reach).min())
+    index = np.flatnonzero(window)
+    notional = population.notional[index]
+    leverage = population.leverage[index]
+    order = np.argsort(leverage, kind="stable")
+    middle = np.searchsorted(np.cumsum(notional[order]), notional.sum() / 2.0)
+    typical = leverage[order][min(middle, order.size - 1)]
+    text = f"{times(typical, 1 if typical < 10 else 0)} traders"
+    if analysis.robustness is None:  # a book the user brought: no crowd to name
+        return f"the {text}"
+    scenario = analysis.scenario
+    crowd = crowd_count(scenario.n, scenario.cluster_share)
+    in_crowd = notional[index < crowd].sum() > notional.sum() / 2.0
+    if in_crowd:
+        return f"the crowd's {text}"
+    return (f"the background's {text} (not the {times(scenario.center_leverage, 0)} crowd)"
+            if crowd else f"the background's {text}")
+
+
+def _steps_text(analysis: Analysis) -> str:
+    """How the liquidations came: 'N waves' with how their sizes went (each bigger than the
+    last, each smaller, or grew to wave k and then shrank), or, when the engine is capped,
+    'N engine steps of at most $C' with how many ran at the cap; both read off the run."""
+    result = analysis.result
+    notional = result.waves["notional"].to_numpy()
+    capacity = result.market.capacity_per_step(1 if analysis.direction < 0 else -1)
+    if math.isfinite(capacity):
+        full = int(np.sum(notional >= capacity * (1 - 1e-9)))
+        return (f"{_plural(result.wave_count, 'engine step')} of at most {usd(capacity)}, "
+                f"{full:,} of them at the cap")
+    waves = _plural(result.wave_count, "wave")
+    if notional.size < 2:
+        return waves
+    change = np.diff(notional)
+    if (change > 0).all():
+        return f"{waves}, each bigger than the last"
+    if (change < 0).all():
+        return f"{waves}, each smaller than the last"
+    peak = int(np.argmax(notional))
+    if 0 < peak < notional.size - 1 and (change[:peak] > 0).all() and (change[peak:] < 0).all():
+        return f"{waves}, growing to wave {peak + 1} ({usd(notional[peak])}) and then shrinking"
+    return f"{waves}, the largest wave {peak + 1} ({usd(notional[peak])})"
+
+
 def verdict(analysis: Analysis) -> tuple[str, str]:
     """(kind, sentence): kind is 'none', 'damped' or 'runaway', decided by the peak R alone
     (analysis.runaway); the sentence says which way the cascade got there."""
@@ -142,22 +218,23 @@ def verdict(analysis: Analysis) -> tuple[str, str]:
         return "none", (f"No liquidations: a {size(shock)} {move_word} reaches no one's "
                         f"liquidation price, so the price stays at {pct(shock)}.")
     x = result.total_move
-    waves = _plural(result.wave_count, "wave")
     peak = ratio_text(analysis.peak_branching_ratio)
     floor = (" The price hit the model's floor (a millionth of the start), where every "
              "remaining long is liquidated; it cannot fall further." if analysis.at_floor else "")
     if analysis.runaway:
         tipping = analysis.tipping_move
+        who = tipping_traders(analysis)
         if abs(shock) >= abs(tipping):
             how = (f"the {size(shock)} {move_word} alone jumped past the tipping point at "
-                   f"{pct(tipping)} (peak R {peak}), liquidating the crowd there at once; "
+                   f"{pct(tipping)}, where {who} are liquidated (peak R {peak}); "
                    f"{flow} then took the price on to {pct(x)}")
         else:
             how = (f"{flow} took the price from {pct(shock)} past the tipping point at "
-                   f"{pct(tipping)}, where each wave set off a bigger one (peak R {peak}), "
+                   f"{pct(tipping)}, where {who} are liquidated (peak R {peak}), "
                    f"on to {pct(x)}")
         return "runaway", (
-            f"Runaway: {how} ({times(result.amplification, 1)} the shock) in {waves}, liquidating "
+            f"Runaway: {how} ({times(result.amplification, 1)} the shock) in "
+            f"{_steps_text(analysis)}, liquidating "
             f"{result.liquidated_share:.0%} of open interest.{floor}")
     further = abs(x - shock) * 100
     if result.wave_count == 1:
@@ -166,7 +243,7 @@ def verdict(analysis: Analysis) -> tuple[str, str]:
     else:
         how = (f"liquidations took the price {further:.1f} pts further than the "
                f"{size(shock)} {move_word}, to {pct(x)} ({times(result.amplification)}), over "
-               f"{waves}")
+               f"{_steps_text(analysis)}")
     return "damped", (f"Damped: {how}. R stayed below 1 (peak {peak}), so the {flow} could "
                        f"not feed on itself.{floor}")
 

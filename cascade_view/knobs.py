@@ -226,15 +226,18 @@ _DECLARED: dict[str, list[Knob]] = {
     "Leverage crowd": [
         Knob("center_leverage", "Crowd's leverage", kind="slider", low=1.0, high=125.0,
                 step=1.0, format="%.0fx",
-                help="The leverage most traders cluster at. Binance futures open at 20x; "
-                     "BitMEX 2018-19 volume-weighted effective leverage was 22-30x."),
+                help="The crowd's level: its open interest over its total margin, the same at "
+                     "every tightness; at tightness 1 every crowd trader holds exactly this. "
+                     "Observed: Binance futures open at 20x; BitMEX 2018-19 volume-weighted "
+                     "effective leverage was 22-30x."),
         Knob("tightness", "Clustering tightness", kind="slider", low=0.0, high=1.0,
                 step=0.05, format="%.2f",
-                help="1 = everyone in the crowd at exactly the crowd's leverage; below 1 the "
-                     "traders who leave it dial leverage down, spreading their margin (1/leverage) "
-                     "evenly over a band that widens as tightness falls, down to 1x at 0 (which "
-                     "also lowers the average: the dotted line on the leverage chart). The "
-                     "crowd's R grows as 1 / (1 - tightness)."),
+                help="The crowd's shape only. 1 = everyone in the crowd at exactly the crowd's "
+                     "leverage; below 1 their margins (1/leverage) spread evenly and "
+                     "symmetrically around the same mean, over a band that widens in proportion "
+                     "to 1 - tightness, at 0 as wide as the venue's cap or 1x allows. The "
+                     "crowd keeps its open interest and total margin, so its average leverage "
+                     "does not move."),
         Knob("cluster_share", "Share of open interest in the crowd", kind="slider",
                 low=0.0, high=1.0, step=0.05, format="percent",
                 help="The rest is the background below."),
@@ -249,8 +252,9 @@ _DECLARED: dict[str, list[Knob]] = {
                 help="Median of the lognormal background (x); not used by the discrete one."),
         Knob("long_share", "Long share of open interest", kind="slider", low=0.0,
                 high=1.0, step=0.01, format="percent",
-                help="Longs are liquidated by a fall, shorts by a rise. 10 Oct 2025: 84% of "
-                     "the liquidated were longs."),
+                help="Longs are liquidated by a fall, shorts by a rise. Observed on 10 Oct "
+                     "2025: 84% of the liquidated were longs (a share of liquidations, not of "
+                     "open interest; the 10 Oct presets use it as this share)."),
     ],
     "Market": [
         Knob("open_interest", "Open interest (USD)", kind="log", money=True,

@@ -14,7 +14,10 @@ from .axes import Axis, shown_value
 from .figures import INK, START, SURVIVED, TEMPLATE, map_window, money_axis, nice_step, wave_colors
 from .formats import pct, times, usd
 
+# The page's default colouring is the first: the move the liquidations added beyond the shock,
+# so a big move that is only the shock stays dark (issue 16).
 METRIC_TITLES = {
+    "beyond_shock": ("Move beyond the shock", "Beyond the shock (points)"),
     "final_move": ("Final move", "Final move (%)"),
     "amplification": ("Amplification", "Amplification (x the shock)"),
 }
@@ -43,20 +46,35 @@ def _hover_value(axis: Axis, value: float) -> str:
     return f"{shown_value(axis.field, value):g}{'%' if '(%)' in axis.title else ''}"
 
 
+def beyond_shock(moves: np.ndarray, amplification: np.ndarray) -> np.ndarray:
+    """|x - s| per cell, a fraction: how far the liquidations took the price past where the
+    shock alone left it, from the final moves x and the amplifications x / s (s = x / (x / s);
+    0 where the amplification is undefined, a zero shock, which moves nothing)."""
+    moves = np.asarray(moves, dtype=float)
+    amplification = np.asarray(amplification, dtype=float)
+    defined = np.isfinite(amplification) & (amplification != 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shocks = np.where(defined, moves / np.where(defined, amplification, 1.0), moves)
+    return np.abs(moves - shocks)
+
+
 def phase_figure(x: Axis, y: Axis, moves: np.ndarray, amplification: np.ndarray,
                  metric: str = "final_move", critical: np.ndarray | None = None,
                  current: tuple[float, float] | None = None, title: str | None = None,
                  subtitle: str = "") -> go.Figure:
-    """A heatmap of the final move (in %) or the amplification over two knobs.
+    """A heatmap over two knobs of the final move x (in %), the amplification x / s, or the
+    move beyond the shock |x - s| (in percentage points: what the liquidations added).
 
-    moves, amplification: arrays [len(y), len(x)] (fractions, and x / s). critical: the
+    moves, amplification: arrays [len(y), len(x)] (fractions, and x / s; the shock of a cell
+    is s = x / (x / s), and a cell whose amplification is undefined had s = 0, x = 0). critical: the
     critical shock of each row (when x is the shock), drawn as the tipping boundary;
     current: (x value, y value) of the scenario the sidebar shows, marked with a star.
     A transparent marker sits on every cell: it carries the hover text, and clicking it
     selects the cell (the page opens that scenario on the Explorer).
     """
     name, colorbar = METRIC_TITLES[metric]
-    z = moves * 100 if metric == "final_move" else amplification
+    z = (moves * 100 if metric == "final_move" else amplification if metric == "amplification"
+         else beyond_shock(moves, amplification) * 100)
     shown_x = np.asarray(x.shown, dtype=float)
     shown_y = np.asarray(y.shown, dtype=float)
     finite = z[np.isfinite(z)]
@@ -69,9 +87,11 @@ def phase_figure(x: Axis, y: Axis, moves: np.ndarray, amplification: np.ndarray,
         zmax=float(finite.max()) if finite.size else None,
         colorbar=dict(title=dict(text=colorbar, side="right"), thickness=14, len=0.9)))
     grid_x, grid_y = np.meshgrid(np.arange(len(x.values)), np.arange(len(y.values)))
+    beyond = beyond_shock(moves, amplification)
     text = [f"{x.title.split(' (')[0]} {_hover_value(x, x.values[j])}, "
             f"{y.title.split(' (')[0]} {_hover_value(y, y.values[i])}<br>"
-            f"Final move {pct(moves[i, j])}, amplification {times(amplification[i, j])}"
+            f"Final move {pct(moves[i, j])}, amplification {times(amplification[i, j])}, "
+            f"{beyond[i, j] * 100:.1f} pts beyond the shock"
             for i, j in zip(grid_y.ravel(), grid_x.ravel())]
     fig.add_trace(go.Scatter(
         x=shown_x[grid_x.ravel()], y=shown_y[grid_y.ravel()], mode="markers",

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from cascade import Scenario
-from cascade.ensemble import summarize
+from cascade.ensemble import books_needed, summarize
 
-from .formats import decimals, pct
+from .formats import decimals, pct, share
 from .knobs import KNOBS as TABLE
 from .knobs import VARIED
 
@@ -138,41 +138,64 @@ def of_books(p: float, books: str = "books") -> str:
     return f"{share_words(p)} of {books}"
 
 
-def headline(summary: pd.DataFrame, request: Request) -> str:
-    """The sentence to repeat: where runaways were most and least likely across the knob.
+def _with_interval(p: float, low: float, high: float, first: bool) -> str:
+    """'90% of books (95% interval 60% to 98%)'; later ones shorter: '50% (24% to 76%)'.
+    Ends within 1e-12 of 0 or 1 (Wilson's rounding at k = 0 or k = n) read 0% and 100%."""
+    low, high = (0.0 if low < 1e-12 else low), (1.0 if high > 1 - 1e-12 else high)
+    if first:
+        return f"{of_books(p)} (95% interval {share(low)} to {share(high)})"
+    return f"{share_words(p)} ({share(low)} to {share(high)})"
 
-    'Across 100 books per setting, a -5.0% shock ran away in 97% of books with clustering
-    tightness 1.00 and in none of those with 0.00.'"""
+
+def headline(summary: pd.DataFrame, request: Request) -> str:
+    """The sentence to repeat: the share of books that ran away at every value of the knob,
+    in the knob's order, each with its 95% Wilson interval (none left out).
+
+    'Across 100 books per setting, a -5.0% shock ran away in no books (95% interval 0% to
+    3.7%) with clustering tightness 0.00, 48% (38% to 58%) with 0.50 and 97% (92% to 99%)
+    with 1.00.'"""
     name, scenario = request.knob, request.scenario
-    p = summary["p_runaway"].to_numpy()
-    most, least = int(np.argmax(p)), int(np.argmin(p))
+    p = summary["p_runaway"].to_numpy(dtype=float)
+    low = summary["p_runaway_low"].to_numpy(dtype=float)
+    high = summary["p_runaway_high"].to_numpy(dtype=float)
     label = knob_label(name).lower()
     value = [value_label(name, v) for v in summary[name]]
     opening = f"Across {request.seeds:,} books per setting, "
-    if p[most] == p[least]:
+    if (p == p[0]).all() and (low == low[0]).all() and (high == high[0]).all():
         shock = "the shocks" if name == "shock" else f"a {pct(scenario.shock)} shock"
-        return (f"{opening}{shock} ran away in {of_books(p[most])} whatever the {label}, "
-                f"from {value[0]} to {value[-1]}.")
+        return (f"{opening}{shock} ran away in {_with_interval(p[0], low[0], high[0], True)} "
+                f"whatever the {label}, from {value[0]} to {value[-1]}.")
+    parts = [_with_interval(*row, first=i == 0) for i, row in enumerate(zip(p, low, high))]
     if name == "shock":
-        return (f"{opening}a {value[most]} shock ran away in {of_books(p[most])} and a "
-                f"{value[least]} shock in {of_books(p[least])}.")
-    return (f"{opening}a {pct(scenario.shock)} shock ran away in {of_books(p[most])} with "
-            f"{label} {value[most]} and in {of_books(p[least], 'those')} with "
-            f"{value[least]}.")
+        told = [f"a {v} shock in {part}" for v, part in zip(value, parts)]
+        return f"{opening}{_listed(told)} ran away."
+    told = [f"{part} with {label + ' ' if i == 0 else ''}{v}"
+            for i, (part, v) in enumerate(zip(parts, value))]
+    return f"{opening}a {pct(scenario.shock)} shock ran away in {_listed(told)}."
+
+
+def _listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def tail_sentence(summary: pd.DataFrame, request: Request) -> str:
-    """Where the 1-in-100 move was worst and mildest."""
+    """Where the 1-in-100 move was worst and mildest; when the books cannot back a q99
+    (fewer than books_needed(0.99) per setting) it says so instead of quoting one."""
     name = request.knob
-    q99 = summary["q99"].to_numpy()
-    order = np.argsort(np.abs(q99))
+    q99 = summary["q99"].to_numpy(dtype=float)
+    needed = books_needed(0.99)
+    if not np.isfinite(q99).any():
+        return (f"The 1-in-100 tail needs at least {needed:,} books per setting, so that one "
+                f"book lies beyond it; this run has {request.seeds:,}, so it is not shown. "
+                f"The 5% and 95% marks need {books_needed(0.95):,}.")
+    finite = np.flatnonzero(np.isfinite(q99))
+    order = finite[np.argsort(np.abs(q99[finite]))]
     mild, worst = int(order[0]), int(order[-1])
     label = knob_label(name).lower()
     value = [value_label(name, v) for v in summary[name]]
-    caveat = (" (interpolated: fewer than 100 books per setting)"
-              if request.seeds < 100 else "")
     return (f"1 book in 100 ended at {pct(q99[worst])} or beyond with {label} {value[worst]}, "
-            f"against {pct(q99[mild])} with {value[mild]}{caveat}.")
+            f"against {pct(q99[mild])} with {value[mild]}.")
 
 
 def summary_of(frame: pd.DataFrame, request: Request) -> pd.DataFrame:
@@ -186,7 +209,9 @@ def summary_display(summary: pd.DataFrame, request: Request) -> pd.DataFrame:
                           "Books": summary["books"]})
     for column, title in (("mean_move", "Mean move"), ("q05", "5%"), ("q50", "Median"),
                           ("q95", "95%"), ("q99", "99% (1 in 100 worse)")):
-        shown[title] = [pct(v, 2) for v in summary[column]]
+        level = int(column[1:]) / 100 if column.startswith("q") else None
+        shown[title] = [pct(v, 2) if np.isfinite(v) else
+                        f"needs {books_needed(level):,} books" for v in summary[column]]
     shown["P(runaway) (95% interval)"] = [
         f"{p:.1%} ({lo:.1%} to {hi:.1%})" for p, lo, hi in
         summary[["p_runaway", "p_runaway_low", "p_runaway_high"]].to_numpy()]

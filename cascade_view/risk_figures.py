@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from cascade.ensemble import books_needed
+
 from .figures import MUTED, SHOCK, TEMPLATE, nice_step
 
 RIDGE = "#475569"
@@ -80,26 +82,35 @@ def final_move_figure(frame: pd.DataFrame, summary: pd.DataFrame, knob: str,
             hovertemplate=f"{label}: the shock alone, {shock * 100:+.1f}%<extra></extra>"))
     quantiles = summary[["q05", "q50", "q95", "q99"]].to_numpy(dtype=float) * 100
     rows = np.arange(len(summary))
+    banded = [row for row, q in enumerate(quantiles) if np.isfinite(q[[0, 2]]).all()]
     for row, (q05, q50, q95, q99) in enumerate(quantiles):
+        if row not in banded:    # fewer books than a 5% / 95% mark needs (summarize)
+            continue
         fig.add_trace(go.Scatter(
             x=[q05, q95], y=[row, row], mode="lines", line=dict(color=BAND, width=6),
-            name="5% to 95% of books", legendgroup="band", showlegend=row == 0,
+            name="5% to 95% of books", legendgroup="band", showlegend=row == banded[0],
             hovertemplate=(f"{labels[row]}: 90% of books ended between {q05:+.1f}% and "
                            f"{q95:+.1f}%<extra></extra>")))
     fig.add_trace(go.Scatter(
         x=quantiles[:, 1], y=rows, mode="markers", name="Median",
         marker=dict(symbol="circle", size=10, color="white", line=dict(color=BAND, width=2.5)),
         customdata=labels, hovertemplate="%{customdata}: median %{x:+.1f}%<extra></extra>"))
-    fig.add_trace(go.Scatter(
-        x=quantiles[:, 3], y=rows, mode="markers", name="1 book in 100 went further (q99)",
-        marker=dict(symbol="diamond", size=11, color=TAIL, line=dict(color="white", width=1)),
-        customdata=labels,
-        hovertemplate="%{customdata}: 1 book in 100 went beyond %{x:+.1f}%<extra></extra>"))
+    tail = np.isfinite(quantiles[:, 3])
+    if tail.any():           # q99 only from 100 books per setting (summarize)
+        fig.add_trace(go.Scatter(
+            x=quantiles[tail, 3], y=rows[tail], mode="markers",
+            name="1 book in 100 went further (q99)",
+            marker=dict(symbol="diamond", size=11, color=TAIL, line=dict(color="white", width=1)),
+            customdata=np.asarray(labels)[tail],
+            hovertemplate="%{customdata}: 1 book in 100 went beyond %{x:+.1f}%<extra></extra>"))
+    marks = ("median, middle 90% and 1-in-100 tail" if tail.all() else
+             f"median and middle 90% (the 1-in-100 tail needs {books_needed(0.99)} books "
+             "per setting)" if banded else
+             f"median (the middle 90% needs {books_needed(0.95)} books per setting)")
     fig.update_layout(
         title=dict(text="Final move across the books, per setting",
                    subtitle=dict(text="Where the price ended, book by book (each row's "
-                                      "histogram<br>scaled to its tallest bin); median, "
-                                      "middle 90% and 1-in-100 tail.")),
+                                      f"histogram<br>scaled to its tallest bin); {marks}.")),
         xaxis=dict(title="Final move (% from start)", ticksuffix="%", zeroline=False),
         yaxis=dict(title=knob_title, tickvals=rows, ticktext=labels,
                    range=[-0.5, len(summary) - 1 + RIDGE_HEIGHT + 0.2]),
@@ -112,15 +123,17 @@ def final_move_figure(frame: pd.DataFrame, summary: pd.DataFrame, knob: str,
 def runaway_probability_figure(summary: pd.DataFrame, knob_title: str, labels: list[str]
                                ) -> go.Figure:
     """P(runaway) per knob value (the share of books where the Explorer's verdict is
-    'runaway': peak R >= 1), with its 95% Wilson interval as error bars."""
+    'runaway': peak R >= 1), with its 95% Wilson interval as error bars. Markers only: a
+    line between two tested values would claim a result at the values in between, where a
+    runaway can switch on sharply."""
     p = summary["p_runaway"].to_numpy(dtype=float) * 100
     low = summary["p_runaway_low"].to_numpy(dtype=float) * 100
     high = summary["p_runaway_high"].to_numpy(dtype=float) * 100
     books = summary["books"].to_numpy()
     fig = go.Figure(layout=dict(template=TEMPLATE))
     fig.add_trace(go.Scatter(
-        x=labels, y=p, mode="lines+markers", name="Books that ran away",
-        line=dict(color=TAIL, width=2.5), marker=dict(size=9, color=TAIL),
+        x=labels, y=p, mode="markers", name="Books that ran away",
+        marker=dict(size=10, color=TAIL),
         error_y=dict(type="data", symmetric=False, array=high - p, arrayminus=p - low,
                      color=MUTED, thickness=1.5, width=6),
         customdata=np.stack([low, high, books], axis=-1),
@@ -132,7 +145,8 @@ def runaway_probability_figure(summary: pd.DataFrame, knob_title: str, labels: l
     fig.update_layout(
         title=dict(text="How likely a runaway is, per setting",
                    subtitle=dict(text="Share of books whose cascade fed on itself "
-                                      "(peak branching ratio R >= 1), with its 95% interval.")),
+                                      "(peak branching ratio R >= 1), with its 95% interval;"
+                                      "<br>only the values tested, no line between them.")),
         xaxis=dict(title=knob_title, type="category"),
         yaxis=dict(title="Books that ran away (%)", range=[-3, 103], ticksuffix="%"),
         height=420, margin=dict(b=110), legend=LEGEND_BELOW, hovermode="closest",

@@ -18,6 +18,8 @@ from cascade_view.phase_figures import METRIC_TITLES, phase_figure
 from cascade_view.text import doc
 
 KNOB_KEYS = {"x_knob": "shock", "y_knob": "depth"}
+# Colour by what the liquidations added, so a cell that only holds a big shock stays dark.
+DEFAULT_METRIC = next(iter(METRIC_TITLES))
 # The URL parameters this page reads: the sidebar's knobs, the two axes' knobs and the
 # colouring (checked where they are drawn: note_ignored), and the presentation mode.
 PARAMS = PageParams(own=frozenset({*KNOB_KEYS, "metric", pagekit.PRESENT_KEY}))
@@ -71,8 +73,8 @@ pagekit.verdict_block(analysis, "##### This scenario: {sentence}")
 
 pagekit.note_ignored("metric", [title for title, _ in METRIC_TITLES.values()], "Colour by")
 metric = st.segmented_control(
-    "Colour by", list(METRIC_TITLES), default="final_move", key="metric",
-    format_func=lambda m: METRIC_TITLES[m][0], bind="query-params") or "final_move"
+    "Colour by", list(METRIC_TITLES), default=DEFAULT_METRIC, key="metric",
+    format_func=lambda m: METRIC_TITLES[m][0], bind="query-params") or DEFAULT_METRIC
 
 grid(scenario, "shock", "tightness", "phase", metric, line=True)
 st.page_link("pages/explorer.py", label="Open the sidebar's scenario on the Explorer",

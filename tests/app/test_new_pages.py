@@ -49,7 +49,9 @@ def test_phase_heatmap_is_the_phase_grid_of_the_sidebar_scenario(app):
     x, y = axes.axis("shock", scenario), axes.axis("tightness", scenario)
     spec = charts(at)["phase"]
     expected = cascade.phase_grid(scenario, x.values, y.values)
-    np.testing.assert_array_equal(heatmap(spec), expected * 100)
+    # coloured by default by the move beyond the shock, |x - s| in points (issue 16)
+    shocks = np.asarray(x.values)[None, :]
+    np.testing.assert_allclose(heatmap(spec), np.abs(expected - shocks) * 100, atol=1e-9)
     line = trace(spec, "Critical shock (tipping boundary)")
     np.testing.assert_array_equal(
         as_array(line["x"]), cascade.critical_shocks(scenario, "tightness", y.values) * 100)
@@ -117,9 +119,9 @@ def test_phase_knob_pickers_change_the_second_heatmap(app):
     assert_healthy(at, {"phase", "knobs"})
     scenario = Scenario()
     x, y = axes.axis("shock", scenario), axes.axis("long_share", scenario)
-    np.testing.assert_array_equal(heatmap(charts(at)["knobs"]),
-                                  cascade.sweep(scenario, "shock", x.values, "long_share",
-                                                y.values) * 100)
+    moves = cascade.sweep(scenario, "shock", x.values, "long_share", y.values)
+    np.testing.assert_allclose(heatmap(charts(at)["knobs"]),
+                               np.abs(moves - np.asarray(x.values)[None, :]) * 100, atol=1e-9)
 
 
 # ------------------------------------------------------------------ Compare

@@ -19,6 +19,7 @@ from cascade_view import risk_figures
 from cascade_ui import risk as risk_ui
 from cascade_view import risk
 from cascade_view.figures import TEMPLATE
+from cascade_view.formats import share
 from tests.app.apptools import charts, trace
 from tests.dask_cluster import dask_cluster, free_port  # noqa: F401 (fixture)
 
@@ -185,21 +186,52 @@ def summary_with(p: list[float], knob="tightness", values=(0.0, 1.0), books=100)
     low, high = wilson_interval(runaways, books)
     return pd.DataFrame({knob: list(values), "books": books, "p_runaway": p,
                          "p_runaway_low": low, "p_runaway_high": high,
-                         "q99": [-0.1, -0.2][:len(p)]})
+                         "q99": [-0.1 * (i + 1) for i in range(len(p))]})
 
 
-def test_headline_reads_like_the_issue_example():
+def test_headline_names_every_value_with_its_interval():
+    """Issue 16: no value is left out (the middle one included), each with its 95% interval."""
+    request = risk.Request(Scenario(shock=-0.05), "tightness", (0.0, 0.5, 1.0), 100)
+    summary = summary_with([0.0, 0.5, 0.97], values=(0.0, 0.5, 1.0))
+    low, high = summary["p_runaway_low"], summary["p_runaway_high"]
+    assert risk.headline(summary, request) == (
+        f"Across 100 books per setting, a -5.0% shock ran away in no books (95% interval "
+        f"0% to {share(high[0])}) with clustering tightness 0.00, 50% ({share(low[1])} to "
+        f"{share(high[1])}) with 0.50 and 97% ({share(low[2])} to {share(high[2])}) with "
+        f"1.00.")
     request = risk.Request(Scenario(shock=-0.05), "tightness", (0.0, 1.0), 500)
-    assert risk.headline(summary_with([0.0, 0.97]), request) == (
-        "Across 500 books per setting, a -5.0% shock ran away in 97% of books with "
-        "clustering tightness 1.00 and in none of those with 0.00.")
-    assert risk.headline(summary_with([0.3, 0.3]), request) == (
-        "Across 500 books per setting, a -5.0% shock ran away in 30% of books whatever "
+    same = summary_with([0.3, 0.3])
+    assert risk.headline(same, request) == (
+        f"Across 500 books per setting, a -5.0% shock ran away in 30% of books (95% interval "
+        f"{share(same['p_runaway_low'][0])} to {share(same['p_runaway_high'][0])}) whatever "
         "the clustering tightness, from 0.00 to 1.00.")
     shock = risk.Request(Scenario(), "shock", (-0.1, -0.01), 50)
-    assert risk.headline(summary_with([1.0, 0.002], "shock", (-0.1, -0.01)), shock) == (
-        "Across 50 books per setting, a -10% shock ran away in all books and a -1% shock "
-        "in under 1% of books.")
+    two = summary_with([1.0, 0.002], "shock", (-0.1, -0.01))
+    assert risk.headline(two, shock).startswith(
+        f"Across 50 books per setting, a -10% shock in all books (95% interval "
+        f"{share(two['p_runaway_low'][0])} to 100%) and a -1% shock in under 1% (")
+
+
+def test_no_quantile_from_fewer_books_than_it_needs():
+    """q99 needs 100 books (one book beyond it), q05 / q95 need 20, the median 2; the tail
+    sentence and the table say so instead of quoting an interpolation."""
+    scenario = Scenario(n=SMALL_N)
+    frame = cascade.run_ensemble(scenario, range(BOOKS), {"tightness": [0.0, 1.0]})
+    summary = summarize(frame, scenario, ["tightness"])
+    assert summary[["q05", "q95", "q99"]].isna().all().all()
+    for value, row in zip((0.0, 1.0), summary.itertuples()):
+        moves = frame.loc[frame["tightness"] == value, "final_move"].to_numpy()
+        assert row.q50 == pytest.approx(np.quantile(moves, 0.5))
+    request = risk.Request(scenario, "tightness", (0.0, 1.0), BOOKS)
+    assert "1 book in 100" not in risk.tail_sentence(summary, request)
+    assert "needs at least 100 books per setting" in risk.tail_sentence(summary, request)
+    shown = risk.summary_display(summary, request)
+    assert set(shown["99% (1 in 100 worse)"]) == {"needs 100 books"}
+    fig = risk_figures.final_move_figure(frame, summary, "tightness", "Clustering tightness",
+                                         ["0.00", "1.00"], [scenario.shock] * 2)
+    assert not [t for t in fig.data if (t.name or "").startswith("1 book in 100")]
+    assert not [t for t in fig.data if t.name == "5% to 95% of books"]
+    assert [cascade.ensemble.books_needed(q) for q in (0.05, 0.5, 0.95, 0.99)] == [20, 2, 20, 100]
 
 
 # ------------------------------------------------------------------ figures
@@ -208,7 +240,7 @@ def test_headline_reads_like_the_issue_example():
 @pytest.fixture(scope="module")
 def ensemble():
     scenario = Scenario(n=SMALL_N)
-    frame = cascade.run_ensemble(scenario, 30, {"tightness": [0.0, 1.0]})
+    frame = cascade.run_ensemble(scenario, 100, {"tightness": [0.0, 1.0]})
     return scenario, frame, summarize(frame, scenario, ["tightness"])
 
 
@@ -253,8 +285,9 @@ def test_runaway_figure_shows_wilson_intervals(ensemble):
     assert fig.layout.template == pio.templates[TEMPLATE]
     points = fig.data[0]
     k = frame.groupby("tightness")["runaway"].sum().to_numpy()
-    low, high = wilson_interval(k, 30)
-    np.testing.assert_allclose(points.y, k / 30 * 100)
+    low, high = wilson_interval(k, 100)
+    assert points.mode == "markers", "no line across the values not run"
+    np.testing.assert_allclose(points.y, k / 100 * 100)
     np.testing.assert_allclose(np.asarray(points.y) + points.error_y.array, high * 100)
     np.testing.assert_allclose(np.asarray(points.y) - points.error_y.arrayminus, low * 100)
     assert fig.layout.yaxis.title.text == "Books that ran away (%)"
