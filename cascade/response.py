@@ -102,14 +102,18 @@ def first_liquidation_move(book: LiquidationBook, direction: int) -> float:
     """The move (signed) at which the first position is liquidated in `direction`:
     max over longs of liq_i / P0 - 1 for a fall (-1), min over shorts for a rise (+1).
     NaN when the side the move hits holds nobody."""
+    return _first_liquidation(book.population, book.liquidation_price, book.market.price,
+                              direction)
+
+
+def _first_liquidation(population, liquidation_price, price: float, direction: int) -> float:
     direction = _direction(direction)
-    population = book.population
     hit = population.is_long if direction < 0 else ~population.is_long
-    prices = np.asarray(book.liquidation_price)[hit]
+    prices = np.asarray(liquidation_price)[hit]
     if prices.size == 0:
         return float("nan")
     first = prices.max() if direction < 0 else prices.min()
-    return float(first / book.market.price - 1.0)
+    return float(first / price - 1.0)
 
 
 class CliffFigures(NamedTuple):
@@ -120,7 +124,10 @@ class CliffFigures(NamedTuple):
     bad_debt: float | None
 
 
-def cliff_figures(book: LiquidationBook, result: CascadeResult, direction: int) -> CliffFigures:
-    """The figures beside the response curve for one cascade `result` on `book`."""
-    return CliffFigures(largest_step(result), first_liquidation_move(book, direction),
+def cliff_figures(result: CascadeResult, liquidation_price, direction: int) -> CliffFigures:
+    """The figures beside the response curve for one cascade `result`, whose positions
+    liquidate at `liquidation_price` (LiquidationBook.liquidation_price, or an Analysis's)."""
+    return CliffFigures(largest_step(result),
+                        _first_liquidation(result.population, liquidation_price,
+                                           result.market.price, direction),
                         float(result.bad_debt) if result.ledger is not None else None)

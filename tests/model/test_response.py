@@ -94,9 +94,10 @@ def test_shocks_on_the_wrong_side_are_refused():
 
 def test_bad_debt_only_where_accounts_are_kept():
     plain = cascade.Scenario(n=1_000)
-    assert cliff_figures(plain.book(), plain.run(), -1).bad_debt is None
+    assert cliff_figures(plain.run(), plain.book().liquidation_price, -1).bad_debt is None
     funded = plain.replace(insurance_fund=1e6)
     run = funded.run()
-    figures = cliff_figures(funded.book(), run, -1)
+    figures = cliff_figures(run, funded.book().liquidation_price, -1)
     assert figures.bad_debt == run.bad_debt and run.ledger is not None
     assert figures.largest_step == largest_step(run)
+    assert figures.first_liquidation == first_liquidation_move(funded.book(), -1)
