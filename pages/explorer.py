@@ -12,12 +12,13 @@ import cascade
 from cascade import analysis as analysis_parts
 from cascade_view import downloads, headline, report, venue_figures, views
 from cascade_ui import compute, pagekit, upload, widgets
-from cascade_view.links import SIDEBAR
+from cascade_view.links import PageParams
+from cascade_view.response_figures import response_figure
 from cascade_view.safe import escape_markdown
 from cascade_view.text import doc, dollars
 
-# The URL parameters this page reads: the sidebar's knobs, no more.
-PARAMS = SIDEBAR
+# The URL parameters this page reads: the sidebar's knobs and the presentation mode.
+PARAMS = PageParams(own=frozenset({pagekit.PRESENT_KEY}))
 
 
 def chart(fig, name: str, how_to_read: str) -> None:
@@ -27,7 +28,9 @@ def chart(fig, name: str, how_to_read: str) -> None:
 pagekit.open_page("Liquidation cascade explorer", PARAMS, layout_css=True)
 values = widgets.sidebar(not_applied=upload.knobs_not_applied())
 pagekit.link_notices(values)
-st.markdown(doc("intro"))
+present = pagekit.presenting()
+if not present:
+    st.markdown(doc("intro"))
 try:
     inputs = upload.sidebar_inputs(values["maintenance_margin"])
 except ValueError as error:
@@ -53,7 +56,22 @@ for column, metric in zip(st.container(key="headline").columns(6),
     column.metric(metric.label, metric.value, metric.delta, help=metric.help,
                   delta_color="off", delta_arrow="off", border=True)
 pagekit.verdict_block(analysis, colour=True, robustness=True)
+st.caption(dollars(headline.level_sentence(analysis, crowd=inputs.positions is None)))
 built = views.explorer_figures(analysis)
+
+# ------------------------------------------------------------------ response curve
+sizes = (scenario.shock, analysis.critical_shock)  # the grid reaches past both
+curve = (compute.response_of_brought(scenario, inputs, analysis.direction, *sizes)
+         if inputs.files else compute.response_of(scenario, analysis.direction, *sizes))
+response_col, cliff_col = st.container(key="response").columns([3, 1], gap="large")
+with response_col:
+    chart(response_figure({"this book": curve},
+                          {"this book": (scenario.shock, result.total_move)}),
+          "response", "chart_response")
+with cliff_col:
+    for metric in headline.cliff_metrics(analysis):
+        st.metric(metric.label, metric.value, metric.delta, help=metric.help,
+                  delta_color="off", delta_arrow="off", border=True)
 
 # ------------------------------------------------------------------ charts
 charts = st.container(key="charts")  # two per row when wide, one when narrow (page.css)
@@ -122,6 +140,8 @@ for column, (name, _) in zip(png_cols, views.CHARTS):
         help="Drawn on the server through kaleido and this machine's Chromium.")
 
 # ------------------------------------------------------------------ explanations
+if present:
+    st.stop()  # a projector shows the numbers and the charts, not the setup text
 clustering, assumptions, presets = st.tabs(
     ["What clustering means", "Assumptions and sources", "Presets"])
 clustering.markdown(doc("clustering"))
