@@ -41,8 +41,9 @@ def response_figure(curves: dict[str, ResponseCurve], current: dict[str, tuple[f
         color = SIDE_COLORS.get(name, INK)
         label = labels.get(name, name)
         fig.add_trace(go.Scatter(
-            x=curve.shocks * 100, y=curve.final_moves * 100, mode="lines", name=label,
-            line=dict(color=color, width=2.5, shape="linear"),
+            # a marker at every shock tried: the segments between them are not runs
+            x=curve.shocks * 100, y=curve.final_moves * 100, mode="lines+markers", name=label,
+            line=dict(color=color, width=2, shape="linear"), marker=dict(size=4, color=color),
             customdata=np.column_stack([curve.waves]),
             hovertemplate=(f"{label}: shock %{{x:.2f}}%, final move %{{y:.1f}}% "
                            "(%{customdata[0]} waves)<extra></extra>")))
@@ -64,8 +65,7 @@ def response_figure(curves: dict[str, ResponseCurve], current: dict[str, tuple[f
     rise = first.direction > 0
     fig.update_layout(
         title=dict(text="Response curve: final move against shock",
-                   subtitle=dict(text="A cliff: nothing, then everything at once. "
-                                      "A ramp: a little more at each shock.")),
+                   subtitle=dict(text="One run per dot; dashed: the critical shock.")),
         xaxis=dict(title="Shock (%)", ticksuffix="%", autorange=True if rise else "reversed"),
         yaxis=dict(title="Final move (%)", ticksuffix="%"),
         legend=dict(orientation="h", y=-0.22, x=0), margin=dict(b=70),

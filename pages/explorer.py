@@ -109,6 +109,8 @@ if venue_row:
                   "insurance-fund", "chart_fund")
 
 # ------------------------------------------------------------------ downloads
+if present:
+    st.stop()  # a projector shows the numbers and the charts, not downloads or setup text
 st.subheader("Take it with you", divider="gray")
 json_col, waves_col, positions_col = st.container(key="downloads").columns(3)
 json_col.download_button(
@@ -127,7 +129,8 @@ positions_col.download_button(
          "the wave that liquidated it (-1 = survived).")
 report_col, *png_cols = st.container(key="exports").columns(5)
 report_col.download_button(
-    "Report (HTML)", lambda: report.scenario_report(analysis, inputs.files),
+    "Report (HTML)", lambda: report.scenario_report(analysis, inputs.files, curve=curve,
+                                   crowd=inputs.positions is None),
     "cascade-report.html", "text/html", on_click="ignore", icon=":material/description:",
     key="download-report",
     help="One file that opens offline: the verdict, the headline, these four charts "
@@ -140,8 +143,6 @@ for column, (name, _) in zip(png_cols, views.CHARTS):
         help="Drawn on the server through kaleido and this machine's Chromium.")
 
 # ------------------------------------------------------------------ explanations
-if present:
-    st.stop()  # a projector shows the numbers and the charts, not the setup text
 clustering, assumptions, presets = st.tabs(
     ["What clustering means", "Assumptions and sources", "Presets"])
 clustering.markdown(doc("clustering"))

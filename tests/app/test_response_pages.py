@@ -103,7 +103,7 @@ def test_present_mode_hides_the_setup_text(app, page):
     assert not any("present" in w.value for w in at.warning)   # not an unknown parameter
     text = " ".join(m.value for m in at.markdown)
     assert "font-size: 1.35rem" in text                          # pagekit.presenting's style
-    assert not at.tabs
+    assert not at.tabs and not at.get("download_button")
     assert ("compare-response" if page == COMPARE else "response") in charts(at)
 
 
@@ -172,3 +172,18 @@ def test_the_figure_marks_each_scenario_and_no_critical_where_none():
     names = [t.name for t in fig.data]
     assert not fig.layout.shapes and not any("critical" in n for n in names)
     assert "A: this shock, -5.0% to -20.0%" in names
+
+
+def test_the_report_shows_level_cliff_figures_and_the_curve():
+    from cascade.analysis import analyse
+    from cascade_view import headline, report
+    scenario = DEFAULT.replace(n=2_000)
+    analysis = analyse(scenario)
+    curve = response_curve(scenario.book(), shock_grid(-1, scenario.shock))
+    page = report.scenario_report(analysis, curve=curve)
+    import html
+    assert html.escape(headline.level_sentence(analysis)) in page
+    for metric in headline.cliff_metrics(analysis):
+        assert html.escape(metric.value) in page and html.escape(metric.label) in page
+    assert "Response curve: final move against shock" in page
+    assert "Response curve" not in report.scenario_report(analysis)
