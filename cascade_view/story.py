@@ -115,10 +115,11 @@ def response_contrast(a, b, labels: dict[str, str] | None = None) -> str:
         spans = [_span(first, last) for k, first, last in runs if k == kind]
         if not spans:
             continue
-        listed = ", ".join(spans[:RANGES_SHOWN])
+        shown = spans[:RANGES_SHOWN]
         if len(spans) > RANGES_SHOWN:
             more = len(spans) - RANGES_SHOWN
-            listed += f" and {more} more stretch{'es' if more != 1 else ''}"
+            shown.append(f"{more} more stretch{'es' if more != 1 else ''}")
+        listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
         if kind == "same":
             clauses.append(f"both end within {SAME_END * 100:.2f} pts of each other {listed}")
         else:
