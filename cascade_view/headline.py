@@ -10,7 +10,7 @@ from cascade.case import book_exhausted
 from cascade.levels import NEAR_BAND, level_figures, scenario_levels
 from cascade.response import cliff_figures
 
-from .formats import pct, times, usd
+from .formats import pct, points, times, usd
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def cliff_metrics(analysis: Analysis) -> list[Metric]:
     figures = cliff_figures(analysis.result, analysis.liquidation_price, direction)
     first = figures.first_liquidation
     rows = [
-        Metric("Largest one-wave move", f"{figures.largest_step * 100:.1f} pts",
+        Metric("Largest one-wave move", points(figures.largest_step),
                "The largest price move of a single wave, in points of the start price: "
                "a cliff drops in one wave, a ramp in many small ones."),
         Metric("First liquidation at", pct(first) if math.isfinite(first) else "none",

@@ -10,7 +10,7 @@ from cascade import CascadeResult
 from cascade.levels import scenario_levels
 from cascade.response import cliff_figures
 
-from .formats import pct, share, times, usd
+from .formats import pct, points, share, times, usd
 
 
 def _leverage_range(leverage: np.ndarray) -> str:
@@ -167,8 +167,7 @@ def cliff_rows(analysis_a, analysis_b) -> list[tuple[str, str, str, str]]:
     and, when both venues keep accounts, bad debt."""
     a, b = (cliff_figures(x.result, x.liquidation_price, x.direction)
             for x in (analysis_a, analysis_b))
-    rows = [("Largest one-wave move", f"{a.largest_step * 100:.1f} pts",
-             f"{b.largest_step * 100:.1f} pts",
+    rows = [("Largest one-wave move", points(a.largest_step), points(b.largest_step),
              f"{(b.largest_step - a.largest_step) * 100:+.1f} pts"),
             ("First liquidation at", pct(a.first_liquidation), pct(b.first_liquidation),
              f"{(b.first_liquidation - a.first_liquidation) * 100:+.1f} pts")]

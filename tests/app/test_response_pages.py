@@ -187,3 +187,9 @@ def test_the_report_shows_level_cliff_figures_and_the_curve():
         assert html.escape(metric.value) in page and html.escape(metric.label) in page
     assert "Response curve: final move against shock" in page
     assert "Response curve" not in report.scenario_report(analysis)
+
+
+def test_points_of_a_move():
+    from cascade_view.formats import points
+    assert points(0.12) == "12.0 pts" and points(-0.0004) == "0.0 pts"
+    assert points(453.796) == "45,380 pts" and points(0.999) == "99.9 pts"
