@@ -18,8 +18,7 @@ from cascade.response import ResponseCurve
 
 from .figures import INK, MUTED, TEMPLATE
 from .formats import pct
-
-SIDE_COLORS = {"A": "#2563eb", "B": "#b91c1c"}  # as phase_figures.SIDE_COLORS
+from .phase_figures import SIDE_COLORS
 
 
 def response_figure(curves: dict[str, ResponseCurve], current: dict[str, tuple[float, float]] | None = None,
