@@ -106,7 +106,9 @@ def note_ignored(key: str, options, label: str) -> None:
 
 
 def presenting() -> bool:
-    """Presentation mode (?present=1): no sidebar, no setup text, larger fonts."""
+    """Presentation mode (?present=1), the one switch of the Learn, Explorer and Compare
+    pages: no sidebar, larger fonts (metric values above their enlarged labels); the page
+    leaves out its setup text when this returns True."""
     on = st.query_params.get(PRESENT_KEY) == "1"
     if on:
         st.markdown(
@@ -114,5 +116,6 @@ def presenting() -> bool:
             "[data-testid='stExpandSidebarButton'] {display: none;}"
             "[data-testid='stMain'] p, [data-testid='stMain'] li {font-size: 1.35rem;}"
             "[data-testid='stMain'] h5 {font-size: 1.6rem;}"
+            "[data-testid='stMain'] [data-testid='stMetricValue'] {font-size: 2.6rem;}"
             "[data-testid='stMain'] h1 {font-size: 3rem;}</style>", unsafe_allow_html=True)
     return on

@@ -59,6 +59,13 @@ def pct(move: float, digits: int = 1, signed: bool = True) -> str:
     return f"{move * 100:+.{digits}f}%"
 
 
+def points(move: float) -> str:
+    """The size of a relative move in points of the start price (start = 100): 0.12 ->
+    '12.0 pts', 453.796 -> '45,380 pts' (no decimal from 100 points up)."""
+    size = abs(move) * 100
+    return f"{size:,.0f} pts" if size >= 100 else f"{size:.1f} pts"
+
+
 def share(fraction: float) -> str:
     """A share as a percentage, with a decimal below 10% so a small one never reads 0%:
     0.483 -> '48%', 0.0032 -> '0.3%', 0 -> '0%'."""

@@ -11,8 +11,10 @@ from cascade.analysis import Analysis
 from cascade.case import book_exhausted
 from cascade.synthetic import crowd_count
 from cascade.theory import DEFAULT_WINDOW
+from cascade.levels import NEAR_BAND, level_figures, scenario_levels
+from cascade.response import cliff_figures
 
-from .formats import pct, times, usd
+from .formats import pct, points, times, usd
 
 
 @dataclass(frozen=True)
@@ -255,3 +257,45 @@ def exhausted_sentence(analysis: Analysis) -> str:
         return ""
     return ("The forced flow walked past the last level of the order book: beyond it the "
             "price moved at the book's average rate.")
+
+
+def level_sentence(analysis: Analysis, crowd: bool = True) -> str:
+    """The book's level (issue 16 item 2, cascade.levels): average leverage = open interest /
+    total margin, the total margin and, for a synthetic book (`crowd`), the crowd's own and
+    the share of its open interest within +-10% of its leverage. Tightness changes none of
+    these but the share."""
+    center_leverage = analysis.scenario.center_leverage
+    population = analysis.result.population
+    levels = (scenario_levels(analysis.scenario, population) if crowd
+              else {"book": level_figures(population)})
+    book = levels["book"]
+    text = (f"Level: average leverage {times(book.average_leverage, 1)} "
+            f"(open interest {usd(book.open_interest)} on {usd(book.total_margin)} of margin)")
+    crowd = levels.get("crowd")
+    if crowd is None:
+        return text + "."
+    band = round(NEAR_BAND * 100)
+    return (text + f"; the crowd: {times(crowd.average_leverage, 1)} on "
+            f"{usd(crowd.total_margin)}, {crowd.share_near:.0%} of it within ±{band}% of "
+            f"{times(center_leverage, 0)}.")
+
+
+def cliff_metrics(analysis: Analysis) -> list[Metric]:
+    """The figures beside the response curve (cascade.response.cliff_figures of the run): the
+    largest one-wave move, the move before the first liquidation and, where the venue keeps
+    accounts, bad debt."""
+    direction = analysis.direction
+    figures = cliff_figures(analysis.result, analysis.liquidation_price, direction)
+    first = figures.first_liquidation
+    rows = [
+        Metric("Largest one-wave move", points(figures.largest_step),
+               "The largest price move of a single wave, in points of the start price: "
+               "a cliff drops in one wave, a ramp in many small ones."),
+        Metric("First liquidation at", pct(first) if math.isfinite(first) else "none",
+               "How far the price moves before anyone is liquidated: the nearest "
+               f"liquidation price on the side a {_words(direction)[0]} reaches."),
+    ]
+    if figures.bad_debt is not None:
+        rows.append(Metric("Bad debt", usd(figures.bad_debt),
+                           "Losses below bankruptcy that neither the fund nor ADL covered."))
+    return rows

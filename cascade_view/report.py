@@ -20,6 +20,7 @@ from cascade.case import BroughtFile, not_applied
 
 from . import headline, views
 from .figures import INK, MUTED
+from .response_figures import response_figure
 from .text import doc
 
 PNG_SCALE = 2
@@ -126,16 +127,27 @@ def chart_png(figure: go.Figure, width: int = PNG_SIZE[0], height: int = PNG_SIZ
 
 
 def scenario_report(analysis, files: tuple[BroughtFile, ...] = (), title: str | None = None,
-                    assumptions_markdown: str | None = None) -> str:
+                    assumptions_markdown: str | None = None, curve=None,
+                    crowd: bool | None = None) -> str:
     """The HTML report of one analysed scenario (cascade.analysis.Analysis): its verdict,
-    headline, the Explorer's four charts, every knob and the input files."""
+    headline, its level (headline.level_sentence), the cliff figures, the Explorer's four
+    charts and its response curve (`curve`, a cascade.response.ResponseCurve, when given:
+    the page passes its cached one), every knob and the input files. crowd: whether the
+    book is the synthetic one, with a crowd (default: no positions file was brought)."""
     kind, verdict = headline.verdict(analysis)
+    if crowd is None:
+        crowd = not any(f.kind == "positions" for f in files)
     notes = tuple(note for note in (headline.critical_sentence(analysis),
                                      headline.robustness_sentence(analysis),
+                                     headline.level_sentence(analysis, crowd=crowd),
                                      headline.exhausted_sentence(analysis)) if note)
     figures_by_title = {}
     for name, figure in views.explorer_figures(analysis).items():
         figures_by_title[figure.layout.title.text or name] = figure
+    if curve is not None:
+        figure = response_figure({"this book": curve}, {"this book": (
+            analysis.scenario.shock, analysis.result.total_move)})
+        figures_by_title[figure.layout.title.text] = figure
     scenario = analysis.scenario
     replaced_by = {name: f for f in files for name in not_applied([f.kind])}
     parameters = [(name, repr(value) + (f" (not used: the uploaded {replaced_by[name].role} "
@@ -143,6 +155,6 @@ def scenario_report(analysis, files: tuple[BroughtFile, ...] = (), title: str | 
                                         if name in replaced_by else ""))
                   for name, value in scenario.to_dict().items()]
     return report_html(title or f"Liquidation cascade: {kind}", verdict,
-                       headline.metrics(analysis), parameters, figures_by_title,
+                       headline.metrics(analysis) + headline.cliff_metrics(analysis), parameters, figures_by_title,
                        assumptions_markdown or doc("assumptions"), files, notes)
 

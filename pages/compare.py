@@ -13,6 +13,7 @@ from cascade_view.links import PageParams
 from cascade_ui import compute, pagekit, widgets
 from cascade_view.phase_figures import (compare_leverage_figure, compare_map_figure,
                                         compare_paths_figure)
+from cascade_view.response_figures import response_figure
 from cascade_view.text import doc
 
 DEFAULTS = {"A": DEFAULT.replace(tightness=0.0), "B": DEFAULT.replace(tightness=1.0)}
@@ -47,9 +48,25 @@ for side, column in columns.items():
 
 results = {side: analysis.result for side, analysis in analyses.items()}
 st.markdown(f"#### {story.contrast(results['A'], results['B'])}")
-st.dataframe(pd.DataFrame(story.difference_rows(results["A"], results["B"]),
+st.dataframe(pd.DataFrame(story.difference_rows(results["A"], results["B"])
+                          + story.level_rows(analyses["A"], analyses["B"])
+                          + story.cliff_rows(analyses["A"], analyses["B"]),
                           columns=["Metric", "A", "B", "B - A"]),
              hide_index=True, width="stretch")
+
+# ------------------------------------------------------------------ response curves
+# Both curves on one grid, in A's direction (B's when A has no shock); the grid reaches past
+# both shocks and both critical shocks.
+direction = next((a.direction for a in analyses.values() if a.scenario.shock != 0), -1)
+sizes = [a.scenario.shock for a in analyses.values() if a.direction == direction]
+sizes += [compute.critical_shock_of(a.scenario, direction) for a in analyses.values()]
+curves = {side: compute.response_of(a.scenario, direction, *sizes)
+          for side, a in analyses.items()}
+labels = {side: f"{side} (tightness {a.scenario.tightness:g})" for side, a in analyses.items()}
+st.markdown(f"**{story.response_contrast(curves['A'], curves['B'], labels)}**")
+pagekit.chart(response_figure(
+    curves, {side: (a.scenario.shock, a.result.total_move) for side, a in analyses.items()
+             if a.direction == direction}, labels), "compare-response")
 
 left, right = st.columns(2, gap="large")
 with left:

@@ -12,12 +12,13 @@ import cascade
 from cascade import analysis as analysis_parts
 from cascade_view import downloads, headline, report, venue_figures, views
 from cascade_ui import compute, pagekit, upload, widgets
-from cascade_view.links import SIDEBAR
+from cascade_view.links import PageParams
+from cascade_view.response_figures import response_figure
 from cascade_view.safe import escape_markdown
 from cascade_view.text import doc, dollars
 
-# The URL parameters this page reads: the sidebar's knobs, no more.
-PARAMS = SIDEBAR
+# The URL parameters this page reads: the sidebar's knobs and the presentation mode.
+PARAMS = PageParams(own=frozenset({pagekit.PRESENT_KEY}))
 
 
 def chart(fig, name: str, how_to_read: str) -> None:
@@ -27,7 +28,9 @@ def chart(fig, name: str, how_to_read: str) -> None:
 pagekit.open_page("Liquidation cascade explorer", PARAMS, layout_css=True)
 values = widgets.sidebar(not_applied=upload.knobs_not_applied())
 pagekit.link_notices(values)
-st.markdown(doc("intro"))
+present = pagekit.presenting()
+if not present:
+    st.markdown(doc("intro"))
 try:
     inputs = upload.sidebar_inputs(values["maintenance_margin"])
 except ValueError as error:
@@ -53,7 +56,19 @@ for column, metric in zip(st.container(key="headline").columns(6),
     column.metric(metric.label, metric.value, metric.delta, help=metric.help,
                   delta_color="off", delta_arrow="off", border=True)
 pagekit.verdict_block(analysis, colour=True, robustness=True)
+st.caption(dollars(headline.level_sentence(analysis, crowd=inputs.positions is None)))
 built = views.explorer_figures(analysis)
+
+# ------------------------------------------------------------------ response curve
+sizes = (scenario.shock, analysis.critical_shock)  # the grid reaches past both
+curve = (compute.response_of_brought(scenario, inputs, analysis.direction, *sizes)
+         if inputs.files else compute.response_of(scenario, analysis.direction, *sizes))
+for column, metric in zip(st.container(key="cliffs").columns(3),
+                          headline.cliff_metrics(analysis)):
+    column.metric(metric.label, metric.value, metric.delta, help=metric.help,
+                  delta_color="off", delta_arrow="off", border=True)
+chart(response_figure({"this book": curve}, {"this book": (scenario.shock, result.total_move)}),
+      "response", "chart_response")
 
 # ------------------------------------------------------------------ charts
 charts = st.container(key="charts")  # two per row when wide, one when narrow (page.css)
@@ -91,6 +106,8 @@ if venue_row:
                   "insurance-fund", "chart_fund")
 
 # ------------------------------------------------------------------ downloads
+if present:
+    st.stop()  # a projector shows the numbers and the charts, not downloads or setup text
 st.subheader("Take it with you", divider="gray")
 json_col, waves_col, positions_col = st.container(key="downloads").columns(3)
 json_col.download_button(
@@ -109,7 +126,8 @@ positions_col.download_button(
          "the wave that liquidated it (-1 = survived).")
 report_col, *png_cols = st.container(key="exports").columns(5)
 report_col.download_button(
-    "Report (HTML)", lambda: report.scenario_report(analysis, inputs.files),
+    "Report (HTML)", lambda: report.scenario_report(analysis, inputs.files, curve=curve,
+                                   crowd=inputs.positions is None),
     "cascade-report.html", "text/html", on_click="ignore", icon=":material/description:",
     key="download-report",
     help="One file that opens offline: the verdict, the headline, these four charts "

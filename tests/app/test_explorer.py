@@ -16,7 +16,7 @@ from cascade_view.formats import pct
 from cascade_view.knobs import KNOBS
 from tests.app.apptools import as_array, charts, run, trace
 
-CHART_NAMES = {"price-path", "waves", "leverage", "liquidation-map"}
+CHART_NAMES = {"price-path", "waves", "leverage", "liquidation-map", "response"}
 FIELDS = list(KNOBS)
 # The page's book is cached and sorted by theory, so its cascade adds each wave's flow in
 # another order than a fresh book's: the same positions, prices equal to rounding (the
@@ -66,7 +66,8 @@ def test_default_page_draws_the_default_scenario(app):
     assert metrics["Waves"] == str(expected.wave_count)
     assert metrics["Liquidated"] == f"{expected.liquidated_share:.1%}"
     assert list(metrics) == ["Final move", "Amplification", "Liquidated", "Waves",
-                             "Largest wave", "Peak R"]
+                             "Largest wave", "Peak R",  # then beside the response curve:
+                             "Largest one-wave move", "First liquidation at"]
     assert any("Runaway:" in m.value for m in at.markdown)
     assert at.sidebar.caption[0].value == f"Showing: **{widgets.DEFAULT_NAME}**"
     assert [b.proto.label for b in at.get("download_button")] == [

@@ -126,7 +126,7 @@ def test_phase_knob_pickers_change_the_second_heatmap(app):
 
 # ------------------------------------------------------------------ Compare
 
-COMPARE_CHARTS = {"compare-paths", "compare-leverage", "compare-map"}
+COMPARE_CHARTS = {"compare-paths", "compare-leverage", "compare-map", "compare-response"}
 
 
 def path_of(spec, side: str) -> np.ndarray:

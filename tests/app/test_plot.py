@@ -50,7 +50,8 @@ def test_without_static_serving_the_explorer_draws_with_st_plotly_chart():
     finally:
         config.set_option("server.enableStaticServing", before)
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 4 and not at.get("bidi_component")
-    assert set(chart_specs(at)) == {"price-path", "waves", "leverage", "liquidation-map"}
+    assert len(at.get("plotly_chart")) == 5 and not at.get("bidi_component")
+    assert set(chart_specs(at)) == {"price-path", "waves", "leverage", "liquidation-map",
+                                    "response"}
     served = AppTest.from_file(str(APP), default_timeout=60).run()
-    assert not served.get("plotly_chart") and len(served.get("bidi_component")) == 4
+    assert not served.get("plotly_chart") and len(served.get("bidi_component")) == 5

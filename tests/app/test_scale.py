@@ -32,7 +32,8 @@ def test_chart_payloads_at_a_million_traders_are_no_larger_than_at_ten_thousand(
     assert big.session_state["n"] == 1_000_000
     small_payloads, big_payloads = chart_payloads(small), chart_payloads(big)
     print({name: (small_payloads[name], big_payloads[name]) for name in big_payloads})
-    assert set(big_payloads) == {"price-path", "waves", "leverage", "liquidation-map"}
+    assert set(big_payloads) == {"price-path", "waves", "leverage", "liquidation-map",
+                                 "response"}
     for name, (size, points, traces) in big_payloads.items():
         small_size, small_points, small_traces = small_payloads[name]
         allowance = (BYTES_PER_POINT * max(0, points - small_points)

@@ -24,7 +24,8 @@ import cascade
 from cascade import PRESET_NOTES, PRESETS, Scenario
 from cascade.analysis import analyse
 from cascade.ensemble import books_needed, wilson_interval
-from cascade.levels import scenario_levels
+from cascade.levels import NEAR_BAND, scenario_levels
+from cascade.response import GRID_STEPS
 from cascade.synthetic import crowd_count, crowd_margin_band
 from cascade_view import headline, knobs
 from cascade_view.formats import pct, usd
@@ -55,6 +56,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "*Events*: 12 Mar 2020": "observed",
         "*Margin tiers*: Binance BTCUSDT maintenance rates": "observed",
         "*Margin tiers* ... capped at the tier's maximum, 1 / (2 x rate)": "definition",
+    },
+    "compare/how_to_read.md": {
+        "The table beside the verdicts shows each book's level": "model: test_response_notes",
+    },
+    "explorer/chart_response.md": {
+        "**Response curve.** The final move this book ends at": "model: test_response_notes",
     },
     "explorer/chart_leverage.md": {
         "Tightness keeps the crowd's open interest and total margin":
@@ -408,6 +415,13 @@ def test_fund_that_refilled_says_so():
     assert empty.result.ledger["fund_end"] == 0
     fund = {m.label: m for m in headline.venue_metrics(empty)}["Fund left"]
     assert fund.delta == f"empty at step {empty.result.fund_exhausted_step}"
+
+
+def test_response_notes():
+    """The response-curve notes quote the grid's finest step (a dot every 0.25%) and the
+    level figure's band (within ±10% of the crowd's leverage): the model's constants."""
+    assert GRID_STEPS[0] == 0.0025 and "a dot every 0.25% here" in doc("explorer/chart_response.md")
+    assert NEAR_BAND == 0.10 and "within ±10% of its leverage" in doc("compare/how_to_read.md")
 
 
 def test_compare_how_to_read():

@@ -127,12 +127,12 @@ def test_page_loads_with_its_headline(page, server):
     assert page.get_by_text(re.compile(r"^Runaway:")).count() >= 1
 
 
-def test_the_four_charts_are_drawn(page, server):
+def test_the_five_charts_are_drawn(page, server):
     open_explorer(page, server)
     charts = page.locator(CHART)
-    assert charts.count() == 4
+    assert charts.count() == 5  # the response curve, then the four of the run
     titles = []
-    for i in range(4):
+    for i in range(5):
         chart = charts.nth(i)
         assert chart.locator("svg.main-svg").count() >= 1
         # bars or lines actually drawn, not an empty frame

@@ -118,10 +118,11 @@ def test_headline_and_charts_read_in_full(browser, server, size, query):
     page = open_at(browser, server, size, query)
     try:
         assert_no_exception(page)
-        assert page.get_by_test_id("stMetric").count() == 6
+        # the headline's six and the two beside the response curve (no accounts kept)
+        assert page.get_by_test_id("stMetric").count() == 8
         assert page.evaluate(CLIPPED_METRIC_TEXT) == []
         charts = page.evaluate(CHART_PARTS)
-        assert len(charts) == 4
+        assert len(charts) == 5
         assert chart_layout_problems(charts) == []
         assert money_tick_problems(charts) == []
     finally:

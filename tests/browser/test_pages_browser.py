@@ -16,7 +16,7 @@ from tests.browser.conftest import CHARTS
 pytestmark = pytest.mark.browser
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-PAGES = {"phase": 2, "compare": 3, "learn": 2}
+PAGES = {"phase": 2, "compare": 4, "learn": 2}
 WIDTHS = (1440, 1024, 390)
 # measured 10.4 s cold (server's first run, two grids and two critical-shock lines) with
 # other sessions loading the 2 cores; a regression guard, not a target
