@@ -38,7 +38,7 @@ def test_limit_n_keeps_a_small_book_and_cuts_a_large_one_saying_so():
 @pytest.mark.slow
 def test_phase_at_2m_runs_its_grids_at_the_limit_and_says_so(app):
     started = time.perf_counter()
-    at = open_page(app, PHASE, n=compact(ABOVE), tightness="0.5", metric="final_move")
+    at = open_page(app, PHASE, n=compact(ABOVE), tightness="0.5", metric="Final move")
     elapsed = time.perf_counter() - started
     assert not at.exception and not at.error
     lines = [i.value for i in at.info if "limit" in i.value]
