@@ -239,7 +239,12 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
                 x=centres, y=per_wave[wave - 1] if wave <= k else np.zeros_like(everything),
                 width=width, name=f"Wave {wave}", marker=dict(color=colors[wave - 1],
                                                              line=dict(width=0)),
+                showlegend=wave < LEARN_LEGEND_WAVES,
                 hovertemplate=f"Wave {wave} at %{{x:.1f}}: $%{{y:,.0f}}<extra></extra>"))
+        if waves >= LEARN_LEGEND_WAVES:  # one legend entry for the later waves
+            data.append(go.Bar(x=[None], y=[None], name=f"Waves {LEARN_LEGEND_WAVES}-{waves}",
+                               marker=dict(color=colors[LEARN_LEGEND_WAVES - 1]),
+                               hoverinfo="skip"))
         price = path[k + 1]
         data.append(go.Scatter(x=[price, price], y=[0, top], mode="lines",
                                line=dict(color="#b91c1c", width=3), name="Price now",
@@ -269,7 +274,7 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     button_px = round(1.3 * font_size) + 14
     slider_px = round(1.3 * small) + 40                  # rail, ticks and step labels
     slider_labels = _slider_labels(waves)
-    entries = waves + 2                                  # still open, each wave, price now
+    entries = min(waves, LEARN_LEGEND_WAVES) + 2         # still open, the waves, price now
     legend_rows = -(-entries // (6 if big else 3))       # a 1024 px projector; a phone
     legend_px = legend_rows * round(1.35 * small + 6) + 8
     margin_bottom = axis_px + button_px + slider_px + legend_px
@@ -308,6 +313,8 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     return fig
 
 
+# The Learn chart's legend names waves 1-9 one by one, the later ones in one entry.
+LEARN_LEGEND_WAVES = 10
 # The Learn chart's height in presentation mode: with the page's step line above it, it
 # fits a 1280x720 projector's window.
 LEARN_PRESENT_HEIGHT_PX = 600
@@ -321,13 +328,9 @@ def _wrap(text: str, width: int) -> str:
 
 def _slider_labels(waves: int) -> list[str]:
     """The step slider's labels: "Shock", then "Wave k" for up to five waves, the bare
-    number k beyond (so twelve steps fit a phone), and past 24 waves only every m-th
-    number, the rest blank, so the labels never run into each other."""
-    if waves <= 5:
-        return ["Shock"] + [f"Wave {k}" for k in range(1, waves + 1)]
-    every = -(-waves // 24)
-    return ["Shock"] + [str(k) if k % every == 0 or k == waves else ""
-                        for k in range(1, waves + 1)]
+    number k beyond, so twelve steps fit a phone (past that, plotly.js itself labels only
+    every n-th step, as many as fit side by side)."""
+    return ["Shock"] + [f"Wave {k}" if waves <= 5 else str(k) for k in range(1, waves + 1)]
 
 
 def enlarge(fig: go.Figure, size: int = 20) -> go.Figure:

@@ -63,7 +63,7 @@ CHART_TEXT = """() => {
     for (let i = 0; i < texts.length; i++)
       for (let j = i + 1; j < texts.length; j++) {
         const a = texts[i], b = texts[j];
-        if (a.kind === b.kind && ['legend', 'slider', 'button'].includes(a.kind)) continue;
+        if (a.kind === b.kind && ['legend', 'button'].includes(a.kind)) continue;  // side by side
         if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
         if (meets(a.b, b.b)) problems.push(`${name}: ${a.kind} "${a.text}" over ${b.kind} "${b.text}"`);
       }

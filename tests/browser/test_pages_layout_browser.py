@@ -26,12 +26,15 @@ SCREENS = {"1024": dict(viewport={"width": 1024, "height": 768}),
            "1280": dict(viewport={"width": 1280, "height": 720}),
            "390": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)}
 OCT = "10-11 Oct 2025: small fund, slow engine, ADL"
+OCT_QUERY = "?" + "&".join(f"{k}={v}" for k, v in url_params(PRESETS[OCT]).items())
 PAGES = {  # name: (path and query, charts drawn)
     "explorer": ("", 4),
-    "explorer-oct": ("?" + "&".join(f"{k}={v}" for k, v in url_params(PRESETS[OCT]).items()), 6),
+    "explorer-oct": (OCT_QUERY, 6),
     "phase": ("phase", 2),
     "compare": ("compare", 3),
     "learn": ("learn", 2),
+    # 77 engine steps, each a wave: the slider and the legend must still read
+    "learn-oct": ("learn" + OCT_QUERY, 2),
     "risk": ("risk?n=1K&books=10", 0),
 }
 PRESENT = (1280, 720)
