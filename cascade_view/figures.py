@@ -50,6 +50,9 @@ MODEBAR = {
 TOOLBAR_PX = 36
 TITLE_PX = 24
 SUBTITLE_LINE_PX = 16
+# A row of labels between the subtitle and the plot (the leverage chart's average, the
+# map's start, shock and final price): above the data, so no label covers a bar.
+LABEL_ROW_PX = 16
 # Room under the plot for the x-axis title and a legend of up to two rows.
 BOTTOM_PX = 30
 
@@ -401,16 +404,21 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
     if notional is not None:
         average = float(np.average(leverage, weights=np.asarray(notional, dtype=float)))
         vline(fig, np.log10(average), line=dict(color=INK, dash="dot", width=1.5))
+        # in the row above the plot, on the side of the line with more room
+        right = np.log10(average) > 0.5 * top
         fig.add_annotation(x=np.log10(average), y=1.0, xref="x", yref="paper",
-                           text=f"Average {average:.1f}x<br>(by open interest)",
-                           showarrow=False, xanchor="right", xshift=-4, yanchor="top",
-                           align="right", font=dict(size=11, color=INK),
-                           bgcolor="rgba(255,255,255,0.85)")
+                           text=f"Average {average:.1f}x by open interest",
+                           showarrow=False, xanchor="right" if right else "left",
+                           xshift=0, yanchor="bottom", yshift=1,
+                           font=dict(size=11, color=INK))
     ticks = [t for t in LEVERAGE_TICKS if np.log10(t) <= top]
+    head = heading("Leverage: who was liquidated, and when",
+                   "Traders per leverage bin (log scale). Grey survived;",
+                   "colours give the wave that liquidated them.")
+    if notional is not None:
+        head["margin"]["t"] += LABEL_ROW_PX
     fig.update_layout(
-        **heading("Leverage: who was liquidated, and when",
-                  "Traders per leverage bin (log scale). Grey survived;",
-                  "colours give the wave that liquidated them."),
+        **head,
         barmode="stack", bargap=0,
         xaxis=dict(title=dict(text="Leverage (x, log scale)"), tickvals=np.log10(ticks),
                    tickangle=0,
@@ -508,10 +516,13 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
         # labels in the right third of the window sit left of their line, so none is cut
         right = at > x_edges[0] + 0.67 * (x_edges[-1] - x_edges[0])
         vline(fig, at, line=dict(color=color, dash=dash, width=2))
-        fig.add_annotation(x=at, y=1.0 - 0.09 * i, xref="x", yref="paper",
+        # one row each above the plot (start on top, final next to the plot), so the
+        # labels cover neither the bars nor each other however close the prices are
+        fig.add_annotation(x=at, y=1.0, xref="x", yref="paper",
                            text=text, showarrow=False, xanchor="right" if right else "left",
-                           xshift=-4 if right else 4, yanchor="top",
-                           font=dict(size=12, color=color), bgcolor="rgba(255,255,255,0.85)")
+                           xshift=-2 if right else 2, yanchor="bottom",
+                           yshift=1 + LABEL_ROW_PX * (len(marks) - 1 - i),
+                           font=dict(size=12, color=color))
     lines = [f"Notional (USD at entry) per {bin_text};", "longs below the start, shorts above."]
     if outside_share > 0.0005:
         lines.append(f"{outside_share:.0%} of open interest is outside this view.")
@@ -523,8 +534,10 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
                      tickmode="array",
                      tickvals=np.log10(ticks), ticktext=[price_text(t) for t in ticks],
                      tickangle=0)
+    head = heading("Liquidation map: open interest by price", *lines)
+    head["margin"]["t"] += LABEL_ROW_PX * len(marks)
     fig.update_layout(
-        **heading("Liquidation map: open interest by price", *lines),
+        **head,
         barmode="stack", bargap=0, xaxis=xaxis,
         yaxis=dict(title=dict(text="Notional (USD)"),
                    **money_axis(float(stacked.sum(axis=0).max()))),

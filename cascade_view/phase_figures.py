@@ -6,6 +6,8 @@ units and a legend a stakeholder reads; money shows B (not Plotly's G) for billi
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
@@ -13,6 +15,7 @@ from plotly.colors import sample_colorscale
 from .axes import Axis, shown_value
 from .figures import INK, START, SURVIVED, TEMPLATE, map_window, money_axis, nice_step, wave_colors
 from .formats import pct, times, usd
+from .figures import TOOLBAR_PX, heading
 
 # The page's default colouring is the first: the move the liquidations added beyond the shock,
 # so a big move that is only the shock stays dark (issue 16).
@@ -140,11 +143,12 @@ def compare_paths_figure(paths: dict[str, np.ndarray]) -> go.Figure:
     longest = max(len(p) for p in paths.values())
     categories = ["Start", "Shock"] + [f"Wave {k}" for k in range(1, longest - 1)]
     fig.update_layout(
-        title=dict(text="Price path: A and B",
-                   subtitle=dict(text="Start = 100; the shock, then each liquidation wave.")),
+        **heading("Price path: A and B", "Start = 100; the shock, then each",
+                  "liquidation wave."),
         xaxis=dict(title=None, type="category", categoryorder="array",
                    categoryarray=categories),
-        yaxis=dict(title="Price (start = 100)"), legend=dict(y=-0.32), margin=dict(b=60))
+        yaxis=dict(title="Price (start = 100)"), legend=dict(y=-0.32))
+    fig.update_layout(margin=dict(b=60))
     return fig
 
 
@@ -174,9 +178,8 @@ def compare_map_figure(maps: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]
     fig.add_vline(x=reference_price, line=dict(color=START, dash="dot", width=1.5))
     money = money_axis(max(float(np.max(t.y)) for t in fig.data))
     fig.update_layout(
-        title=dict(text="Liquidation map: A and B",
-                   subtitle=dict(text=f"Notional (USD at entry) per {step:g}-point price bin; "
-                                      "shaded = liquidated.")),
+        **heading("Liquidation map: A and B", f"Notional (USD at entry) per {step:g}-point",
+                  "price bin; shaded = liquidated."),
         xaxis=dict(title="Liquidation price (start = 100)", range=[low, high]),
         yaxis=dict(title="Notional (USD)", **money),
         legend=dict(y=-0.18))
@@ -202,8 +205,8 @@ def compare_leverage_figure(books: dict[str, tuple[np.ndarray, np.ndarray]],
                           "<extra></extra>"))
     ticks = [t for t in (1, 2, 3, 5, 10, 20, 50, 100) if np.log10(t) <= edges[-1]]
     fig.update_layout(
-        title=dict(text="Leverage: A and B",
-                   subtitle=dict(text="Share of open interest per leverage bin (log scale).")),
+        **heading("Leverage: A and B", "Share of open interest per leverage bin",
+                  "(log scale)."),
         xaxis=dict(title="Leverage (x, log scale)", tickvals=np.log10(ticks),
                    ticktext=[f"{t}x" for t in ticks]),
         yaxis=dict(title="Share of open interest (%)"), legend=dict(y=-0.15))
@@ -219,10 +222,17 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     """The liquidation map filling in wave by wave, as a Plotly animation.
 
     Frame 0 is the shock; frame k shows waves 1..k in their colours and the price after
-    wave k. steps: one narration sentence per frame (shown as the frame's subtitle);
-    start: the frame shown first (the page's Previous/Next buttons set it).
+    wave k. steps: one narration sentence per frame, shown as the frame's subtitle; the
+    frame's title says "Step k of N", so what the chart shows and the step it names always
+    agree, whether it got there by Play or by the slider. start: the frame shown first.
     Play/pause buttons and a step slider live inside the figure, so stepping through it
-    never reruns the page."""
+    never reruns the page.
+
+    Layout in pixels (font_size 13 on a page, 20 on a projector): the narration is wrapped
+    to lines that fit a phone (or, at 20 px, a 1024 px projector), the top margin holds the
+    longest; below the x axis come the buttons, then the slider, then the legend, each
+    placed from the plot's bottom edge in pixels, so none covers the axis title at any
+    width. At 20 px the whole figure is LEARN_PRESENT_HEIGHT_PX high (a 720 px screen)."""
     liq = np.asarray(liquidation_price, dtype=float)
     notional = np.asarray(notional, dtype=float)
     path = np.asarray(price_path, dtype=float)
@@ -249,41 +259,98 @@ def learn_figure(liquidation_price: np.ndarray, notional: np.ndarray,
                 x=centres, y=per_wave[wave - 1] if wave <= k else np.zeros_like(everything),
                 width=width, name=f"Wave {wave}", marker=dict(color=colors[wave - 1],
                                                              line=dict(width=0)),
+                showlegend=wave < LEARN_LEGEND_WAVES,
                 hovertemplate=f"Wave {wave} at %{{x:.1f}}: $%{{y:,.0f}}<extra></extra>"))
+        if waves >= LEARN_LEGEND_WAVES:  # one legend entry for the later waves
+            data.append(go.Bar(x=[None], y=[None], name=f"Waves {LEARN_LEGEND_WAVES}-{waves}",
+                               marker=dict(color=colors[LEARN_LEGEND_WAVES - 1]),
+                               hoverinfo="skip"))
         price = path[k + 1]
         data.append(go.Scatter(x=[price, price], y=[0, top], mode="lines",
                                line=dict(color="#b91c1c", width=3), name="Price now",
                                hovertemplate=f"Price {price:.2f}<extra></extra>"))
         return data
 
+    big = font_size > 13
+    title_size, small = (font_size + 4, font_size - 2) if big else (16, 12)
+    # about 0.5 em per character: 48 characters of 12 px fit a 390 px phone's chart, 84 of
+    # 18 px a 1024 px projector's
+    lines = [_wrap(text, 84 if big else 48) for text in steps]
+    narration_lines = max(line.count("<br>") + 1 for line in lines)
+    titles = [f"Step {k + 1} of {len(steps)}: the cascade, wave by wave"
+              for k in range(len(steps))]
     frames = [go.Frame(data=traces(k), name=str(k),
-                       layout=dict(title=dict(subtitle=dict(text=steps[k]))))
+                       layout=dict(title=dict(text=titles[k], subtitle=dict(text=lines[k]))))
               for k in range(waves + 1)]
     start = min(max(start, 0), waves)
     fig = go.Figure(data=traces(start), frames=frames, layout=dict(template=TEMPLATE))
     play = dict(frame=dict(duration=1400, redraw=True), transition=dict(duration=300),
                 fromcurrent=True, mode="immediate")
     pause = dict(frame=dict(duration=0, redraw=False), mode="immediate")
+
+    # pixel heights of each band, from font sizes (Plotly sets a line at about 1.3 em)
+    margin_top = TOOLBAR_PX + round(1.5 * title_size + 1.35 * small * narration_lines) + 12
+    axis_px = round(1.4 * small + 1.4 * font_size) + 32  # tick labels, then the axis title
+    button_px = round(1.3 * font_size) + 14
+    slider_px = round(1.3 * small) + 40                  # rail, ticks and step labels
+    slider_labels = _slider_labels(waves)
+    entries = min(waves, LEARN_LEGEND_WAVES) + 2         # still open, the waves, price now
+    legend_rows = -(-entries // (6 if big else 3))       # a 1024 px projector; a phone
+    legend_px = legend_rows * round(1.35 * small + 6) + 8
+    margin_bottom = axis_px + button_px + slider_px + legend_px
+    plot_px = (max(LEARN_PRESENT_HEIGHT_PX - margin_top - margin_bottom, 200) if big
+               else 380)
+    edge_pad = round(0.3 * small * max(len(slider_labels[0]), len(slider_labels[-1]))) + 6
     fig.update_layout(
-        title=dict(text="The cascade, wave by wave", subtitle=dict(text=steps[start])),
-        barmode="stack", bargap=0, height=680,
+        title=dict(text=titles[start], subtitle=dict(text=lines[start])),
+        barmode="stack", bargap=0, height=margin_top + plot_px + margin_bottom,
         xaxis=dict(title="Liquidation price (start = 100)", range=[low, high]),
         yaxis=dict(title="Notional (USD)", **{**money_axis(top), "range": [0, top]}),
-        legend=dict(y=-0.5, traceorder="normal"),
-        margin=dict(t=110, b=40),
-        updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.15, xanchor="left",
-                          yanchor="top", showactive=False, buttons=[
+        legend=dict(y=0, yref="container", yanchor="bottom", traceorder="normal"),
+        margin=dict(t=margin_top, b=margin_bottom),
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left",
+                          yanchor="top", showactive=False, pad=dict(t=axis_px, l=0),
+                          buttons=[
                               dict(label="▶ Play", method="animate", args=[None, play]),
                               dict(label="❚❚ Pause", method="animate", args=[[None], pause])])],
-        sliders=[dict(active=start, x=0, len=1, y=-0.24, yanchor="top",
-                      currentvalue=dict(visible=False), pad=dict(t=0),
-                      steps=[dict(label="Shock" if k == 0 else f"Wave {k}", method="animate",
+        sliders=[dict(active=start, x=0, len=1, y=0, yanchor="top",
+                      currentvalue=dict(visible=False),
+                      pad=dict(t=axis_px + button_px, l=edge_pad, r=edge_pad),
+                      steps=[dict(label=label, method="animate",
                                   args=[[str(k)], dict(mode="immediate", frame=dict(
                                       duration=300, redraw=True), transition=dict(duration=0))])
-                             for k in range(waves + 1)])],
+                             for k, label in enumerate(slider_labels)])],
     )
     fig.add_vline(x=reference_price, line=dict(color=START, dash="dot", width=1.5))
-    return enlarge(fig, font_size) if font_size > 13 else fig
+    if big:
+        fig.update_layout(font=dict(size=font_size),
+                          title=dict(font=dict(size=title_size),
+                                     subtitle=dict(font=dict(size=small))),
+                          legend=dict(font=dict(size=small)),
+                          hoverlabel=dict(font=dict(size=font_size)))
+        fig.update_xaxes(title_font_size=font_size, tickfont_size=small)
+        fig.update_yaxes(title_font_size=font_size, tickfont_size=small)
+    return fig
+
+
+# The Learn chart's legend names waves 1-9 one by one, the later ones in one entry.
+LEARN_LEGEND_WAVES = 10
+# The Learn chart's height in presentation mode: with the page's step line above it, it
+# fits a 1280x720 projector's window.
+LEARN_PRESENT_HEIGHT_PX = 600
+
+
+def _wrap(text: str, width: int) -> str:
+    """`text` broken into lines of at most `width` characters (Plotly never wraps a title),
+    joined with <br>."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def _slider_labels(waves: int) -> list[str]:
+    """The step slider's labels: "Shock", then "Wave k" for up to five waves, the bare
+    number k beyond, so twelve steps fit a phone (past that, plotly.js itself labels only
+    every n-th step, as many as fit side by side)."""
+    return ["Shock"] + [f"Wave {k}" if waves <= 5 else str(k) for k in range(1, waves + 1)]
 
 
 def enlarge(fig: go.Figure, size: int = 20) -> go.Figure:

@@ -144,9 +144,9 @@ def runaway_probability_figure(summary: pd.DataFrame, knob_title: str, labels: l
                              line=dict(color=MUTED, width=1.5)))
     fig.update_layout(
         title=dict(text="How likely a runaway is, per setting",
-                   subtitle=dict(text="Share of books whose cascade fed on itself "
-                                      "(peak branching ratio R >= 1), with its 95% interval;"
-                                      "<br>only the values tested, no line between them.")),
+                   subtitle=dict(text="Share of books whose cascade fed on itself<br>"
+                                      "(peak branching ratio R >= 1), with its 95% interval;<br>"
+                                      "only the values tested, no line between them.")),
         xaxis=dict(title=knob_title, type="category"),
         yaxis=dict(title="Books that ran away (%)", range=[-3, 103], ticksuffix="%"),
         height=420, margin=dict(b=110), legend=LEGEND_BELOW, hovermode="closest",

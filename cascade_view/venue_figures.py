@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import INK, MUTED, TEMPLATE, _empty_note, nice_step
+from .figures import INK, MUTED, TEMPLATE, _empty_note, heading, nice_step
 from .formats import usd
 
 EXECUTED = "#2563eb"
@@ -39,7 +39,7 @@ def _steps(waves: pd.DataFrame) -> np.ndarray:
 
 
 def _empty(title: dict) -> go.Figure:
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title, xaxis=dict(visible=False),
+    fig = go.Figure(layout=dict(template=TEMPLATE, **title, xaxis=dict(visible=False),
                                 yaxis=dict(visible=False)))
     _empty_note(fig, "No liquidations: the engine had nothing to execute")
     return fig
@@ -47,17 +47,19 @@ def _empty(title: dict) -> go.Figure:
 
 def queue_figure(waves: pd.DataFrame, capacity: float | None) -> go.Figure:
     """Per engine step: notional executed (bars; the auto-deleveraged part apart when there
-    is one) and notional still queued after the step (line); the capacity as a dashed line.
+    is one) and notional still queued after the step (line); the capacity as a dashed line,
+    named in the legend (a label on the line would sit on the queue's line or bars).
     waves: CascadeResult.waves of a run with a venue mechanic on (column "queued")."""
-    title = dict(text="Liquidation engine: executed and queued per step",
-                 subtitle=dict(text="Notional at entry (USD). What the engine cannot execute "
-                                    "in a step waits, most underwater first."))
+    title = heading("Liquidation engine: executed and queued",
+                    "Notional at entry (USD) per engine step. What the",
+                    "engine cannot execute in a step waits, most",
+                    "underwater first.")
     if len(waves) == 0:
         return _empty(title)
     steps = _steps(waves)
     executed = waves["notional"].to_numpy(dtype=float)
     queued = waves["queued"].to_numpy(dtype=float)
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title, barmode="stack"))
+    fig = go.Figure(layout=dict(template=TEMPLATE, **title, barmode="stack"))
     fig.add_trace(go.Bar(x=steps, y=executed, name="Executed in the step", marker_color=EXECUTED,
                          customdata=[usd(v) for v in executed],
                          hovertemplate="Step %{x}: executed %{customdata}<extra></extra>"))
@@ -67,9 +69,10 @@ def queue_figure(waves: pd.DataFrame, capacity: float | None) -> go.Figure:
                              hovertemplate="Step %{x}: queued %{customdata}<extra></extra>"))
     top = [executed.max(), queued.max()]
     if capacity:
-        fig.add_hline(y=capacity, line=dict(color=MUTED, dash="dash"),
-                      annotation_text=f"capacity {usd(capacity)} per step",
-                      annotation_position="top right", annotation_font_color=MUTED)
+        fig.add_trace(go.Scatter(x=[steps.min() - 0.5, steps.max() + 0.5], y=[capacity] * 2,
+                                 name=f"Capacity: {usd(capacity)} per step", mode="lines",
+                                 line=dict(color=MUTED, dash="dash", width=1.5),
+                                 hoverinfo="skip"))
         top.append(capacity)
     fig.update_layout(xaxis=dict(title="Engine step"),
                       yaxis=dict(title="Notional (USD)", **money_axis(top)),
@@ -82,9 +85,9 @@ def fund_figure(waves: pd.DataFrame, fund_start: float) -> go.Figure:
     debt. Bottom: notional auto-deleveraged in each step (valued at the bankruptcy prices).
     Two panels because ADL can dwarf the fund. waves: CascadeResult.waves of a run that
     kept accounts (columns fund, bad_debt, adl_notional)."""
-    title = dict(text="Insurance fund, bad debt and auto-deleveraging",
-                 subtitle=dict(text="USD by engine step. The fund pays fills below "
-                                    "bankruptcy; beyond it, ADL or bad debt."))
+    title = heading("Insurance fund, bad debt and ADL",
+                    "USD by step. The fund pays fills below bankruptcy;",
+                    "beyond it, auto-deleveraging (ADL) or bad debt.")
     if len(waves) == 0:
         return _empty(title)
     steps = np.r_[0, _steps(waves)]
@@ -93,7 +96,7 @@ def fund_figure(waves: pd.DataFrame, fund_start: float) -> go.Figure:
     adl = waves["adl_notional"].to_numpy(dtype=float)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
                         row_heights=[0.55, 0.45])
-    fig.update_layout(template=TEMPLATE, title=title)
+    fig.update_layout(template=TEMPLATE, **title)
     for name, values, color in (("Insurance fund", fund, FUND),
                                 ("Bad debt (cumulative)", bad_debt, BAD_DEBT)):
         fig.add_trace(go.Scatter(x=steps, y=values, name=name, mode="lines",

@@ -1,7 +1,8 @@
 """Learn: one cascade told wave by wave. A Plotly animation (play/pause and a step slider
-inside the figure, so stepping never reruns the page) fills in the liquidation map while
-each step is narrated from the results; it closes on the phase diagram. ?present=1 hides
-the sidebar and the setup text and enlarges the fonts, for a projector.
+inside the figure, so stepping never reruns the page, and each frame's title names its
+step) fills in the liquidation map while each step is narrated from the results; it closes
+on the phase diagram. ?present=1 hides the sidebar and the setup text and enlarges the
+fonts, for a projector.
 Text lives in docs/learn/; narration in cascade_view/story.py.
 """
 
@@ -28,31 +29,15 @@ analysis = compute.analyse(scenario)
 result = analysis.result
 steps = story.wave_sentences(result)
 
-STEP = "learn-step"
-
-
-def move(by: int) -> None:
-    st.session_state[STEP] = st.session_state.get(STEP, 0) + by
-
-
-@st.fragment
-def walkthrough() -> None:
-    """Previous/Next rerun only this fragment; Play and the step slider run in the browser."""
-    step = min(st.session_state.get(STEP, 0), len(steps) - 1)
-    back, where, ahead = st.columns([1, 3, 1], vertical_alignment="center")
-    back.button("◀ Previous", on_click=move, args=(-1,), disabled=step == 0, key="learn-back")
-    where.markdown(f"**Step {step + 1} of {len(steps)}**")
-    ahead.button("Next ▶", on_click=move, args=(1,), disabled=step == len(steps) - 1,
-                 key="learn-next")
-    pagekit.chart(learn_figure(analysis.liquidation_price, result.population.notional,
-                               result.liquidated_in, result.price_path, steps,
-                               font_size=20 if present else 13, start=step), "learn")
-
-
 st.subheader("Step by step", divider="gray")
 if not present:
-    st.caption("Step with Previous / Next, or press ▶ Play under the chart to run it.")
-walkthrough()
+    st.caption("Press ▶ Play under the chart, or click a step on its slider; the chart's "
+               "title names the step it shows.")
+# The steps live in the figure (its frames, Play and the slider), and so does "Step k of
+# N": a step counter on the page would not follow Play, which runs in the browser.
+pagekit.chart(learn_figure(analysis.liquidation_price, result.population.notional,
+                           result.liquidated_in, result.price_path, steps,
+                           font_size=20 if present else 13), "learn")
 st.markdown("\n".join(f"- {sentence}" for sentence in steps))
 pagekit.verdict_block(analysis, critical=False)
 
