@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import number_in, one_of
+from ._checks import number_in, one_of, shown
 from .orderbook import OrderBook
 from .tiers import check_tiers
 
@@ -56,6 +56,20 @@ class Market:
                            the first tier are liquidated down one tier at a time.
     recovery_half_life:    None = consumed depth never refills; a number > 0 = steps in
                            which half the consumed depth refills between steps.
+
+    The clock (issue 17; cascade/clock.py, docs/model.md "Time"). Any of these set makes
+    Scenario.run use the timed engine; all at their defaults, nothing changes:
+    engine_rate:           USD of notional (at entry) the engine executes per second; None =
+                           no rate limit. Per tick of dt seconds the cap is engine_rate * dt
+                           (and engine_capacity, when also set, caps each tick as a step).
+    resilience_half_life:  seconds in which consumed transient depth refills by half; None =
+                           never. Per tick the transient part is multiplied by 2^(-dt / h).
+                           The step-based recovery_half_life is refused beside it.
+    permanent_impact:      kappa in [0, 1]: the share of each tick's flow whose impact never
+                           decays (Obizhaeva-Wang); the rest is transient. 0 (default): all
+                           transient, which without resilience never refills either.
+    engine_max_positions:  at most this many positions (attempts) executed per tick, e.g.
+                           dYdX v4's 50 liquidation attempts per block; None = no limit.
     """
 
     price: float = DEFAULT_PRICE
@@ -70,6 +84,10 @@ class Market:
     mm_tiers: tuple | None = None
     recovery_half_life: float | None = None
     engine_capacity_share: float | None = None
+    engine_rate: float | None = None
+    resilience_half_life: float | None = None
+    permanent_impact: float = 0.0
+    engine_max_positions: int | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "price", number_in("price", self.price, low=0.0, low_open=True))
@@ -84,7 +102,8 @@ class Market:
             self, "maintenance_margin",
             number_in("maintenance_margin", self.maintenance_margin, low=0.0, high=1.0, high_open=True),
         )
-        for name in ("engine_capacity", "engine_capacity_share", "recovery_half_life"):
+        for name in ("engine_capacity", "engine_capacity_share", "recovery_half_life",
+                     "engine_rate", "resilience_half_life"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, number_in(name, getattr(self, name), low=0.0,
                                                          low_open=True))
@@ -98,6 +117,26 @@ class Market:
         object.__setattr__(self, "adl", bool(self.adl))
         if self.mm_tiers is not None:
             object.__setattr__(self, "mm_tiers", check_tiers(self.mm_tiers))
+        object.__setattr__(self, "permanent_impact", number_in(
+            "permanent_impact", self.permanent_impact, low=0.0, high=1.0))
+        if self.engine_max_positions is not None:
+            count = self.engine_max_positions
+            if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+                raise ValueError(f"engine_max_positions: expected a whole number >= 1 or None, "
+                                 f"got {count!r}")
+            object.__setattr__(self, "engine_max_positions", int(count))
+        if self.resilience_half_life is not None and self.recovery_half_life is not None:
+            raise ValueError(
+                f"recovery_half_life: give it (in steps) or resilience_half_life (in seconds), "
+                f"not both (got {shown(self.recovery_half_life)} and "
+                f"{shown(self.resilience_half_life)})")
+
+    @property
+    def timed(self) -> bool:
+        """True when a clock parameter is set (engine_rate, resilience_half_life,
+        permanent_impact > 0, engine_max_positions): cascade.clock runs it."""
+        return (self.engine_rate is not None or self.resilience_half_life is not None
+                or self.permanent_impact > 0 or self.engine_max_positions is not None)
 
     @property
     def step_by_step(self) -> bool:
