@@ -54,7 +54,8 @@ DEFAULT_TICK = 1.0
 MAX_TICKS = 200_000
 # Seconds of the "peak minute".
 MINUTE = 60.0
-SERIES_COLUMNS = ["tick", "seconds", "move", "exogenous_price", "price", "fill_price",
+SERIES_COLUMNS = ["tick", "seconds", "move", "exogenous_price", "start_price", "price",
+                  "fill_price",
                   "long_count", "short_count", "long_notional", "short_notional",
                   "queue_long", "queue_short", "fund"]
 
@@ -127,7 +128,8 @@ class TimedResult(CascadeResult):
     path:          the exogenous path (cascade.paths.PricePath).
     tick_seconds:  dt (seconds).
     series:        one row per tick, SERIES_COLUMNS: tick, seconds (its start), move m(t),
-                   exogenous_price P0 (1 + m), price (traded, after the tick), fill_price
+                   exogenous_price P0 (1 + m), start_price (traded, at the tick's start,
+                   which reaches positions), price (traded, after the tick), fill_price
                    (NaN when nothing executed), long/short count and notional executed (USD
                    at entry), queue_long/queue_short (USD at entry waiting after the tick),
                    fund (after the tick; NaN without accounts).
@@ -268,7 +270,7 @@ def _fill(market: Market, move: float, start: float, end: float) -> float:
 def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> TimedResult:
     market, p0, pop = book.market, book.market.price, book.population
     table = np.array([row[:16] for row in rows], dtype=np.float64).reshape(-1, 16)
-    (tick, seconds, move, _before, after, fill, lc, sc, ln, sn, lf, sf, lb, sb, lfront,
+    (tick, seconds, move, before, after, fill, lc, sc, ln, sn, lf, sf, lb, sb, lfront,
      sfront) = table.T
     queue_long = np.array([row[16] for row in rows])
     queue_short = np.array([row[17] for row in rows])
@@ -319,7 +321,7 @@ def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> Timed
             waves[name] = np.array([row[i + 1] for row in extra], dtype=float)
     series = pd.DataFrame({
         "tick": tick.astype(np.int64), "seconds": seconds, "move": move,
-        "exogenous_price": p0 * (1.0 + move), "price": after, "fill_price": fill,
+        "exogenous_price": p0 * (1.0 + move), "start_price": before, "price": after, "fill_price": fill,
         "long_count": lc.astype(np.int64), "short_count": sc.astype(np.int64),
         "long_notional": ln, "short_notional": sn, "queue_long": queue_long,
         "queue_short": queue_short, "fund": fund}, columns=SERIES_COLUMNS)

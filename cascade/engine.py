@@ -430,6 +430,9 @@ class LiquidationBook:
     def run(self, shock: float) -> "CascadeResult":
         """The cascade after a relative shock s > -1 (negative = the price falls)."""
         shock = number_in("shock", shock, low=-1.0, low_open=True)
+        if self.market.timed:  # the clock (engine_rate, ...): the jump path, in ticks
+            from .clock import run_timed
+            return run_timed(self, shock)
         if self.market.step_by_step:
             return self._run_steps(shock)
         p0 = self.market.price
@@ -453,8 +456,8 @@ class LiquidationBook:
         table: for sweeps over many shocks on one book."""
         shock = number_in("shock", shock, low=-1.0, low_open=True)
         p0 = self.market.price
-        if self.market.step_by_step:
-            result = self._run_steps(shock)
+        if self.market.step_by_step or self.market.timed:
+            result = self.run(shock)
             return result.total_move, result.wave_count
         prices = self._waves(shock, None)[2]
         final = prices[-1] if prices else p0 * (1.0 + shock)
