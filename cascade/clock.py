@@ -35,6 +35,7 @@ and each tick is a few binary searches on its prefix sums.
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -42,8 +43,8 @@ import numpy as np
 import pandas as pd
 
 from ._checks import number_in
-from .engine import (PRICE_FLOOR, WAVE_COLUMNS, CascadeResult, LiquidationBook, _new_ledger,
-                     _settle_step, _Sweep, _too_thin, notional_ratio)
+from .engine import (_TIMED_ENGINE, PRICE_FLOOR, WAVE_COLUMNS, CascadeResult, LiquidationBook,
+                     _new_ledger, _settle_step, _Sweep, _too_thin, notional_ratio)
 from .market import Market
 from .paths import PricePath, jump
 from .population import Population
@@ -100,6 +101,93 @@ class _PrefixSide:
     @property
     def queued(self) -> float:
         return self.reach_u - self.executed
+
+
+class _PartialSide:
+    """One side sorted whole, for an engine that sends a large position in parts with a
+    cooldown (Market.partial_liquidation = (threshold, parts, cooldown seconds); Hyperliquid:
+    above $100K, 20% at a time, 30 s apart). A reached position above the threshold joins
+    the queue with its first part (1 / parts of it); each later part j = 1 .. parts - 1 is
+    due j x cooldown after the tick that reached it. Each tick the engine executes the due
+    parts first (earliest due first; they belong to positions reached earlier, so more
+    underwater), then the queue's front, within the caps; a large position is liquidated in
+    the tick its last part finishes. (engine_max_positions is not applied to parts.)"""
+
+    def __init__(self, book: LiquidationBook, direction: int, rule: tuple, dt: float):
+        side = book.side(direction).complete()
+        self.sign = side.sign
+        _, self.key, self.order = side.snapshot()[:3]
+        self.query = side.query
+        pop = book.population
+        threshold, self.parts, cooldown = rule
+        self.cooldown_ticks = max(1, int(math.ceil(cooldown / dt - 1e-9)))
+        notional = pop.notional[self.order]
+        flow = side.flow(self.order)
+        bankrupt = (pop.bankruptcy_price() * pop.quantity)[self.order]
+        self.large = notional > threshold
+        first = np.where(self.large, 1.0 / self.parts, 1.0)
+        self.cum_notional = np.concatenate(([0.0], np.cumsum(notional * first)))
+        self.cum_flow = np.concatenate(([0.0], np.cumsum(flow * first)))
+        self.cum_bankrupt = np.concatenate(([0.0], np.cumsum(bankrupt * first)))
+        self.part = (notional / self.parts, flow / self.parts, bankrupt / self.parts)
+        self.size = self.key.size
+        self.reached = self.done = 0
+        self.reach_u = self.executed = 0.0
+        self.pending: list = []  # heap of [due tick, sequence, left, notional, flow, bq, ids]
+        self.pending_left = 0.0
+        self._sequence = 0
+
+    def at(self, u: float, cum: np.ndarray) -> float:
+        return float(np.interp(u, self.cum_notional, cum))
+
+    def tick(self, price, cap, max_positions, number, labels):
+        reached = max(int(np.searchsorted(self.key, float(self.query(price)), side="right")),
+                      self.reached)
+        if reached > self.reached:
+            big = self.reached + np.flatnonzero(self.large[self.reached:reached])
+            if big.size:
+                sums = [float(part[big].sum()) for part in self.part]
+                for j in range(1, self.parts):
+                    ids = self.order[big] if j == self.parts - 1 else None
+                    heapq.heappush(self.pending, [number + j * self.cooldown_ticks,
+                                                  self._sequence, sums[0], *sums, ids])
+                    self._sequence += 1
+                    self.pending_left += sums[0]
+            self.reached, self.reach_u = reached, float(self.cum_notional[reached])
+        budget, count, notional, flow, bankrupt = cap, 0, 0.0, 0.0, 0.0
+        while self.pending and self.pending[0][0] <= number and budget > 0:
+            chunk = self.pending[0]
+            take = min(budget, chunk[2])
+            share = take / chunk[3]
+            notional, flow, bankrupt = notional + take, flow + share * chunk[4], \
+                bankrupt + share * chunk[5]
+            chunk[2] -= take
+            self.pending_left -= take
+            budget -= take
+            if chunk[2] <= 0.0:
+                heapq.heappop(self.pending)
+                if chunk[6] is not None:
+                    labels[chunk[6]] = number
+                    count += int(chunk[6].size)
+        if self.reach_u > self.executed and budget > 0:
+            upto = min(self.reach_u, self.executed + budget)
+            flow += self.at(upto, self.cum_flow) - self.at(self.executed, self.cum_flow)
+            bankrupt += (self.at(upto, self.cum_bankrupt)
+                         - self.at(self.executed, self.cum_bankrupt))
+            notional += upto - self.executed
+            finished = max(int(np.searchsorted(self.cum_notional, upto, side="right")) - 1,
+                           self.done)
+            small = self.done + np.flatnonzero(~self.large[self.done:finished])
+            labels[self.order[small]] = number
+            count += int(small.size)
+            self.done, self.executed = finished, upto
+        if self.pending_left < 1e-9 * max(self.executed, 1.0) and not self.pending:
+            self.pending_left = 0.0
+        return count, notional, flow, bankrupt, math.nan
+
+    @property
+    def queued(self) -> float:
+        return (self.reach_u - self.executed) + (self.pending_left if self.pending else 0.0)
 
 
 class _WholeSide:
@@ -190,17 +278,24 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
                          f"{MAX_TICKS:,} ticks; use a longer tick or a shorter path")
     rate_cap = math.inf if market.engine_rate is None else market.engine_rate * dt
     limited = (rate_cap < math.inf or market.engine_max_positions is not None
-               or market.engine_capacity is not None or market.engine_capacity_share is not None)
+               or market.engine_capacity is not None or market.engine_capacity_share is not None
+               or market.partial_liquidation is not None)
     sides = []
     for direction, reachable in ((-1, path.low < 0), (1, path.high > 0)):
         if not reachable:
             continue
-        side = (_PrefixSide if limited else _WholeSide)(book, direction)
+        if market.partial_liquidation is not None:
+            side = _PartialSide(book, direction, market.partial_liquidation, dt)
+        else:
+            side = (_PrefixSide if limited else _WholeSide)(book, direction)
         cap = min(rate_cap, market.capacity_per_step(side.sign))
         if limited:
             total = float(side.cum_notional[-1])
             count_ticks = (0 if market.engine_max_positions is None
                            else side.size / market.engine_max_positions)
+            if market.partial_liquidation is not None:
+                count_ticks = max(count_ticks, total / cap + (market.partial_liquidation[1] - 1)
+                                  * side.cooldown_ticks)
             if max(total / cap, count_ticks) > MAX_TICKS:
                 raise ValueError(
                     f"engine_rate: {market.engine_rate!r} USD per second (cap "
@@ -248,6 +343,9 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
                 and queues[0] <= 0.0 and queues[1] <= 0.0):
             break
     return _result(book, path, dt, rows, labels, ledger, limited, start_price)
+
+
+_TIMED_ENGINE[:] = [run_timed]
 
 
 def _price(market: Market, move: float, consumed: float) -> float:

@@ -76,6 +76,11 @@ ADL_ROUNDS = 60
 # (queued and fill_price whenever a mechanic is on; the rest when accounts are kept.)
 VENUE_COLUMNS = ["queued", "fill_price", "fees", "pnl", "fund", "bad_debt", "adl_notional"]
 
+# The timed engine for a market with the clock on (Market.timed): cascade/clock.py puts its
+# run_timed here when it is imported (cascade/__init__ imports it), so this module needs no
+# import of the module that builds on it.
+_TIMED_ENGINE: list = []
+
 WAVE_COLUMNS = [
     "wave", "trigger_price", "price", "move", "count", "notional",
     "long_count", "short_count", "long_notional", "short_notional",
@@ -431,8 +436,7 @@ class LiquidationBook:
         """The cascade after a relative shock s > -1 (negative = the price falls)."""
         shock = number_in("shock", shock, low=-1.0, low_open=True)
         if self.market.timed:  # the clock (engine_rate, ...): the jump path, in ticks
-            from .clock import run_timed
-            return run_timed(self, shock)
+            return _TIMED_ENGINE[0](self, shock)
         if self.market.step_by_step:
             return self._run_steps(shock)
         p0 = self.market.price

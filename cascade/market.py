@@ -17,6 +17,26 @@ MARKET_IMPACTS = IMPACT_MODELS + ("book",)
 DEFAULT_PRICE = 100.0
 DEFAULT_DEPTH = 70e6
 DEFAULT_MAINTENANCE_MARGIN = 0.005
+# Hyperliquid's documented rule: a position above $100K is sent 20% at a time as a market
+# order, with a 30 s cooldown between parts (MODEL.md section 7): (threshold, parts, seconds).
+HYPERLIQUID_PARTIAL = (100_000.0, 5, 30.0)
+# dYdX v4: at most 50 liquidation attempts per block (MODEL.md section 7).
+DYDX_ATTEMPTS_PER_BLOCK = 50
+
+
+def _check_partial(rule) -> tuple:
+    """(threshold >= 0 USD, parts a whole number >= 2, cooldown > 0 seconds)."""
+    try:
+        threshold, parts, cooldown = rule
+    except (TypeError, ValueError):
+        raise ValueError(f"partial_liquidation: expected (threshold, parts, cooldown seconds), "
+                         f"got {rule!r}") from None
+    threshold = number_in("partial_liquidation threshold", threshold, low=0.0)
+    cooldown = number_in("partial_liquidation cooldown", cooldown, low=0.0, low_open=True)
+    if isinstance(parts, bool) or not isinstance(parts, (int, np.integer)) or parts < 2:
+        raise ValueError(f"partial_liquidation parts: expected a whole number >= 2, got "
+                         f"{parts!r}")
+    return (threshold, int(parts), cooldown)
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,10 @@ class Market:
                            transient, which without resilience never refills either.
     engine_max_positions:  at most this many positions (attempts) executed per tick, e.g.
                            dYdX v4's 50 liquidation attempts per block; None = no limit.
+    partial_liquidation:   None, or (threshold USD, parts, cooldown seconds): a position
+                           whose notional at entry exceeds the threshold is sent in `parts`
+                           equal parts, cooldown seconds apart (HYPERLIQUID_PARTIAL: above
+                           $100K, 20% at a time, 30 s apart).
     """
 
     price: float = DEFAULT_PRICE
@@ -88,6 +112,7 @@ class Market:
     resilience_half_life: float | None = None
     permanent_impact: float = 0.0
     engine_max_positions: int | None = None
+    partial_liquidation: tuple | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "price", number_in("price", self.price, low=0.0, low_open=True))
@@ -125,6 +150,9 @@ class Market:
                 raise ValueError(f"engine_max_positions: expected a whole number >= 1 or None, "
                                  f"got {count!r}")
             object.__setattr__(self, "engine_max_positions", int(count))
+        if self.partial_liquidation is not None:
+            object.__setattr__(self, "partial_liquidation",
+                               _check_partial(self.partial_liquidation))
         if self.resilience_half_life is not None and self.recovery_half_life is not None:
             raise ValueError(
                 f"recovery_half_life: give it (in steps) or resilience_half_life (in seconds), "
@@ -136,7 +164,8 @@ class Market:
         """True when a clock parameter is set (engine_rate, resilience_half_life,
         permanent_impact > 0, engine_max_positions): cascade.clock runs it."""
         return (self.engine_rate is not None or self.resilience_half_life is not None
-                or self.permanent_impact > 0 or self.engine_max_positions is not None)
+                or self.permanent_impact > 0 or self.engine_max_positions is not None
+                or self.partial_liquidation is not None)
 
     @property
     def step_by_step(self) -> bool:

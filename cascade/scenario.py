@@ -13,8 +13,8 @@ import numpy as np
 from ._checks import MAX_MONEY, number_in, one_of, whole_number
 from .clock import MAX_TICKS, run_timed
 from .engine import MAX_FULL_STEPS, CascadeResult, LiquidationBook
-from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE, IMPACT_MODELS,
-                     Market)
+from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE,
+                     DYDX_ATTEMPTS_PER_BLOCK, HYPERLIQUID_PARTIAL, IMPACT_MODELS, Market)
 from .paths import PricePath, fall, fall_then_rebound, jump
 from .population import Population
 from .synthetic import (BACKGROUNDS, MIN_LIQUIDATION_DISTANCE, MIN_TRADERS, leverage_cap,
@@ -33,8 +33,13 @@ VENUE_FIELDS = ("engine_capacity", "insurance_fund", "liquidation_fee", "adl", "
 # and the price path in place of the single shock. Like the venue mechanics they apply to
 # any book (a positions file's too), so they count among VENUE_FIELDS; the clock is on when
 # any differs from its default, and then Scenario.run() uses the timed engine.
-CLOCK_FIELDS = ("engine_rate", "resilience_half_life", "permanent_impact", "path",
-                "fall_seconds", "rebound", "rebound_seconds")
+CLOCK_FIELDS = ("engine_rate", "resilience_half_life", "permanent_impact", "engine_rule",
+                "path", "fall_seconds", "rebound", "rebound_seconds")
+# Venue rules of the engine a Scenario can name (docs/model.md "Time"): Hyperliquid's parts
+# (above $100K, 20% at a time, 30 s apart) and dYdX v4's 50 liquidation attempts per block,
+# at one block per 1 s tick (an assumption, not a published block time).
+ENGINE_RULES = {"none": {}, "hyperliquid": dict(partial_liquidation=HYPERLIQUID_PARTIAL),
+                "dydx": dict(engine_max_positions=DYDX_ATTEMPTS_PER_BLOCK)}
 VENUE_FIELDS = VENUE_FIELDS + CLOCK_FIELDS
 # The price paths a Scenario can name (cascade.paths): the shock at once, over fall_seconds,
 # or over fall_seconds and then back up by `rebound` over rebound_seconds.
@@ -92,6 +97,8 @@ class Scenario:
     resilience_half_life: seconds in which half the consumed transient depth refills (0:
                          never); not with recovery_half_life.
     permanent_impact:    share of impact that never decays, [0, 1].
+    engine_rule:         "none", "hyperliquid" (a position above $100K sent 20% at a time,
+                         30 s apart) or "dydx" (at most 50 positions per 1 s tick).
     path:                "jump" (the shock at t = 0), "fall" (to the shock, linearly over
                          fall_seconds) or "fall_then_rebound" (then up by `rebound`,
                          relative to the start price, over rebound_seconds).
@@ -124,6 +131,7 @@ class Scenario:
     engine_rate: float = 0.0
     resilience_half_life: float = 0.0
     permanent_impact: float = 0.0
+    engine_rule: str = "none"
     path: str = "jump"
     fall_seconds: float = 60.0
     rebound: float = 0.0
@@ -159,6 +167,7 @@ class Scenario:
         one_of("impact", self.impact, IMPACT_MODELS)
         one_of("mm_tiers", self.mm_tiers, tuple(MM_TIER_LADDERS))
         one_of("path", self.path, PATHS)
+        one_of("engine_rule", self.engine_rule, tuple(ENGINE_RULES))
         if not isinstance(self.adl, bool):
             if not isinstance(self.adl, str) or self.adl.lower() not in ("true", "false"):
                 raise ValueError(f"adl: expected True or False, got {self.adl!r}")
@@ -228,7 +237,7 @@ class Scenario:
         """True when a clock field is on (a rate, a refill, permanent impact, or a path
         other than the jump): run() then uses the timed engine (cascade/clock.py)."""
         return bool(self.engine_rate or self.resilience_half_life or self.permanent_impact
-                    or self.path != "jump")
+                    or self.path != "jump" or self.engine_rule != "none")
 
     def price_path(self) -> PricePath:
         """The exogenous path (cascade.paths) the shock and the path fields describe."""
@@ -263,7 +272,8 @@ class Scenario:
                       recovery_half_life=self.recovery_half_life or None,
                       engine_rate=self.engine_rate or None,
                       resilience_half_life=self.resilience_half_life or None,
-                      permanent_impact=self.permanent_impact)
+                      permanent_impact=self.permanent_impact,
+                      **ENGINE_RULES[self.engine_rule])
 
     def book(self) -> LiquidationBook:
         return LiquidationBook(self.population(), self.market())

@@ -206,3 +206,48 @@ def test_clock_parameters_are_validated():
         run_timed(cascade.LiquidationBook(population, cascade.Market(
             price=P0, maintenance_margin=MARGIN)), -0.1, tick_seconds=0.0)
     assert not cascade.Market().timed and cascade.Market(permanent_impact=0.5).timed
+
+
+def test_hyperliquid_parts_by_hand():
+    """Hyperliquid: a position above $100K is sent 20% at a time, 30 s apart. A $1M long
+    and a $50K long, both reached by a -10% jump at tick 1, no rate limit: tick 1 sells the
+    $50K whole and $200K of the large one; its later parts are due 30, 60, 90 and 120 s
+    later (ticks 31, 61, 91, 121), and it is liquidated in tick 121."""
+    population = _position([0.03, 0.04], [1, 1], [1e6, 5e4])
+    market = cascade.Market(price=P0, depth=1e12, maintenance_margin=MARGIN,
+                            partial_liquidation=cascade.market.HYPERLIQUID_PARTIAL)
+    result = run_timed(cascade.LiquidationBook(population, market), jump(-0.10))
+    assert result.liquidated_in.tolist() == [121, 1]
+    assert result.waves["tick"].tolist() == [1, 31, 61, 91, 121]
+    np.testing.assert_allclose(result.waves["notional"], [250e3, 200e3, 200e3, 200e3, 200e3])
+    assert result.waves["count"].tolist() == [1, 0, 0, 0, 1]
+    np.testing.assert_allclose(result.waves["queued"], [800e3, 600e3, 400e3, 200e3, 0.0],
+                               atol=1e-6)
+    assert result.clear_seconds == 121.0
+    # with an engine of $100K/s the first tick sells $100K (the large one's first part
+    # first: it is more underwater), and the rest follows at the rate
+    slow = run_timed(cascade.LiquidationBook(population, cascade.Market(
+        price=P0, depth=1e12, maintenance_margin=MARGIN, engine_rate=1e5,
+        partial_liquidation=(100_000.0, 5, 30.0))), jump(-0.10))
+    assert slow.waves["notional"].iloc[0] == pytest.approx(1e5)
+    assert slow.liquidated_notional == pytest.approx(1.05e6)
+    assert slow.waves["notional"].sum() == pytest.approx(1.05e6, rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(books(), markets, paths, st.floats(1e3, 1e6), st.integers(2, 6), st.floats(1.0, 40.0),
+       st.one_of(st.none(), st.floats(0.01, 1.0)))
+def test_money_reconciles_with_parts(population, market, path, threshold, parts, cooldown,
+                                     rate_share):
+    total = float(population.notional.sum())
+    market = _accounts(market, partial_liquidation=(threshold, parts, cooldown),
+                       engine_rate=None if rate_share is None else rate_share * total,
+                       liquidation_fee=0.001)
+    result = run_timed(cascade.LiquidationBook(population, market), path)
+    liquidated = result.liquidated_in >= 1
+    assert math.isclose(result.waves["notional"].sum(), population.notional[liquidated].sum(),
+                        rel_tol=1e-12, abs_tol=0.005)
+    assert result.series["queue_long"].iloc[-1] == 0 and result.series["queue_short"].iloc[-1] == 0
+    ledger = result.ledger
+    assert math.isclose(ledger["fund_end"], ledger["fund_start"] + ledger["fees"]
+                        + ledger["pnl"] + ledger["bad_debt"], rel_tol=1e-12, abs_tol=0.005)

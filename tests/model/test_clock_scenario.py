@@ -28,6 +28,8 @@ def test_defaults_leave_the_instant_model():
 
 @pytest.mark.parametrize("changes, path", [
     (dict(engine_rate=20e6), jump(-0.05)),
+    (dict(engine_rule="hyperliquid"), jump(-0.05)),
+    (dict(engine_rule="dydx", path="fall"), fall(-0.05, 60.0)),
     (dict(path="fall", fall_seconds=30.0), fall(-0.05, 30.0)),
     (dict(path="fall_then_rebound", fall_seconds=30.0, rebound=0.12, rebound_seconds=20.0,
           resilience_half_life=20.0, permanent_impact=0.5),
@@ -60,6 +62,7 @@ def test_a_market_with_a_rate_runs_in_ticks_wherever_a_book_runs():
     (dict(resilience_half_life=-2.0), "resilience_half_life"),
     (dict(permanent_impact=1.2), "permanent_impact"),
     (dict(path="crash"), "path"),
+    (dict(engine_rule="binance"), "engine_rule"),
     (dict(fall_seconds=0.0), "fall_seconds"),
     (dict(rebound=-0.1), "rebound"),
     (dict(rebound_seconds=1e5), "rebound_seconds"),
@@ -76,7 +79,8 @@ def test_bad_clock_values_are_named(changes, field):
 def test_every_clock_field_is_a_knob_that_goes_through_the_url():
     assert set(CLOCK_FIELDS) <= set(knobs.KNOBS) and set(CLOCK_FIELDS) <= set(VENUE_FIELDS)
     scenario = cascade.Scenario(engine_rate=20e6, resilience_half_life=20.0,
-                                permanent_impact=0.65, path="fall_then_rebound",
+                                permanent_impact=0.65, engine_rule="hyperliquid",
+                                path="fall_then_rebound",
                                 fall_seconds=120.0, rebound=0.08, rebound_seconds=300.0)
     params = knobs.url_params(scenario)
     assert set(CLOCK_FIELDS) <= set(params)
