@@ -42,41 +42,51 @@ def money(value: float) -> str:
     return f"${value / 1e6:,.1f}M"
 
 
-def sensitivity() -> None:
+def sensitivity_runs() -> dict:
+    """{(rate, half-life): TimedResult} of the sensitivity table (None = no limit / never)."""
     base = cascade.Scenario(path="fall", fall_seconds=60.0, **ACCOUNTS)
-    print("| engine rate | refill half-life | lowest move | move at end | bad debt | "
-          "queue cleared in | peak minute |")
-    print("|---|---|---|---|---|---|---|")
+    return {(rate, half): base.replace(engine_rate=rate or 0.0,
+                                       resilience_half_life=half or 0.0).run()
+            for rate in RATES for half in HALF_LIVES}
+
+
+def sensitivity(runs: dict | None = None) -> list[str]:
+    """The sensitivity table's Markdown lines."""
+    runs = sensitivity_runs() if runs is None else runs
+    lines = ["| engine rate | refill half-life | lowest move | move at end | bad debt | "
+             "queue cleared in | peak minute |", "|---|---|---|---|---|---|---|"]
     for rate in RATES:
         for half in HALF_LIVES:
-            result = base.replace(engine_rate=rate or 0.0,
-                                  resilience_half_life=half or 0.0).run()
-            print(f"| {'no limit' if rate is None else money(rate) + '/s'} | "
+            result = runs[rate, half]
+            lines.append(f"| {'no limit' if rate is None else money(rate) + '/s'} | "
                   f"{'never' if half is None else f'{half:g} s'} | "
                   f"{lowest_move(result):+.1%} | {result.total_move:+.1%} | "
                   f"{money(result.bad_debt)} | {result.clear_seconds:,.0f} s | "
                   f"{money(result.peak_minute_notional)} |")
+    return lines
 
 
-def clustered_against_dispersed() -> None:
+def clustered_against_dispersed() -> list[str]:
+    """The clustered-vs-dispersed paragraph's Markdown lines."""
     low, high = crowd_margin_band(20.0, 0.5)
-    print(f"\nDispersed crowd margins: {low:.2%} to {high:.2%}; seeds {SEEDS.start}-"
-          f"{SEEDS.stop - 1}, n = {cascade.Scenario().n:,}.\n")
-    print("| run | clustered (t = 1.0) mean lowest move | dispersed (t = 0.5) | "
-          "mean difference | seeds where clustered fell further |")
-    print("|---|---|---|---|---|")
+    lines = [f"Dispersed crowd margins: {low:.2%} to {high:.2%}; seeds {SEEDS.start}-"
+             f"{SEEDS.stop - 1}, n = {cascade.Scenario().n:,}.", "",
+             "| run | clustered (t = 1.0) mean lowest move | dispersed (t = 0.5) | "
+             "mean difference | seeds where clustered fell further |", "|---|---|---|---|---|"]
     for label, changes in (("no clock, -5% jump", {}),
                            ("clock: -5% over 60 s, $20M/s, 20 s half-life", CLOCK)):
         moves = {t: np.array([lowest_move(cascade.Scenario(tightness=t, seed=seed,
                                                            **changes).run())
                               for seed in SEEDS]) for t in (1.0, 0.5)}
         worse = int(np.sum(moves[1.0] < moves[0.5]))
-        print(f"| {label} | {moves[1.0].mean():+.1%} ({moves[1.0].min():+.1%} to "
+        lines.append(f"| {label} | {moves[1.0].mean():+.1%} ({moves[1.0].min():+.1%} to "
               f"{moves[1.0].max():+.1%}) | {moves[0.5].mean():+.1%} ({moves[0.5].min():+.1%} "
               f"to {moves[0.5].max():+.1%}) | "
               f"{(moves[1.0] - moves[0.5]).mean() * 100:+.3f} points | {worse} of {len(SEEDS)} |")
+    return lines
 
 
 if __name__ == "__main__":
-    sensitivity()
-    clustered_against_dispersed()
+    print("\n".join(sensitivity()))
+    print()
+    print("\n".join(clustered_against_dispersed()))
