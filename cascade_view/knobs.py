@@ -304,6 +304,9 @@ _DECLARED: dict[str, list[Knob]] = {
                 help="Between steps the depth the forced flow consumed refills with this "
                      "half-life, so the price partly recovers; liquidations stay done. "
                      "Off = the book never refills."),
+    ],
+    # The clock (issue 17): seconds, and a price path in place of the single shock.
+    "Clock": [
         Knob("engine_rate", "Liquidation engine rate (USD per second)", kind="log",
                 options=(0.0, *_series(5, 9, 1e9)),
                 help="The clock: notional the engine executes per second, 1-second ticks; "
