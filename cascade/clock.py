@@ -79,24 +79,23 @@ class _PrefixSide:
         return float(np.interp(u, self.cum_notional, cum))
 
     def tick(self, price: float, cap: float, max_positions, number: int, labels):
-        """Reach at `price`, execute up to the caps; (count, notional, flow, bankrupt value,
-        front liquidation price or nan)."""
+        """Reach at `price`, execute up to the caps; (count finished, notional, flow,
+        bankrupt value) of the tick's executions."""
         reached = int(np.searchsorted(self.key, float(self.query(price)), side="right"))
         self.reach_u = max(self.reach_u, float(self.cum_notional[reached]))
         if self.reach_u <= self.executed:
-            return 0, 0.0, 0.0, 0.0, math.nan
+            return 0, 0.0, 0.0, 0.0
         upto = min(self.reach_u, self.executed + cap)
         if max_positions is not None:
             upto = min(upto, float(self.cum_notional[min(self.done + max_positions, self.size)]))
         flow = self.at(upto, self.cum_flow) - self.at(self.executed, self.cum_flow)
         bankrupt = self.at(upto, self.cum_bankrupt) - self.at(self.executed, self.cum_bankrupt)
-        front = -self.sign * float(self.key[min(self.done, self.size - 1)])
         finished = max(int(np.searchsorted(self.cum_notional, upto, side="right")) - 1, self.done)
         closed = self.order[self.done:finished]
         labels[closed] = number
         notional = upto - self.executed
         self.done, self.executed = finished, upto
-        return int(closed.size), notional, flow, bankrupt, front
+        return int(closed.size), notional, flow, bankrupt
 
     @property
     def queued(self) -> float:
@@ -183,7 +182,7 @@ class _PartialSide:
             self.done, self.executed = finished, upto
         if self.pending_left < 1e-9 * max(self.executed, 1.0) and not self.pending:
             self.pending_left = 0.0
-        return count, notional, flow, bankrupt, math.nan
+        return count, notional, flow, bankrupt
 
     @property
     def queued(self) -> float:
@@ -201,7 +200,7 @@ class _WholeSide:
 
     def tick(self, price, cap, max_positions, number, labels):
         taken = self.sweep.wave(-self.sign * price, labels, number)
-        return taken.count, taken.notional, taken.flow, math.nan, math.nan
+        return taken.count, taken.notional, taken.flow, math.nan
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,6 +220,8 @@ class TimedResult(CascadeResult):
                    (NaN when nothing executed), long/short count and notional executed (USD
                    at entry), queue_long/queue_short (USD at entry waiting after the tick),
                    fund (after the tick; NaN without accounts).
+    slippage:      the deepest fill past a liquidation price, relative to it (see
+                   _slippage).
     """
 
     path: PricePath | None = field(default=None, repr=False)
@@ -323,11 +324,11 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
         price = _price(market, move, consumed)
         if start_price is None:
             start_price = price
-        took = [(0, 0.0, 0.0, math.nan, math.nan)] * 2
+        took = [(0, 0.0, 0.0, math.nan)] * 2
         for side, cap in sides:
             took[0 if side.sign > 0 else 1] = side.tick(price, cap, market.engine_max_positions,
                                                         tick, labels)
-        (lc, ln, lf, lb, lfront), (sc, sn, sf, sb, sfront) = took
+        (lc, ln, lf, lb), (sc, sn, sf, sb) = took
         net = lf - sf
         after = consumed + net
         fill = _fill(market, move, consumed, after) if (lc or sc or ln or sn) else math.nan
@@ -338,7 +339,7 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
         for side, _ in sides:
             queues[0 if side.sign > 0 else 1] = side.queued
         rows.append((tick, seconds, move, price, price_after, fill, lc, sc, ln, sn, lf, sf,
-                     lb, sb, lfront, sfront, *queues))
+                     lb, sb, *queues))
         if (seconds >= path.duration and not (ln or sn or lc or sc)
                 and queues[0] <= 0.0 and queues[1] <= 0.0):
             break
@@ -367,11 +368,10 @@ def _fill(market: Market, move: float, start: float, end: float) -> float:
 
 def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> TimedResult:
     market, p0, pop = book.market, book.market.price, book.population
-    table = np.array([row[:16] for row in rows], dtype=np.float64).reshape(-1, 16)
-    (tick, seconds, move, before, after, fill, lc, sc, ln, sn, lf, sf, lb, sb, lfront,
-     sfront) = table.T
-    queue_long = np.array([row[16] for row in rows])
-    queue_short = np.array([row[17] for row in rows])
+    table = np.array([row[:14] for row in rows], dtype=np.float64).reshape(-1, 14)
+    tick, seconds, move, before, after, fill, lc, sc, ln, sn, lf, sf, lb, sb = table.T
+    queue_long = np.array([row[14] for row in rows])
+    queue_short = np.array([row[15] for row in rows])
     executed = (lc + sc + ln + sn) > 0
     # accounts: each side's executions of a tick settle at the tick's fill, longs first
     fund = np.full(len(rows), np.nan)
