@@ -45,6 +45,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_cascade.py
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_venue.py
+	$(BIN)/python benchmarks/bench_clock.py
 	$(BIN)/python benchmarks/bench_files.py
 
 ## The Explorer in Chromium at 10K-2M traders: rerun times and server memory (minutes).

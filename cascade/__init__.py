@@ -7,6 +7,8 @@ numpy, scipy and pandas only; usable from a notebook or the command line:
     result.waves, result.final_price, result.amplification
 """
 
+from .clock import TimedResult, run_timed
+from .paths import PricePath, fall, fall_then_rebound, jump, read_path
 from .ensemble import iter_ensemble, run_ensemble
 from .levels import (LevelFigures, average_leverage, level_figures, scenario_levels,
                      share_near_leverage, total_margin)
@@ -33,4 +35,5 @@ __all__ = [
     "load_positions", "make_population", "peak_branching_ratio", "phase_grid",
     "read_orderbook", "read_positions", "run_ensemble", "simulate", "sweep",
     "sweepable_fields", "tipping_move",
+    "PricePath", "TimedResult", "fall", "fall_then_rebound", "jump", "read_path", "run_timed",
 ]

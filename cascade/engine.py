@@ -76,6 +76,11 @@ ADL_ROUNDS = 60
 # (queued and fill_price whenever a mechanic is on; the rest when accounts are kept.)
 VENUE_COLUMNS = ["queued", "fill_price", "fees", "pnl", "fund", "bad_debt", "adl_notional"]
 
+# The timed engine for a market with the clock on (Market.timed): cascade/clock.py puts its
+# run_timed here when it is imported (cascade/__init__ imports it), so this module needs no
+# import of the module that builds on it.
+_TIMED_ENGINE: list = []
+
 WAVE_COLUMNS = [
     "wave", "trigger_price", "price", "move", "count", "notional",
     "long_count", "short_count", "long_notional", "short_notional",
@@ -430,6 +435,8 @@ class LiquidationBook:
     def run(self, shock: float) -> "CascadeResult":
         """The cascade after a relative shock s > -1 (negative = the price falls)."""
         shock = number_in("shock", shock, low=-1.0, low_open=True)
+        if self.market.timed:  # the clock (engine_rate, ...): the jump path, in ticks
+            return _TIMED_ENGINE[0](self, shock)
         if self.market.step_by_step:
             return self._run_steps(shock)
         p0 = self.market.price
@@ -453,8 +460,8 @@ class LiquidationBook:
         table: for sweeps over many shocks on one book."""
         shock = number_in("shock", shock, low=-1.0, low_open=True)
         p0 = self.market.price
-        if self.market.step_by_step:
-            result = self._run_steps(shock)
+        if self.market.step_by_step or self.market.timed:
+            result = self.run(shock)
             return result.total_move, result.wave_count
         prices = self._waves(shock, None)[2]
         final = prices[-1] if prices else p0 * (1.0 + shock)

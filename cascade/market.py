@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import number_in, one_of
+from ._checks import number_in, one_of, shown
 from .orderbook import OrderBook
 from .tiers import check_tiers
 
@@ -17,6 +17,26 @@ MARKET_IMPACTS = IMPACT_MODELS + ("book",)
 DEFAULT_PRICE = 100.0
 DEFAULT_DEPTH = 70e6
 DEFAULT_MAINTENANCE_MARGIN = 0.005
+# Hyperliquid's documented rule: a position above $100K is sent 20% at a time as a market
+# order, with a 30 s cooldown between parts (MODEL.md section 7): (threshold, parts, seconds).
+HYPERLIQUID_PARTIAL = (100_000.0, 5, 30.0)
+# dYdX v4: at most 50 liquidation attempts per block (MODEL.md section 7).
+DYDX_ATTEMPTS_PER_BLOCK = 50
+
+
+def _check_partial(rule) -> tuple:
+    """(threshold >= 0 USD, parts a whole number >= 2, cooldown > 0 seconds)."""
+    try:
+        threshold, parts, cooldown = rule
+    except (TypeError, ValueError):
+        raise ValueError(f"partial_liquidation: expected (threshold, parts, cooldown seconds), "
+                         f"got {rule!r}") from None
+    threshold = number_in("partial_liquidation threshold", threshold, low=0.0)
+    cooldown = number_in("partial_liquidation cooldown", cooldown, low=0.0, low_open=True)
+    if isinstance(parts, bool) or not isinstance(parts, (int, np.integer)) or parts < 2:
+        raise ValueError(f"partial_liquidation parts: expected a whole number >= 2, got "
+                         f"{parts!r}")
+    return (threshold, int(parts), cooldown)
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,24 @@ class Market:
                            the first tier are liquidated down one tier at a time.
     recovery_half_life:    None = consumed depth never refills; a number > 0 = steps in
                            which half the consumed depth refills between steps.
+
+    The clock (issue 17; cascade/clock.py, docs/model.md "Time"). Any of these set makes
+    Scenario.run use the timed engine; all at their defaults, nothing changes:
+    engine_rate:           USD of notional (at entry) the engine executes per second; None =
+                           no rate limit. Per tick of dt seconds the cap is engine_rate * dt
+                           (and engine_capacity, when also set, caps each tick as a step).
+    resilience_half_life:  seconds in which consumed transient depth refills by half; None =
+                           never. Per tick the transient part is multiplied by 2^(-dt / h).
+                           The step-based recovery_half_life is refused beside it.
+    permanent_impact:      kappa in [0, 1]: the share of each tick's flow whose impact never
+                           decays (Obizhaeva-Wang); the rest is transient. 0 (default): all
+                           transient, which without resilience never refills either.
+    engine_max_positions:  at most this many positions (attempts) executed per tick, e.g.
+                           dYdX v4's 50 liquidation attempts per block; None = no limit.
+    partial_liquidation:   None, or (threshold USD, parts, cooldown seconds): a position
+                           whose notional at entry exceeds the threshold is sent in `parts`
+                           equal parts, cooldown seconds apart (HYPERLIQUID_PARTIAL: above
+                           $100K, 20% at a time, 30 s apart).
     """
 
     price: float = DEFAULT_PRICE
@@ -70,6 +108,11 @@ class Market:
     mm_tiers: tuple | None = None
     recovery_half_life: float | None = None
     engine_capacity_share: float | None = None
+    engine_rate: float | None = None
+    resilience_half_life: float | None = None
+    permanent_impact: float = 0.0
+    engine_max_positions: int | None = None
+    partial_liquidation: tuple | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "price", number_in("price", self.price, low=0.0, low_open=True))
@@ -84,7 +127,8 @@ class Market:
             self, "maintenance_margin",
             number_in("maintenance_margin", self.maintenance_margin, low=0.0, high=1.0, high_open=True),
         )
-        for name in ("engine_capacity", "engine_capacity_share", "recovery_half_life"):
+        for name in ("engine_capacity", "engine_capacity_share", "recovery_half_life",
+                     "engine_rate", "resilience_half_life"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, number_in(name, getattr(self, name), low=0.0,
                                                          low_open=True))
@@ -98,6 +142,30 @@ class Market:
         object.__setattr__(self, "adl", bool(self.adl))
         if self.mm_tiers is not None:
             object.__setattr__(self, "mm_tiers", check_tiers(self.mm_tiers))
+        object.__setattr__(self, "permanent_impact", number_in(
+            "permanent_impact", self.permanent_impact, low=0.0, high=1.0))
+        if self.engine_max_positions is not None:
+            count = self.engine_max_positions
+            if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+                raise ValueError(f"engine_max_positions: expected a whole number >= 1 or None, "
+                                 f"got {count!r}")
+            object.__setattr__(self, "engine_max_positions", int(count))
+        if self.partial_liquidation is not None:
+            object.__setattr__(self, "partial_liquidation",
+                               _check_partial(self.partial_liquidation))
+        if self.resilience_half_life is not None and self.recovery_half_life is not None:
+            raise ValueError(
+                f"recovery_half_life: give it (in steps) or resilience_half_life (in seconds), "
+                f"not both (got {shown(self.recovery_half_life)} and "
+                f"{shown(self.resilience_half_life)})")
+
+    @property
+    def timed(self) -> bool:
+        """True when a clock parameter is set (engine_rate, resilience_half_life,
+        permanent_impact > 0, engine_max_positions): cascade.clock runs it."""
+        return (self.engine_rate is not None or self.resilience_half_life is not None
+                or self.permanent_impact > 0 or self.engine_max_positions is not None
+                or self.partial_liquidation is not None)
 
     @property
     def step_by_step(self) -> bool:

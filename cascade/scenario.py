@@ -11,9 +11,11 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import MAX_MONEY, number_in, one_of, whole_number
+from .clock import MAX_TICKS, run_timed
 from .engine import MAX_FULL_STEPS, CascadeResult, LiquidationBook
-from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE, IMPACT_MODELS,
-                     Market)
+from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE,
+                     DYDX_ATTEMPTS_PER_BLOCK, HYPERLIQUID_PARTIAL, IMPACT_MODELS, Market)
+from .paths import PricePath, fall, fall_then_rebound, jump
 from .population import Population
 from .synthetic import (BACKGROUNDS, MIN_LIQUIDATION_DISTANCE, MIN_TRADERS, leverage_cap,
                         make_population)
@@ -27,6 +29,21 @@ MARKET_FIELDS = ("shock", "depth", "impact")
 # also caps the synthetic book's leverage.
 VENUE_FIELDS = ("engine_capacity", "insurance_fund", "liquidation_fee", "adl", "mm_tiers",
                 "recovery_half_life")
+# The clock (issue 17; cascade/clock.py): the engine's rate and the book's refill in seconds,
+# and the price path in place of the single shock. Like the venue mechanics they apply to
+# any book (a positions file's too), so they count among VENUE_FIELDS; the clock is on when
+# any differs from its default, and then Scenario.run() uses the timed engine.
+CLOCK_FIELDS = ("engine_rate", "resilience_half_life", "permanent_impact", "engine_rule",
+                "path", "fall_seconds", "rebound", "rebound_seconds")
+# Venue rules of the engine a Scenario can name (docs/model.md "Time"): Hyperliquid's parts
+# (above $100K, 20% at a time, 30 s apart) and dYdX v4's 50 liquidation attempts per block,
+# at one block per 1 s tick (an assumption, not a published block time).
+ENGINE_RULES = {"none": {}, "hyperliquid": dict(partial_liquidation=HYPERLIQUID_PARTIAL),
+                "dydx": dict(engine_max_positions=DYDX_ATTEMPTS_PER_BLOCK)}
+VENUE_FIELDS = VENUE_FIELDS + CLOCK_FIELDS
+# The price paths a Scenario can name (cascade.paths): the shock at once, over fall_seconds,
+# or over fall_seconds and then back up by `rebound` over rebound_seconds.
+PATHS = ("jump", "fall", "fall_then_rebound")
 # Maintenance-margin ladders a Scenario can name (Market(mm_tiers=...)).
 MM_TIER_LADDERS = {"flat": None, "binance_btcusdt": BINANCE_BTCUSDT_TIERS}
 # The venue's leverage cap (Binance BTCUSDT, docs/model.md, Sources); not a knob.
@@ -74,6 +91,20 @@ class Scenario:
                          loss its entry carries, and at least 1x; one whose carried loss
                          even 1x cannot hold enters nearer (_alive_at_tier).
     recovery_half_life:  steps in which half the consumed depth refills (0: never).
+    The clock (issue 17; Market's parameters of the same names, cascade/clock.py; 0 / "jump"
+    = off, and all off is today's model):
+    engine_rate:         USD notional the engine executes per second (0: no limit).
+    resilience_half_life: seconds in which half the consumed transient depth refills (0:
+                         never); not with recovery_half_life.
+    permanent_impact:    share of impact that never decays, [0, 1].
+    engine_rule:         "none", "hyperliquid" (a position above $100K sent 20% at a time,
+                         30 s apart) or "dydx" (at most 50 positions per 1 s tick).
+    path:                "jump" (the shock at t = 0), "fall" (to the shock, linearly over
+                         fall_seconds) or "fall_then_rebound" (then up by `rebound`,
+                         relative to the start price, over rebound_seconds).
+    fall_seconds, rebound, rebound_seconds: the path's shape (seconds; relative move).
+    Ticks are 1 s (cascade.clock.DEFAULT_TICK). The timed engine does not run adl or
+    mm_tiers yet: a Scenario with the clock on refuses them.
     """
 
     shock: float = -0.05
@@ -97,6 +128,14 @@ class Scenario:
     adl: bool = False
     mm_tiers: str = "flat"
     recovery_half_life: float = 0.0
+    engine_rate: float = 0.0
+    resilience_half_life: float = 0.0
+    permanent_impact: float = 0.0
+    engine_rule: str = "none"
+    path: str = "jump"
+    fall_seconds: float = 60.0
+    rebound: float = 0.0
+    rebound_seconds: float = 60.0
 
     def __post_init__(self):
         numbers = {
@@ -115,12 +154,20 @@ class Scenario:
             "insurance_fund": dict(low=0.0, high=MAX_MONEY),
             "liquidation_fee": dict(low=0.0, high=0.1),
             "recovery_half_life": dict(low=0.0, high=1e6),
+            "engine_rate": dict(low=0.0, high=MAX_MONEY),
+            "resilience_half_life": dict(low=0.0, high=86_400.0),
+            "permanent_impact": dict(low=0.0, high=1.0),
+            "fall_seconds": dict(low=1.0, high=3_600.0),
+            "rebound": dict(low=0.0, high=10.0),
+            "rebound_seconds": dict(low=1.0, high=3_600.0),
         }
         for name, bounds in numbers.items():
             object.__setattr__(self, name, number_in(name, getattr(self, name), **bounds))
         one_of("background", self.background, BACKGROUNDS)
         one_of("impact", self.impact, IMPACT_MODELS)
         one_of("mm_tiers", self.mm_tiers, tuple(MM_TIER_LADDERS))
+        one_of("path", self.path, PATHS)
+        one_of("engine_rule", self.engine_rule, tuple(ENGINE_RULES))
         if not isinstance(self.adl, bool):
             if not isinstance(self.adl, str) or self.adl.lower() not in ("true", "false"):
                 raise ValueError(f"adl: expected True or False, got {self.adl!r}")
@@ -130,6 +177,24 @@ class Scenario:
                 f"engine_capacity: 0 (unlimited) or at least open_interest / {MAX_FULL_STEPS:,} "
                 f"= {self.open_interest / MAX_FULL_STEPS:,.0f} USD per step, so the engine can "
                 f"clear the whole book in {MAX_FULL_STEPS:,} steps; got {self.engine_capacity!r}")
+        if 0 < self.engine_rate < self.open_interest / MAX_TICKS:
+            raise ValueError(
+                f"engine_rate: 0 (no limit) or at least open_interest / {MAX_TICKS:,} = "
+                f"{self.open_interest / MAX_TICKS:,.0f} USD per second, so the engine can "
+                f"clear the whole book in {MAX_TICKS:,} ticks; got {self.engine_rate!r}")
+        if self.clock and (self.adl or self.mm_tiers != "flat"):
+            raise ValueError(
+                f"adl / mm_tiers: the timed engine does not run them yet; with the clock on "
+                f"(engine_rate, resilience_half_life, permanent_impact or a path other than "
+                f"jump) keep adl off and mm_tiers flat (got adl={self.adl}, "
+                f"mm_tiers={self.mm_tiers!r})")
+        if self.resilience_half_life and self.recovery_half_life:
+            raise ValueError(
+                f"recovery_half_life: give it (steps) or resilience_half_life (seconds), not "
+                f"both (got {self.recovery_half_life:g} and {self.resilience_half_life:g})")
+        if self.path == "fall_then_rebound" and self.shock > 0:
+            raise ValueError(f"shock: a fall_then_rebound path falls first, so the shock "
+                             f"must be at most 0, got {self.shock!r}")
         object.__setattr__(self, "n", whole_number("n", self.n, MIN_TRADERS))
         if self.n > MAX_TRADERS:
             raise ValueError(f"n: at most {MAX_TRADERS:,} traders, got {self.n:,}")
@@ -168,6 +233,22 @@ class Scenario:
         return Population.from_arrays(leverage, population.notional, population.side, entry)
 
     @property
+    def clock(self) -> bool:
+        """True when a clock field is on (a rate, a refill, permanent impact, or a path
+        other than the jump): run() then uses the timed engine (cascade/clock.py)."""
+        return bool(self.engine_rate or self.resilience_half_life or self.permanent_impact
+                    or self.path != "jump" or self.engine_rule != "none")
+
+    def price_path(self) -> PricePath:
+        """The exogenous path (cascade.paths) the shock and the path fields describe."""
+        if self.path == "fall":
+            return fall(self.shock, self.fall_seconds)
+        if self.path == "fall_then_rebound":
+            return fall_then_rebound(self.shock, self.fall_seconds, self.rebound,
+                                     self.rebound_seconds)
+        return jump(self.shock)
+
+    @property
     def venue_mechanics(self) -> bool:
         """True when any venue mechanic (issue 10) is on."""
         return self.market().venue_mechanics
@@ -188,12 +269,20 @@ class Scenario:
                       insurance_fund=self.insurance_fund or None,
                       liquidation_fee=self.liquidation_fee, adl=self.adl,
                       mm_tiers=MM_TIER_LADDERS[self.mm_tiers],
-                      recovery_half_life=self.recovery_half_life or None)
+                      recovery_half_life=self.recovery_half_life or None,
+                      engine_rate=self.engine_rate or None,
+                      resilience_half_life=self.resilience_half_life or None,
+                      permanent_impact=self.permanent_impact,
+                      **ENGINE_RULES[self.engine_rule])
 
     def book(self) -> LiquidationBook:
         return LiquidationBook(self.population(), self.market())
 
     def run(self) -> CascadeResult:
+        """The cascade: the instant engine, or the timed one (a TimedResult, a kind of
+        CascadeResult) when the clock is on."""
+        if self.clock:
+            return run_timed(self.book(), self.price_path())
         return self.book().run(self.shock)
 
     def replace(self, **changes) -> "Scenario":

@@ -309,6 +309,50 @@ _DECLARED: dict[str, list[Knob]] = {
                      "half-life, so the price partly recovers; liquidations stay done. "
                      "Off = the book never refills."),
     ],
+    # The clock (issue 17): seconds, and a price path in place of the single shock.
+    "Clock": [
+        Knob("engine_rate", "Liquidation engine rate (USD per second)", kind="log",
+                options=(0.0, *_series(5, 9, 1e9)),
+                help="The clock: notional the engine executes per second, 1-second ticks; "
+                     "off = no limit. What it cannot execute waits, most underwater first. "
+                     "Binance publishes no engine rate; Hyperliquid sends a position above "
+                     "$100K 20% at a time with 30 s between parts."),
+        Knob("resilience_half_life", "Book refill half-life (seconds)", kind="log",
+                options=(0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+                         1800.0, 3600.0),
+                help="The clock: seconds in which the depth the forced flow consumed "
+                     "refills by half; off = never. About 20 s on the London Stock "
+                     "Exchange when it refills at all, and in over 60% of cases it does "
+                     "not refill reliably (Large 2007); on 10 Oct 2025 BTC books looked "
+                     "empty for several minutes (Kaiko)."),
+        Knob("permanent_impact", "Permanent share of impact", kind="slider", low=0.0,
+                high=1.0, step=0.05, format="percent",
+                help="The clock: the share of each liquidation's price impact that never "
+                     "refills; about two thirds of peak impact remains at the end of the "
+                     "day for equity metaorders (Bucci et al.)."),
+        Knob("engine_rule", "Venue's liquidation rule", kind="choice",
+                options=tuple(cascade.scenario.ENGINE_RULES),
+                help="The clock: hyperliquid sends a position above $100K 20% at a time, 30 s "
+                     "apart; dydx executes at most 50 positions per block, one block a "
+                     "second (an assumed block time); none: no such rule."),
+        Knob("path", "Price path", kind="choice", options=tuple(cascade.scenario.PATHS),
+                help="jump: the shock at once; fall: the price moves to the shock evenly "
+                     "over the fall's seconds; fall_then_rebound: then back up by the "
+                     "rebound over its seconds, which can liquidate shorts too."),
+        Knob("fall_seconds", "Fall duration (seconds)", kind="log",
+                options=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+                         1200.0, 1800.0, 3600.0),
+                help="Seconds the path takes to reach the shock (fall and "
+                     "fall_then_rebound paths)."),
+        Knob("rebound", "Rebound", kind="slider", low=0.0, high=0.5, step=0.005,
+                format="percent",
+                help="How far the price comes back up after the fall, relative to the "
+                     "start price (fall_then_rebound only)."),
+        Knob("rebound_seconds", "Rebound duration (seconds)", kind="log",
+                options=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+                         1200.0, 1800.0, 3600.0),
+                help="Seconds the rebound takes (fall_then_rebound only)."),
+    ],
     "Simulation": [
         Knob("size_tail", "Position size tail", kind="slider", low=1.1, high=4.0,
                 step=0.1, format="%.1f",

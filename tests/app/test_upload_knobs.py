@@ -58,8 +58,11 @@ def test_with_both_files_only_the_shock_margin_and_venue_stay_enabled(app):
     at = bring(bring(app.run(), "positions"), "orderbook")
     assert not at.exception and not at.error
     enabled = set(CONTROLS) - disabled(at)
+    # the venue's rules, the clock's included (cascade.scenario.VENUE_FIELDS)
     assert enabled == {"shock", "maintenance_margin", "engine_capacity", "insurance_fund",
-                       "liquidation_fee", "adl", "mm_tiers", "recovery_half_life"}
+                       "liquidation_fee", "adl", "mm_tiers", "recovery_half_life",
+                       "engine_rate", "resilience_half_life", "permanent_impact", "engine_rule", "path",
+                       "fall_seconds", "rebound", "rebound_seconds"}
 
 
 @pytest.mark.parametrize("kind", ["positions", "orderbook"])

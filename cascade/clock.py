@@ -1,0 +1,461 @@
+"""The timed engine (issue 17; docs/model.md "Time"): the cascade in seconds.
+
+Time runs in ticks of dt seconds (default 1 s); tick k (k = 1, 2, ...) starts at
+t = (k - 1) dt. Tick k:
+  1. price: the traded price at the tick's start is
+         P = max(P0 * (1 + m(t) - I(Q_T + Q_P)), floor)
+     with m(t) the exogenous path (cascade.paths), Q_T the transient and Q_P the permanent
+     consumed depth (net sold flow at P0, quote currency), I the market's impact and the
+     floor of cascade.engine.PRICE_FLOOR;
+  2. reach: on each side, every position whose liquidation price P has reached joins the
+     side's queue (once queued, always finished: the queue rule of docs/model.md). The
+     queue is a prefix of the side sorted most underwater first, so it is measured by the
+     notional at entry u along that order;
+  3. execute: each side's engine executes its queue's front, at most
+         cap = min(engine_rate * dt, engine_capacity, engine_capacity_share * depth)
+     of notional and (engine_max_positions) at most that many positions; a position may
+     execute in part (pro rata), and counts as liquidated in the tick that finishes it;
+  4. walk: the net flow f = (longs' flow) - (shorts' flow) walks the book from Q to Q + f;
+     every fill of the tick is at that walk's VWAP P0 (1 + m(t) - mean I), and the price
+     after the tick is max(P0 (1 + m(t) - I(Q + f)), floor);
+  5. refill: Q_P += kappa f, Q_T += (1 - kappa) f, then Q_T *= 2^(-dt / resilience_half_life)
+     (no refill when it is None; kappa = permanent_impact);
+  6. accounts (fee, fund, bad debt) settle each side's executions of the tick at its fill
+     (cascade.venue.settle), longs first.
+The run lasts until the path's last knot has passed, both queues are empty and a tick
+reaches nothing new.
+
+The limit. With no rate or count limit the queue is executed whole each tick, and the
+timed engine takes each tick's positions with the instant engine's own sweep
+(engine._Sweep), summing them in population order: on a jump path, with no refill and no
+permanent impact, tick k is wave k of MODEL.md section 4, bit for bit (price path, waves
+table, liquidated_in). With a limit, a side is sorted whole once (as engine._run_steps)
+and each tick is a few binary searches on its prefix sums.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._checks import number_in
+from .engine import (_TIMED_ENGINE, PRICE_FLOOR, WAVE_COLUMNS, CascadeResult, LiquidationBook,
+                     _new_ledger, _settle_step, _Sweep, _too_thin, notional_ratio)
+from .market import Market
+from .paths import PricePath, jump
+from .population import Population
+
+DEFAULT_TICK = 1.0
+# A timed run that has not ended after this many ticks is refused (a ValueError naming the
+# rate), and so is one whose path or whose rate could need more, before the first tick.
+MAX_TICKS = 200_000
+# Seconds of the "peak minute".
+MINUTE = 60.0
+SERIES_COLUMNS = ["tick", "seconds", "move", "exogenous_price", "start_price", "price",
+                  "fill_price",
+                  "long_count", "short_count", "long_notional", "short_notional",
+                  "queue_long", "queue_short", "fund"]
+
+
+class _PrefixSide:
+    """One side sorted whole, most underwater first, for a rate-limited engine: reached and
+    executed are positions u along the notional axis (quote currency at entry)."""
+
+    def __init__(self, book: LiquidationBook, direction: int):
+        side = book.side(direction).complete()
+        self.sign = side.sign
+        _, self.key, self.order, self.cum_flow, self.cum_notional = side.snapshot()[:5]
+        self.cum_bankrupt = book._cum_bankrupt(direction, self.order)
+        self.query = side.query
+        self.size = self.key.size
+        self.reach_u = self.executed = 0.0
+        self.done = 0
+
+    def at(self, u: float, cum: np.ndarray) -> float:
+        return float(np.interp(u, self.cum_notional, cum))
+
+    def tick(self, price: float, cap: float, max_positions, number: int, labels):
+        """Reach at `price`, execute up to the caps; (count finished, notional, flow,
+        bankrupt value) of the tick's executions."""
+        reached = int(np.searchsorted(self.key, float(self.query(price)), side="right"))
+        self.reach_u = max(self.reach_u, float(self.cum_notional[reached]))
+        if self.reach_u <= self.executed:
+            return 0, 0.0, 0.0, 0.0
+        upto = min(self.reach_u, self.executed + cap)
+        if max_positions is not None:
+            upto = min(upto, float(self.cum_notional[min(self.done + max_positions, self.size)]))
+        flow = self.at(upto, self.cum_flow) - self.at(self.executed, self.cum_flow)
+        bankrupt = self.at(upto, self.cum_bankrupt) - self.at(self.executed, self.cum_bankrupt)
+        finished = max(int(np.searchsorted(self.cum_notional, upto, side="right")) - 1, self.done)
+        closed = self.order[self.done:finished]
+        labels[closed] = number
+        notional = upto - self.executed
+        self.done, self.executed = finished, upto
+        return int(closed.size), notional, flow, bankrupt
+
+    @property
+    def queued(self) -> float:
+        return self.reach_u - self.executed
+
+
+class _PartialSide:
+    """One side sorted whole, for an engine that sends a large position in parts with a
+    cooldown (Market.partial_liquidation = (threshold, parts, cooldown seconds); Hyperliquid:
+    above $100K, 20% at a time, 30 s apart). A reached position above the threshold joins
+    the queue with its first part (1 / parts of it); each later part j = 1 .. parts - 1 is
+    due j x cooldown after the tick that reached it. Each tick the engine executes the due
+    parts first (earliest due first; they belong to positions reached earlier, so more
+    underwater), then the queue's front, within the caps; a large position is liquidated in
+    the tick its last part finishes. (engine_max_positions is not applied to parts.)"""
+
+    def __init__(self, book: LiquidationBook, direction: int, rule: tuple, dt: float):
+        side = book.side(direction).complete()
+        self.sign = side.sign
+        _, self.key, self.order = side.snapshot()[:3]
+        self.query = side.query
+        pop = book.population
+        threshold, self.parts, cooldown = rule
+        self.cooldown_ticks = max(1, int(math.ceil(cooldown / dt - 1e-9)))
+        notional = pop.notional[self.order]
+        flow = side.flow(self.order)
+        bankrupt = (pop.bankruptcy_price() * pop.quantity)[self.order]
+        self.large = notional > threshold
+        first = np.where(self.large, 1.0 / self.parts, 1.0)
+        self.cum_notional = np.concatenate(([0.0], np.cumsum(notional * first)))
+        self.cum_flow = np.concatenate(([0.0], np.cumsum(flow * first)))
+        self.cum_bankrupt = np.concatenate(([0.0], np.cumsum(bankrupt * first)))
+        self.part = (notional / self.parts, flow / self.parts, bankrupt / self.parts)
+        self.size = self.key.size
+        self.reached = self.done = 0
+        self.reach_u = self.executed = 0.0
+        self.pending: list = []  # heap of [due tick, sequence, left, notional, flow, bq, ids]
+        self.pending_left = 0.0
+        self._sequence = 0
+
+    def at(self, u: float, cum: np.ndarray) -> float:
+        return float(np.interp(u, self.cum_notional, cum))
+
+    def tick(self, price, cap, max_positions, number, labels):
+        reached = max(int(np.searchsorted(self.key, float(self.query(price)), side="right")),
+                      self.reached)
+        if reached > self.reached:
+            big = self.reached + np.flatnonzero(self.large[self.reached:reached])
+            if big.size:
+                sums = [float(part[big].sum()) for part in self.part]
+                for j in range(1, self.parts):
+                    ids = self.order[big] if j == self.parts - 1 else None
+                    heapq.heappush(self.pending, [number + j * self.cooldown_ticks,
+                                                  self._sequence, sums[0], *sums, ids])
+                    self._sequence += 1
+                    self.pending_left += sums[0]
+            self.reached, self.reach_u = reached, float(self.cum_notional[reached])
+        budget, count, notional, flow, bankrupt = cap, 0, 0.0, 0.0, 0.0
+        while self.pending and self.pending[0][0] <= number and budget > 0:
+            chunk = self.pending[0]
+            take = min(budget, chunk[2])
+            share = take / chunk[3]
+            notional, flow, bankrupt = notional + take, flow + share * chunk[4], \
+                bankrupt + share * chunk[5]
+            chunk[2] -= take
+            self.pending_left -= take
+            budget -= take
+            if chunk[2] <= 0.0:
+                heapq.heappop(self.pending)
+                if chunk[6] is not None:
+                    labels[chunk[6]] = number
+                    count += int(chunk[6].size)
+        if self.reach_u > self.executed and budget > 0:
+            upto = min(self.reach_u, self.executed + budget)
+            flow += self.at(upto, self.cum_flow) - self.at(self.executed, self.cum_flow)
+            bankrupt += (self.at(upto, self.cum_bankrupt)
+                         - self.at(self.executed, self.cum_bankrupt))
+            notional += upto - self.executed
+            finished = max(int(np.searchsorted(self.cum_notional, upto, side="right")) - 1,
+                           self.done)
+            small = self.done + np.flatnonzero(~self.large[self.done:finished])
+            labels[self.order[small]] = number
+            count += int(small.size)
+            self.done, self.executed = finished, upto
+        if self.pending_left < 1e-9 * max(self.executed, 1.0) and not self.pending:
+            self.pending_left = 0.0
+        return count, notional, flow, bankrupt
+
+    @property
+    def queued(self) -> float:
+        return (self.reach_u - self.executed) + (self.pending_left if self.pending else 0.0)
+
+
+class _WholeSide:
+    """One side for an engine without limits: each tick takes what the price reaches, with
+    the instant engine's sweep (the same sums, bit for bit)."""
+
+    def __init__(self, book: LiquidationBook, direction: int):
+        self.sweep = _Sweep(book.side(direction))
+        self.sign = self.sweep.side.sign
+        self.queued = 0.0
+
+    def tick(self, price, cap, max_positions, number, labels):
+        taken = self.sweep.wave(-self.sign * price, labels, number)
+        return taken.count, taken.notional, taken.flow, math.nan
+
+
+@dataclass(frozen=True, eq=False)
+class TimedResult(CascadeResult):
+    """A cascade in time (cascade/clock.py). As CascadeResult, with ticks for waves:
+    waves has one row per tick that executed something (WAVE_COLUMNS, then tick and
+    seconds, then fill_price and the accounts' columns when kept); liquidated_in is the
+    tick (1-based) that finished each position, -1 = survived; price_path is [P0, the
+    traded price at the first tick's start, the price after each executing tick], and the
+    price at the run's end if it differs from the last. `shock` is the path's largest move.
+
+    path:          the exogenous path (cascade.paths.PricePath).
+    tick_seconds:  dt (seconds).
+    series:        one row per tick, SERIES_COLUMNS: tick, seconds (its start), move m(t),
+                   exogenous_price P0 (1 + m), start_price (traded, at the tick's start,
+                   which reaches positions), price (traded, after the tick), fill_price
+                   (NaN when nothing executed), long/short count and notional executed (USD
+                   at entry), queue_long/queue_short (USD at entry waiting after the tick),
+                   fund (after the tick; NaN without accounts).
+    slippage:      the deepest fill past a liquidation price, relative to it (see
+                   _slippage).
+    """
+
+    path: PricePath | None = field(default=None, repr=False)
+    tick_seconds: float = DEFAULT_TICK
+    series: pd.DataFrame | None = field(default=None, repr=False)
+    slippage: float = 0.0
+
+    @property
+    def duration(self) -> float:
+        """Seconds the run lasted (ticks x dt)."""
+        return float(len(self.series)) * self.tick_seconds
+
+    @property
+    def peak_minute_notional(self) -> float:
+        """The most notional (USD at entry, both sides) executed in any 60 s window of
+        whole ticks (round(60 / dt) ticks; the whole run when shorter)."""
+        executed = (self.series["long_notional"] + self.series["short_notional"]).to_numpy()
+        window = max(1, int(round(MINUTE / self.tick_seconds)))
+        running = np.concatenate(([0.0], np.cumsum(executed)))
+        if running.size - 1 <= window:
+            return float(running[-1])
+        return float(np.max(running[window:] - running[:-window]))
+
+    @property
+    def clear_seconds(self) -> float:
+        """Seconds from the start of the first tick that executed to the end of the last:
+        the time the engine took to clear what the run queued (0: nothing liquidated)."""
+        if self.waves.empty:
+            return 0.0
+        ticks = self.waves["tick"].to_numpy()
+        return float(ticks[-1] - ticks[0] + 1) * self.tick_seconds
+
+    @property
+    def peak_queue(self) -> float:
+        """The largest notional (USD at entry, both sides) waiting after any tick."""
+        if self.series.empty:
+            return 0.0
+        return float((self.series["queue_long"] + self.series["queue_short"]).max())
+
+
+def run_timed(book: LiquidationBook, path: PricePath | float,
+              tick_seconds: float = DEFAULT_TICK) -> TimedResult:
+    """The cascade of `book` on `book.market` along `path` (a PricePath, or a shock s for
+    jump(s)), in ticks of `tick_seconds` (see the module docstring)."""
+    market, p0 = book.market, book.market.price
+    if not isinstance(path, PricePath):
+        path = jump(path)
+    dt = number_in("tick_seconds", tick_seconds, low=0.0, low_open=True, high=3600.0)
+    if market.mm_tiers is not None or market.adl:
+        raise ValueError("mm_tiers and adl: the timed engine does not run them yet; turn "
+                         "them off or leave the clock off (engine_rate, "
+                         "resilience_half_life, permanent_impact, engine_max_positions)")
+    if path.duration / dt > MAX_TICKS:
+        raise ValueError(f"path: {path.duration:g} s at {dt:g} s per tick is more than "
+                         f"{MAX_TICKS:,} ticks; use a longer tick or a shorter path")
+    rate_cap = math.inf if market.engine_rate is None else market.engine_rate * dt
+    limited = (rate_cap < math.inf or market.engine_max_positions is not None
+               or market.engine_capacity is not None or market.engine_capacity_share is not None
+               or market.partial_liquidation is not None)
+    sides = []
+    for direction, reachable in ((-1, path.low < 0), (1, path.high > 0)):
+        if not reachable:
+            continue
+        if market.partial_liquidation is not None:
+            side = _PartialSide(book, direction, market.partial_liquidation, dt)
+        else:
+            side = (_PrefixSide if limited else _WholeSide)(book, direction)
+        cap = min(rate_cap, market.capacity_per_step(side.sign))
+        if limited:
+            total = float(side.cum_notional[-1])
+            count_ticks = (0 if market.engine_max_positions is None
+                           else side.size / market.engine_max_positions)
+            if market.partial_liquidation is not None:
+                count_ticks = max(count_ticks, total / cap + (market.partial_liquidation[1] - 1)
+                                  * side.cooldown_ticks)
+            if max(total / cap, count_ticks) > MAX_TICKS:
+                raise ValueError(
+                    f"engine_rate: {market.engine_rate!r} USD per second (cap "
+                    f"{cap:,.6g} per {dt:g} s tick) could take {total / cap:,.0f} ticks to "
+                    f"clear the {total:,.6g} a move can reach, more than {MAX_TICKS:,}; "
+                    f"raise it to at least {total / MAX_TICKS / dt:,.6g}")
+        sides.append((side, cap))
+    decay = (1.0 if market.resilience_half_life is None
+             else 0.5 ** (dt / market.resilience_half_life))
+    kappa = market.permanent_impact
+    ledger = _new_ledger(market) if market.keeps_accounts else None
+    labels = np.full(len(book.population), -1, dtype=np.int64)
+    rows = []  # per tick
+    transient = permanent = 0.0
+    tick = 0
+    start_price = None
+    while True:
+        tick += 1
+        if tick > MAX_TICKS:
+            raise ValueError(f"engine_rate: the run has not ended after {MAX_TICKS:,} ticks; "
+                             f"raise the engine's rate")
+        seconds = (tick - 1) * dt
+        move = path.at(seconds)
+        consumed = transient + permanent
+        price = _price(market, move, consumed)
+        if start_price is None:
+            start_price = price
+        took = [(0, 0.0, 0.0, math.nan)] * 2
+        for side, cap in sides:
+            took[0 if side.sign > 0 else 1] = side.tick(price, cap, market.engine_max_positions,
+                                                        tick, labels)
+        (lc, ln, lf, lb), (sc, sn, sf, sb) = took
+        net = lf - sf
+        after = consumed + net
+        fill = _fill(market, move, consumed, after) if (lc or sc or ln or sn) else math.nan
+        price_after = _price(market, move, after)
+        transient, permanent = transient + (1.0 - kappa) * net, permanent + kappa * net
+        transient *= decay
+        queues = [0.0, 0.0]
+        for side, _ in sides:
+            queues[0 if side.sign > 0 else 1] = side.queued
+        rows.append((tick, seconds, move, price, price_after, fill, lc, sc, ln, sn, lf, sf,
+                     lb, sb, *queues))
+        if (seconds >= path.duration and not (ln or sn or lc or sc)
+                and queues[0] <= 0.0 and queues[1] <= 0.0):
+            break
+    return _result(book, path, dt, rows, labels, ledger, limited, start_price)
+
+
+_TIMED_ENGINE[:] = [run_timed]
+
+
+def _price(market: Market, move: float, consumed: float) -> float:
+    """max(P0 (1 + m - I(Q)), floor), the floor as LiquidationBook.price_after's."""
+    p0 = market.price
+    floor = p0 * min(PRICE_FLOOR, 1.0 + move)
+    price = max(p0 * (1.0 + move - market.price_impact(consumed)), floor)
+    if not price < math.inf:
+        raise ValueError(f"{_too_thin(market)}: its forced buying of {-consumed:.3g} (quote "
+                         f"currency at P0) moves the price past the largest float")
+    return price
+
+
+def _fill(market: Market, move: float, start: float, end: float) -> float:
+    p0 = market.price
+    floor = p0 * min(PRICE_FLOOR, 1.0 + move)
+    return max(p0 * (1.0 + move - market.mean_impact(start, end)), floor)
+
+
+def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> TimedResult:
+    market, p0, pop = book.market, book.market.price, book.population
+    table = np.array([row[:14] for row in rows], dtype=np.float64).reshape(-1, 14)
+    tick, seconds, move, before, after, fill, lc, sc, ln, sn, lf, sf, lb, sb = table.T
+    queue_long = np.array([row[14] for row in rows])
+    queue_short = np.array([row[15] for row in rows])
+    executed = (lc + sc + ln + sn) > 0
+    # accounts: each side's executions of a tick settle at the tick's fill, longs first
+    fund = np.full(len(rows), np.nan)
+    extra = []
+    if ledger is not None:
+        if not limited:  # sums by tick over the positions themselves, as engine._with_accounts
+            lq, lbv = _by_tick(pop, labels, len(rows), 1)
+            sq, sbv = _by_tick(pop, labels, len(rows), -1)
+        else:
+            lq, sq, lbv, sbv = lf / p0, sf / p0, lb, sb
+        for k in np.flatnonzero(executed):
+            row = None
+            for sign, quantity, bankrupt, did in ((1, lq, lbv, ln[k] or lc[k]),
+                                                  (-1, sq, sbv, sn[k] or sc[k])):
+                if did:
+                    row = _settle_step(ledger, market, fill[k], quantity[k], bankrupt[k], sign,
+                                       int(tick[k]))
+            if row is None:
+                row = (fill[k], 0.0, 0.0, ledger.fund, 0.0, 0.0)
+            fund[k] = ledger.fund
+            extra.append(row)
+        fund = pd.Series(fund).ffill().fillna(ledger.fund_start).to_numpy()
+    # the waves: one row per executing tick, as engine._wave_table
+    k = np.flatnonzero(executed)
+    count = (lc + sc)[k].astype(np.int64)
+    notional = (ln + sn)[k]
+    flow = lf[k] - sf[k]
+    prices = after[k]
+    triggers = np.array([start_price if i == 0 else rows[j - 1][4] for i, j in enumerate(k)])
+    waves = pd.DataFrame({
+        "wave": np.arange(1, k.size + 1), "trigger_price": triggers, "price": prices,
+        "move": prices / p0 - 1.0, "count": count, "notional": notional,
+        "long_count": lc[k].astype(np.int64), "short_count": sc[k].astype(np.int64),
+        "long_notional": ln[k], "short_notional": sn[k], "flow": flow,
+        "cumulative_notional": np.cumsum(notional), "cumulative_flow": np.cumsum(flow),
+        "notional_ratio": notional_ratio(notional)}, columns=WAVE_COLUMNS)
+    waves["tick"] = tick[k].astype(np.int64)
+    waves["seconds"] = seconds[k]
+    if limited or ledger is not None:
+        waves["queued"] = (queue_long + queue_short)[k]
+        waves["fill_price"] = fill[k]
+    if ledger is not None:
+        names = ["fees", "pnl", "fund", "bad_debt", "adl_notional"]
+        for i, name in enumerate(names):
+            waves[name] = np.array([row[i + 1] for row in extra], dtype=float)
+    series = pd.DataFrame({
+        "tick": tick.astype(np.int64), "seconds": seconds, "move": move,
+        "exogenous_price": p0 * (1.0 + move), "start_price": before, "price": after, "fill_price": fill,
+        "long_count": lc.astype(np.int64), "short_count": sc.astype(np.int64),
+        "long_notional": ln, "short_notional": sn, "queue_long": queue_long,
+        "queue_short": queue_short, "fund": fund}, columns=SERIES_COLUMNS)
+    price_path = [p0, start_price, *prices]
+    if after.size and after[-1] != price_path[-1]:
+        price_path.append(float(after[-1]))
+    shock = path.low if -path.low >= path.high else path.high
+    return TimedResult(
+        shock=shock, market=market, population=pop, price_path=np.array(price_path),
+        waves=waves, liquidated_in=labels, queue_path=(queue_long + queue_short)[k],
+        fund_path=(np.array(waves["fund"], dtype=float) if ledger is not None else np.empty(0)),
+        bad_debt=0.0 if ledger is None else ledger.bad_debt,
+        fund_exhausted_step=-1 if ledger is None else ledger.exhausted_step,
+        ledger=None if ledger is None else ledger.as_dict(),
+        path=path, tick_seconds=dt, series=series,
+        slippage=_slippage(book, labels, fill))
+
+
+def _by_tick(pop: Population, labels, ticks: int, sign: int):
+    """(quantity, sum b_i q_i) liquidated per tick on one side (index = tick - 1)."""
+    hit = (labels >= 1) & (pop.side == sign)
+    at = labels[hit] - 1
+    quantity = np.bincount(at, weights=pop.quantity[hit], minlength=ticks)
+    bankrupt = np.bincount(at, weights=(pop.bankruptcy_price() * pop.quantity)[hit],
+                           minlength=ticks)
+    return quantity, bankrupt
+
+
+def _slippage(book: LiquidationBook, labels, fill) -> float:
+    """The deepest fill past a liquidation price, relative to it: the largest
+    s_i (L_i - F_k) / L_i over liquidated positions i (s = +1 long, -1 short), F_k the fill
+    of the tick that finished i (0.0 when nothing was liquidated; negative when every fill
+    was better than the liquidation price)."""
+    hit = np.flatnonzero(labels >= 1)
+    if hit.size == 0:
+        return 0.0
+    liq = book.liquidation_price[hit]
+    side = book.population.side[hit]
+    return float(np.max(side * (liq - fill[labels[hit] - 1]) / liq))
