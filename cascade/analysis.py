@@ -75,7 +75,7 @@ def analyse_book(scenario: Scenario, book: LiquidationBook, critical_shock: floa
                  robustness: Robustness | None = None) -> Analysis:
     """The Analysis of `scenario.shock` on `book` (its population and market). The critical
     shock is computed unless given (the page passes a cached one)."""
-    result = book.run(scenario.shock)
+    result = scenario.run_on(book)
     direction = direction_of(scenario.shock)
     peak = cascade.peak_branching_ratio(book, result.total_move)
     if critical_shock is None:

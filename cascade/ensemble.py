@@ -67,7 +67,7 @@ def book_row(scenario: Scenario) -> dict:
     critical_shock: the smallest shock in the shock's direction that runs away (NaN: none).
     """
     book = scenario.book()
-    result = book.run(scenario.shock)
+    result = scenario.run_on(book)
     peak = peak_branching_ratio(book, result.total_move)
     direction = direction_of(scenario.shock)
     return {

@@ -281,9 +281,15 @@ class Scenario:
     def run(self) -> CascadeResult:
         """The cascade: the instant engine, or the timed one (a TimedResult, a kind of
         CascadeResult) when the clock is on."""
+        return self.run_on(self.book())
+
+    def run_on(self, book) -> CascadeResult:
+        """This scenario's cascade on `book` (a LiquidationBook: this scenario's, cached, or
+        one built from a brought file): the timed engine along price_path() when the clock
+        is on, else the instant engine at the shock. The one rule every front end runs."""
         if self.clock:
-            return run_timed(self.book(), self.price_path())
-        return self.book().run(self.shock)
+            return run_timed(book, self.price_path())
+        return book.run(self.shock)
 
     def replace(self, **changes) -> "Scenario":
         return dataclasses.replace(self, **changes)

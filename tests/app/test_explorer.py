@@ -243,3 +243,18 @@ def test_background_median_is_disabled_while_the_background_is_discrete(app):
     assert at.slider(key="background_leverage").disabled
     at = set_widget(at, "background", "lognormal")
     assert not at.slider(key="background_leverage").disabled
+
+
+def test_a_price_path_is_the_timed_run_the_page_shows(app):
+    """A fall then a rebound from the link runs on the timed engine, as Scenario.run() does:
+    the page's final move is that run's, not the jump's (the path knobs are not decoration)."""
+    app.query_params.update({"path": "fall_then_rebound", "fall_seconds": "60",
+                             "rebound": "0.03", "rebound_seconds": "60", "long_share": "0.6"})
+    at = app.run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    scenario = Scenario(path="fall_then_rebound", fall_seconds=60.0, rebound=0.03,
+                        rebound_seconds=60.0, long_share=0.6)
+    timed, jump = scenario.run(), scenario.book().run(scenario.shock)
+    assert pct(timed.total_move) != pct(jump.total_move)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Final move"] == pct(timed.total_move)
