@@ -117,7 +117,7 @@ def phase_figure(x: Axis, y: Axis, moves: np.ndarray, amplification: np.ndarray,
             marker=dict(symbol="star", size=18, color=CURRENT, line=dict(color=INK, width=1.5)),
             hovertemplate="This scenario<extra></extra>"))
     fig.update_layout(
-        title=dict(text=title or f"{name} over {x.title.split(' (')[0].lower()} and "
+        title=dict(text=title or f"{name}<br>over {x.title.split(' (')[0].lower()} and "
                                   f"{y.title.split(' (')[0].lower()}",
                    subtitle=dict(text=subtitle)),
         xaxis=_axis_layout(x), yaxis=_axis_layout(y), height=520,

@@ -104,17 +104,19 @@ def final_move_figure(frame: pd.DataFrame, summary: pd.DataFrame, knob: str,
             customdata=np.asarray(labels)[tail],
             hovertemplate="%{customdata}: 1 book in 100 went beyond %{x:+.1f}%<extra></extra>"))
     marks = ("median, middle 90% and 1-in-100 tail" if tail.all() else
-             f"median and middle 90% (the 1-in-100 tail needs {books_needed(0.99)} books "
+             f"median and middle 90%<br>(the 1-in-100 tail needs {books_needed(0.99)} books "
              "per setting)" if banded else
-             f"median (the middle 90% needs {books_needed(0.95)} books per setting)")
+             f"median<br>(the middle 90% needs {books_needed(0.95)} books per setting)")
+    subtitle = ("Where the price ended, book by book (each row's histogram<br>scaled to its "
+                f"tallest bin);<br>{marks}.")
+    top = 55 + 20 * (subtitle.count("<br>") + 1)  # the title, then 20 px a subtitle line
     fig.update_layout(
         title=dict(text="Final move across the books, per setting",
-                   subtitle=dict(text="Where the price ended, book by book (each row's "
-                                      f"histogram<br>scaled to its tallest bin); {marks}.")),
+                   subtitle=dict(text=subtitle)),
         xaxis=dict(title="Final move (% from start)", ticksuffix="%", zeroline=False),
         yaxis=dict(title=knob_title, tickvals=rows, ticktext=labels,
                    range=[-0.5, len(summary) - 1 + RIDGE_HEIGHT + 0.2]),
-        height=max(420, 170 + 60 * len(summary)), margin=dict(t=95, b=110),
+        height=max(420, 170 + 60 * len(summary)) + top - 95, margin=dict(t=top, b=110),
         legend=LEGEND_BELOW, hovermode="closest",
     )
     return fig

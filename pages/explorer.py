@@ -63,12 +63,15 @@ built = views.explorer_figures(analysis)
 sizes = (scenario.shock, analysis.critical_shock)  # the grid reaches past both
 curve = (compute.response_of_brought(scenario, inputs, analysis.direction, *sizes)
          if inputs.files else compute.response_of(scenario, analysis.direction, *sizes))
-for column, metric in zip(st.container(key="cliffs").columns(3),
-                          headline.cliff_metrics(analysis)):
-    column.metric(metric.label, metric.value, metric.delta, help=metric.help,
+# the curve beside its cliff figures: two thirds of the width, so it also fits an A4 print
+curve_column, cliffs = st.columns([2, 1], gap="large")
+for metric in headline.cliff_metrics(analysis):
+    cliffs.metric(metric.label, metric.value, metric.delta, help=metric.help,
                   delta_color="off", delta_arrow="off", border=True)
-chart(response_figure({"this book": curve}, {"this book": (scenario.shock, result.total_move)}),
-      "response", "chart_response")
+with curve_column:
+    chart(response_figure({"this book": curve},
+                          {"this book": (scenario.shock, result.total_move)}),
+          "response", "chart_response")
 
 # ------------------------------------------------------------------ charts
 charts = st.container(key="charts")  # two per row when wide, one when narrow (page.css)

@@ -123,7 +123,7 @@ def test_page_loads_with_its_headline(page, server):
     values = page.get_by_test_id("stMetricValue").all_inner_texts()
     result = Scenario().run()
     assert values[0] == f"{result.total_move * 100:+.1f}%"
-    assert len(values) == 6
+    assert len(values) == 8  # the six headline figures, then the two beside the response curve
     assert page.get_by_text(re.compile(r"^Runaway:")).count() >= 1
 
 
@@ -179,7 +179,7 @@ def test_a_slider_move_redraws_the_same_charts_in_place(page, server):
     path = page.locator(CHART).first.locator(".scatterlayer .js-line").last.get_attribute("d")
     move_slider(page, "shock", ["ArrowLeft"])
     assert page.evaluate(f"[...document.querySelectorAll('{CHART}')].map((c) => c.__tag)") \
-        == [1, 2, 3, 4]
+        == [1, 2, 3, 4, 5]
     assert page.evaluate(f"[...document.querySelectorAll('{CHART} svg.main-svg')]"
                          ".every((s) => s.__tag === 1)")
     redrawn = page.locator(CHART).evaluate_all("(cs) => cs.map((c) => c.dataset.drawn)")

@@ -28,10 +28,10 @@ SCREENS = {"1024": dict(viewport={"width": 1024, "height": 768}),
 OCT = "10-11 Oct 2025: small fund, slow engine, ADL"
 OCT_QUERY = "?" + "&".join(f"{k}={v}" for k, v in url_params(PRESETS[OCT]).items())
 PAGES = {  # name: (path and query, charts drawn)
-    "explorer": ("", 4),
-    "explorer-oct": (OCT_QUERY, 6),
+    "explorer": ("", 5),  # the response curve, then the four charts
+    "explorer-oct": (OCT_QUERY, 7),
     "phase": ("phase", 2),
-    "compare": ("compare", 3),
+    "compare": ("compare", 4),
     "learn": ("learn", 2),
     # 77 engine steps, each a wave: the slider and the legend must still read
     "learn-oct": ("learn" + OCT_QUERY, 2),
