@@ -4,7 +4,7 @@ million traders, in the same run.
 Each row times one cascade on a LiquidationBook built once per engine (the book's
 construction, the same for both, is timed apart), best of N runs taken in turn (instant,
 timed, instant, timed, ...), so load on a shared machine hits both alike:
-- instant: the default scenario's -5% jump (MODEL.md section 4);
+- instant: the default scenario's -5% jump (docs/model.md, Shock and waves);
 - timed:   one hour at 1 s ticks: the price falls 5% over the hour and the engine executes
            at most `--rate` USD of notional per second, the book refilling with a 20 s
            half-life and a third of impact permanent (3,600 ticks at least, both sides).

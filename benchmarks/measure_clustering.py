@@ -7,7 +7,7 @@ total margin at every tightness) this measures, on a fall:
                    "none" when R < 1 everywhere (it cannot tip)
   first move       how far the price falls before anything is liquidated (the nearest
                    long's liquidation distance), in the whole book and in the crowd
-  instant engine   (MODEL.md sections 2-5: every wave executes at once, depth never refills)
+  instant engine   (docs/model.md: every wave executes at once, depth never refills)
                    at the default shock: the final move, the largest price step one wave
                    makes (the shock itself not counted), and bad debt (losses below the
                    bankruptcy prices with an empty insurance fund: accounts kept, no fund)

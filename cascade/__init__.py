@@ -1,4 +1,4 @@
-"""Cascade Lab's model: leverage clustering and liquidation cascades (see MODEL.md).
+"""Cascade Lab's model: leverage clustering and liquidation cascades (see docs/model.md).
 
 numpy, scipy and pandas only; usable from a notebook or the command line:
 

@@ -28,7 +28,7 @@ reaches nothing new.
 The limit. With no rate or count limit the queue is executed whole each tick, and the
 timed engine takes each tick's positions with the instant engine's own sweep
 (engine._Sweep), summing them in population order: on a jump path, with no refill and no
-permanent impact, tick k is wave k of MODEL.md section 4, bit for bit (price path, waves
+permanent impact, tick k is wave k of docs/model.md, Shock and waves, bit for bit (price path, waves
 table, liquidated_in). With a limit, a side is sorted whole once (as engine._run_steps)
 and each tick is a few binary searches on its prefix sums.
 """

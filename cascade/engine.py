@@ -1,5 +1,5 @@
-"""The cascade (MODEL.md section 4): a wave needs the sums and the set of what it reaches,
-not their order.
+"""The cascade (docs/model.md, Shock and waves): a wave needs the sums and the set of what it
+reaches, not their order.
 
 Under a fall only longs can be liquidated and the price only falls further (forced selling
 pushes it down); under a rise only shorts, and the price only rises. So on each side the
@@ -523,7 +523,7 @@ class LiquidationBook:
         new. Every unit the waves' notional counts is then liquidated whole (or, under
         tiers, is a finished slice), so the waves, liquidated_in, the fund and bad debt
         describe the same executions. With unlimited capacity,
-        no ADL, no tiers and no recovery this is the waves of MODEL.md section 4.
+        no ADL, no tiers and no recovery this is the waves of docs/model.md, Shock and waves.
         """
         market, p0 = self.market, self.market.price
         labels = np.full(len(self.population), -1, dtype=np.int64)
@@ -786,7 +786,7 @@ def amplification(total_move, shock):
 
 @dataclass(frozen=True, eq=False)
 class CascadeResult:
-    """What one cascade did (MODEL.md section 4).
+    """What one cascade did (docs/model.md, Shock and waves).
 
     price_path:    [P0, P0(1+s), P_1, ..., P_K] (quote currency per unit).
     waves:         one row per wave k >= 1; columns WAVE_COLUMNS: trigger_price (the price
@@ -877,5 +877,6 @@ class CascadeResult:
 
 
 def simulate(population: Population, market: Market, shock: float) -> CascadeResult:
-    """Run the liquidation cascade set off by a relative `shock` (MODEL.md section 4)."""
+    """Run the liquidation cascade set off by a relative `shock` (docs/model.md, Shock and
+    waves)."""
     return LiquidationBook(population, market).run(shock)

@@ -18,9 +18,9 @@ DEFAULT_PRICE = 100.0
 DEFAULT_DEPTH = 70e6
 DEFAULT_MAINTENANCE_MARGIN = 0.005
 # Hyperliquid's documented rule: a position above $100K is sent 20% at a time as a market
-# order, with a 30 s cooldown between parts (MODEL.md section 7): (threshold, parts, seconds).
+# order, with a 30 s cooldown between parts (docs/model.md, Sources): (threshold, parts, seconds).
 HYPERLIQUID_PARTIAL = (100_000.0, 5, 30.0)
-# dYdX v4: at most 50 liquidation attempts per block (MODEL.md section 7).
+# dYdX v4: at most 50 liquidation attempts per block (docs/model.md, Sources).
 DYDX_ATTEMPTS_PER_BLOCK = 50
 
 
@@ -41,7 +41,7 @@ def _check_partial(rule) -> tuple:
 
 @dataclass(frozen=True)
 class Market:
-    """A venue for linear perpetuals (MODEL.md sections 2-3).
+    """A venue for linear perpetuals (docs/model.md, Positions and Market and impact).
 
     price:              reference price P0 (quote currency per unit), > 0.
     depth:              D, the notional (quote currency) that moves the price by 1%, > 0.
@@ -51,8 +51,8 @@ class Market:
     maintenance_margin: m, as a fraction of notional, in [0, 1).
     book:               the order-book snapshot for impact="book" (None otherwise).
 
-    Venue mechanics (issue 10; every default leaves MODEL.md sections 2-5 exactly as they
-    are, bit for bit; see cascade/venue.py for the rules and formulas):
+    Venue mechanics (issue 10; every default leaves docs/model.md, Positions to Theory, exactly
+    as they are, bit for bit; see cascade/venue.py for the rules and formulas):
     engine_capacity:       notional (quote currency at entry) the liquidation engine can
                            execute per step; None = unlimited (a step is a wave). Reached
                            positions wait in a queue, most underwater first, and are

@@ -6,7 +6,7 @@ t_0 = 0 and strictly ascending. Between knots the move is linear in time; after 
 knot it stays at the last move. The traded price at time t is
     P(t) = P0 * (1 + m(t) - I(Q(t)))
 with Q(t) the consumed depth (cascade.clock). A single shock s is the path jump(s): the
-move is s from t = 0 on, and the timed engine gives today's waves (MODEL.md section 4).
+move is s from t = 0 on, and the timed engine gives today's waves (docs/model.md, Shock and waves).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Positions: isolated-margin linear perpetuals (MODEL.md section 2)."""
+"""Positions: isolated-margin linear perpetuals (docs/model.md, Positions)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The plain cascade: one boolean mask over the whole book per wave.
 
-A direct transcription of MODEL.md section 4, kept as the reference the fast engine is
+A direct transcription of docs/model.md, Shock and waves, kept as the reference the fast engine is
 tested against and the baseline its benchmark is measured against. Not for the app.
 """
 

@@ -17,7 +17,7 @@ from .population import LONG, SHORT, Population
 # Leverage levels venues offer in their order tickets.
 VENUE_LEVERAGE_LEVELS = np.array([2, 3, 5, 10, 20, 25, 50, 75, 100, 125], dtype=float)
 # Retail use of those levels, shaped after Binance (Dec 2019): 60% of trades at >= 20x and
-# 21% at 125x (MODEL.md section 7).
+# 21% at 125x (docs/model.md, Sources).
 RETAIL_LEVEL_WEIGHTS = np.array([0.05, 0.05, 0.10, 0.20, 0.20, 0.06, 0.08, 0.03, 0.02, 0.21])
 BACKGROUNDS = ("lognormal", "discrete")
 
@@ -30,7 +30,7 @@ BACKGROUNDS = ("lognormal", "discrete")
 # the nearer bound (the leverage cap below, 1x above). t = 1 puts every crowd trader at c;
 # t = 0 spreads the crowd as widely as the nearer bound allows, keeping the mean.
 # Even in margin means even in liquidation distance (1/L - m), so the crowd's threshold density
-# inside the band, hence its branching ratio, grows as 1 / (1 - t) (MODEL.md section 5).
+# inside the band, hence its branching ratio, grows as 1 / (1 - t) (docs/model.md, Theory).
 
 # Positions are created at least this far (relative move) from liquidation at P0.
 MIN_LIQUIDATION_DISTANCE = 0.001

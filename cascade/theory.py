@@ -1,4 +1,4 @@
-"""What theory says about a book (MODEL.md section 5): feedback, branching ratio, tipping point.
+"""What theory says about a book (docs/model.md, Theory): feedback, branching ratio, tipping point.
 
 Moves here are relative to P0 and signed like the shock (negative = a fall). On the side a
 move hits, Q(x) is the forced flow of every position whose liquidation price lies within

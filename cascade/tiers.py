@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# Binance USD-M BTCUSDT brackets (MODEL.md section 7): notional cap (USD), maintenance rate.
+# Binance USD-M BTCUSDT brackets (docs/model.md, Sources): notional cap (USD), maintenance rate.
 BINANCE_BTCUSDT_TIERS: tuple = (
     (50e3, 0.004), (250e3, 0.005), (1e6, 0.01), (10e6, 0.025), (20e6, 0.05),
     (50e6, 0.10), (100e6, 0.125), (200e6, 0.15), (300e6, 0.25), (np.inf, 0.5),

@@ -4,7 +4,7 @@ positions.csv: 2,000 positions drawn like the default scenario (20x crowd, 70% l
 entry prices spread 2% around the start price 100.
 orderbook_btc.csv: a BTC perpetual order book around a mid of 100,000 USD, levels every 10 USD
 out to 5%, depth growing linearly away from the mid (the square-root law) with $40M within 1%
-on each side (MODEL.md section 7: single-venue BTC perp depth is roughly $10-100M within 1%).
+on each side (docs/model.md, Sources: single-venue BTC perp depth is roughly $10-100M within 1%).
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def test_snap_picks_the_nearest_stop_on_a_log_scale():
 
 
 def test_the_calibration_facts_are_within_reach():
-    """MODEL.md section 7: depth $10-100M per venue and 16.5M on Binance spot; margins
+    """docs/model.md, Sources: depth $10-100M per venue and 16.5M on Binance spot; margins
     0.4% to 2.5%; leverage up to 125x."""
     depth = knobs.KNOBS["depth"].options
     assert min(depth) <= 10e6 and max(depth) >= 470e6

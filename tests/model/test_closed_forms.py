@@ -1,4 +1,4 @@
-"""MODEL.md section 5: the cascade against results known in closed form."""
+"""docs/model.md, Theory: the cascade against results known in closed form."""
 
 import numpy as np
 import pytest

@@ -81,7 +81,7 @@ def test_three_levels_worked_by_hand():
 def test_the_example_snapshot_is_shaped_like_a_btc_perp_book():
     book = cascade.read_orderbook(ROOT / "examples" / "orderbook_btc.csv")
     bid, ask = book.depth_within(0.01)
-    assert 10e6 <= bid <= 100e6 and 10e6 <= ask <= 100e6  # MODEL.md section 7
+    assert 10e6 <= bid <= 100e6 and 10e6 <= ask <= 100e6  # docs/model.md, Sources
 
 
 @pytest.mark.parametrize("bids, asks, words", [

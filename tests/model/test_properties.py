@@ -58,7 +58,7 @@ def test_the_price_moves_one_way_and_stays_positive(population, market, shock):
 @settings(max_examples=150, deadline=None)
 @given(books(), markets, st.floats(-0.6, 0.6))
 def test_final_move_is_a_fixed_point_of_the_feedback_map(population, market, shock):
-    """MODEL.md section 5: |x| = |s| + F(x), F the impact of everything within reach."""
+    """docs/model.md, Theory: |x| = |s| + F(x), F the impact of everything within reach."""
     result = cascade.simulate(population, market, shock)
     if result.final_price <= P0 * cascade.PRICE_FLOOR:
         return  # the floor, not the impact, set this price

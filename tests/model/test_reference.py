@@ -1,4 +1,4 @@
-"""The sorted-book engine against the plain one-mask-per-wave transcription of MODEL.md."""
+"""The sorted-book engine against the plain one-mask-per-wave transcription of docs/model.md."""
 
 import numpy as np
 import pytest

@@ -113,7 +113,7 @@ def test_crowd_notional_is_even_over_the_band(tightness):
 def test_crowd_branching_ratio_grows_as_one_over_one_minus_tightness(tightness):
     """A crowd of longs holding notional N with margins even over a band of width
     w = 2 (1 - t) h_max has a threshold density N / w per unit of move, so with linear
-    impact R = 0.01 N / (D w) inside the band (MODEL.md section 5)."""
+    impact R = 0.01 N / (D w) inside the band (docs/model.md, Theory)."""
     depth, notional, center = 70e6, 1e9, 20.0
     population = cascade.make_population(200_000, seed=3, tightness=tightness, cluster_share=1.0,
                                          long_share=1.0, open_interest=notional, size_tail=3.0,

@@ -1,4 +1,4 @@
-"""MODEL.md section 5 in code: branching ratio, tipping move, critical shock."""
+"""docs/model.md, Theory in code: branching ratio, tipping move, critical shock."""
 
 import numpy as np
 import pytest
