@@ -23,8 +23,9 @@ def disabled_knobs(page) -> set[str]:
     """The Scenario fields whose sidebar widget holds a disabled input."""
     found = set()
     for name, control in CONTROLS.items():
+        label = page.get_by_test_id("stWidgetLabel").get_by_text(control.label, exact=True)
         widget = page.get_by_test_id("stSidebar").get_by_test_id(TEST_ID[control.kind]) \
-            .filter(has_text=control.label)
+            .filter(has=label)  # exact: "Rebound" is also the start of another knob's label
         assert widget.count() == 1, control.label
         if widget.locator("[disabled]").count():
             found.add(name)
