@@ -11,7 +11,7 @@ import cascade
 from cascade import PRESET_NOTES, PRESETS, Scenario
 
 from cascade_view.formats import compact
-from cascade_view.knobs import DEFAULT, SECTIONS, Knob, widget_values
+from cascade_view.knobs import DEFAULT, SECTION_NOTES, SECTIONS, Knob, widget_values
 from cascade_view.text import dollars
 
 DEFAULT_NAME = "Default scenario"
@@ -95,6 +95,8 @@ def sidebar(page: str = "explorer", not_applied: frozenset[str] = frozenset()) -
         values = {}
         for title, controls in SECTIONS.items():
             st.subheader(title, divider="gray")
+            if title in SECTION_NOTES:
+                st.caption(SECTION_NOTES[title])
             for control in controls:
                 unused = control.name in not_applied or control.unused(values)
                 raw[control.name] = _widget(control, disabled=unused)

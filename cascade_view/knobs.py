@@ -381,6 +381,13 @@ _DECLARED: dict[str, list[Knob]] = {
 
 KNOBS: dict[str, Knob] = {knob.name: replace(knob, section=title)
                           for title, declared in _DECLARED.items() for knob in declared}
+# One line under a section's title, where the section needs saying what it does not yet do.
+SECTION_NOTES = {
+    "Clock": "With the clock on, the cascade runs in ticks of one second along the price "
+             "path; the charts count each tick that liquidates as a wave, and the verdict is "
+             "the branching-ratio test on the stretch the price travelled. Seconds on the "
+             "charts (a Time section) are not drawn yet.",
+}
 SECTIONS: dict[str, list[Knob]] = {title: [KNOBS[k.name] for k in declared]
                                    for title, declared in _DECLARED.items()}
 MONEY = tuple(name for name, knob in KNOBS.items() if knob.money)

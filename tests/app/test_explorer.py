@@ -13,7 +13,7 @@ from cascade import PRESETS, Scenario
 from cascade_ui import widgets
 from cascade_view.figures import TEMPLATE
 from cascade_view.formats import pct
-from cascade_view.knobs import KNOBS
+from cascade_view.knobs import KNOBS, SECTION_NOTES
 from tests.app.apptools import as_array, charts, run, trace
 
 CHART_NAMES = {"price-path", "waves", "leverage", "liquidation-map", "response"}
@@ -258,3 +258,10 @@ def test_a_price_path_is_the_timed_run_the_page_shows(app):
     assert pct(timed.total_move) != pct(jump.total_move)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Final move"] == pct(timed.total_move)
+
+
+def test_the_clock_section_says_what_it_does_not_draw_yet(app):
+    """The Clock knobs work (test_a_price_path_is_the_timed_run_the_page_shows), but the page
+    has no seconds axis yet: the section says so under its title."""
+    at = app.run()
+    assert SECTION_NOTES["Clock"] in [caption.value for caption in at.sidebar.caption]
