@@ -29,6 +29,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SERVER_START_TIMEOUT = 60.0
 # a page's charts: updated in place (cascade_ui/plot.py) or, when clickable, st.plotly_chart
 CHARTS = "[data-testid=stPlotlyChart], .cascade-chart"
+# A run has finished (STYLE.md): the app is not running its script.
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def _missing_browser() -> str | None:
@@ -147,3 +149,17 @@ def page(browser, server):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def entered(browser, server):
+    """The server after "/" was opened once. Until some session has run app.py (and its
+    st.navigation), Streamlit treats the pages/ folder as a legacy multipage app: a first
+    visit straight to /phase runs pages/phase.py alone, without the app's page config and
+    navigation. Tests that open a page by its path look at it as the app frame shows it."""
+    context = browser.new_context()
+    first = context.new_page()
+    first.goto(server)
+    first.wait_for_selector(IDLE, timeout=60_000)
+    context.close()
+    return server

@@ -10,10 +10,10 @@ import statistics
 import pytest
 
 from cascade import PRESETS, Scenario
+from tests.browser.conftest import IDLE
 
 pytestmark = pytest.mark.browser
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # an Explorer chart (cascade_ui/plot.py): one plotly.js div, kept across reruns
 CHART = ".cascade-chart"
 CHART_TITLES = ["Price path", "Liquidation waves", "Leverage", "Liquidation map"]

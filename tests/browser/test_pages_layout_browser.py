@@ -16,12 +16,11 @@ import pytest
 from cascade import PRESETS, Scenario
 from cascade_view import story
 from cascade_view.knobs import url_params
-from tests.browser.conftest import CHARTS
+from tests.browser.conftest import CHARTS, IDLE
 from tests.browser.layout_check import CHART_TEXT, CLIPPED_TEXT
 
 pytestmark = pytest.mark.browser
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SCREENS = {"1024": dict(viewport={"width": 1024, "height": 768}),
            "1280": dict(viewport={"width": 1280, "height": 720}),
            "390": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)}
@@ -40,18 +39,6 @@ PAGES = {  # name: (path and query, charts drawn)
 PRESENT = (1280, 720)
 # a wide page is screenshotted this high at most (the Explorer with its tabs is about 5000)
 SHOT_HEIGHT_MAX = 9000
-
-
-@pytest.fixture(scope="module")
-def warm(browser, server):
-    """Open "/" once first, so a page opened by its path runs inside the app's frame (see
-    test_pages_browser.entry_page_visited)."""
-    context = browser.new_context()
-    first = context.new_page()
-    first.goto(server)
-    first.wait_for_selector(IDLE, timeout=60_000)
-    context.close()
-    return server
 
 
 def settle(page, charts: int) -> None:
@@ -102,7 +89,7 @@ def play_to_the_end(page, steps: int) -> None:
 
 
 @pytest.mark.parametrize("screen", list(SCREENS), ids=[f"{w}px" for w in SCREENS])
-def test_every_page_reads_in_full(browser, warm, artifacts, screen):
+def test_every_page_reads_in_full(browser, entered, artifacts, screen):
     context = browser.new_context(**SCREENS[screen])
     page = context.new_page()
     page.set_default_timeout(90_000)
@@ -113,7 +100,7 @@ def test_every_page_reads_in_full(browser, warm, artifacts, screen):
     try:
         for name, (path, charts) in PAGES.items():
             page.set_viewport_size({"width": width, "height": height})
-            page.goto(f"{warm}/{path}")
+            page.goto(f"{entered}/{path}")
             settle(page, charts)
             if name == "risk":
                 page.locator(".st-key-run button").click()
@@ -132,13 +119,13 @@ def test_every_page_reads_in_full(browser, warm, artifacts, screen):
     assert errors == []
 
 
-def test_learn_present_mode_fits_a_720_px_projector(browser, warm, artifacts):
+def test_learn_present_mode_fits_a_720_px_projector(browser, entered, artifacts):
     context = browser.new_context(viewport=dict(zip(("width", "height"), PRESENT)))
     page = context.new_page()
     page.set_default_timeout(90_000)
     steps = story.wave_sentences(Scenario().run())
     try:
-        page.goto(f"{warm}/learn?present=1")
+        page.goto(f"{entered}/learn?present=1")
         settle(page, 2)
         chart = page.locator(CHARTS).first
         assert chart.bounding_box()["height"] <= PRESENT[1] - 60  # below Streamlit's bar
@@ -157,14 +144,14 @@ def test_learn_present_mode_fits_a_720_px_projector(browser, warm, artifacts):
         context.close()
 
 
-def test_the_checks_see_what_they_look_for(browser, warm):
+def test_the_checks_see_what_they_look_for(browser, entered):
     """Not blind: a download label cut by an ellipsis, a subtitle too long for its chart and
     a label placed on the bars are each reported."""
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     page = context.new_page()
     page.set_default_timeout(90_000)
     try:
-        page.goto(warm)
+        page.goto(entered)
         settle(page, 4)
         assert problems(page) == []
         page.evaluate("""() => {

@@ -5,22 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import CHARTS
+from tests.browser.conftest import CHARTS, IDLE
 
-pytestmark = pytest.mark.browser
-
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-
-@pytest.fixture(scope="module", autouse=True)
-def entry_page_visited(browser, server):
-    """Open "/" once first, so the pages run inside the app's navigation (see
-    test_pages_browser.entry_page_visited)."""
-    context = browser.new_context()
-    warm = context.new_page()
-    warm.goto(server)
-    warm.wait_for_selector(IDLE, timeout=60_000)
-    context.close()
+# every test opens pages by their path, inside the app frame (conftest.entered)
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("entered")]
 
 
 @pytest.mark.parametrize("path, charts", [("?present=1", 5), ("compare?present=1", 4)])

@@ -8,11 +8,10 @@ import re
 
 import pytest
 
-from tests.browser.conftest import CHARTS
+from tests.browser.conftest import CHARTS, IDLE
 
 pytestmark = pytest.mark.browser
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 BOOKS = 20
 
 
