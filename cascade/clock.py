@@ -189,6 +189,90 @@ class _PartialSide:
         return (self.reach_u - self.executed) + (self.pending_left if self.pending else 0.0)
 
 
+class _BlockSide:
+    """One side sorted whole, for an engine that executes at most `limit` of one position's
+    notional (USD at entry) per tick (Market.position_notional_per_tick; dYdX v4: $100M per
+    subaccount per block, one block per tick). Each tick, within the tick's cap and its
+    engine_max_positions: first the positions carried from earlier ticks (started and not
+    finished; reached earlier, so at the queue's front, in queue order), each up to the
+    limit; then the queue's next positions in order, each up to the limit. Every position
+    that executes in a tick, whole or in part, is one of the tick's attempts (dYdX: one
+    liquidation attempt per subaccount per block, and a subaccount still liquidatable is
+    attempted again in a later block). A position the limit or the cap leaves unfinished is
+    carried; it is liquidated in the tick that executes its last part. The new positions of a
+    tick are found with one binary search on the prefix sums of min(notional, limit)."""
+
+    def __init__(self, book: LiquidationBook, direction: int, limit: float):
+        side = book.side(direction).complete()
+        self.sign = side.sign
+        _, self.key, self.order = side.snapshot()[:3]
+        self.query = side.query
+        pop = book.population
+        self.limit = float(limit)
+        self.notional = pop.notional[self.order]
+        self.flow = side.flow(self.order)
+        self.bankrupt = (pop.bankruptcy_price() * pop.quantity)[self.order]
+        self.cum_notional = np.concatenate(([0.0], np.cumsum(self.notional)))
+        self.cum_capped = np.concatenate(([0.0], np.cumsum(np.minimum(self.notional,
+                                                                      self.limit))))
+        self.size = self.key.size
+        self.largest = float(self.notional.max()) if self.size else 0.0
+        self.reached = self.started = 0
+        self.carried: list = []  # [index in the sorted side, notional left], queue order
+
+    def tick(self, price, cap, max_positions, number, labels):
+        self.reached = max(int(np.searchsorted(self.key, float(self.query(price)),
+                                               side="right")), self.reached)
+        budget = cap
+        attempts = self.size if max_positions is None else max_positions
+        count, notional, flow, bankrupt = 0, 0.0, 0.0, 0.0
+        kept = []
+        for at, (j, left) in enumerate(self.carried):
+            if budget <= 0 or attempts <= 0:
+                kept.extend(self.carried[at:])
+                break
+            take = min(left, self.limit, budget)
+            share = take / self.notional[j]
+            notional, flow = notional + take, flow + share * self.flow[j]
+            bankrupt += share * self.bankrupt[j]
+            budget, attempts, left = budget - take, attempts - 1, left - take
+            if left > 0.0:
+                kept.append([j, left])
+            else:
+                labels[self.order[j]] = number
+                count += 1
+        first = self.started
+        if budget > 0 and attempts > 0 and first < self.reached:
+            last = min(self.reached, first + int(attempts))
+            # whole capped takes of positions first .. whole - 1 fit the budget
+            whole = min(int(np.searchsorted(self.cum_capped, self.cum_capped[first] + budget,
+                                            side="right")) - 1, last)
+            index = np.arange(first, whole)
+            take = np.minimum(self.notional[index], self.limit)
+            rest = budget - float(self.cum_capped[whole] - self.cum_capped[first])
+            if whole < last and rest > 0.0:  # the budget ends inside position `whole`
+                index = np.append(index, whole)
+                take = np.append(take, min(rest, self.limit))
+            sizes = self.notional[index]
+            share = take / sizes
+            notional += float(take.sum())
+            flow += float((share * self.flow[index]).sum())
+            bankrupt += float((share * self.bankrupt[index]).sum())
+            done = take >= sizes
+            labels[self.order[index[done]]] = number
+            count += int(done.sum())
+            kept.extend([int(j), float(left)] for j, left in
+                        zip(index[~done], (sizes - take)[~done]))
+            self.started = first + index.size
+        self.carried = kept
+        return count, notional, flow, bankrupt
+
+    @property
+    def queued(self) -> float:
+        return (sum(left for _, left in self.carried)
+                + float(self.cum_notional[self.reached] - self.cum_notional[self.started]))
+
+
 class _WholeSide:
     """One side for an engine without limits: each tick takes what the price reaches, with
     the instant engine's sweep (the same sums, bit for bit)."""
@@ -280,13 +364,17 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
     rate_cap = math.inf if market.engine_rate is None else market.engine_rate * dt
     limited = (rate_cap < math.inf or market.engine_max_positions is not None
                or market.engine_capacity is not None or market.engine_capacity_share is not None
-               or market.partial_liquidation is not None)
+               or market.partial_liquidation is not None
+               or market.position_notional_per_tick is not None)
     sides = []
     for direction, reachable in ((-1, path.low < 0), (1, path.high > 0)):
         if not reachable:
             continue
         if market.partial_liquidation is not None:
             side = _PartialSide(book, direction, market.partial_liquidation, dt)
+        elif market.position_notional_per_tick is not None:
+            side = _BlockSide(book, direction, market.position_notional_per_tick)
+            _check_block_ticks(side, market.position_notional_per_tick, dt)
         else:
             side = (_PrefixSide if limited else _WholeSide)(book, direction)
         cap = min(rate_cap, market.capacity_per_step(side.sign))
@@ -459,3 +547,14 @@ def _slippage(book: LiquidationBook, labels, fill) -> float:
     liq = book.liquidation_price[hit]
     side = book.population.side[hit]
     return float(np.max(side * (liq - fill[labels[hit] - 1]) / liq))
+
+
+def _check_block_ticks(side: _BlockSide, limit: float, dt: float) -> None:
+    """Refuse a per-position limit under which the side's largest position alone needs more
+    than MAX_TICKS ticks (largest notional / limit)."""
+    if side.largest / limit > MAX_TICKS:
+        raise ValueError(
+            f"position_notional_per_tick: {limit:,.6g} USD per {dt:g} s tick would take "
+            f"{side.largest / limit:,.0f} ticks to execute the largest position "
+            f"({side.largest:,.6g}), more than {MAX_TICKS:,}; raise it to at least "
+            f"{side.largest / MAX_TICKS:,.6g}")

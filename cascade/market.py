@@ -20,8 +20,15 @@ DEFAULT_MAINTENANCE_MARGIN = 0.005
 # Hyperliquid's documented rule: a position above $100K is sent 20% at a time as a market
 # order, with a 30 s cooldown between parts (docs/model.md, Sources): (threshold, parts, seconds).
 HYPERLIQUID_PARTIAL = (100_000.0, 5, 30.0)
-# dYdX v4: at most 50 liquidation attempts per block (docs/model.md, Sources).
+# dYdX v4: at most 50 liquidation attempts per block (docs/model.md, Sources): the default of
+# the node flag max-liquidation-attempts-per-block (dydxprotocol/v4-chain,
+# protocol/x/clob/flags/flags.go, DefaultMaxLiquidationAttemptsPerBlock).
 DYDX_ATTEMPTS_PER_BLOCK = 50
+# dYdX v4: at most $100M of notional liquidated per subaccount per block: the default
+# SubaccountBlockLimits.max_notional_liquidated of 100,000,000,000,000 quote quantums (USDC,
+# 6 decimals) in dydxprotocol/v4-chain, protocol/x/clob/types/liquidations_config.go. In this
+# isolated-margin, one-market model each position is its own subaccount.
+DYDX_NOTIONAL_PER_BLOCK = 100e6
 
 
 def _check_partial(rule) -> tuple:
@@ -94,6 +101,13 @@ class Market:
                            whose notional at entry exceeds the threshold is sent in `parts`
                            equal parts, cooldown seconds apart (HYPERLIQUID_PARTIAL: above
                            $100K, 20% at a time, 30 s apart).
+    position_notional_per_tick: None, or USD of notional (at entry) at most executed of one
+                           position per tick; the rest waits for later ticks, where the
+                           position keeps its place at the queue's front (dYdX v4: $100M
+                           per subaccount per block, DYDX_NOTIONAL_PER_BLOCK). Each tick a
+                           position executes in, whole or in part, counts as one of that
+                           tick's engine_max_positions (one liquidation attempt per
+                           subaccount per block). Not with partial_liquidation.
     """
 
     price: float = DEFAULT_PRICE
@@ -113,6 +127,7 @@ class Market:
     permanent_impact: float = 0.0
     engine_max_positions: int | None = None
     partial_liquidation: tuple | None = None
+    position_notional_per_tick: float | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "price", number_in("price", self.price, low=0.0, low_open=True))
@@ -128,7 +143,7 @@ class Market:
             number_in("maintenance_margin", self.maintenance_margin, low=0.0, high=1.0, high_open=True),
         )
         for name in ("engine_capacity", "engine_capacity_share", "recovery_half_life",
-                     "engine_rate", "resilience_half_life"):
+                     "engine_rate", "resilience_half_life", "position_notional_per_tick"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, number_in(name, getattr(self, name), low=0.0,
                                                          low_open=True))
@@ -153,6 +168,11 @@ class Market:
         if self.partial_liquidation is not None:
             object.__setattr__(self, "partial_liquidation",
                                _check_partial(self.partial_liquidation))
+        if self.position_notional_per_tick is not None and self.partial_liquidation is not None:
+            raise ValueError(
+                f"position_notional_per_tick: give it (a cap per position per tick, dYdX) or "
+                f"partial_liquidation (parts with a cooldown, Hyperliquid), not both (got "
+                f"{shown(self.position_notional_per_tick)} and {self.partial_liquidation!r})")
         if self.resilience_half_life is not None and self.recovery_half_life is not None:
             raise ValueError(
                 f"recovery_half_life: give it (in steps) or resilience_half_life (in seconds), "
@@ -165,7 +185,8 @@ class Market:
         permanent_impact > 0, engine_max_positions): cascade.clock runs it."""
         return (self.engine_rate is not None or self.resilience_half_life is not None
                 or self.permanent_impact > 0 or self.engine_max_positions is not None
-                or self.partial_liquidation is not None)
+                or self.partial_liquidation is not None
+                or self.position_notional_per_tick is not None)
 
     @property
     def step_by_step(self) -> bool:

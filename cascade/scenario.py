@@ -14,7 +14,8 @@ from ._checks import MAX_MONEY, number_in, one_of, whole_number
 from .clock import MAX_TICKS, run_timed
 from .engine import MAX_FULL_STEPS, CascadeResult, LiquidationBook
 from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE,
-                     DYDX_ATTEMPTS_PER_BLOCK, HYPERLIQUID_PARTIAL, IMPACT_MODELS, Market)
+                     DYDX_ATTEMPTS_PER_BLOCK, DYDX_NOTIONAL_PER_BLOCK, HYPERLIQUID_PARTIAL,
+                     IMPACT_MODELS, Market)
 from .paths import PricePath, fall, fall_then_rebound, jump
 from .population import Population
 from .synthetic import (BACKGROUNDS, MIN_LIQUIDATION_DISTANCE, MIN_TRADERS, leverage_cap,
@@ -36,10 +37,12 @@ VENUE_FIELDS = ("engine_capacity", "insurance_fund", "liquidation_fee", "adl", "
 CLOCK_FIELDS = ("engine_rate", "resilience_half_life", "permanent_impact", "engine_rule",
                 "path", "fall_seconds", "rebound", "rebound_seconds")
 # Venue rules of the engine a Scenario can name (docs/model.md "Time"): Hyperliquid's parts
-# (above $100K, 20% at a time, 30 s apart) and dYdX v4's 50 liquidation attempts per block,
-# at one block per 1 s tick (an assumption, not a published block time).
+# (above $100K, 20% at a time, 30 s apart) and dYdX v4's 50 liquidation attempts and $100M
+# per subaccount (here: per position) per block, at one block per 1 s tick (an assumption,
+# not a published block time).
 ENGINE_RULES = {"none": {}, "hyperliquid": dict(partial_liquidation=HYPERLIQUID_PARTIAL),
-                "dydx": dict(engine_max_positions=DYDX_ATTEMPTS_PER_BLOCK)}
+                "dydx": dict(engine_max_positions=DYDX_ATTEMPTS_PER_BLOCK,
+                             position_notional_per_tick=DYDX_NOTIONAL_PER_BLOCK)}
 VENUE_FIELDS = VENUE_FIELDS + CLOCK_FIELDS
 # The price paths a Scenario can name (cascade.paths): the shock at once, over fall_seconds,
 # or over fall_seconds and then back up by `rebound` over rebound_seconds.
@@ -98,7 +101,8 @@ class Scenario:
                          never); not with recovery_half_life.
     permanent_impact:    share of impact that never decays, [0, 1].
     engine_rule:         "none", "hyperliquid" (a position above $100K sent 20% at a time,
-                         30 s apart) or "dydx" (at most 50 positions per 1 s tick).
+                         30 s apart) or "dydx" (at most 50 positions and at most $100M of
+                         any one position per 1 s tick).
     path:                "jump" (the shock at t = 0), "fall" (to the shock, linearly over
                          fall_seconds) or "fall_then_rebound" (then up by `rebound`,
                          relative to the start price, over rebound_seconds).

@@ -333,8 +333,9 @@ _DECLARED: dict[str, list[Knob]] = {
         Knob("engine_rule", "Venue's liquidation rule", kind="choice",
                 options=tuple(cascade.scenario.ENGINE_RULES),
                 help="The clock: hyperliquid sends a position above $100K 20% at a time, 30 s "
-                     "apart; dydx executes at most 50 positions per block, one block a "
-                     "second (an assumed block time); none: no such rule."),
+                     "apart; dydx executes at most 50 positions and at most $100M of any one "
+                     "position per block, one block a second (an assumed block time), the "
+                     "rest of a larger position in later blocks; none: no such rule."),
         Knob("path", "Price path", kind="choice", options=tuple(cascade.scenario.PATHS),
                 help="jump: the shock at once; fall: the price moves to the shock evenly "
                      "over the fall's seconds; fall_then_rebound: then back up by the "
