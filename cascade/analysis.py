@@ -72,10 +72,12 @@ def robustness_of(scenario: Scenario) -> Robustness:
 
 
 def analyse_book(scenario: Scenario, book: LiquidationBook, critical_shock: float | None = None,
-                 robustness: Robustness | None = None) -> Analysis:
+                 robustness: Robustness | None = None, path=None) -> Analysis:
     """The Analysis of `scenario.shock` on `book` (its population and market). The critical
-    shock is computed unless given (the page passes a cached one)."""
-    result = scenario.run_on(book)
+    shock is computed unless given (the page passes a cached one). `path`: a brought price
+    path (cascade.PricePath) the cascade runs along (Scenario.run_on); the scenario is then
+    cascade.case.path_scenario's, whose shock is the path's largest move."""
+    result = scenario.run_on(book, path)
     direction = direction_of(scenario.shock)
     peak = cascade.peak_branching_ratio(book, result.total_move)
     if critical_shock is None:

@@ -1,11 +1,13 @@
-"""A brought book: a Scenario run on a user's positions file and/or order-book snapshot.
+"""A brought book: a Scenario run on a user's positions file, order-book snapshot and/or
+price path.
 
 The Explorer page, the command line and the HTML report read the three rules here, so the
 same files give the same cascade, and the same words about what was used, wherever they are
 run:
 
 - load_case (and the pieces a page caches apart: load_positions_file, load_orderbook_file,
-  case_book) turns a scenario and the files into the LiquidationBook the cascade runs on;
+  load_path_file, case_book, path_scenario) turns a scenario and the files into the
+  LiquidationBook the cascade runs on, and the path it runs along (Scenario.run_on);
 - start_price is the one start-price rule for a positions file;
 - RULES / not_applied say which Scenario fields a brought file replaces (knobs that do not
   apply while it is loaded); every other field still applies to the brought book.
@@ -29,13 +31,14 @@ import numpy as np
 from .engine import CascadeResult, LiquidationBook
 from .market import DEFAULT_PRICE
 from .orderbook import ORDERBOOK_COLUMNS, OrderBook, read_orderbook
+from .paths import PATH_COLUMNS, PricePath, read_path
 from .population import Population
 from .positions_file import (OPTIONAL_POSITION_COLUMNS, POSITION_COLUMNS, PositionsFile,
                              load_positions)
 from .scenario import VENUE_FIELDS, Scenario
 from .tables import MAX_FILE_BYTES, read_table
 
-POSITIONS, ORDERBOOK = "positions", "orderbook"
+POSITIONS, ORDERBOOK, PATH = "positions", "orderbook", "path"
 START_PRICE_DIGITS = 6  # significant digits of the median entry used as the start price
 
 
@@ -55,17 +58,20 @@ class FileRule:
 # population (the crowd's knobs, open interest, sizes, entries, n and seed). The maintenance
 # margin and the venue mechanics (VENUE_FIELDS) are rules of the venue, not of the crowd, so
 # they still apply to real positions. An order book replaces the depth and the impact model.
-# The shock applies to every book.
+# The shock applies to every book, unless a price path is brought: a path of (seconds,
+# price) replaces the shock and the path knobs, and the cascade runs on the clock along it.
 RULES = {
     POSITIONS: FileRule("positions", "the synthetic book", tuple(
         name for name in Scenario.population_fields()
         if name not in ("maintenance_margin", *VENUE_FIELDS))),
     ORDERBOOK: FileRule("order book", "the depth and impact model", ("depth", "impact")),
+    PATH: FileRule("price path", "the shock and the price path",
+                   ("shock", "path", "fall_seconds", "rebound", "rebound_seconds")),
 }
 
 
 def not_applied(kinds: Iterable[str]) -> frozenset[str]:
-    """The Scenario fields that the brought files of `kinds` (POSITIONS, ORDERBOOK) replace,
+    """The Scenario fields that the brought files of `kinds` (POSITIONS, ORDERBOOK, PATH) replace,
     i.e. the knobs that do not apply to the brought book."""
     return frozenset(name for kind in kinds for name in _rule(kind).fields)
 
@@ -78,7 +84,7 @@ def _rule(kind: str) -> FileRule:
 
 @dataclass(frozen=True)
 class BroughtFile:
-    """A file a scenario was run on: its kind (POSITIONS or ORDERBOOK), its name, its data
+    """A file a scenario was run on: its kind (POSITIONS, ORDERBOOK or PATH), its name, its data
     rows and its SHA-256, as the report and the command line list it."""
     kind: str
     name: str
@@ -90,7 +96,7 @@ class BroughtFile:
 
     @property
     def role(self) -> str:
-        """The kind in words: "positions" or "order book"."""
+        """The kind in words: "positions", "order book" or "price path"."""
         return RULES[self.kind].role
 
     @property
@@ -161,6 +167,32 @@ def load_orderbook_file(source) -> tuple[OrderBook, BroughtFile]:
     return read_orderbook(reopen()), BroughtFile(ORDERBOOK, table.name, table.rows, table.sha256)
 
 
+def load_path_file(source) -> tuple[PricePath, BroughtFile]:
+    """cascade.read_path (seconds from 0, strictly rising; prices > 0, moves relative to the
+    first row's price), and the file's name, rows and SHA-256 to list."""
+    reopen = _rereadable(source)
+    table = read_table(reopen(), PATH_COLUMNS)
+    return read_path(reopen()), BroughtFile(PATH, table.name, table.rows, table.sha256)
+
+
+def path_move(path: PricePath) -> float:
+    """The move a brought path stands for where one shock is read (the verdict's direction,
+    the headline's shock): its largest move from the start, the fall when the fall is at least
+    as large as the rise (TimedResult.shock's rule)."""
+    return path.low if -path.low >= path.high else path.high
+
+
+def path_scenario(scenario: Scenario, path: PricePath | None) -> Scenario:
+    """The scenario as run along a brought path: its shock is path_move(path) (the path
+    knobs it replaces stay as set, unused; a fall-then-rebound setting becomes a fall when
+    the path's largest move is a rise, which that setting refuses). None: the scenario."""
+    if path is None:
+        return scenario
+    move = path_move(path)
+    shape = "fall" if scenario.path == "fall_then_rebound" and move > 0 else scenario.path
+    return scenario.replace(shock=move, path=shape)
+
+
 def positions_listing(positions: PositionsFile) -> BroughtFile:
     """The positions file as listed with the other brought files."""
     return BroughtFile(POSITIONS, positions.name, positions.rows, positions.sha256)
@@ -187,12 +219,18 @@ def case_book(scenario: Scenario, positions: PositionsFile | None = None,
 @dataclass(frozen=True, eq=False)
 class Case:
     """A scenario with what was brought, ready to run: the book (population and market), the
-    files as read (None when not brought) and their listing."""
+    files as read (None when not brought) and their listing. With a price path, `scenario`
+    is path_scenario's (its shock the path's largest move) and run() follows the path."""
     scenario: Scenario
     book: LiquidationBook
     positions: PositionsFile | None = None
     orderbook: OrderBook | None = None
     files: tuple[BroughtFile, ...] = field(default=())
+    price_path: PricePath | None = None
+
+    def run(self) -> CascadeResult:
+        """The cascade of the case: Scenario.run_on(book, price_path)."""
+        return self.scenario.run_on(self.book, self.price_path)
 
     @property
     def brought(self) -> bool:
@@ -208,11 +246,13 @@ class Case:
 
 
 def load_case(scenario: Scenario, positions=None, orderbook=None, *,
-              price: float | None = None) -> Case:
-    """The scenario on a positions file and/or an order-book file (each a path, bytes or an
-    open file; None: the scenario's own). `price`: the positions' start price in the file's
-    units (None: start_price's median-entry rule); only with positions. Bad files and a bad
-    price raise ValueError naming the file, row and column (or the field and value)."""
+              price: float | None = None, path=None) -> Case:
+    """The scenario on a positions file, an order-book file and/or a price-path file (each a
+    path, bytes or an open file; None: the scenario's own). `price`: the positions' start
+    price in the file's units (None: start_price's median-entry rule); only with positions.
+    `path`: a CSV or Parquet of (seconds, price) the cascade runs along on the clock, in
+    place of the shock and the path knobs. Bad files and a bad price raise ValueError naming
+    the file, row and column (or the field and value)."""
     if price is not None and positions is None:
         raise ValueError(f"price: only with a positions file (the price now, in the file's "
                          f"units), got {price!r}")
@@ -225,7 +265,12 @@ def load_case(scenario: Scenario, positions=None, orderbook=None, *,
     if orderbook is not None:
         book, listing = load_orderbook_file(orderbook)
         files.append(listing)
-    return Case(scenario, case_book(scenario, loaded, book), loaded, book, tuple(files))
+    walk = None
+    if path is not None:
+        walk, listing = load_path_file(path)
+        files.append(listing)
+    return Case(path_scenario(scenario, walk), case_book(scenario, loaded, book), loaded, book,
+                tuple(files), walk)
 
 
 def book_exhausted(result: CascadeResult) -> bool:

@@ -287,10 +287,14 @@ class Scenario:
         CascadeResult) when the clock is on."""
         return self.run_on(self.book())
 
-    def run_on(self, book) -> CascadeResult:
+    def run_on(self, book, path: PricePath | None = None) -> CascadeResult:
         """This scenario's cascade on `book` (a LiquidationBook: this scenario's, cached, or
-        one built from a brought file): the timed engine along price_path() when the clock
-        is on, else the instant engine at the shock. The one rule every front end runs."""
+        one built from a brought file): the timed engine along `path` when one is given (a
+        brought path, cascade.case.load_path_file, in place of the shock and the path knobs),
+        else along price_path() when the clock is on, else the instant engine at the shock.
+        The one rule every front end runs."""
+        if path is not None:
+            return run_timed(book, path)
         if self.clock:
             return run_timed(book, self.price_path())
         return book.run(self.shock)

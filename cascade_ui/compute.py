@@ -20,7 +20,7 @@ import streamlit as st
 import cascade
 from cascade import LiquidationBook, Population, Scenario
 from cascade.analysis import Analysis, Robustness, analyse_book, robustness_books, robustness_on
-from cascade.case import case_book
+from cascade.case import case_book, path_scenario
 from cascade.response import ResponseCurve, response_curve, shock_grid
 from cascade.scenario import MARKET_FIELDS
 from cascade.theory import direction_of
@@ -143,9 +143,10 @@ def _brought_book(market: Scenario, files: tuple, _inputs) -> LiquidationBook:
 def analyse_brought(scenario: Scenario, inputs) -> Analysis:
     """analyse() for a scenario run on what the user brought (cascade_ui.upload.BookInputs):
     their positions replace the synthetic book, their order book the impact model. No
-    robustness over other seeds: a real book is one book."""
+    robustness over other seeds: a real book is one book. A brought price path replaces the
+    shock (cascade.case.path_scenario) and the cascade runs along it."""
     book = _brought_book(market_of(scenario), inputs.key, inputs)
-    return analyse_book(scenario, book)
+    return analyse_book(path_scenario(scenario, inputs.path), book, path=inputs.path)
 
 
 def response_of_brought(scenario: Scenario, inputs, direction: int, *sizes: float

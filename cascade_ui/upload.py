@@ -1,5 +1,5 @@
-"""Bring your own book (issue 9): the sidebar's uploads of a positions file and an order-book
-snapshot, read once per file (cached by Streamlit's file id) and handed to the page as
+"""Bring your own book (issue 9): the sidebar's uploads of a positions file, an order-book
+snapshot and a price path (issue 17), read once per file (cached by Streamlit's file id) and handed to the page as
 model objects. A bad file is a ValueError for the page to show; nothing is dropped."""
 
 from __future__ import annotations
@@ -14,25 +14,34 @@ import cascade
 from cascade import case
 from cascade.case import BroughtFile
 from cascade.tables import MAX_FILE_BYTES
-from cascade_view.formats import usd
+from cascade_view.formats import path_extent, usd
 from cascade_view.knobs import label_of
 from cascade_view.safe import escape_markdown
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_POSITIONS = EXAMPLES / "positions.csv"
 EXAMPLE_ORDERBOOK = EXAMPLES / "orderbook_btc.csv"
+# An illustration shaped like 10 Oct 2025 (a fall of 12% and a partial rebound), not observed
+# data: docs/files-and-cli.md.
+EXAMPLE_PATH = EXAMPLES / "path-10oct-like.csv"
+EXAMPLE_FILES = {"positions": EXAMPLE_POSITIONS, "orderbook": EXAMPLE_ORDERBOOK,
+                 "path": EXAMPLE_PATH}
 FILE_TYPES = ["csv", "parquet", "pq"]
-UPLOAD_KEY = {"positions": "upload_positions", "orderbook": "upload_orderbook"}
-USE_EXAMPLE = {"positions": "use_example_positions", "orderbook": "use_example_orderbook"}
+UPLOAD_KEY = {"positions": "upload_positions", "orderbook": "upload_orderbook",
+              "path": "upload_path"}
+USE_EXAMPLE = {"positions": "use_example_positions", "orderbook": "use_example_orderbook",
+               "path": "use_example_path"}
 
 
 @dataclass(frozen=True)
 class BookInputs:
     """What the user brought: a positions file (read and checked against the start price
-    `price`, in the file's units) and an order book; either may be None."""
+    `price`, in the file's units), an order book and a price path; any may be None."""
     positions: cascade.PositionsFile | None = None
     orderbook: cascade.OrderBook | None = None
     orderbook_file: BroughtFile | None = None
+    path: cascade.PricePath | None = None
+    path_file: BroughtFile | None = None
 
     @property
     def files(self) -> tuple[BroughtFile, ...]:
@@ -41,6 +50,8 @@ class BookInputs:
             listed.append(case.positions_listing(self.positions))
         if self.orderbook_file is not None:
             listed.append(self.orderbook_file)
+        if self.path_file is not None:
+            listed.append(self.path_file)
         return tuple(listed)
 
     @property
@@ -63,6 +74,11 @@ def _orderbook(_data: bytes | str, name: str, file_id: str) -> tuple[cascade.Ord
     return case.load_orderbook_file(_named_buffer(_data, name))
 
 
+@st.cache_resource(max_entries=8, show_spinner="Reading the price path...")
+def _path(_data: bytes | str, name: str, file_id: str) -> tuple[cascade.PricePath, BroughtFile]:
+    return case.load_path_file(_named_buffer(_data, name))
+
+
 def _named_buffer(data: bytes | str, name: str):
     """A path stays a path; bytes become a file-like object carrying the upload's name."""
     if isinstance(data, str):
@@ -77,7 +93,7 @@ def _source(kind: str, uploaded) -> tuple[bytes | str, str, str] | None:
     if uploaded is not None:
         return uploaded.getvalue(), uploaded.name, uploaded.file_id
     if st.session_state.get(USE_EXAMPLE[kind]):
-        path = EXAMPLE_POSITIONS if kind == "positions" else EXAMPLE_ORDERBOOK
+        path = EXAMPLE_FILES[kind]
         return str(path), path.name, f"example:{path.name}"
     return None
 
@@ -97,8 +113,9 @@ def sidebar_inputs(maintenance_margin: float) -> BookInputs:
     page shows it with st.error); returns what was brought."""
     limit = f"{MAX_FILE_BYTES / 2**20:.0f} MB"
     with st.sidebar.expander("Your own book", icon=":material/upload_file:"):
-        st.caption(f"Replace the synthetic traders with a position snapshot, and the impact "
-                   f"model with an order book. CSV or Parquet, up to {limit} each.")
+        st.caption(f"Replace the synthetic traders with a position snapshot, the impact "
+                   f"model with an order book, and the shock with a price path. CSV or "
+                   f"Parquet, up to {limit} each.")
         positions_upload = st.file_uploader(
             "Positions: leverage, notional, side, entry_price (optional)", type=FILE_TYPES,
             key=UPLOAD_KEY["positions"])
@@ -111,7 +128,14 @@ def sidebar_inputs(maintenance_margin: float) -> BookInputs:
         book_upload = st.file_uploader("Order book: side (bid/ask), price, size",
                                        type=FILE_TYPES, key=UPLOAD_KEY["orderbook"])
         st.checkbox("Use the example BTC order book", key=USE_EXAMPLE["orderbook"])
-    positions = orderbook = orderbook_file = None
+        path_upload = st.file_uploader("Price path: seconds, price", type=FILE_TYPES,
+                                       key=UPLOAD_KEY["path"],
+                                       help="Seconds from 0, rising; prices in any units, read "
+                                            "relative to the first row's. The cascade runs "
+                                            "on the clock along it.")
+        st.checkbox("Use the example path (an illustration shaped like 10 Oct 2025, not "
+                    "observed data)", key=USE_EXAMPLE["path"])
+    positions = orderbook = orderbook_file = path = path_file = None
     chosen = _source("positions", positions_upload)
     if chosen is not None:
         data, name, file_id = chosen
@@ -120,7 +144,11 @@ def sidebar_inputs(maintenance_margin: float) -> BookInputs:
     if chosen is not None:
         data, name, file_id = chosen
         orderbook, orderbook_file = _orderbook(data, name, file_id)
-    return BookInputs(positions, orderbook, orderbook_file)
+    chosen = _source("path", path_upload)
+    if chosen is not None:
+        data, name, file_id = chosen
+        path, path_file = _path(data, name, file_id)
+    return BookInputs(positions, orderbook, orderbook_file, path, path_file)
 
 
 def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
@@ -141,6 +169,12 @@ def book_lines(inputs: BookInputs, result: cascade.CascadeResult) -> list[str]:
             f"Impact: your order book, **{escape_markdown(f.name)}** ({f.rows:,} levels): "
             f"{usd(bids)} of bids and {usd(asks)} of asks within 1% of its mid. "
             + replaced_sentence(case.ORDERBOOK))
+    if inputs.path is not None:
+        f = inputs.path_file
+        lines.append(
+            f"Price path: your file **{escape_markdown(f.name)}** ({f.rows:,} rows, SHA-256 "
+            f"{f.sha256[:12]}...), {path_extent(inputs.path)}; the cascade runs on the "
+            f"clock along it. " + replaced_sentence(case.PATH))
     return lines
 
 

@@ -2,7 +2,7 @@
 
     python -m cascade presets
     python -m cascade run --preset crowd [--set field=value ...] [--positions FILE [--price P]]
-        [--orderbook FILE]
+        [--orderbook FILE] [--path-file FILE]
     python -m cascade report --preset crowd -o report.html [same options as run]
     python -m cascade ensemble --preset crowd --seeds 1000 --vary tightness=0,0.5,1 \\
         [--set depth=70M ...] [--workers N | --scheduler tcp://host:8786] -o out.parquet
@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from cascade.analysis import analyse, analyse_book
-from cascade.case import POSITIONS, RULES, load_case
+from cascade.case import PATH, POSITIONS, RULES, load_case
 from cascade.ensemble import assemble, books_needed, connect, iter_ensemble, local_cluster_client, plan, summarize
 from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
 
 from . import headline
-from .formats import parse_amount
+from .formats import parse_amount, path_extent
 from .report import scenario_report
 
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
@@ -391,12 +391,14 @@ WAVE_TABLE_COLUMNS = ["wave", "price", "move", "count", "notional", "long_count"
 def build_case(args):
     """The cascade.case.Case of run/report: the preset with --set changes, on the synthetic
     book or the --positions file (at --price, else the median entry: cascade.case.start_price),
-    with the --orderbook's impact if given."""
+    with the --orderbook's impact if given, along the --path-file's price path if given (in
+    place of the shock and the path knobs)."""
     scenario = build_scenario(args.preset, args.set)
     if args.price is not None and not args.positions:
         raise BadInput("--price: only with --positions (the price now, in the file's units)")
     try:
-        case = load_case(scenario, args.positions, args.orderbook, price=args.price)
+        case = load_case(scenario, args.positions, args.orderbook, price=args.price,
+                         path=args.path_file)
     except ValueError as error:
         raise BadInput(str(error)) from None
     return case
@@ -408,8 +410,8 @@ def _analysis(args):
     too small for the book) is bad input."""
     case = build_case(args)
     try:
-        analysis = (analyse_book(case.scenario, case.book) if case.brought
-                    else analyse(case.scenario))
+        analysis = (analyse_book(case.scenario, case.book, path=case.price_path)
+                    if case.brought else analyse(case.scenario))
     except ValueError as error:
         raise BadInput(str(error)) from None
     return analysis, case
@@ -419,7 +421,8 @@ def handle_run(args) -> int:
     analysis, case = _analysis(args)
     for f in case.files:
         start = (f", start price {case.positions.price:,.6g} in the file's units (drawn as 100)"
-                 if f.kind == POSITIONS else "")
+                 if f.kind == POSITIONS else
+                 f", {path_extent(case.price_path)}" if f.kind == PATH else "")
         print(f"{f.role}: {f.name}, {f.rows:,} rows, sha256 {f.sha256}{start}")
         print(f"  replaces {f.replaces}; not used: {', '.join(RULES[f.kind].fields)}")
     for metric in headline.metrics(analysis):
@@ -470,6 +473,10 @@ def _case_options(command) -> None:
     command.add_argument("--orderbook", metavar="FILE",
                          help="CSV or Parquet of order-book levels (side, price, size): "
                               "impact walks its depth")
+    command.add_argument("--path-file", metavar="FILE",
+                         help="CSV or Parquet of a price path (seconds, price; seconds from 0, "
+                              "rising): the cascade runs on the clock along it, in place of "
+                              "the shock and the path fields")
 
 
 def add_run(commands) -> None:

@@ -123,3 +123,10 @@ def parse_amount(text: str, percent: bool = False, money: bool = True) -> float:
     if not math.isfinite(value):
         raise ValueError(raw)
     return value
+
+
+def path_extent(path) -> str:
+    """A price path (cascade.PricePath) in words: its knots, length and extreme moves, e.g.
+    '9 points over 1,800 s, lowest -12.0%, highest +0.0% from its first price'."""
+    return (f"{path.times.size:,} points over {path.duration:,.6g} s, lowest "
+            f"{pct(path.low)}, highest {pct(path.high)} from its first price")

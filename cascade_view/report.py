@@ -16,7 +16,7 @@ import markdown as markdown_lib
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from cascade.case import BroughtFile, not_applied
+from cascade.case import PATH, BroughtFile, not_applied
 
 from . import headline, views
 from .figures import INK, MUTED
@@ -150,11 +150,20 @@ def scenario_report(analysis, files: tuple[BroughtFile, ...] = (), title: str | 
         figures_by_title[figure.layout.title.text] = figure
     scenario = analysis.scenario
     replaced_by = {name: f for f in files for name in not_applied([f.kind])}
-    parameters = [(name, repr(value) + (f" (not used: the uploaded {replaced_by[name].role} "
-                                        f"file replaces {replaced_by[name].replaces})"
-                                        if name in replaced_by else ""))
+    parameters = [(name, repr(value) + _replaced_note(name, replaced_by.get(name)))
                   for name, value in scenario.to_dict().items()]
     return report_html(title or f"Liquidation cascade: {kind}", verdict,
                        headline.metrics(analysis) + headline.cliff_metrics(analysis), parameters, figures_by_title,
                        assumptions_markdown or doc("assumptions"), files, notes)
 
+
+def _replaced_note(name: str, brought: BroughtFile | None) -> str:
+    """What the knob table says of a field a brought file replaces: not used; but the shock
+    under a brought price path is the path's largest move (cascade.case.path_scenario), which
+    the headline reads."""
+    if brought is None:
+        return ""
+    if brought.kind == PATH and name == "shock":
+        return (f" (the largest move of the uploaded {brought.role} file, which replaces "
+                f"{brought.replaces})")
+    return f" (not used: the uploaded {brought.role} file replaces {brought.replaces})"

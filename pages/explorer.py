@@ -60,7 +60,8 @@ st.caption(dollars(headline.level_sentence(analysis, crowd=inputs.positions is N
 built = views.explorer_figures(analysis)
 
 # ------------------------------------------------------------------ response curve
-sizes = (scenario.shock, analysis.critical_shock)  # the grid reaches past both
+# the grid reaches past both (analysis.scenario: with a brought path, its largest move)
+sizes = (analysis.scenario.shock, analysis.critical_shock)
 curve = (compute.response_of_brought(scenario, inputs, analysis.direction, *sizes)
          if inputs.files else compute.response_of(scenario, analysis.direction, *sizes))
 # the curve beside its cliff figures: two thirds of the width, so it also fits an A4 print
@@ -70,7 +71,7 @@ for metric in headline.cliff_metrics(analysis):
                   delta_color="off", delta_arrow="off", border=True)
 with curve_column:
     chart(response_figure({"this book": curve},
-                          {"this book": (scenario.shock, result.total_move)}),
+                          {"this book": (analysis.scenario.shock, result.total_move)}),
           "response", "chart_response")
 
 # ------------------------------------------------------------------ charts

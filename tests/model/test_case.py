@@ -84,7 +84,8 @@ def test_the_case_is_the_files_on_the_scenarios_venue():
     np.testing.assert_array_equal(got.price_path, expected.price_path)
     assert got.steps == expected.steps and loaded.book.market.engine_capacity == 20e6
     assert [f.kind for f in loaded.files] == [case.POSITIONS, case.ORDERBOOK]
-    assert loaded.brought and loaded.not_applied == case.not_applied(case.RULES)
+    assert loaded.brought and loaded.not_applied == case.not_applied([case.POSITIONS,
+                                                                     case.ORDERBOOK])
 
 
 def test_without_files_the_case_is_the_scenarios_own_book():
