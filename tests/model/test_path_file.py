@@ -136,3 +136,21 @@ def test_a_path_is_given_to_run_on_not_taken_from_the_knobs():
     along = scenario.run_on(scenario.book(), path)
     assert isinstance(along, cascade.TimedResult) and along.path is path
     assert not isinstance(scenario.run_on(scenario.book()), cascade.TimedResult)
+
+
+def test_the_documents_words_on_the_example_path_are_the_file():
+    """docs/files-and-cli.md describes the example: about 12% down over 28 minutes, the last
+    five fastest, back part of the way over 37 more, 65 in all; prices at most 11 x the
+    first (cascade.paths.MAX_MOVE)."""
+    doc = (ROOT / "docs" / "files-and-cli.md").read_text()
+    path, _ = case.load_path_file(EXAMPLE)
+    lowest = int(np.argmin(path.moves))
+    assert round(-path.low * 100) == 12
+    assert path.times[lowest] / 60 == 28 and (path.duration - path.times[lowest]) / 60 == 37
+    assert path.duration / 60 == 65
+    steps = np.diff(path.moves[: lowest + 1]) / np.diff(path.times[: lowest + 1])
+    fastest = path.times[lowest] - path.times[np.argmin(steps)]
+    assert fastest <= 5 * 60 and path.low < path.moves[-1] < 0
+    assert "fall by about 12% over 28 minutes, faster in the last\nfive" in doc
+    assert "over the next 37 minutes (65 minutes in all)" in doc
+    assert f"at most {1 + cascade.paths.MAX_MOVE:g} times the first" in doc
