@@ -1,6 +1,7 @@
 """Bring your own book (issue 9): the sidebar's uploads of a positions file, an order-book
-snapshot and a price path (issue 17), read once per file (cached by Streamlit's file id) and handed to the page as
-model objects. A bad file is a ValueError for the page to show; nothing is dropped."""
+snapshot and a price path (issue 17), read once per file (cached by Streamlit's file id)
+and handed to the page as model objects. A bad file is a ValueError for the page to show;
+nothing is dropped."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@
 
 import hashlib
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from cascade.clock import run_timed
 from cascade.paths import PricePath
 from cascade_view import cli
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "path-10oct-like.csv"
 
 
@@ -62,7 +63,8 @@ def test_a_rising_path_under_a_fall_then_rebound_setting_is_read_as_its_rise():
 
 BROKEN = {
     "missing column": ("seconds,prize\n0,100\n1,99\n", ["missing column(s) price"]),
-    "not a number": ("seconds,price\n0,100\n1,abc\n2,98\n", ["row 3, price: 'abc' is not a number"]),
+    "not a number": ("seconds,price\n0,100\n1,abc\n2,98\n",
+                     ["row 3, price: 'abc' is not a number"]),
     "seconds not rising": ("seconds,price\n0,100\n5,99\n5,98\n3,97\n",
                            ["row 4, seconds: 5 is not after the row above",
                             "row 5, seconds: 3 is not after the row above"]),
