@@ -123,3 +123,13 @@ def parse_amount(text: str, percent: bool = False, money: bool = True) -> float:
     if not math.isfinite(value):
         raise ValueError(raw)
     return value
+
+
+def seconds(value: float) -> str:
+    """A duration or a moment of a timed run, in seconds, as exact as the model's ticks:
+    67.0 -> '67 s', 3307.0 -> '3,307 s', 0.5 -> '0.5 s', 2.25 -> '2.25 s' (whole seconds
+    in full; otherwise two decimals at most)."""
+    value = float(value)
+    if value == round(value):
+        return f"{value:,.0f} s"
+    return f"{value:,.2f}".rstrip("0") + " s"
