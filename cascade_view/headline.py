@@ -323,12 +323,18 @@ def time_metrics(analysis: Analysis) -> list[Metric]:
             "seconds of the run, and when: from the start of the first second in that "
             "minute that liquidated anyone to the end of the last.",
             f"{seconds(peak.start)} to {seconds(peak.end)}")
-    clear_row = Metric(
-        "Queue cleared in", seconds(result.clear_seconds) if liquidated else "none",
-        "Seconds from the start of the first second that liquidated anyone to the end of "
-        "the last: how long the engine took to execute everything the price reached. "
-        "Under it, the most notional (USD at entry) ever waiting in the engine's queue.",
-        f"peak queue {usd(result.peak_queue)}" if liquidated else None)
+    if liquidated:
+        ticks = result.waves["seconds"].to_numpy(dtype=float)
+        first, last = ticks[0], ticks[-1] + result.tick_seconds
+        clear_row = Metric(
+            "Queue cleared in", seconds(result.clear_seconds),
+            "Seconds from the start of the first second that liquidated anyone to the end "
+            "of the last: how long the engine took to execute everything the price reached "
+            "(a quiet stretch between two falls counts too). Under it, from when to when, "
+            "and the most notional (USD at entry) ever waiting in the engine's queue.",
+            f"{seconds(first)} to {seconds(last)}; queue peak {usd(result.peak_queue)}")
+    else:
+        clear_row = Metric("Queue cleared in", "none", "No position was liquidated.")
     slip = result.slippage
     if not liquidated:
         slip_row = Metric("Deepest fill", "none", "No position was liquidated.")
@@ -359,11 +365,11 @@ def time_metrics(analysis: Analysis) -> list[Metric]:
 
 def time_sentence(analysis: Analysis) -> str:
     """The Time section's line about the run: how long it lasted, in ticks of how long, and
-    how many of them liquidated anyone ('' without a clock)."""
+    in how many the engine liquidated positions ('' without a clock)."""
     result = analysis.result
     if not isinstance(result, TimedResult):
         return ""
     ticks = len(result.series)
     return (f"This run lasted {seconds(result.duration)}: {_plural(ticks, 'tick')} of "
-            f"{seconds(result.tick_seconds)}, {result.wave_count:,} of them liquidating "
-            f"anyone.")
+            f"{seconds(result.tick_seconds)}, in {result.wave_count:,} of which the engine "
+            f"liquidated positions.")

@@ -253,6 +253,7 @@ def liquidations_time_figure(series: pd.DataFrame, dt: float) -> go.Figure:
         text=f"Peak minute: {usd(peak.notional)}")
     fig.update_layout(
         **head, barmode="stack", hovermode="closest", showlegend=True,
+        legend=dict(traceorder="normal"),
         yaxis=dict(title=dict(text=f"Notional per {unit} (USD)"), **money_axis(top)),
         xaxis=_time_axis(duration))
     return fig.build()

@@ -98,8 +98,11 @@ def test_the_time_section_appears_with_the_clock_and_its_figures_are_the_runs(ap
     # the queue's clearing time and its largest size
     clear = reference_clear_seconds(series, dt)
     assert clear == result.clear_seconds
+    executing = series.loc[(series["long_notional"] + series["short_notional"]) > 0, "seconds"]
+    queue_peak = (series["queue_long"] + series["queue_short"]).max()
     assert shown["Queue cleared in"] == (
-        seconds(clear), f"peak queue {usd((series['queue_long'] + series['queue_short']).max())}")
+        seconds(clear), f"{seconds(executing.iloc[0])} to {seconds(executing.iloc[-1] + dt)}; "
+                        f"queue peak {usd(queue_peak)}")
     # the deepest fill past a liquidation price
     slip = reference_slippage(result)
     assert slip == pytest.approx(result.slippage, rel=1e-12) and slip > 0
@@ -108,9 +111,10 @@ def test_the_time_section_appears_with_the_clock_and_its_figures_are_the_runs(ap
     assert result.ledger is None
     assert shown["Bad debt"] == ("not kept", "no accounts kept")
     # the caption under the title: the run's length in ticks, from the run
+    executing = int(((series["long_notional"] + series["short_notional"]) > 0).sum())
     assert any(f"This run lasted {seconds(len(series) * dt)}: {len(series):,} ticks of 1 s, "
-               f"{int(((series['long_notional'] + series['short_notional']) > 0).sum()):,} "
-               f"of them liquidating anyone." in c.value for c in at.caption)
+               f"in {executing:,} of which the engine liquidated positions." in c.value
+               for c in at.caption)
     # the three charts of a run without accounts, and the series download
     figures = charts(at)
     assert {"time-price", "time-liquidations", "time-queue"} <= set(figures)
@@ -182,13 +186,22 @@ def test_time_figures_pass_plotlys_checks_unchanged(clocked):
         assert fig.layout.template.layout.font.color == "#1f2937", name  # the project's
 
 
-def test_liquidation_bars_are_the_series_binned_to_the_cent(clocked):
-    result = clocked.result
+# a rebound past the start (+5% after -5%) liquidates shorts too
+REBOUND = KEPT.replace(rebound=0.1)
+
+
+@pytest.mark.parametrize("scenario", [CLOCKED, REBOUND], ids=["fall", "rebound"])
+def test_liquidation_bars_are_the_series_binned_to_the_cent(scenario):
+    result = scenario.run()
     series = result.series
     fig = time_figures.liquidations_time_figure(series, result.tick_seconds)
     width = time_figures.bin_seconds(result.duration, result.tick_seconds)
     assert width == 1.0  # a run of minutes: bars per second
-    for name, column in (("Longs (forced sells)", "long_notional"),):
+    sides = [("Longs (forced sells)", "long_notional"), ("Shorts (forced buys)", "short_notional")]
+    drawn = [name for name, column in sides if series[column].sum() > 0]
+    assert [t.name for t in fig.data] == drawn  # a side only when it was reached
+    assert len(drawn) == (2 if scenario is REBOUND else 1)
+    for name, column in sides[:len(drawn)]:
         bars = next(t for t in fig.data if t.name == name)
         reference = series.groupby(np.floor(series["seconds"] / width))[column].sum()
         np.testing.assert_allclose(np.asarray(bars.y), reference.to_numpy(), atol=0.005)
