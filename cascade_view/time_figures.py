@@ -261,17 +261,34 @@ def liquidations_time_figure(series: pd.DataFrame, dt: float) -> go.Figure:
 
 # ---------------------------------------------------------------- 3. the engine's queue
 
-def queue_time_figure(series: pd.DataFrame, dt: float, engine_rate: float | None
-                      ) -> go.Figure:
+def engine_rules(market) -> tuple[str, ...]:
+    """What limits the engine besides its rate, in words for a subtitle line (a
+    cascade.Market of a timed run): the cap per step, the count per tick, the parts."""
+    rules = []
+    if market.engine_capacity is not None:
+        rules.append(f"at most {usd(market.engine_capacity)} a tick")
+    if market.engine_max_positions is not None:
+        rules.append(f"at most {market.engine_max_positions:,} positions a tick")
+    if market.partial_liquidation is not None:
+        threshold, parts, cooldown = market.partial_liquidation
+        rules.append(f"above {usd(threshold)} in {parts} parts, {seconds(cooldown)} apart")
+    return tuple(rules)
+
+
+def queue_time_figure(series: pd.DataFrame, dt: float, engine_rate: float | None,
+                      rules: tuple[str, ...] = ()) -> go.Figure:
     """Notional (USD at entry) waiting in the engine's queue after each tick, longs and
     shorts (a side only when it had liquidations); engine_rate (USD per second, None for
-    no limit) is named in the subtitle. series: TimedResult.series; dt: the tick."""
+    no limit) and the engine's other `rules` (engine_rules) are named in the subtitle.
+    series: TimedResult.series; dt: the tick."""
     duration = float(len(series)) * dt
     rate = ("no rate limit" if not engine_rate
             else f"at most {usd(engine_rate)} per second")
-    head = heading("The engine's queue in time",
-                   "Notional (USD at entry) reached but not yet",
-                   f"executed, after each second. Engine: {rate}.")
+    lines = ["Notional (USD at entry) reached but not yet",
+             f"executed, after each second. Engine: {rate}" + (";" if rules else ".")]
+    if rules:
+        lines.append("; ".join(rules) + ".")
+    head = heading("The engine's queue in time", *lines)
     sides = [(column, name, color) for column, executed, name, color in (
         ("queue_long", "long_notional", "Longs waiting", LONG),
         ("queue_short", "short_notional", "Shorts waiting", SHORT))

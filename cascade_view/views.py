@@ -51,7 +51,9 @@ def explorer_time_figures(analysis: Analysis) -> dict[str, go.Figure]:
     built = {
         "time-price": time_figures.price_time_figure(series, result.market.price, dt),
         "time-liquidations": time_figures.liquidations_time_figure(series, dt),
-        "time-queue": time_figures.queue_time_figure(series, dt, result.market.engine_rate),
+        "time-queue": time_figures.queue_time_figure(
+            series, dt, result.market.engine_rate,
+            time_figures.engine_rules(result.market)),
     }
     if result.ledger is not None:
         built["time-fund"] = time_figures.fund_time_figure(series, result.waves, dt)

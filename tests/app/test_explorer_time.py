@@ -318,3 +318,18 @@ def test_the_series_download_is_the_runs_series(clocked):
     np.testing.assert_allclose(read["price"], result.series["price"], rtol=1e-15)
     with pytest.raises(ValueError, match="series"):
         downloads.series_csv(Scenario(n=2_000).run())
+
+
+@pytest.mark.parametrize("rule, words", [
+    ("hyperliquid", "above $100K in 5 parts, 30 s apart."),
+    ("dydx", "at most 50 positions a tick.")])
+def test_the_queue_chart_names_the_venues_rule_that_made_the_queue(rule, words):
+    """With no rate limit but a venue's rule the queue still builds: the subtitle says which
+    rule, in the figures the model runs (cascade.market)."""
+    result = Scenario(n=2_000, engine_rule=rule).run()
+    assert result.market.engine_rate is None and result.peak_queue > 0
+    fig = views.explorer_time_figures(analyse(Scenario(n=2_000, engine_rule=rule)))["time-queue"]
+    subtitle = fig.layout.title.subtitle.text
+    assert "Engine: no rate limit;" in subtitle and subtitle.endswith(words)
+    drawn = as_array(next(t for t in fig.data if t.name.endswith("waiting")).y)
+    assert drawn.max() == pytest.approx(result.peak_queue, rel=1e-12)
