@@ -18,7 +18,7 @@ import pytest
 from cascade import Scenario, TimedResult
 from cascade.analysis import analyse
 from cascade.clock import SERIES_COLUMNS
-from cascade_view import downloads, headline, report, time_figures, views
+from cascade_view import downloads, headline, report, text, time_figures, views
 from cascade_view.formats import pct, seconds, usd
 from tests.app.apptools import as_array, charts, run, trace
 
@@ -333,3 +333,16 @@ def test_the_queue_chart_names_the_venues_rule_that_made_the_queue(rule, words):
     assert "Engine: no rate limit;" in subtitle and subtitle.endswith(words)
     drawn = as_array(next(t for t in fig.data if t.name.endswith("waiting")).y)
     assert drawn.max() == pytest.approx(result.peak_queue, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["time"] + [how for _, how in views.TIME_CHARTS])
+def test_every_time_doc_exists_and_escapes_dollars_for_streamlit(name):
+    body = text.doc(name)
+    assert body.strip() and "$" not in body.replace("\\$", "")
+
+
+@pytest.mark.parametrize("value, shown", [(67.0, "67 s"), (3307.0, "3,307 s"), (0.0, "0 s"),
+                                          (0.5, "0.5 s"), (2.25, "2.25 s"),
+                                          (200_000.0, "200,000 s")])
+def test_seconds_are_shown_as_exactly_as_the_ticks(value, shown):
+    assert seconds(value) == shown
