@@ -128,5 +128,15 @@ def parse_amount(text: str, percent: bool = False, money: bool = True) -> float:
 def path_extent(path) -> str:
     """A price path (cascade.PricePath) in words: its knots, length and extreme moves, e.g.
     '9 points over 1,800 s, lowest -12.0%, highest +0.0% from its first price'."""
-    return (f"{path.times.size:,} points over {path.duration:,.6g} s, lowest "
+    return (f"{path.times.size:,} points over {seconds(path.duration)}, lowest "
             f"{pct(path.low)}, highest {pct(path.high)} from its first price")
+
+
+def seconds(value: float) -> str:
+    """A duration or a moment of a timed run, in seconds, as exact as the model's ticks:
+    67.0 -> '67 s', 3307.0 -> '3,307 s', 0.5 -> '0.5 s', 2.25 -> '2.25 s' (whole seconds
+    in full; otherwise two decimals at most)."""
+    value = float(value)
+    if value == round(value):
+        return f"{value:,.0f} s"
+    return f"{value:,.2f}".rstrip("0") + " s"

@@ -9,12 +9,14 @@ import numpy as np
 
 from cascade.analysis import Analysis
 from cascade.case import book_exhausted
+from cascade.clock import TimedResult
 from cascade.synthetic import crowd_count
 from cascade.theory import DEFAULT_WINDOW
 from cascade.levels import NEAR_BAND, level_figures, scenario_levels
 from cascade.response import cliff_figures
 
-from .formats import pct, points, times, usd
+from .formats import pct, points, seconds, times, usd
+from .time_figures import peak_minute
 
 
 @dataclass(frozen=True)
@@ -299,3 +301,75 @@ def cliff_metrics(analysis: Analysis) -> list[Metric]:
         rows.append(Metric("Bad debt", usd(figures.bad_debt),
                            "Losses below bankruptcy that neither the fund nor ADL covered."))
     return rows
+
+
+def time_metrics(analysis: Analysis) -> list[Metric]:
+    """The Time section's row (issue 17), only when the run has a clock (a
+    cascade.TimedResult; [] otherwise): the peak minute of liquidations (USD at entry, and
+    from when to when), the seconds the engine took to clear its queue (with the largest
+    queue), the deepest fill past a liquidation price (TimedResult.slippage, relative to that
+    price) and bad debt (USD; "not kept" when the run keeps no accounts)."""
+    result = analysis.result
+    if not isinstance(result, TimedResult):
+        return []
+    liquidated = result.wave_count > 0
+    peak = peak_minute(result.series, result.tick_seconds)
+    if peak is None:
+        peak_row = Metric("Peak minute", "none", "No position was liquidated.")
+    else:
+        peak_row = Metric(
+            "Peak minute", usd(peak.notional),
+            "The most notional (USD at entry, longs and shorts) liquidated in any 60 "
+            "seconds of the run, and when: from the start of the first second in that "
+            "minute that liquidated anyone to the end of the last.",
+            f"{seconds(peak.start)} to {seconds(peak.end)}")
+    if liquidated:
+        ticks = result.waves["seconds"].to_numpy(dtype=float)
+        first, last = ticks[0], ticks[-1] + result.tick_seconds
+        clear_row = Metric(
+            "Queue cleared in", seconds(result.clear_seconds),
+            "Seconds from the start of the first second that liquidated anyone to the end "
+            "of the last: how long the engine took to execute everything the price reached "
+            "(a quiet stretch between two falls counts too). Under it, from when to when, "
+            "and the most notional (USD at entry) ever waiting in the engine's queue.",
+            f"{seconds(first)} to {seconds(last)}; queue peak {usd(result.peak_queue)}")
+    else:
+        clear_row = Metric("Queue cleared in", "none", "No position was liquidated.")
+    slip = result.slippage
+    if not liquidated:
+        slip_row = Metric("Deepest fill", "none", "No position was liquidated.")
+    else:
+        where = ("past its liquidation price" if slip > 0 else
+                 "at its liquidation price" if slip == 0 else
+                 "every fill better than its liquidation price")
+        slip_row = Metric(
+            "Deepest fill", pct(slip, 2, signed=False),
+            "Slippage: the deepest fill past a liquidation price, relative to that price "
+            "(%). Each second's liquidations fill at the average price of walking the "
+            "book for that second's forced flow, so a long can fill below its liquidation "
+            "price and a short above it.", where)
+    ledger = result.ledger
+    if ledger is None:
+        debt_row = Metric(
+            "Bad debt", "not kept",
+            "Losses below bankruptcy that no fund covered (USD). This run keeps no "
+            "accounts: set an insurance fund or a liquidation fee in the Venue section to "
+            "count them.", "no accounts kept")
+    else:
+        debt_row = Metric(
+            "Bad debt", usd(result.bad_debt),
+            "Losses below bankruptcy that the insurance fund did not cover (USD), settled "
+            "each second at that second's fill.", f"fund left {usd(ledger['fund_end'])}")
+    return [peak_row, clear_row, slip_row, debt_row]
+
+
+def time_sentence(analysis: Analysis) -> str:
+    """The Time section's line about the run: how long it lasted, in ticks of how long, and
+    in how many the engine liquidated positions ('' without a clock)."""
+    result = analysis.result
+    if not isinstance(result, TimedResult):
+        return ""
+    ticks = len(result.series)
+    return (f"This run lasted {seconds(result.duration)}: {_plural(ticks, 'tick')} of "
+            f"{seconds(result.tick_seconds)}, in {result.wave_count:,} of which the engine "
+            f"liquidated positions.")

@@ -386,8 +386,9 @@ KNOBS: dict[str, Knob] = {knob.name: replace(knob, section=title)
 SECTION_NOTES = {
     "Clock": "With the clock on, the cascade runs in ticks of one second along the price "
              "path; the charts count each tick that liquidates as a wave, and the verdict is "
-             "the branching-ratio test on the stretch the price travelled. Seconds on the "
-             "charts (a Time section) are not drawn yet.",
+             "the branching-ratio test on the stretch the price travelled. The page's Time "
+             "section, under the verdict, draws the run against seconds: the price, the "
+             "liquidations per second or minute, the engine's queue and the fund.",
 }
 SECTIONS: dict[str, list[Knob]] = {title: [KNOBS[k.name] for k in declared]
                                    for title, declared in _DECLARED.items()}

@@ -131,7 +131,8 @@ def scenario_report(analysis, files: tuple[BroughtFile, ...] = (), title: str | 
                     crowd: bool | None = None) -> str:
     """The HTML report of one analysed scenario (cascade.analysis.Analysis): its verdict,
     headline, its level (headline.level_sentence), the cliff figures, the Explorer's four
-    charts and its response curve (`curve`, a cascade.response.ResponseCurve, when given:
+    charts, with the clock on its time figures and charts (headline.time_metrics,
+    views.explorer_time_figures), and its response curve (`curve`, a cascade.response.ResponseCurve, when given:
     the page passes its cached one), every knob and the input files. crowd: whether the
     book is the synthetic one, with a crowd (default: no positions file was brought)."""
     kind, verdict = headline.verdict(analysis)
@@ -140,9 +141,12 @@ def scenario_report(analysis, files: tuple[BroughtFile, ...] = (), title: str | 
     notes = tuple(note for note in (headline.critical_sentence(analysis),
                                      headline.robustness_sentence(analysis),
                                      headline.level_sentence(analysis, crowd=crowd),
-                                     headline.exhausted_sentence(analysis)) if note)
+                                     headline.exhausted_sentence(analysis),
+                                     headline.time_sentence(analysis)) if note)
     figures_by_title = {}
     for name, figure in views.explorer_figures(analysis).items():
+        figures_by_title[figure.layout.title.text or name] = figure
+    for name, figure in views.explorer_time_figures(analysis).items():  # with the clock
         figures_by_title[figure.layout.title.text or name] = figure
     if curve is not None:
         figure = response_figure({"this book": curve}, {"this book": (
@@ -152,8 +156,11 @@ def scenario_report(analysis, files: tuple[BroughtFile, ...] = (), title: str | 
     replaced_by = {name: f for f in files for name in not_applied([f.kind])}
     parameters = [(name, repr(value) + _replaced_note(name, replaced_by.get(name)))
                   for name, value in scenario.to_dict().items()]
+    metrics = headline.metrics(analysis) + headline.cliff_metrics(analysis)
+    shown = {metric.label for metric in metrics}  # bad debt is in both rows when kept
+    metrics += [metric for metric in headline.time_metrics(analysis) if metric.label not in shown]
     return report_html(title or f"Liquidation cascade: {kind}", verdict,
-                       headline.metrics(analysis) + headline.cliff_metrics(analysis), parameters, figures_by_title,
+                       metrics, parameters, figures_by_title,
                        assumptions_markdown or doc("assumptions"), files, notes)
 
 

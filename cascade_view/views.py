@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from . import figures
+from . import figures, time_figures
 from cascade.analysis import Analysis
+from cascade.clock import TimedResult
 
 # chart name (element key, PNG file name) and the docs/explorer/*.md that explains it
 CHARTS = (("price-path", "chart_price_path"), ("leverage", "chart_leverage"),
@@ -29,3 +30,31 @@ def explorer_figures(analysis: Analysis) -> dict[str, go.Figure]:
             result.wave_count, scenario.shock, result.final_price),
     }
     return {name: built[name] for name, _ in CHARTS}
+
+
+# The Time section's charts (issue 17), drawn when the scenario's clock is on: chart name
+# and the docs/explorer/*.md that explains it.
+TIME_CHARTS = (("time-price", "chart_time_price"),
+               ("time-liquidations", "chart_time_liquidations"),
+               ("time-queue", "chart_time_queue"),
+               ("time-fund", "chart_time_fund"))
+
+
+def explorer_time_figures(analysis: Analysis) -> dict[str, go.Figure]:
+    """The Time section's figures (cascade_view/time_figures.py) by chart name, in the order
+    of TIME_CHARTS: {} when the run has no clock (not a TimedResult); the fund's only when
+    the run kept accounts."""
+    result = analysis.result
+    if not isinstance(result, TimedResult):
+        return {}
+    series, dt = result.series, result.tick_seconds
+    built = {
+        "time-price": time_figures.price_time_figure(series, result.market.price, dt),
+        "time-liquidations": time_figures.liquidations_time_figure(series, dt),
+        "time-queue": time_figures.queue_time_figure(
+            series, dt, result.market.engine_rate,
+            time_figures.engine_rules(result.market)),
+    }
+    if result.ledger is not None:
+        built["time-fund"] = time_figures.fund_time_figure(series, result.waves, dt)
+    return built

@@ -59,6 +59,22 @@ pagekit.verdict_block(analysis, colour=True, robustness=True)
 st.caption(dollars(headline.level_sentence(analysis, crowd=inputs.positions is None)))
 built = views.explorer_figures(analysis)
 
+# ------------------------------------------------------------------ time (issue 17)
+timed = views.explorer_time_figures(analysis)  # {} when the clock is off
+if timed:
+    st.subheader("Time: the cascade in seconds", divider="gray")
+    st.caption(f"{doc('time')} {headline.time_sentence(analysis)}")
+    for column, metric in zip(st.container(key="time-headline").columns(4),
+                              headline.time_metrics(analysis)):
+        column.metric(metric.label, metric.value, metric.delta, help=metric.help,
+                      delta_color="off", delta_arrow="off", border=True)
+    time_charts = st.container(key="time-charts")  # as the charts below (page.css)
+    shown = [(name, how) for name, how in views.TIME_CHARTS if name in timed]
+    for row in range(0, len(shown), 2):
+        for column, (name, how) in zip(time_charts.columns(2, gap="large"), shown[row:row + 2]):
+            with column:
+                chart(timed[name], name, how)
+
 # ------------------------------------------------------------------ response curve
 # the grid reaches past both (analysis.scenario: with a brought path, its largest move)
 sizes = (analysis.scenario.shock, analysis.critical_shock)
@@ -113,7 +129,8 @@ if venue_row:
 if present:
     st.stop()  # a projector shows the numbers and the charts, not downloads or setup text
 st.subheader("Take it with you", divider="gray")
-json_col, waves_col, positions_col = st.container(key="downloads").columns(3)
+json_col, waves_col, positions_col, *series_col = st.container(key="downloads").columns(
+    4 if timed else 3)
 json_col.download_button(
     "Scenario (JSON)", downloads.scenario_json(scenario), "cascade-scenario.json",
     "application/json", on_click="ignore", icon=":material/data_object:", key="download-scenario",
@@ -128,6 +145,12 @@ positions_col.download_button(
     key="download-positions",
     help="One row per trader: side, leverage, notional, entry and liquidation price, and "
          "the wave that liquidated it (-1 = survived).")
+if series_col:  # the clock is on: the run in seconds, one row per tick
+    series_col[0].download_button(
+        "Time series (CSV)", lambda: downloads.series_csv(result), "cascade-time-series.csv",
+        "text/csv", on_click="ignore", icon=":material/timeline:", key="download-series",
+        help="One row per second of the run: the path, the traded price, what longs and "
+             "shorts had liquidated and still queued, and the fund.")
 report_col, *png_cols = st.container(key="exports").columns(5)
 report_col.download_button(
     "Report (HTML)", lambda: report.scenario_report(analysis, inputs.files, curve=curve,

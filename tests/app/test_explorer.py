@@ -260,8 +260,9 @@ def test_a_price_path_is_the_timed_run_the_page_shows(app):
     assert metrics["Final move"] == pct(timed.total_move)
 
 
-def test_the_clock_section_says_what_it_does_not_draw_yet(app):
-    """The Clock knobs work (test_a_price_path_is_the_timed_run_the_page_shows), but the page
-    has no seconds axis yet: the section says so under its title."""
+def test_the_clock_section_says_where_the_seconds_are_drawn(app):
+    """The Clock knobs work (test_a_price_path_is_the_timed_run_the_page_shows); the caption
+    under the section's title points to the Time section (tests/app/test_explorer_time.py)."""
     at = app.run()
     assert SECTION_NOTES["Clock"] in [caption.value for caption in at.sidebar.caption]
+    assert "Time section" in SECTION_NOTES["Clock"]

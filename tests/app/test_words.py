@@ -81,6 +81,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "The starting point:": "model: test_default_description",
         "70% long, $2B of open interest": "model: test_default_description",
     },
+    "explorer/chart_time_liquidations.md": {
+        "The shaded band is the peak minute, the 60 seconds": "definition",
+        "It is the figure reported for real crashes: on 10 Oct 2025": "observed",
+    },
     "phase/intro.md": {
         "The cyan line is the **critical shock**": "definition",
     },
