@@ -263,7 +263,8 @@ def path_words(path) -> str:
     return f"a path of {times.size:,} knots over {_seconds(path.duration)}"
 
 
-def _same_path(a, b) -> bool:
+def same_path(a, b) -> bool:
+    """Whether two timed runs followed the same exogenous path (equal knots)."""
     return (a.path is not None and b.path is not None
             and a.path.times.shape == b.path.times.shape
             and bool(np.all(a.path.times == b.path.times))
@@ -275,7 +276,7 @@ def timed_contrast(a, b) -> str:
     it was reached (lowest_point), and how long the engine took to clear each side's
     liquidations (TimedResult.clear_seconds)."""
     (move_a, when_a), (move_b, when_b) = lowest_point(a), lowest_point(b)
-    start = (f"Along the same path, {path_words(a.path)}," if _same_path(a, b)
+    start = (f"Along the same path, {path_words(a.path)}," if same_path(a, b)
              else "Along their own paths,")
     if a.waves.empty and b.waves.empty:
         return (f"{start} neither A nor B liquidates anyone: the traded price goes no "
