@@ -224,6 +224,10 @@ def _furthest_label(a, b) -> str:
         frozenset(falls), "Furthest move")
 
 
+# A timed run on a venue without accounts (no insurance fund, no fee) counts no bad debt.
+NOT_COUNTED = "not counted"
+
+
 def time_rows(a, b) -> list[tuple[str, str, str, str]]:
     """(metric, A, B, B - A) for two timed runs (cascade.clock.TimedResult): the furthest
     traded move and when, the peak minute (most notional executed in any 60 s), the time
@@ -242,7 +246,7 @@ def time_rows(a, b) -> list[tuple[str, str, str, str]]:
          pct(b.slippage, 2, signed=False), f"{(b.slippage - a.slippage) * 100:+.2f} pts"),
     ]
     counted = [r.market.keeps_accounts for r in (a, b)]
-    rows.append(("Bad debt", *(usd(r.bad_debt) if kept else "not counted (no fund or fee)"
+    rows.append(("Bad debt", *(usd(r.bad_debt) if kept else NOT_COUNTED
                                for r, kept in zip((a, b), counted)),
                  usd(b.bad_debt - a.bad_debt) if all(counted) else "—"))
     return rows

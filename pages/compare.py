@@ -30,6 +30,7 @@ CLOCK = "clock_"
 PARAMS = PageParams(knob_prefixes=("a_", "b_", CLOCK), own=frozenset({pagekit.PRESENT_KEY}),
                     prefix_knobs={CLOCK: frozenset(CLOCK_FIELDS)})
 CLOCK_SECTION = "Clock"
+TABLE_ROW_PX = 35  # st.dataframe's row height: the table is drawn whole, never scrolled
 
 
 def set_clock(values: dict) -> None:
@@ -90,7 +91,10 @@ else:
             + story.level_rows(analyses["A"], analyses["B"])
             + story.cliff_rows(analyses["A"], analyses["B"]))
 st.dataframe(pd.DataFrame(rows, columns=["Metric", "A", "B", "B - A"]),
-             hide_index=True, width="stretch")
+             hide_index=True, width="stretch", height=TABLE_ROW_PX * (len(rows) + 1) + 3)
+if timed and any(row[0] == "Bad debt" and story.NOT_COUNTED in row[1:3] for row in rows):
+    st.caption("Bad debt is counted where the venue keeps accounts: give a side an insurance "
+               "fund or a liquidation fee (_Edit scenario_, Venue).")
 
 # ------------------------------------------------------------------ in time
 if timed:

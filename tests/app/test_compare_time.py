@@ -68,7 +68,7 @@ def test_time_rows_are_the_timed_results_figures(changes):
             pct(result.slippage, 2, signed=False)
         assert rows["Bad debt"][column] == (usd(result.bad_debt)
                                             if result.market.keeps_accounts
-                                            else "not counted (no fund or fee)")
+                                            else story.NOT_COUNTED)
     assert rows["Peak minute (notional)"][2] == usd(b.peak_minute_notional
                                                     - a.peak_minute_notional)
     assert rows["Lowest move"][2] == \
