@@ -13,7 +13,7 @@ import streamlit as st
 from cascade.scenario import CLOCK_FIELDS
 from cascade_view import story
 from cascade_view.compare_time_figures import time_liquidations_figure, time_price_figure
-from cascade_view.knobs import DEFAULT, widget_values
+from cascade_view.knobs import DEFAULT, KNOBS, widget_values
 from cascade_view.links import PageParams
 from cascade_ui import compute, pagekit, widgets
 from cascade_view.phase_figures import (compare_leverage_figure, compare_map_figure,
@@ -82,6 +82,7 @@ timed = analyses["A"].scenario.clock  # the clock is shared: both sides or neith
 if timed:
     st.markdown(f"#### {story.timed_contrast(results['A'], results['B'])}")
     rows = (story.time_rows(results["A"], results["B"])
+            + [("Move at the end", *story.difference_rows(results["A"], results["B"])[0][1:])]
             + story.difference_rows(results["A"], results["B"])[2:4]
             + story.level_rows(analyses["A"], analyses["B"])
             + story.cliff_rows(analyses["A"], analyses["B"])[1:2])  # first liquidation
@@ -99,6 +100,10 @@ if timed and any(row[0] == "Bad debt" and story.NOT_COUNTED in row[1:3] for row 
 # ------------------------------------------------------------------ in time
 if timed:
     st.subheader("In time", divider="gray")
+    shown = widget_values(DEFAULT.replace(**clock))
+    st.caption("Both under one clock (_Clock for both A and B_): " + "; ".join(
+        f"{KNOBS[name].label} **{KNOBS[name].shown(shown[name])}**" for name in CLOCK_FIELDS)
+        + ".")
     runs = {side: (r.series, r.tick_seconds) for side, r in results.items()}
     left, right = st.columns(2, gap="large")
     with left:

@@ -183,9 +183,16 @@ def test_a_clock_link_puts_both_sides_under_it_and_compares_them_in_time():
         line = trace(spec, f"{side}: traded price")
         np.testing.assert_array_equal(as_array(line["y"])[1:], result.series["price"])
     assert any(story.timed_contrast(a, b) in m.value for m in at.markdown)
+    said = " ".join(c.value for c in at.caption)
+    assert ("Book refill half-life (seconds) **20**; Permanent share of impact **65%**; "
+            "Venue's liquidation rule **hyperliquid**; Price path **fall**; "
+            "Fall duration (seconds) **60**") in said
     table = at.dataframe[0].value
     rows = story.time_rows(a, b)
     assert table.iloc[:len(rows)].values.tolist() == [list(row) for row in rows]
+    assert table.iloc[len(rows)].tolist() == ["Move at the end", pct(a.total_move),
+                                              pct(b.total_move),
+                                              story.difference_rows(a, b)[0][3]]
     liquidations = charts(at)["compare-time-liquidations"]
     for side, result in (("A", a), ("B", b)):
         bars = as_array(trace(liquidations, f"{side}: liquidated per 10 s")["y"])
