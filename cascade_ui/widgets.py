@@ -125,12 +125,17 @@ def preset_note(name: str) -> cascade.PresetNote | None:
     return PRESET_NOTES.get(name)
 
 
-def scenario_controls(prefix: str, defaults: Scenario) -> dict:
+def scenario_controls(prefix: str, defaults: Scenario,
+                      sections: tuple[str, ...] | None = None,
+                      skip: tuple[str, ...] = ()) -> dict:
     """Every Scenario control in the current container (not the sidebar), keyed and bound to
     the URL as `<prefix><field>` (e.g. a_shock), starting from `defaults`; return the
-    Scenario field values they hold. For pages that show more than one scenario."""
+    Scenario field values they hold. For pages that show more than one scenario.
+    sections: only these sections of the knob table (None: all); skip: leave these out."""
     values = {}
     for title, controls in SECTIONS.items():
+        if (sections is not None and title not in sections) or title in skip:
+            continue
         st.markdown(f"**{title}**")
         for control in controls:
             unused = control.unused(values)

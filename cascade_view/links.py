@@ -72,12 +72,33 @@ class PageParams:
     numbers: dict[str, Whole] = field(default_factory=dict)
     own: frozenset[str] = frozenset()
     own_prefixes: tuple[str, ...] = ()
+    prefix_knobs: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def holds(self, prefix: str, name: str) -> bool:
+        """Whether knob `name` is read under `prefix` (every knob, unless prefix_knobs
+        limits the prefix to some, or another prefix is limited to it)."""
+        if name not in KNOBS:
+            return False
+        if prefix in self.prefix_knobs:
+            return name in self.prefix_knobs[prefix]
+        return not any(name in names for names in self.prefix_knobs.values())
 
     def knob_of(self, key: str) -> tuple[str, str] | None:
         """(prefix, knob name) when `key` is one of the page's scenario knobs."""
         for prefix in self.knob_prefixes:
-            if key.startswith(prefix) and key[len(prefix):] in KNOBS:
+            if key.startswith(prefix) and self.holds(prefix, key[len(prefix):]):
                 return prefix, key[len(prefix):]
+        return None
+
+    def moved(self, key: str) -> str | None:
+        """The key that holds the knob `key` names under another prefix (Compare's
+        `a_engine_rate` -> `clock_engine_rate`), or None."""
+        for prefix in self.knob_prefixes:
+            name = key[len(prefix):]
+            if key.startswith(prefix) and name in KNOBS:
+                for other in self.knob_prefixes:
+                    if other != prefix and self.holds(other, name):
+                        return other + name
         return None
 
     def keeps(self, key: str) -> bool:
@@ -119,8 +140,11 @@ def read_query(query: dict[str, list[str]], page: PageParams = SIDEBAR,
         found = page.knob_of(key)
         if found is None:
             rewrites[key] = None
-            notices.append(Notice(key, given, "is not a setting of this page", "nothing",
-                                  None))
+            elsewhere = page.moved(key)
+            notices.append(
+                Notice(key, given, f"is set once for both sides here, as {code(elsewhere)}",
+                       "the shared value", None) if elsewhere else
+                Notice(key, given, "is not a setting of this page", "nothing", None))
             continue
         prefix, name = found
         control = KNOBS[name]

@@ -174,3 +174,123 @@ def cliff_rows(analysis_a, analysis_b) -> list[tuple[str, str, str, str]]:
     if a.bad_debt is not None and b.bad_debt is not None:
         rows.append(("Bad debt", usd(a.bad_debt), usd(b.bad_debt), usd(b.bad_debt - a.bad_debt)))
     return rows
+
+
+# ------------------------------------------------------------------ Compare, in time
+
+# The clock the Compare page's "Under a clock" button puts both crowds under (docs/model.md,
+# Time, "Defaults and sensitivity"): each value from a published figure where one exists,
+# and said to be an assumption where none does.
+#   resilience_half_life 20 s: the LSE book's refill half-life when it refills at all
+#       (Large 2007; in over 60% of cases it does not refill reliably);
+#   permanent_impact 0.65: about 2/3 of peak impact stays (Bucci et al.), at the slider's
+#       nearest step;
+#   engine_rule hyperliquid: the documented rule of the venue that liquidated most on
+#       10 Oct 2025 (a position above $100K sent 20% at a time, 30 s apart);
+#   engine_rate off: no venue publishes a global engine rate, so none is invented;
+#   path fall over 60 s: an assumption (the Scenario's default fall length), no source.
+COMPARE_CLOCK = dict(engine_rate=0.0, resilience_half_life=20.0, permanent_impact=0.65,
+                     engine_rule="hyperliquid", path="fall", fall_seconds=60.0, rebound=0.0,
+                     rebound_seconds=60.0)
+
+
+def lowest_point(result) -> tuple[float, float]:
+    """(move, seconds) of a timed run's furthest traded price in its shock's direction: the
+    lowest price after any tick on a fall (the highest on a rise), relative to P0, and the
+    end of that tick in seconds (tick start + dt). The first such tick when several tie."""
+    series = result.series
+    prices = series["price"].to_numpy()
+    at = int(np.argmin(prices) if result.shock <= 0 else np.argmax(prices))
+    return (float(prices[at]) / result.market.price - 1.0,
+            float(series["seconds"].iloc[at]) + result.tick_seconds)
+
+
+def _seconds(value: float) -> str:
+    """Seconds as the time rows write them: '35 s', '4 min 5 s' from 120 s up."""
+    value = float(value)
+    if value < 120:
+        return f"{value:.0f} s"
+    minutes, rest = divmod(round(value), 60)
+    return f"{minutes:.0f} min {rest:.0f} s" if rest else f"{minutes:.0f} min"
+
+
+def _signed_seconds(value: float) -> str:
+    return f"{value:+.0f} s"
+
+
+def _furthest_label(a, b) -> str:
+    falls = {a.shock <= 0, b.shock <= 0}
+    return {frozenset({True}): "Lowest move", frozenset({False}): "Highest move"}.get(
+        frozenset(falls), "Furthest move")
+
+
+# A timed run on a venue without accounts (no insurance fund, no fee) counts no bad debt.
+NOT_COUNTED = "not counted"
+
+
+def time_rows(a, b) -> list[tuple[str, str, str, str]]:
+    """(metric, A, B, B - A) for two timed runs (cascade.clock.TimedResult): the furthest
+    traded move and when, the peak minute (most notional executed in any 60 s), the time
+    the engine took to clear what the run queued, the deepest fill past a liquidation price
+    (slippage, relative to it) and bad debt (counted only where the venue keeps accounts:
+    an insurance fund or a fee)."""
+    (move_a, when_a), (move_b, when_b) = lowest_point(a), lowest_point(b)
+    rows = [
+        (_furthest_label(a, b), pct(move_a), pct(move_b), f"{(move_b - move_a) * 100:+.1f} pts"),
+        ("Reached at", _seconds(when_a), _seconds(when_b), _signed_seconds(when_b - when_a)),
+        ("Peak minute (notional)", usd(a.peak_minute_notional), usd(b.peak_minute_notional),
+         usd(b.peak_minute_notional - a.peak_minute_notional)),
+        ("Time to clear the queue", _seconds(a.clear_seconds), _seconds(b.clear_seconds),
+         _signed_seconds(b.clear_seconds - a.clear_seconds)),
+        ("Deepest fill past a liquidation price", pct(a.slippage, 2, signed=False),
+         pct(b.slippage, 2, signed=False), f"{(b.slippage - a.slippage) * 100:+.2f} pts"),
+    ]
+    counted = [r.market.keeps_accounts for r in (a, b)]
+    rows.append(("Bad debt", *(usd(r.bad_debt) if kept else NOT_COUNTED
+                               for r, kept in zip((a, b), counted)),
+                 usd(b.bad_debt - a.bad_debt) if all(counted) else "—"))
+    return rows
+
+
+def path_words(path) -> str:
+    """A price path (cascade.paths.PricePath) in words: 'a -5.0% jump', 'a fall to -5.0%
+    over 60 s', 'a fall to -5.0% over 60 s, then back to -2.0% over 30 s', or, for a path
+    of more knots (a file's), 'a path of N knots over T'."""
+    moves, times = path.moves, path.times
+    if path.is_jump:
+        return f"a {pct(float(moves[0]))} jump"
+    if times.size == 2 and moves[0] == 0:
+        return f"a move to {pct(float(moves[1]))} over {_seconds(times[1])}"
+    if times.size == 3 and moves[0] == 0:
+        return (f"a move to {pct(float(moves[1]))} over {_seconds(times[1])}, then to "
+                f"{pct(float(moves[2]))} over {_seconds(times[2] - times[1])}")
+    return f"a path of {times.size:,} knots over {_seconds(path.duration)}"
+
+
+def same_path(a, b) -> bool:
+    """Whether two timed runs followed the same exogenous path (equal knots)."""
+    return (a.path is not None and b.path is not None
+            and a.path.times.shape == b.path.times.shape
+            and bool(np.all(a.path.times == b.path.times))
+            and bool(np.all(a.path.moves == b.path.moves)))
+
+
+def timed_contrast(a, b) -> str:
+    """The Compare sentence for two timed runs: each side's furthest traded move and when
+    it was reached (lowest_point), and how long the engine took to clear each side's
+    liquidations (TimedResult.clear_seconds)."""
+    (move_a, when_a), (move_b, when_b) = lowest_point(a), lowest_point(b)
+    start = (f"Along the same path, {path_words(a.path)}," if same_path(a, b)
+             else "Along their own paths,")
+    if a.waves.empty and b.waves.empty:
+        return (f"{start} neither A nor B liquidates anyone: the traded price goes no "
+                f"further than the path, {pct(move_a)} and {pct(move_b)}.")
+    low = "bottoms" if a.shock <= 0 and b.shock <= 0 else "goes furthest"
+
+    def cleared(result, side) -> str:
+        if result.waves.empty:
+            return f"{side} liquidates no one"
+        return f"{side}'s liquidations take the engine {_seconds(result.clear_seconds)} to clear"
+    return (f"{start} A's traded price {low} at {pct(move_a)} after {_seconds(when_a)} and "
+            f"B's at {pct(move_b)} after {_seconds(when_b)}; {cleared(a, 'A')} and "
+            f"{cleared(b, 'B')}.")

@@ -60,6 +60,19 @@ SENTENCES: dict[str, dict[str, str]] = {
     "compare/how_to_read.md": {
         "The table beside the verdicts shows each book's level": "model: test_response_notes",
     },
+    "compare/clock.md": {
+        "The book refills with a half-life of 20 s": "model: test_compare_clock_note",
+        "65% of the impact is permanent": "model: test_compare_clock_note",
+        "The engine follows Hyperliquid's documented rule": "model: test_compare_clock_note",
+        "The shock arrives over 60 s": "model: test_compare_clock_note",
+    },
+    "compare/time.md": {
+        "**In time, over 30 seeds**": "model: test_compare_time_note",
+        "The clustered crowd bottoms lower": "model: test_compare_time_note",
+        "It sells more in its busiest minute": "model: test_compare_time_note",
+        "The spread crowd pays in other ways": "model: test_compare_time_note",
+        "Without the clock the crowd ends at the same": "model: test_compare_time_note",
+    },
     "explorer/chart_response.md": {
         "**Response curve.** The final move this book ends at": "model: test_response_notes",
     },
@@ -461,3 +474,67 @@ def test_pages_doc_quotes_the_default_critical_line():
     assert abs(line[0]) < abs(line[1]) < abs(line[2])
     every_row = axes.axis("tightness", s).values          # "every row has the line"
     assert np.isfinite(cascade.critical_shocks(s, "tightness", every_row)).all()
+
+
+def test_compare_clock_note():
+    """The clock of Compare's "Under a clock" button is the one its note describes, and the
+    venue rule the note quotes is the model's."""
+    from cascade.market import HYPERLIQUID_PARTIAL
+    from cascade_view.story import COMPARE_CLOCK
+    text = doc("compare/clock.md")
+    assert COMPARE_CLOCK["resilience_half_life"] == 20.0 and "half-life of 20 s" in text
+    kappa = COMPARE_CLOCK["permanent_impact"]
+    step = knobs.KNOBS["permanent_impact"].step
+    assert abs(kappa - 2 / 3) <= step / 2 and f"{kappa:.0%} of the impact is permanent" in text
+    assert COMPARE_CLOCK["engine_rule"] == "hyperliquid" and HYPERLIQUID_PARTIAL == (100e3, 5, 30.0)
+    assert "above $100K is sent 20% at a time, 30 s apart" in text
+    assert COMPARE_CLOCK["engine_rate"] == 0 and "No engine rate is set" in text
+    assert COMPARE_CLOCK["path"] == "fall" and COMPARE_CLOCK["fall_seconds"] == 60.0
+    assert "The shock arrives over 60 s" in text and Scenario().shock == -0.05
+
+
+def _measure_clock():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "measure_clock", DOCS.parent / "benchmarks" / "measure_clock.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_compare_time_note():
+    """Compare's note in time quotes the seeds 0-29 measurement (benchmarks/measure_clock.py,
+    compare_seed_runs), figure by figure."""
+    measure = _measure_clock()
+    runs = measure.compare_seed_runs()
+    text = doc("compare/time.md")
+    assert list(measure.SEEDS) == list(range(30)) and "seeds 0-29" in text
+    clock = runs["(b) the Compare clock", 1.0], runs["(b) the Compare clock", 0.0]
+    tight, spread = clock
+    assert np.all(tight["lowest move"] < spread["lowest move"])  # "in every seed"
+    gap = (tight["lowest move"] - spread["lowest move"]).mean()
+    assert -0.0075 < gap < -0.0025  # "about half a point"
+    assert (f"{pct(tight['lowest move'].mean())} against {pct(spread['lowest move'].mean())} "
+            "on average") in text
+    assert np.all(tight["peak minute"] > spread["peak minute"])
+    assert np.all(tight["bad debt"] > spread["bad debt"])
+    assert (f"(${tight['peak minute'].mean() / 1e6:.0f}M against "
+            f"${spread['peak minute'].mean() / 1e6:.0f}M)") in text
+    assert (f"(${tight['bad debt'].mean() / 1e6:.1f}M against "
+            f"${spread['bad debt'].mean() / 1e6:.1f}M") in text
+    assert measure.ACCOUNTS == dict(insurance_fund=1e6, liquidation_fee=0.005)
+    assert "counted with a $1M fund and a 0.5% fee" in text
+    assert np.all(tight["time to clear"] < spread["time to clear"])
+    assert np.all(tight["slippage"] < spread["slippage"])
+    assert (f"({spread['time to clear'].mean():.0f} s against "
+            f"{tight['time to clear'].mean():.0f} s)") in text
+    assert (f"({pct(spread['slippage'].mean(), 1, signed=False)} against "
+            f"{pct(tight['slippage'].mean(), 1, signed=False)})") in text
+    for label in ("(a) no clock, -5% jump", "(d) the Compare clock, no refill"):
+        ends = {round(float(m), 3) for t in (1.0, 0.5, 0.0)
+                for m in [runs[label, t]["lowest move"].mean()]}
+        assert ends == {-0.189}, (label, ends)
+        for t in (0.5, 0.0):  # the same in every seed, not only on average
+            np.testing.assert_allclose(runs[label, 1.0]["lowest move"],
+                                       runs[label, t]["lowest move"], atol=1e-12)
+    assert "ends at the same -18.9% at tightness 1, 0.5 and 0" in text
