@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from cascade.scenario import CLOCK_FIELDS
 from cascade_view import axes
 from cascade_view.knobs import label_of, url_params
 from cascade_view.links import PageParams
@@ -43,7 +44,8 @@ def grid(scenario, x_field: str, y_field: str, name: str, metric: str, line: boo
     amplification = axes.amplification(moves, scenario, x, y)
     fig = phase_figure(x, y, moves, amplification, metric, critical,
                        current=(getattr(scenario, x.field), getattr(scenario, y.field)),
-                       subtitle="Hover for numbers; click a cell to open it.")
+                       subtitle="Hover for numbers; click a cell to open it.",
+                       timed=scenario.clock or bool({x.field, y.field} & set(CLOCK_FIELDS)))
     event = pagekit.chart(fig, name, on_select="rerun", selection_mode="points")
     points = [p for p in event.selection.points if p.get("curve_number") == 1]
     if points:
@@ -81,6 +83,8 @@ st.page_link("pages/explorer.py", label="Open the sidebar's scenario on the Expl
              icon=":material/open_in_new:", query_params=url_params(chosen))
 if not present:
     st.caption(doc("how_to_read", "phase"))
+    if scenario.clock:
+        st.caption(doc("clock", "phase"))
 
 st.subheader("Any two knobs", divider="gray")
 left, right = st.columns(2)
