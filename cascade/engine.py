@@ -143,7 +143,9 @@ class _SideBook:
         """q_i * P0 of every position of the population, in population order (computed once,
         and shared with the tail a long cascade sorts)."""
         if self._flows is None:
-            self._flows = self._notional / self._entry * self._p0
+            flows = np.divide(self._notional, self._entry)
+            flows *= self._p0
+            self._flows = flows
         return self._flows
 
     def reached(self, price):
@@ -378,8 +380,15 @@ class LiquidationBook:
 
     def _side_book(self, sign: int) -> _SideBook:
         population = self.units
-        key = np.where(population.is_long if sign > 0 else ~population.is_long,
-                       -sign * self.unit_liquidation_price, np.inf)
+        # key = -sign * liq on this side, +inf on the other: inf or 0 by side (a table
+        # lookup, not a branch per position), then minus (longs) or plus (shorts) liq, which
+        # leaves -liq, liq and inf exactly
+        here = population.side == sign
+        key = np.array([np.inf, 0.0]).take(here.view(np.uint8))
+        if sign > 0:
+            key -= self.unit_liquidation_price
+        else:
+            key += self.unit_liquidation_price
         return _SideBook(sign, key, population.notional, population.entry_price,
                          self.market.price)
 
