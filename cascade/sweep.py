@@ -33,6 +33,7 @@ from dataclasses import fields
 import numpy as np
 
 from ._checks import as_float_array, one_of
+from .clock import final_move_timed
 from .engine import LiquidationBook, amplification
 from .scenario import Scenario
 from .theory import critical_shock
@@ -84,10 +85,12 @@ def timed_moves_on_book(scenario: Scenario, book: LiquidationBook, shocks
     """(final moves, executing ticks) of scenario.replace(shock=s).run_on(book) for every
     shock s in `shocks`, bit for bit: the timed engine (cascade/clock.py) along the path
     the scenario draws with its depth set to s (Scenario.price_path). The book's sides are
-    sorted once, by the first run that needs them, and serve every later shock."""
-    results = [scenario.replace(shock=float(shock)).run_on(book) for shock in shocks]
-    moves = np.array([result.total_move for result in results], dtype=np.float64)
-    waves = np.array([result.wave_count for result in results], dtype=np.int64)
+    sorted once, by the first run that needs them, and serve every later shock; each run
+    skips building the tables a sweep does not read (clock.final_move_timed)."""
+    results = [final_move_timed(book, scenario.replace(shock=float(shock)).price_path())
+               for shock in shocks]
+    moves = np.array([move for move, _ in results], dtype=np.float64)
+    waves = np.array([count for _, count in results], dtype=np.int64)
     return moves, waves
 
 

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cascade
+from cascade.clock import final_move_timed, run_timed
 from cascade.sweep import moves_on_book
 from tests.model.test_reference import books, markets
 
@@ -261,3 +262,19 @@ def test_a_rebound_grid_refuses_a_rise_naming_the_shock():
     scenario = cascade.Scenario(n=200, **CLOCKS["fall then rebound"])
     with pytest.raises(ValueError, match=r"^shock:"):
         cascade.phase_grid(scenario, [-0.05, 0.05], [0.5])
+
+
+@pytest.mark.parametrize("knobs", [
+    *CLOCKS.values(),
+    dict(path="fall", fall_seconds=30.0, engine_rule="hyperliquid", liquidation_fee=0.005,
+         insurance_fund=1e6),
+    dict(path="fall_then_rebound", fall_seconds=10.0, rebound=0.2, rebound_seconds=20.0,
+         long_share=0.5, permanent_impact=1.0),
+])
+@pytest.mark.parametrize("shock", [-0.2, -0.06, -0.02, 0.0])
+def test_the_timed_summary_is_the_timed_runs_move_and_ticks(knobs, shock):
+    scenario = cascade.Scenario(n=2000, shock=shock, **knobs)
+    book = scenario.book()
+    result = run_timed(book, scenario.price_path())
+    assert final_move_timed(book, scenario.price_path()) == (result.total_move,
+                                                             result.wave_count)
