@@ -469,7 +469,9 @@ class LiquidationBook:
         table: for sweeps over many shocks on one book."""
         shock = number_in("shock", shock, low=-1.0, low_open=True)
         p0 = self.market.price
-        if self.market.step_by_step or self.market.timed:
+        if self.market.timed:  # the timed engine's summary: no tables built
+            return _TIMED_ENGINE[0](self, shock, _summary=True)
+        if self.market.step_by_step:
             result = self.run(shock)
             return result.total_move, result.wave_count
         prices = self._waves(shock, None)[2]

@@ -278,3 +278,16 @@ def test_the_timed_summary_is_the_timed_runs_move_and_ticks(knobs, shock):
     result = run_timed(book, scenario.price_path())
     assert final_move_timed(book, scenario.price_path()) == (result.total_move,
                                                              result.wave_count)
+
+
+@pytest.mark.parametrize("knobs", list(CLOCKS.values()))
+def test_a_timed_books_final_move_and_response_points_are_its_runs(knobs):
+    """LiquidationBook.final_move on a timed market (what response curves and the verdict's
+    other books read) is run(s)'s move and executing ticks, bit for bit."""
+    book = cascade.Scenario(n=2000, **knobs).book()
+    shocks = [-0.15, -0.07, -0.03, 0.04]
+    moves, waves = moves_on_book(book, shocks)
+    for shock, move, count in zip(shocks, moves, waves):
+        result = book.run(shock)
+        assert book.final_move(shock) == (result.total_move, result.wave_count)
+        assert (move, count) == (result.total_move, result.wave_count)
