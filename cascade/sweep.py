@@ -43,13 +43,15 @@ from .theory import critical_shock
 #   amplification: x / s (CascadeResult.amplification; 1 when s = 0)
 #   waves:         number of waves that liquidated someone (CascadeResult.wave_count)
 METRICS = ("final_move", "amplification", "waves")
-# Scenario fields that hold text, not numbers: not sweepable.
-_TEXT_FIELDS = ("background", "impact")
+# The types of the Scenario fields that take numbers (the annotations, as written); the
+# others hold text (background, impact, mm_tiers, engine_rule, path) or True/False (adl),
+# and are not sweepable.
+_NUMBER_TYPES = ("float", "int", float, int)
 
 
 def sweepable_fields() -> tuple[str, ...]:
     """Scenario fields that take numbers, in the Scenario's order."""
-    return tuple(f.name for f in fields(Scenario) if f.name not in _TEXT_FIELDS)
+    return tuple(f.name for f in fields(Scenario) if f.type in _NUMBER_TYPES)
 
 
 def _check_field(role: str, name) -> str:

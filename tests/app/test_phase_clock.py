@@ -44,3 +44,29 @@ def test_without_the_clock_the_page_says_nothing_of_it(app):
            if t["type"] == "heatmap"][0]["colorbar"]["title"]["text"]
     assert bar == "Final move (%)"
     assert not any(doc("clock", "phase").strip() == c.value.strip() for c in at.caption)
+
+
+def test_the_knob_pickers_offer_numeric_knobs_only_and_a_clock_axis_runs_timed_cells(app):
+    """A text or yes/no knob (price path, venue rule, tiers, ADL) cannot be an axis: picking
+    one raised a TypeError on the page. A clock knob can, and its cells are timed runs."""
+    at = open_page(app, PHASE, n="10K", metric="Final move")
+    options = at.selectbox(key="y_knob").options
+    for text in ("Price path", "Venue's liquidation rule", "Maintenance-margin tiers",
+                 "Auto-deleveraging (ADL)"):
+        assert text not in options
+    at.selectbox(key="y_knob").set_value("resilience_half_life").run()
+    assert_healthy(at, {"phase", "knobs"})
+    scenario = Scenario()
+    x, y = axes.axis("shock", scenario), axes.axis("resilience_half_life", scenario)
+    spec = charts(at)["knobs"]
+    np.testing.assert_array_equal(heatmap(spec), cascade.sweep(
+        scenario, "shock", x.values, "resilience_half_life", y.values) * 100)
+    bar = [t for t in spec["data"] if t["type"] == "heatmap"][0]["colorbar"]["title"]["text"]
+    assert bar == f"Final move (%)<br>{TIMED_MOMENT}"
+    # a clock knob that turns nothing on with the rest of the sidebar (a fall's seconds
+    # under a jump) leaves every cell instant, and the colour bar says nothing of time
+    at.selectbox(key="y_knob").set_value("fall_seconds").run()
+    assert_healthy(at, {"phase", "knobs"})
+    bar = [t for t in charts(at)["knobs"]["data"]
+           if t["type"] == "heatmap"][0]["colorbar"]["title"]["text"]
+    assert bar == "Final move (%)"

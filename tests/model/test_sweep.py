@@ -180,7 +180,12 @@ def test_bad_input_names_the_field(call, field):
 
 def test_sweepable_fields_are_the_numeric_ones():
     fields = cascade.sweepable_fields()
-    assert "background" not in fields and "impact" not in fields
+    for text in ("background", "impact", "mm_tiers", "engine_rule", "path", "adl"):
+        assert text not in fields
+        with pytest.raises(ValueError, match=r"^x_field: .* is not a numeric Scenario field"):
+            cascade.sweep(cascade.Scenario(n=200), text, ["jump"], "depth", [1e7])
+    assert {"engine_rate", "resilience_half_life", "permanent_impact", "fall_seconds",
+            "rebound", "rebound_seconds"} <= set(fields)
     assert {"shock", "tightness", "depth", "n", "seed"} <= set(fields)
 
 
