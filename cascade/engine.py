@@ -698,22 +698,12 @@ class LiquidationBook:
         long_count, short_count = (count, none_i) if sign > 0 else (none_i, count)
         long_notional, short_notional = (notional, none_f) if sign > 0 else (none_f, notional)
         ratio = notional_ratio(notional)
-        return pd.DataFrame({
-            "wave": np.arange(1, prices.size + 1),
-            "trigger_price": triggers,
-            "price": prices,
-            "move": prices / self.market.price - 1.0,
-            "count": count,
-            "notional": notional,
-            "long_count": long_count,
-            "short_count": short_count,
-            "long_notional": long_notional,
-            "short_notional": short_notional,
-            "flow": flow,
-            "cumulative_notional": np.cumsum(notional),
-            "cumulative_flow": np.cumsum(flow),
-            "notional_ratio": ratio,
-        }, columns=WAVE_COLUMNS)
+        # in WAVE_COLUMNS' order, so the frame needs no `columns=` (which costs pandas a
+        # reindex: about half of the table's time on a short cascade)
+        return pd.DataFrame(dict(zip(WAVE_COLUMNS, (
+            np.arange(1, prices.size + 1), triggers, prices, prices / self.market.price - 1.0,
+            count, notional, long_count, short_count, long_notional, short_notional, flow,
+            np.cumsum(notional), np.cumsum(flow), ratio), strict=True)))
 
 
 def _new_ledger(market: Market) -> Ledger:
