@@ -39,8 +39,10 @@ test: $(VENV)/.dev browser
 test-fast: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/model
 
-## Speed ratios: the engine against the plain one-mask-per-wave baseline, and
-## phase_grid against one run per cell, venue mechanics, loading a 1M-row file (see README).
+## Speed ratios: the engine against the plain one-mask-per-wave baseline and construction
+## plus a short cascade against the raw-array scan, phase_grid against one run per cell and
+## with the clock on, venue mechanics, an hour on the clock at 1M, loading a 1M-row file
+## (see docs/speed-and-memory.md).
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_cascade.py
 	$(BIN)/python benchmarks/bench_sweep.py
@@ -48,9 +50,11 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_clock.py
 	$(BIN)/python benchmarks/bench_files.py
 
-## The Explorer in Chromium at 10K-2M traders: rerun times and server memory (minutes).
+## The Explorer in Chromium at 10K-2M traders: rerun times and server memory (minutes);
+## then 1M with the clock on beside 1M without, taking turns.
 bench-explorer: $(VENV)/.dev browser
 	$(BIN)/python benchmarks/bench_explorer.py
+	$(BIN)/python benchmarks/bench_explorer.py --sizes 1M --clock --skip-memory
 
 ## Ensemble throughput: books per second in process vs on a LocalCluster (see README).
 bench-ensemble: $(VENV)/.dev

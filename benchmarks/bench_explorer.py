@@ -14,7 +14,11 @@ Starts `streamlit run app.py` on a free port, drives Debian's Chromium with Play
   sessions at 1M in separate browser contexts, each on its own book (seed), so no session
   shares a cache entry with another: the worst case for memory. Each measurement uses a
   fresh server.
-Run with `python benchmarks/bench_explorer.py` (add --sessions-n 2M for ten at 2M).
+With --clock, every size is also opened with the clock on (CLOCK_QUERY: the shock reached
+over 60 s, an engine of $20M per second, a book refilling with a 20 s half-life), the
+instant and the timed page of each size taking turns move by move.
+Run with `python benchmarks/bench_explorer.py` (add --sessions-n 2M for ten at 2M;
+`--sizes 1M --clock --skip-memory` for issue 17's clock case).
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ MOVES = {"shock": ["ArrowLeft", "ArrowLeft", "ArrowRight", "ArrowRight", "ArrowL
          "tightness": ["ArrowLeft", "ArrowRight", "ArrowLeft"],
          "depth": ["ArrowLeft", "ArrowRight", "ArrowLeft"]}
 PAGE_TIMEOUT_MS = 180_000
+# The clock case (issue 17): URL parameters as a shared link writes them.
+CLOCK_QUERY = {"path": "fall", "fall_seconds": "60", "engine_rate": "20M",
+               "resilience_half_life": "20"}
 
 
 @contextmanager
@@ -76,18 +83,26 @@ def query(n: str, **extra) -> str:
     return "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
 
 
-def rerun_times(browser, url: str, sizes: list[str]) -> list[dict]:
-    """Open one page per book size, then time every slider move in MOVES (ms), the sizes
-    taking turns move by move, so load on a shared machine falls on all of them alike."""
+def cases(sizes: list[str], clock: bool) -> list[tuple[str, str, dict]]:
+    """(label, size, extra URL parameters) of each page: every size, and with `clock` every
+    size again with CLOCK_QUERY."""
+    return [(n, n, {}) for n in sizes] + (
+        [(f"{n} clock", n, CLOCK_QUERY) for n in sizes] if clock else [])
+
+
+def rerun_times(browser, url: str, sizes: list[str], clock: bool = False) -> list[dict]:
+    """Open one page per book size (and per size with the clock on, with `clock`), then time
+    every slider move in MOVES (ms), the pages taking turns move by move, so load on a
+    shared machine falls on all of them alike."""
     pages, rows = [], []
     try:
-        for n in sizes:
+        for label, n, extra in cases(sizes, clock):
             context, page = new_page(browser)
             pages.append(context)
             start = time.perf_counter()
-            open_explorer(page, url, query(n))
+            open_explorer(page, url, query(n, **extra))
             assert_no_exception(page)
-            rows.append(dict(n=n, page=page, first_load_s=time.perf_counter() - start,
+            rows.append(dict(n=label, page=page, first_load_s=time.perf_counter() - start,
                              times={key: [] for key in MOVES}))
         for key, presses in MOVES.items():
             for press in presses:
@@ -103,7 +118,7 @@ def rerun_times(browser, url: str, sizes: list[str]) -> list[dict]:
     return rows
 
 
-def script_cpu(sizes: list[str]) -> list[dict]:
+def script_cpu(sizes: list[str], clock: bool = False) -> list[dict]:
     """The page script's CPU time (s) per rerun at each size, in-process through AppTest:
     what the server spends, whatever the load on the machine. Median of shock moves (the
     book and theory cached), and one tightness move (a new book: population, sort,
@@ -112,9 +127,9 @@ def script_cpu(sizes: list[str]) -> list[dict]:
 
     from tests.app.apptools import run
     rows = []
-    for n in sizes:
+    for label, n, extra in cases(sizes, clock):
         at = run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=600),
-                 **({"n": n} if n != "10K" else {}))
+                 **({"n": n} if n != "10K" else {}), **extra)
         shock_moves = []
         for shock in (-0.055, -0.06, -0.065, -0.045, -0.05):
             start = time.process_time()
@@ -124,7 +139,7 @@ def script_cpu(sizes: list[str]) -> list[dict]:
         at.slider(key="tightness").set_value(0.85).run()
         tightness = time.process_time() - start
         assert not at.exception
-        rows.append(dict(n=n, shock=statistics.median(shock_moves), tightness=tightness))
+        rows.append(dict(n=label, shock=statistics.median(shock_moves), tightness=tightness))
     return rows
 
 
@@ -155,6 +170,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sessions-n", default="1M", help="book size of the memory runs")
     parser.add_argument("--sessions", type=int, default=10, help="sessions of the second run")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--clock", action="store_true",
+                        help="also open each size with the clock on (CLOCK_QUERY)")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
@@ -164,7 +181,7 @@ def main(argv=None) -> int:
         print(f"{'traders':>8} {'first load s':>13} {'median':>7} {'max':>6} {'/ first':>8}   "
               "shock / tightness / depth")
         with streamlit_server() as (url, _):
-            rows = rerun_times(browser, url, args.sizes)
+            rows = rerun_times(browser, url, args.sizes, args.clock)
         for row in rows:
             detail = " / ".join(" ".join(f"{t:.0f}" for t in row["times"][key])
                                 for key in MOVES)
@@ -172,7 +189,7 @@ def main(argv=None) -> int:
                   f"{row['max']:>6.0f} {row['median'] / rows[0]['median']:>7.2f}x   {detail}")
         print("\npage script CPU per rerun, in-process (AppTest), s")
         print(f"{'traders':>8} {'shock move':>11} {'new book':>9}")
-        for row in script_cpu(args.sizes):
+        for row in script_cpu(args.sizes, args.clock):
             print(f"{row['n']:>8} {row['shock']:>11.2f} {row['tightness']:>9.2f}", flush=True)
         if not args.skip_memory:
             print("\nserver peak resident memory (VmHWM), fresh server each")

@@ -1,10 +1,15 @@
-"""Speed of cascade.phase_grid against one Scenario.run() per cell, in the same run.
+"""Speed of cascade.phase_grid against one Scenario.run() per cell, in the same run, with
+the clock off and on.
 
 The baseline is what a page would do without a sweep: for every (shock, tightness) cell,
 scenario.replace(shock=s, tightness=t).run() (a fresh population, book and cascade).
 Both give the same numbers bit for bit (checked here too). Prints the per-cell / grid
 ratio on a grid the baseline can afford, and the time of a full 60 x 60 grid at the
-default scenario. Run with `make bench` or `python benchmarks/bench_sweep.py --size 60`.
+default scenario. With the clock on (CLOCK: the default scenario falling to each cell's
+shock over 60 s, an engine of $20M per second and a book refilling with a 20 s half-life;
+issue 17's target: a 20 x 20 grid under 3 s), it also times the instant grid of the same
+scenario with the clock off, in the same run. Run with `make bench` or
+`python benchmarks/bench_sweep.py --size 60`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ import cascade  # noqa: E402
 from bench_cascade import best_times  # noqa: E402
 
 SHOCK_RANGE = (-0.15, 0.0)
+# The clock of the timed grid: a fall over 60 s, $20M/s, a 20 s refill half-life.
+CLOCK = dict(path="fall", fall_seconds=60.0, engine_rate=20e6, resilience_half_life=20.0)
+CLOCK_TARGET_SECONDS = 3.0
 
 
 def axes(size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -48,6 +56,24 @@ def measure(size: int, scenario: cascade.Scenario | None = None, repeats: int = 
                 ratio=times["per_cell"] / times["grid"])
 
 
+def measure_clock(size: int = 20, repeats: int = 3) -> dict:
+    """The size x size grid with the clock on (CLOCK on the default scenario) against one
+    run per cell and against the same grid with the clock off, taking turns; checks the
+    timed grid equals the per-cell runs bit for bit."""
+    timed = cascade.Scenario(**CLOCK)
+    instant = cascade.Scenario()
+    shocks, tightnesses = axes(size)
+    grid = cascade.phase_grid(timed, shocks, tightnesses)
+    if not np.array_equal(grid, per_cell(timed, shocks, tightnesses)):
+        raise AssertionError("the timed phase_grid differs from the per-cell runs")
+    times = best_times({"timed": lambda: cascade.phase_grid(timed, shocks, tightnesses),
+                        "instant": lambda: cascade.phase_grid(instant, shocks, tightnesses),
+                        "per_cell": lambda: per_cell(timed, shocks, tightnesses)}, repeats)
+    return dict(size=size, timed=times["timed"], instant=times["instant"],
+                per_cell=times["per_cell"], timed_vs_instant=times["timed"] / times["instant"],
+                per_cell_vs_timed=times["per_cell"] / times["timed"])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=20,
@@ -63,6 +89,13 @@ def main(argv=None) -> int:
     full = best_times({"grid": lambda: cascade.phase_grid(cascade.Scenario(), shocks,
                                                           tightnesses)}, args.repeats)["grid"]
     print(f"60 x 60 phase_grid: {full:.3f} s (best of {args.repeats})")
+    clock = measure_clock(args.size, args.repeats)
+    verdict = "under" if clock["timed"] < CLOCK_TARGET_SECONDS else "OVER"
+    print(f"clock on ({', '.join(f'{k}={v:g}' if not isinstance(v, str) else f'{k}={v}' for k, v in CLOCK.items())}):")
+    print(f"  {clock['size']} x {clock['size']} timed grid {clock['timed']:.3f} s, instant grid "
+          f"{clock['instant']:.3f} s ({clock['timed_vs_instant']:.1f}x), one timed run per cell "
+          f"{clock['per_cell']:.3f} s ({clock['per_cell_vs_timed']:.1f}x the grid); "
+          f"target {CLOCK_TARGET_SECONDS:g} s: {verdict}")
     return 0
 
 

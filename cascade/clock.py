@@ -347,9 +347,10 @@ class TimedResult(CascadeResult):
 
 
 def run_timed(book: LiquidationBook, path: PricePath | float,
-              tick_seconds: float = DEFAULT_TICK) -> TimedResult:
+              tick_seconds: float = DEFAULT_TICK, *, _summary: bool = False) -> TimedResult:
     """The cascade of `book` on `book.market` along `path` (a PricePath, or a shock s for
-    jump(s)), in ticks of `tick_seconds` (see the module docstring)."""
+    jump(s)), in ticks of `tick_seconds` (see the module docstring). (_summary: see
+    final_move_timed.)"""
     market, p0 = book.market, book.market.price
     if not isinstance(path, PricePath):
         path = jump(path)
@@ -431,6 +432,8 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
         if (seconds >= path.duration and not (ln or sn or lc or sc)
                 and queues[0] <= 0.0 and queues[1] <= 0.0):
             break
+    if _summary:
+        return _summary_of(rows, p0)
     return _result(book, path, dt, rows, labels, ledger, limited, start_price)
 
 
@@ -558,3 +561,18 @@ def _check_block_ticks(side: _BlockSide, limit: float, dt: float) -> None:
             f"{side.largest / limit:,.0f} ticks to execute the largest position "
             f"({side.largest:,.6g}), more than {MAX_TICKS:,}; raise it to at least "
             f"{side.largest / MAX_TICKS:,.6g}")
+
+
+def final_move_timed(book: LiquidationBook, path: PricePath | float,
+                     tick_seconds: float = DEFAULT_TICK) -> tuple[float, int]:
+    """(total_move, wave_count) of run_timed(book, path, tick_seconds), bit for bit, without
+    building its tables (the waves, the series, the slippage): for sweeps of many timed
+    runs (cascade.sweep)."""
+    return run_timed(book, path, tick_seconds, _summary=True)
+
+
+def _summary_of(rows, p0: float) -> tuple[float, int]:
+    """(x, executing ticks) as _result reports them: its price path ends at the price after
+    the last tick, and a tick executed when it liquidated a count or a notional."""
+    executing = sum(1 for row in rows if (row[6] + row[7] + row[8] + row[9]) > 0)
+    return float(rows[-1][4]) / p0 - 1.0, executing

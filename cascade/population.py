@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,26 @@ class Population:
         side not +1/-1, entry price <= 0, lengths that differ, an empty book, and (when
         `price` is given) positions already at or past their liquidation price at `price`.
         `simulate` repeats the last two checks against its Market's margin and price.
+
+        Arrays that pass take a fast way (_accepted: a few reductions per array, the same
+        arrays out); anything it cannot accept at once, bad input included, takes the
+        checks one by one (_validated), which name what is wrong.
         """
+        arrays = _accepted(leverage, notional, side, entry_price, maintenance_margin)
+        if arrays is None:
+            return cls._validated(leverage, notional, side, entry_price,
+                                  maintenance_margin=maintenance_margin, price=price)
+        population = cls(*(_read_only(array) for array in arrays))
+        if price is not None:
+            population.check_alive(price, maintenance_margin)
+        return population
+
+    @classmethod
+    def _validated(cls, leverage, notional, side=1, entry_price=100.0, *,
+                   maintenance_margin: float = 0.005, price: float | None = None
+                   ) -> "Population":
+        """from_arrays, one check after another: the first rule broken raises its
+        ValueError (field, count, first indices and values)."""
         lev = as_float_array("leverage", leverage)
         if lev.size == 0:
             raise ValueError("leverage: the population is empty; give at least one position")
@@ -108,14 +128,32 @@ class Population:
         return self.side == LONG
 
     def liquidation_price(self, maintenance_margin: float) -> np.ndarray:
-        return liquidation_price(self.entry_price, self.leverage, self.side, maintenance_margin)
+        """liquidation_price() of every position (a new array): the same operations in the
+        same order, computed in place in one buffer."""
+        if np.ndim(maintenance_margin) != 0:
+            return liquidation_price(self.entry_price, self.leverage, self.side,
+                                     maintenance_margin)
+        price = np.divide(1.0, self.leverage)
+        price -= maintenance_margin
+        np.multiply(price, self.side, out=price)
+        np.subtract(1.0, price, out=price)
+        np.multiply(self.entry_price, price, out=price)
+        return price
 
     def bankruptcy_price(self) -> np.ndarray:
         return bankruptcy_price(self.entry_price, self.leverage, self.side)
 
+    @cached_property
+    def largest_leverage(self) -> float:
+        """max L_i: 1/L_i > m holds for every position exactly when 1/max L_i > m (a
+        correctly rounded division is monotonic), so check_margin reads it, once."""
+        return float(self.leverage.max())
+
     def check_margin(self, maintenance_margin: float) -> None:
         """ValueError unless 1/L_i > m for every position."""
         margin = number_in("maintenance_margin", maintenance_margin, low=0.0, high=1.0, high_open=True)
+        if 1.0 / self.largest_leverage > margin:
+            return
         reject_where("leverage", 1.0 / self.leverage <= margin, self.leverage,
                      f"leave no margin above the maintenance margin {margin:g} (1/L must exceed it, "
                      f"so leverage must be below {1.0 / margin if margin else float('inf'):g})")
@@ -128,6 +166,12 @@ class Population:
         self.check_margin(maintenance_margin)
         liq = (self.liquidation_price(maintenance_margin) if liquidation_price is None
                else liquidation_price)
+        # Alive: a long's price > liq, a short's price < liq, i.e. side * (price - liq) > 0
+        # (for finite floats, price - liq > 0 exactly when price > liq): one reduction.
+        gap = np.subtract(price, liq, dtype=np.float64)
+        np.multiply(gap, self.side, out=gap)
+        if gap.size and gap.min() > 0.0:
+            return
         dead = np.where(self.is_long, price <= liq, price >= liq)
         reject_where("positions", dead, liq,
                      f"are already at or past their liquidation price at the starting price {price:g}",
@@ -144,3 +188,80 @@ class Population:
         if maintenance_margin is not None:
             frame["liquidation_price"] = self.liquidation_price(maintenance_margin)
         return frame
+
+
+_SCALARS = (int, float, np.integer, np.floating)
+
+
+def _scalar(value) -> bool:
+    return isinstance(value, _SCALARS) and not isinstance(value, (bool, np.bool_))
+
+
+def _accepted(leverage, notional, side, entry_price, maintenance_margin):
+    """(leverage, notional, side, entry_price) as Population holds them (new float64 arrays,
+    side int8), when numpy input passes every rule of from_arrays; None otherwise (anything
+    else, or any doubt, and _validated decides, naming what is wrong).
+
+    Each rule is read off a reduction, exactly: leverage in [1, inf) with 1/max L > m (see
+    Population.largest_leverage); notional > 0 with a finite sum (a NaN or an infinity makes
+    the sum non-finite, so a finite sum means every value is finite); side +1 or -1; entry
+    price > 0 and finite; and sum(notional) / min(entry) finite, which bounds every
+    n_i / e_i (a float sum of positives is at least each of them, and division is monotonic).
+    """
+    if not (isinstance(leverage, np.ndarray) and leverage.ndim == 1 and leverage.size
+            and leverage.dtype.kind in "fiu"):
+        return None
+    try:
+        margin = number_in("maintenance_margin", maintenance_margin, low=0.0, high=1.0,
+                           high_open=True)
+    except ValueError:
+        return None
+    n = leverage.size
+    arrays = []
+    for values in (notional, side, entry_price):
+        if _scalar(values):
+            arrays.append(float(values))
+        elif (isinstance(values, np.ndarray) and values.dtype.kind in "fiu"
+              and values.ndim == 1 and values.size in (1, n)):
+            arrays.append(values if values.size == n else float(values[0]))
+        else:
+            return None
+    size, sides, entry = arrays
+    lev = np.array(leverage, dtype=np.float64, copy=True)
+    low, high = lev.min(), lev.max()
+    if not (low >= 1.0 and high < np.inf and 1.0 / high > margin):
+        return None
+    if isinstance(size, float):
+        size = np.full(n, size)
+    else:
+        size = np.array(size, dtype=np.float64, copy=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.sum(size))
+    if not (np.isfinite(total) and size.min() > 0.0):
+        return None
+    if isinstance(sides, float):
+        if sides not in (1.0, -1.0):
+            return None
+        sides = np.full(n, int(sides), dtype=np.int8)
+    elif sides.dtype.kind in "iu":
+        if not (sides.min() >= -1 and sides.max() <= 1 and np.count_nonzero(sides) == n):
+            return None
+        sides = sides.astype(np.int8)
+    else:
+        if not (np.abs(sides) == 1.0).all():
+            return None
+        sides = sides.astype(np.int8)
+    if isinstance(entry, float):
+        if not (0.0 < entry < np.inf):
+            return None
+        lowest, entry = entry, np.full(n, entry)
+    else:
+        entry = np.array(entry, dtype=np.float64, copy=True)
+        lowest = entry.min()
+        with np.errstate(over="ignore", invalid="ignore"):
+            if not (lowest > 0.0 and np.isfinite(np.sum(entry))):
+                return None
+    with np.errstate(over="ignore"):
+        if not total / lowest < np.inf:
+            return None
+    return lev, size, sides, entry

@@ -12,6 +12,15 @@ the work that cells have in common:
   wave in population order whatever way it found it, so the numbers are identical to one
   run per cell on a fresh book.
 
+With the clock on (Scenario.clock: an engine rate, a refill, permanent impact, an engine
+rule or a path other than the jump), a cell is scenario.replace(...).run_on(book), the timed
+engine along the cell's path: the shock sets the path's depth (fall: from 0 to s over
+fall_seconds; fall_then_rebound: to s, then up by `rebound` over rebound_seconds), and the
+path's seconds and rebound stay as the scenario sets them. The cell's final move is then
+the traded price at the end of the timed run (after any rebound), relative to P0, not the
+lowest price on the way. Books are still shared: one per population and market, each
+serving every shock of its cells (the sides the engine sorts are sorted once).
+
 `phase_grid(scenario, shocks, tightnesses)` is the shock x tightness case, and
 `critical_shocks(scenario, y_field, y_values)` the tipping boundary of each row: the
 cascade.critical_shock of that row's book.
@@ -24,6 +33,7 @@ from dataclasses import fields
 import numpy as np
 
 from ._checks import as_float_array, one_of
+from .clock import final_move_timed
 from .engine import LiquidationBook, amplification
 from .scenario import Scenario
 from .theory import critical_shock
@@ -33,13 +43,15 @@ from .theory import critical_shock
 #   amplification: x / s (CascadeResult.amplification; 1 when s = 0)
 #   waves:         number of waves that liquidated someone (CascadeResult.wave_count)
 METRICS = ("final_move", "amplification", "waves")
-# Scenario fields that hold text, not numbers: not sweepable.
-_TEXT_FIELDS = ("background", "impact")
+# The types of the Scenario fields that take numbers (the annotations, as written); the
+# others hold text (background, impact, mm_tiers, engine_rule, path) or True/False (adl),
+# and are not sweepable.
+_NUMBER_TYPES = ("float", "int", float, int)
 
 
 def sweepable_fields() -> tuple[str, ...]:
     """Scenario fields that take numbers, in the Scenario's order."""
-    return tuple(f.name for f in fields(Scenario) if f.name not in _TEXT_FIELDS)
+    return tuple(f.name for f in fields(Scenario) if f.type in _NUMBER_TYPES)
 
 
 def _check_field(role: str, name) -> str:
@@ -70,6 +82,20 @@ def moves_on_book(book: LiquidationBook, shocks) -> tuple[np.ndarray, np.ndarray
     return moves, waves
 
 
+def timed_moves_on_book(scenario: Scenario, book: LiquidationBook, shocks
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """(final moves, executing ticks) of scenario.replace(shock=s).run_on(book) for every
+    shock s in `shocks`, bit for bit: the timed engine (cascade/clock.py) along the path
+    the scenario draws with its depth set to s (Scenario.price_path). The book's sides are
+    sorted once, by the first run that needs them, and serve every later shock; each run
+    skips building the tables a sweep does not read (clock.final_move_timed)."""
+    results = [final_move_timed(book, scenario.replace(shock=float(shock)).price_path())
+               for shock in shocks]
+    moves = np.array([move for move, _ in results], dtype=np.float64)
+    waves = np.array([count for _, count in results], dtype=np.int64)
+    return moves, waves
+
+
 def _metric(name: str, shocks: np.ndarray, moves: np.ndarray, waves: np.ndarray) -> np.ndarray:
     if name == "final_move":
         return moves
@@ -84,7 +110,9 @@ def sweep(scenario: Scenario, x_field: str, x_values, y_field: str, y_values,
 
     Returns a float array of shape [len(y_values), len(x_values)]: cell [i, j] is the
     metric of scenario.replace(x_field=x_values[j], y_field=y_values[i]).run(), exactly
-    (see the module docstring for how the work is shared). metric: one of METRICS.
+    (see the module docstring for how the work is shared; with the clock on, the timed
+    engine's final move: the module docstring says how a shock maps onto the path).
+    metric: one of METRICS.
     Every cell's Scenario is validated: a bad value raises the Scenario's ValueError,
     which names the field and the value.
     """
@@ -126,7 +154,10 @@ def sweep(scenario: Scenario, x_field: str, x_values, y_field: str, y_values,
         for market, cells in markets.items():
             rows, cols, shocks = (np.array(column) for column in zip(*cells))
             shocks = shocks.astype(np.float64)
-            moves, waves = moves_on_book(LiquidationBook(population, market), shocks)
+            book = LiquidationBook(population, market)
+            cell = scenarios[key]
+            moves, waves = (timed_moves_on_book(cell, book, shocks) if cell.clock
+                            else moves_on_book(book, shocks))
             grid[rows.astype(int), cols.astype(int)] = _metric(metric, shocks, moves, waves)
     return grid
 
@@ -134,8 +165,10 @@ def sweep(scenario: Scenario, x_field: str, x_values, y_field: str, y_values,
 def phase_grid(scenario: Scenario, shocks, tightnesses) -> np.ndarray:
     """Final relative moves over shock x tightness, shape [len(tightnesses), len(shocks)]:
     cell [i, j] equals scenario.replace(shock=shocks[j], tightness=tightnesses[i])
-    .run().total_move exactly (negative = a fall). One population and one book per
-    tightness; every shock of a row runs on one book (see moves_on_book)."""
+    .run().total_move exactly (negative = a fall): with the clock on, the timed run's final
+    move along the scenario's path with its depth set to the cell's shock (see the module
+    docstring). One population and one book per tightness; every shock of a row runs on
+    one book (see moves_on_book, timed_moves_on_book)."""
     return sweep(scenario, "shock", shocks, "tightness", tightnesses)
 
 

@@ -24,6 +24,9 @@ METRIC_TITLES = {
     "final_move": ("Final move", "Final move (%)"),
     "amplification": ("Amplification", "Amplification (x the shock)"),
 }
+# With the clock on, a cell's final move is the traded price when the timed run ends (after
+# any rebound), not the lowest price on the way (cascade.sweep): the colour bar says so.
+TIMED_MOMENT = "at the timed run's end"
 # Colours of the two scenarios on the Compare page.
 SIDE_COLORS = {"A": "#2563eb", "B": "#b91c1c"}
 CURRENT = "#ffffff"
@@ -64,7 +67,7 @@ def beyond_shock(moves: np.ndarray, amplification: np.ndarray) -> np.ndarray:
 def phase_figure(x: Axis, y: Axis, moves: np.ndarray, amplification: np.ndarray,
                  metric: str = "final_move", critical: np.ndarray | None = None,
                  current: tuple[float, float] | None = None, title: str | None = None,
-                 subtitle: str = "") -> go.Figure:
+                 subtitle: str = "", timed: bool = False) -> go.Figure:
     """A heatmap over two knobs of the final move x (in %), the amplification x / s, or the
     move beyond the shock |x - s| (in percentage points: what the liquidations added).
 
@@ -74,8 +77,13 @@ def phase_figure(x: Axis, y: Axis, moves: np.ndarray, amplification: np.ndarray,
     current: (x value, y value) of the scenario the sidebar shows, marked with a star.
     A transparent marker sits on every cell: it carries the hover text, and clicking it
     selects the cell (the page opens that scenario on the Explorer).
+    timed: the cells are timed runs (the clock is on); the colour bar and the hover text
+    then say the final move is the price at the run's end (TIMED_MOMENT), not the lowest.
     """
     name, colorbar = METRIC_TITLES[metric]
+    final = "Final move"
+    if timed:
+        colorbar, final = f"{colorbar}<br>{TIMED_MOMENT}", f"Final move ({TIMED_MOMENT})"
     z = (moves * 100 if metric == "final_move" else amplification if metric == "amplification"
          else beyond_shock(moves, amplification) * 100)
     shown_x = np.asarray(x.shown, dtype=float)
@@ -93,7 +101,7 @@ def phase_figure(x: Axis, y: Axis, moves: np.ndarray, amplification: np.ndarray,
     beyond = beyond_shock(moves, amplification)
     text = [f"{x.title.split(' (')[0]} {_hover_value(x, x.values[j])}, "
             f"{y.title.split(' (')[0]} {_hover_value(y, y.values[i])}<br>"
-            f"Final move {pct(moves[i, j])}, amplification {times(amplification[i, j])}, "
+            f"{final} {pct(moves[i, j])}, amplification {times(amplification[i, j])}, "
             f"{beyond[i, j] * 100:.1f} pts beyond the shock"
             for i, j in zip(grid_y.ravel(), grid_x.ravel())]
     fig.add_trace(go.Scatter(

@@ -32,6 +32,15 @@ def knob_picker(column, key: str, label: str) -> str:
                             format_func=label_of, bind="query-params")
 
 
+def has_timed_cells(scenario, x, y) -> bool:
+    """Whether any cell of the x by y grid runs the timed engine. Scenario.clock is on when
+    any one clock field is, so it is enough to try every x value at the first y value, and
+    every y value at the first x value."""
+    x0, y0 = x.values[0], y.values[0]
+    return any(scenario.replace(**{x.field: xv, y.field: y0}).clock for xv in x.values) or \
+        any(scenario.replace(**{x.field: x0, y.field: yv}).clock for yv in y.values)
+
+
 def grid(scenario, x_field: str, y_field: str, name: str, metric: str, line: bool):
     """Compute (with a progress bar) and draw one heatmap; open a clicked cell."""
     x, y = axes.axis(x_field, scenario), axes.axis(y_field, scenario)
@@ -43,7 +52,8 @@ def grid(scenario, x_field: str, y_field: str, name: str, metric: str, line: boo
     amplification = axes.amplification(moves, scenario, x, y)
     fig = phase_figure(x, y, moves, amplification, metric, critical,
                        current=(getattr(scenario, x.field), getattr(scenario, y.field)),
-                       subtitle="Hover for numbers; click a cell to open it.")
+                       subtitle="Hover for numbers; click a cell to open it.",
+                       timed=has_timed_cells(scenario, x, y))
     event = pagekit.chart(fig, name, on_select="rerun", selection_mode="points")
     points = [p for p in event.selection.points if p.get("curve_number") == 1]
     if points:
@@ -81,6 +91,8 @@ st.page_link("pages/explorer.py", label="Open the sidebar's scenario on the Expl
              icon=":material/open_in_new:", query_params=url_params(chosen))
 if not present:
     st.caption(doc("how_to_read", "phase"))
+    if scenario.clock:
+        st.caption(doc("clock", "phase"))
 
 st.subheader("Any two knobs", divider="gray")
 left, right = st.columns(2)

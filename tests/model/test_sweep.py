@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cascade
+from cascade.clock import final_move_timed, run_timed
 from cascade.sweep import moves_on_book
 from tests.model.test_reference import books, markets
 
@@ -179,5 +180,119 @@ def test_bad_input_names_the_field(call, field):
 
 def test_sweepable_fields_are_the_numeric_ones():
     fields = cascade.sweepable_fields()
-    assert "background" not in fields and "impact" not in fields
+    for text in ("background", "impact", "mm_tiers", "engine_rule", "path", "adl"):
+        assert text not in fields
+        with pytest.raises(ValueError, match=r"^x_field: .* is not a numeric Scenario field"):
+            cascade.sweep(cascade.Scenario(n=200), text, ["jump"], "depth", [1e7])
+    assert {"engine_rate", "resilience_half_life", "permanent_impact", "fall_seconds",
+            "rebound", "rebound_seconds"} <= set(fields)
     assert {"shock", "tightness", "depth", "n", "seed"} <= set(fields)
+
+
+# ------------------------------------------------------------------ with the clock on
+
+CLOCKS = {
+    "fall, rate and refill": dict(path="fall", fall_seconds=60.0, engine_rate=20e6,
+                                  resilience_half_life=20.0),
+    "fall then rebound": dict(path="fall_then_rebound", fall_seconds=30.0, rebound=0.03,
+                              rebound_seconds=60.0, engine_rate=20e6,
+                              resilience_half_life=20.0, permanent_impact=0.3),
+    "jump, rate only": dict(engine_rate=10e6),
+    "fall, dYdX rule": dict(path="fall", fall_seconds=20.0, engine_rule="dydx"),
+}
+CLOCK_SHOCKS = [-0.12, -0.07, -0.04, -0.01]
+CLOCK_TIGHTNESS = [0.0, 0.6, 1.0]
+
+
+@pytest.mark.parametrize("clock", list(CLOCKS))
+def test_a_clock_grid_is_each_cells_timed_run(clock):
+    """Each cell is the cell's own Scenario.run() (the timed engine along its path, the
+    path's depth set to the cell's shock), bit for bit: its final move, at the run's end."""
+    scenario = cascade.Scenario(n=3000, **CLOCKS[clock])
+    assert scenario.clock
+    grid = cascade.phase_grid(scenario, CLOCK_SHOCKS, CLOCK_TIGHTNESS)
+    for i, t in enumerate(CLOCK_TIGHTNESS):
+        for j, s in enumerate(CLOCK_SHOCKS):
+            cell = scenario.replace(shock=s, tightness=t)
+            result = cell.run()
+            assert isinstance(result, cascade.clock.TimedResult)
+            assert result.path.low == s  # the path falls as deep as the cell's shock
+            assert grid[i, j] == result.total_move
+            assert grid[i, j] == result.price_path[-1] / 100.0 - 1.0
+
+
+def test_a_clock_grid_is_neither_the_instant_grid_nor_the_jump():
+    """Under a fall with a rate limit and refill, cells end elsewhere than in the instant
+    model and than under the same engine hit by a jump: the grid runs the path."""
+    clocked = cascade.Scenario(n=3000, **CLOCKS["fall, rate and refill"])
+    instant = clocked.replace(path="jump", engine_rate=0.0, resilience_half_life=0.0)
+    jumped = clocked.replace(path="jump")
+    assert not instant.clock and jumped.clock
+    timed = cascade.phase_grid(clocked, CLOCK_SHOCKS, CLOCK_TIGHTNESS)
+    for other in (instant, jumped):
+        assert not np.array_equal(timed, cascade.phase_grid(other, CLOCK_SHOCKS,
+                                                            CLOCK_TIGHTNESS))
+
+
+def test_a_rebound_grid_shows_the_final_move_after_the_rebound():
+    """With a rebound the final move is the price at the run's end: above the lowest traded
+    price of the run wherever the path rebounds past it."""
+    scenario = cascade.Scenario(n=3000, **CLOCKS["fall then rebound"])
+    grid = cascade.phase_grid(scenario, CLOCK_SHOCKS, CLOCK_TIGHTNESS)
+    for i, t in enumerate(CLOCK_TIGHTNESS):
+        for j, s in enumerate(CLOCK_SHOCKS):
+            series = scenario.replace(shock=s, tightness=t).run().series
+            lowest = min(series["price"].min(), series["start_price"].min()) / 100.0 - 1.0
+            assert grid[i, j] == series["price"].iloc[-1] / 100.0 - 1.0
+            assert grid[i, j] > lowest
+
+
+@pytest.mark.parametrize("metric", cascade.METRICS)
+def test_a_clock_sweep_over_any_two_fields_equals_per_cell_runs(metric):
+    scenario = cascade.Scenario(n=1500, **CLOCKS["fall, rate and refill"])
+    xs, ys = [20e6, 5e7], [-0.09, -0.03]
+    grid = cascade.sweep(scenario, "depth", xs, "shock", ys, metric=metric)
+    for i, y in enumerate(ys):
+        for j, x in enumerate(xs):
+            assert_same(grid[i, j], per_cell(scenario, "depth", x, "shock", y, metric))
+    rates = cascade.sweep(scenario, "engine_rate", [5e6, 50e6], "tightness", [0.2, 0.9],
+                          metric=metric)
+    for i, y in enumerate([0.2, 0.9]):
+        for j, x in enumerate([5e6, 50e6]):
+            assert_same(rates[i, j], per_cell(scenario, "engine_rate", x, "tightness", y,
+                                              metric))
+
+
+def test_a_rebound_grid_refuses_a_rise_naming_the_shock():
+    scenario = cascade.Scenario(n=200, **CLOCKS["fall then rebound"])
+    with pytest.raises(ValueError, match=r"^shock:"):
+        cascade.phase_grid(scenario, [-0.05, 0.05], [0.5])
+
+
+@pytest.mark.parametrize("knobs", [
+    *CLOCKS.values(),
+    dict(path="fall", fall_seconds=30.0, engine_rule="hyperliquid", liquidation_fee=0.005,
+         insurance_fund=1e6),
+    dict(path="fall_then_rebound", fall_seconds=10.0, rebound=0.2, rebound_seconds=20.0,
+         long_share=0.5, permanent_impact=1.0),
+])
+@pytest.mark.parametrize("shock", [-0.2, -0.06, -0.02, 0.0])
+def test_the_timed_summary_is_the_timed_runs_move_and_ticks(knobs, shock):
+    scenario = cascade.Scenario(n=2000, shock=shock, **knobs)
+    book = scenario.book()
+    result = run_timed(book, scenario.price_path())
+    assert final_move_timed(book, scenario.price_path()) == (result.total_move,
+                                                             result.wave_count)
+
+
+@pytest.mark.parametrize("knobs", list(CLOCKS.values()))
+def test_a_timed_books_final_move_and_response_points_are_its_runs(knobs):
+    """LiquidationBook.final_move on a timed market (what response curves and the verdict's
+    other books read) is run(s)'s move and executing ticks, bit for bit."""
+    book = cascade.Scenario(n=2000, **knobs).book()
+    shocks = [-0.15, -0.07, -0.03, 0.04]
+    moves, waves = moves_on_book(book, shocks)
+    for shock, move, count in zip(shocks, moves, waves):
+        result = book.run(shock)
+        assert book.final_move(shock) == (result.total_move, result.wave_count)
+        assert (move, count) == (result.total_move, result.wave_count)
