@@ -19,15 +19,24 @@ from cascade.theory import direction_of, runs_away
 # that the check stays well inside the rerun's 1 s budget.
 ROBUSTNESS_BOOKS = 20
 ROBUSTNESS_TRADERS = 2_000
+# With the clock on each of those books runs the timed engine, whose cost grows with its
+# ticks (about 40 us a tick on the shared 2-core machine, whatever the book's size): the check
+# stops after the book that takes the books' ticks past this budget, so that a slow engine or
+# an hour-long path keeps the rerun within its budget (docs/model.md, "The verdict with time").
+ROBUSTNESS_TICKS = 10_000
 
 
 @dataclass(frozen=True)
 class Robustness:
     """How many of `books` other books drawn with the same knobs (seeds seed+1 ...
-    seed+books, each of `traders` traders) ran away under the same shock."""
+    seed+books, each of `traders` traders) ran away under the same shock, or with the clock
+    on the same path (then `ticks`: the timed runs' ticks in all). `planned`: the books the
+    check had (fewer were checked when the timed runs reached ROBUSTNESS_TICKS)."""
     runaways: int
     books: int
     traders: int
+    ticks: int = 0
+    planned: int = ROBUSTNESS_BOOKS
 
 
 @dataclass(frozen=True)
@@ -129,13 +138,22 @@ def robustness_on(books: list[LiquidationBook], shock: float | Scenario) -> Robu
     """How many of `books` run away (the Explorer's verdict on each): under a `shock` (the
     instant model), or under a Scenario's own run on each book (Scenario.run_on: the timed
     engine along its path when its clock is on, decided by the timed ratio, as
-    analyse_book decides)."""
-    if isinstance(shock, Scenario):
-        runaways = sum(runs_away(verdict_of(shock, book, shock.run_on(book))[0])
-                       for book in books)
-    else:
+    analyse_book decides). Timed runs are checked in order until their ticks reach
+    ROBUSTNESS_TICKS (at least one book is always checked)."""
+    traders = len(books[0].population)
+    if not isinstance(shock, Scenario):
         runaways = sum(cascade.is_runaway(book, book.final_move(shock)[0]) for book in books)
-    return Robustness(int(runaways), len(books), len(books[0].population))
+        return Robustness(int(runaways), len(books), traders, planned=len(books))
+    runaways = ticks = checked = 0
+    for book in books:
+        result = shock.run_on(book)
+        runaways += runs_away(verdict_of(shock, book, result)[0])
+        checked += 1
+        if isinstance(result, TimedResult):
+            ticks += len(result.series)
+            if ticks >= ROBUSTNESS_TICKS:
+                break
+    return Robustness(int(runaways), checked, traders, ticks, len(books))
 
 
 def robustness_of(scenario: Scenario) -> Robustness:

@@ -93,6 +93,11 @@ def decimals(step: float) -> int:
     return max(0, -int(math.floor(math.log10(step)))) + 2
 
 
+def seconds_text(value: float) -> str:
+    """A time in seconds on the clock: 217.0 -> '217 s', 1.5 -> '1.5 s', 3600 -> '3,600 s'."""
+    return f"{value:,.0f} s" if value == round(value) else f"{value:,.1f} s"
+
+
 # ------------------------------------------------------------------ reading numbers
 
 
