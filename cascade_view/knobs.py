@@ -385,7 +385,8 @@ KNOBS: dict[str, Knob] = {knob.name: replace(knob, section=title)
 SECTION_NOTES = {
     "Clock": "With the clock on, the cascade runs in ticks of one second along the price "
              "path; the charts count each tick that liquidates as a wave, and the verdict is "
-             "the branching-ratio test on the stretch the price travelled. Seconds on the "
+             "decided by the timed ratio R × p (R times the share of the forced flow still "
+             "on the price at its extreme). Seconds on the "
              "charts (a Time section) are not drawn yet.",
 }
 SECTIONS: dict[str, list[Knob]] = {title: [KNOBS[k.name] for k in declared]
