@@ -58,7 +58,8 @@ MINUTE = 60.0
 SERIES_COLUMNS = ["tick", "seconds", "move", "exogenous_price", "start_price", "price",
                   "fill_price",
                   "long_count", "short_count", "long_notional", "short_notional",
-                  "queue_long", "queue_short", "fund"]
+                  "queue_long", "queue_short", "fund",
+                  "consumed", "sold_flow", "bought_flow", "sold_consumed", "bought_consumed"]
 
 
 class _PrefixSide:
@@ -303,7 +304,15 @@ class TimedResult(CascadeResult):
                    which reaches positions), price (traded, after the tick), fill_price
                    (NaN when nothing executed), long/short count and notional executed (USD
                    at entry), queue_long/queue_short (USD at entry waiting after the tick),
-                   fund (after the tick; NaN without accounts).
+                   fund (after the tick; NaN without accounts); then the depth the
+                   cascade holds down, all quote currency at P0 and read after the tick's
+                   walk, before its refill (the state behind `price`): consumed
+                   (Q_T + Q_P, net sold flow), sold_flow / bought_flow (the longs' sales /
+                   the shorts' purchases executed so far, this tick included) and
+                   sold_consumed / bought_consumed (the part of each still consumed: its
+                   flow less what the refill has given back, so that without refill it
+                   equals the flow exactly; consumed = sold_consumed - bought_consumed up to
+                   rounding).
     slippage:      the deepest fill past a liquidation price, relative to it (see
                    _slippage).
     """
@@ -400,6 +409,9 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
     labels = np.full(len(book.population), -1, dtype=np.int64)
     rows = []  # per tick
     transient = permanent = 0.0
+    # each side's flow so far, its transient part and what the refill has given back of it
+    # (the refill is linear in the flow, so the two sides' parts add up to Q_T + Q_P)
+    side_flow, side_transient, side_refilled = [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
     tick = 0
     start_price = None
     while True:
@@ -424,11 +436,18 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
         price_after = _price(market, move, after)
         transient, permanent = transient + (1.0 - kappa) * net, permanent + kappa * net
         transient *= decay
+        held = []
+        for i, flow in enumerate((lf, sf)):
+            side_flow[i] += flow
+            held.append(side_flow[i] - side_refilled[i])
+            before_refill = side_transient[i] + (1.0 - kappa) * flow
+            side_transient[i] = before_refill * decay
+            side_refilled[i] += before_refill - side_transient[i]
         queues = [0.0, 0.0]
         for side, _ in sides:
             queues[0 if side.sign > 0 else 1] = side.queued
         rows.append((tick, seconds, move, price, price_after, fill, lc, sc, ln, sn, lf, sf,
-                     lb, sb, *queues))
+                     lb, sb, *queues, after, *side_flow, *held))
         if (seconds >= path.duration and not (ln or sn or lc or sc)
                 and queues[0] <= 0.0 and queues[1] <= 0.0):
             break
@@ -463,6 +482,7 @@ def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> Timed
     tick, seconds, move, before, after, fill, lc, sc, ln, sn, lf, sf, lb, sb = table.T
     queue_long = np.array([row[14] for row in rows])
     queue_short = np.array([row[15] for row in rows])
+    held = np.array([row[16:21] for row in rows], dtype=np.float64).reshape(-1, 5)
     executed = (lc + sc + ln + sn) > 0
     # accounts: each side's executions of a tick settle at the tick's fill, longs first
     fund = np.full(len(rows), np.nan)
@@ -513,7 +533,8 @@ def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> Timed
         "exogenous_price": p0 * (1.0 + move), "start_price": before, "price": after, "fill_price": fill,
         "long_count": lc.astype(np.int64), "short_count": sc.astype(np.int64),
         "long_notional": ln, "short_notional": sn, "queue_long": queue_long,
-        "queue_short": queue_short, "fund": fund}, columns=SERIES_COLUMNS)
+        "queue_short": queue_short, "fund": fund,
+        **dict(zip(SERIES_COLUMNS[-5:], held.T))}, columns=SERIES_COLUMNS)
     price_path = [p0, start_price, *prices]
     if after.size and after[-1] != price_path[-1]:
         price_path.append(float(after[-1]))
@@ -576,3 +597,62 @@ def _summary_of(rows, p0: float) -> tuple[float, int]:
     the last tick, and a tick executed when it liquidated a count or a notional."""
     executing = sum(1 for row in rows if (row[6] + row[7] + row[8] + row[9]) > 0)
     return float(rows[-1][4]) / p0 - 1.0, executing
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """Where a timed run's traded price went furthest in one direction, and how much of the
+    cascade's flow in that direction was still on the price then (extreme_of).
+
+    direction:   -1 the fall (longs' sales), +1 the rise (shorts' purchases).
+    move:        the extreme traded move, relative to P0: x_lo = min(P / P0 - 1, 0) or
+                 x_hi = max(P / P0 - 1, 0) over every tick's start_price and price.
+    tick:        the first tick (1-based) at whose start or end the price was there (0: the
+                 price never left P0 that way).
+    seconds:     when the price was there: the tick's start, or its end (start + dt) when
+                 the price after the tick was further than at its start.
+    flow:        that side's forced flow executed up to and including the tick (quote
+                 currency at P0; sold_flow or bought_flow).
+    held:        the part of it still consumed after the tick's walk (sold_consumed or
+                 bought_consumed).
+    persistence: p = clip(held / flow, 0, 1); 1 when flow = 0 (nothing executed that way).
+    """
+    direction: int
+    move: float
+    tick: int
+    seconds: float
+    flow: float
+    held: float
+    persistence: float
+
+
+def extreme_of(result: TimedResult, direction: int) -> Extreme:
+    """The Extreme of `result` in `direction` (-1 fall, +1 rise), read off its series:
+
+        x = min(min_k min(start_k, price_k) / P0 - 1, 0)        (a fall; max for a rise)
+        p = clip(C_k / F_k, 0, 1),   p = 1 when F_k = 0
+
+    with k the first tick where the traded price was at x, F_k the side's executed flow up
+    to and including tick k, and C_k = F_k less what the book's refill had given back of
+    it (the side's part of Q_T + Q_P after tick k's walk). Without refill C_k = F_k exactly,
+    so p = 1."""
+    if direction not in (-1, 1):
+        raise ValueError(f"direction: must be -1 (a fall) or +1 (a rise), got {direction!r}")
+    series, p0 = result.series, result.market.price
+    start, end = series["start_price"].to_numpy(), series["price"].to_numpy()
+    if direction < 0:
+        prices, flows, helds = np.minimum(start, end), "sold_flow", "sold_consumed"
+        at = int(np.argmin(prices)) if prices.size else 0
+        move = min(float(prices[at]) / p0 - 1.0, 0.0) if prices.size else 0.0
+    else:
+        prices, flows, helds = np.maximum(start, end), "bought_flow", "bought_consumed"
+        at = int(np.argmax(prices)) if prices.size else 0
+        move = max(float(prices[at]) / p0 - 1.0, 0.0) if prices.size else 0.0
+    if move == 0.0:
+        return Extreme(direction, 0.0, 0, 0.0, 0.0, 0.0, 1.0)
+    flow = float(series[flows].iloc[at])
+    held = float(series[helds].iloc[at])
+    persistence = 1.0 if flow <= 0.0 else min(max(held / flow, 0.0), 1.0)
+    seconds = float(series["seconds"].iloc[at]) + (result.tick_seconds if end[at] != start[at]
+                                                    and end[at] == prices[at] else 0.0)
+    return Extreme(direction, move, at + 1, seconds, flow, held, persistence)

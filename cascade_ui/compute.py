@@ -92,7 +92,7 @@ def _robustness_books(market: Scenario) -> list[LiquidationBook]:
 
 
 def _robustness(scenario: Scenario) -> Robustness:
-    return robustness_on(_robustness_books(market_of(scenario)), scenario.shock)
+    return robustness_on(_robustness_books(market_of(scenario)), scenario)
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)

@@ -15,7 +15,7 @@ from cascade.theory import DEFAULT_WINDOW
 from cascade.levels import NEAR_BAND, level_figures, scenario_levels
 from cascade.response import cliff_figures
 
-from .formats import pct, points, seconds, times, usd
+from .formats import pct, points, seconds, share, times, usd
 from .time_figures import peak_minute
 
 
@@ -52,13 +52,34 @@ def metrics(analysis: Analysis) -> list[Metric]:
         Metric("Waves", f"{result.wave_count}",
                "Rounds of forced orders until one liquidates nobody."),
         largest,
-        Metric("Peak R", ratio_text(analysis.peak_branching_ratio),
-               "Branching ratio R: how far the positions liquidated over the last 1% of move "
-               "push the price, per 1% of move. This is its peak over the stretch the price "
-               "travelled. Below 1 everywhere the forced flow dies out (damped); at 1 or more "
-               "somewhere, that stretch fed on itself (runaway), even if later waves shrink "
-               "as the crowd is used up. The verdict is decided by this number."),
+        deciding_metric(analysis),
     ]
+
+
+TIMED_RATIO_LABEL = "Timed R × p"
+
+
+def deciding_metric(analysis: Analysis) -> Metric:
+    """The number the verdict is decided by (analysis.deciding_ratio), rounded down: "Peak R"
+    without the clock, "Timed R × p" (with the R and p it is made of under it) with it."""
+    if not analysis.timed:
+        return Metric(
+            "Peak R", ratio_text(analysis.deciding_ratio),
+            "Branching ratio R: how far the positions liquidated over the last 1% of move "
+            "push the price, per 1% of move. This is its peak over the stretch the price "
+            "travelled. Below 1 everywhere the forced flow dies out (damped); at 1 or more "
+            "somewhere, that stretch fed on itself (runaway), even if later waves shrink "
+            "as the crowd is used up. The verdict is decided by this number.")
+    return Metric(
+        TIMED_RATIO_LABEL, ratio_text(analysis.deciding_ratio),
+        "The timed ratio, the number the verdict is decided by with the clock on: the peak "
+        "branching ratio R over the stretch the traded price travelled (R as if the book "
+        "never refilled: how far the positions liquidated over the last 1% of move push the "
+        "price, per 1% of move), times the persistence p, the share of the forced flow the "
+        "engine had executed that was still on the price when it was furthest from the "
+        "start (the rest the book's refill had taken back). Taken on the fall and on the "
+        "rebound; the larger decides. 1 or more: runaway; below 1: held.",
+        f"R {ratio_text(analysis.peak_branching_ratio)} × p {share(analysis.persistence)}")
 
 
 def venue_metrics(analysis: Analysis) -> list[Metric]:
@@ -127,12 +148,18 @@ def critical_sentence(analysis: Analysis) -> str:
     move, _ = _words(analysis.direction)
     critical = analysis.critical_shock
     if not math.isfinite(critical):
-        return (f"No {move} tips this book into a runaway: R stays below 1 all the way "
-                f"{'down' if analysis.direction < 0 else 'up'}.")
+        return _instant(analysis, f"No {move} tips this book into a runaway: R stays below "
+                                  f"1 all the way {'down' if analysis.direction < 0 else 'up'}.")
     if critical == 0:
-        return f"This book runs away from any {move}."
-    return (f"Critical shock: a {move} of {size(critical)} or more runs away in this book "
-            f"(this one is {size(analysis.scenario.shock)}).")
+        return _instant(analysis, f"This book runs away from any {move}.")
+    return _instant(analysis, f"Critical shock: a {move} of {size(critical)} or more runs "
+                              f"away in this book (this one is "
+                              f"{size(analysis.scenario.shock)}).")
+
+
+def _instant(analysis: Analysis, sentence: str) -> str:
+    """A sentence of the instant model, said to be so when the verdict came from the clock."""
+    return f"Without the clock: {sentence}" if analysis.timed else sentence
 
 
 def robustness_sentence(analysis: Analysis) -> str:
@@ -141,9 +168,15 @@ def robustness_sentence(analysis: Analysis) -> str:
     sure = analysis.robustness
     if sure is None:
         return ""
-    return (f"Runaway in {sure.runaways} of {sure.books} other books drawn like this one "
+    rule = (", each run on the clock and decided by its timed ratio R × p" if analysis.timed
+            else "")
+    if sure.books < sure.planned:
+        rule += (f"; only the first {sure.books} of {sure.planned}: their runs took "
+                 f"{sure.ticks:,} ticks of the clock, the most the page spends on this check")
+    books = "book" if sure.books == 1 else "books"
+    return (f"Runaway in {sure.runaways} of {sure.books} other {books} drawn like this one "
             f"({sure.traders:,} traders each, seeds {analysis.scenario.seed + 1}-"
-            f"{analysis.scenario.seed + sure.books}).")
+            f"{analysis.scenario.seed + sure.books}{rule}).")
 
 
 def _plural(count: int, word: str) -> str:
@@ -212,9 +245,13 @@ def _steps_text(analysis: Analysis) -> str:
 
 
 def verdict(analysis: Analysis) -> tuple[str, str]:
-    """(kind, sentence): kind is 'none', 'damped' or 'runaway', decided by the peak R alone
-    (analysis.runaway); the sentence says which way the cascade got there."""
+    """(kind, sentence): kind is 'none', 'damped' or 'runaway', decided by the deciding
+    ratio alone (analysis.runaway: the peak R, or with the clock the timed ratio R x p,
+    whose sentence opens "Held:" when damped); the sentence says which way the cascade got
+    there, with the number it was decided by."""
     result, shock = analysis.result, analysis.scenario.shock
+    if analysis.timed and result.wave_count:
+        return timed_verdict(analysis)
     move_word, flow = _words(analysis.direction)
     if result.wave_count == 0:
         if shock == 0:
@@ -250,6 +287,65 @@ def verdict(analysis: Analysis) -> tuple[str, str]:
                f"{_steps_text(analysis)}")
     return "damped", (f"Damped: {how}. R stayed below 1 (peak {peak}), so the {flow} could "
                        f"not feed on itself.{floor}")
+
+
+def _floor_sentence(analysis: Analysis) -> str:
+    return (" The price hit the model's floor (a millionth of the start), where every "
+            "remaining long is liquidated; it cannot fall further." if analysis.at_floor else "")
+
+
+def timed_verdict(analysis: Analysis) -> tuple[str, str]:
+    """The verdict of a timed run that liquidated someone (analysis.timed): (kind, sentence),
+    kind 'runaway' or 'damped' (the sentence opens "Held:"), decided by the timed ratio
+    R x p of the deciding stretch (analysis.deciding, docs/model.md "The verdict with
+    time"). The sentence gives R, p, the extreme they were read at and the ratio, then what
+    the run did: how far the forced flow took the price past the path's own extreme, the
+    share of open interest liquidated and where the price ends."""
+    result, stretch = analysis.result, analysis.deciding
+    extreme = stretch.extreme
+    fall = stretch.direction < 0
+    flow = "forced selling" if fall else "forced buying"
+    where = "lowest" if fall else "highest"
+    path = result.path
+    leg = "the fall" if fall else ("the rebound" if path.low < 0 else "the rise")
+    peak, ratio = ratio_text(stretch.peak_ratio), ratio_text(stretch.ratio)
+    refills = result.market.resilience_half_life is not None
+    at = (f"when it was at its {where}, {pct(extreme.move)} at "
+          f"{seconds(extreme.seconds)}")
+    if extreme.flow <= 0:
+        held = (f"no {flow} had executed yet when the price was at its {where}, "
+                f"{pct(extreme.move)} at {seconds(extreme.seconds)}, so p is 100%")
+    elif extreme.persistence >= 1:
+        held = (f"all of the {flow} was still on the price {at} (the book "
+                f"{'had refilled none of it' if refills else 'does not refill'})")
+    else:
+        held = (f"{share(extreme.persistence)} of the {flow} was still on the price {at} "
+                f"(the book had refilled the rest)")
+    travelled = (f"the book's R peaked at {peak} over the stretch the price "
+                 f"{'fell' if fall else 'rose'} (R as if the book never refilled)")
+    if analysis.runaway:
+        head = (f"Runaway on {leg}: the {flow} fed on itself"
+                f"{' faster than the book refilled' if refills else ''}. "
+                f"{travelled[0].upper()}{travelled[1:]}, and {held}, so the timed ratio "
+                f"R × p is {ratio}, 1 or more.")
+    elif stretch.peak_ratio < 1:
+        head = (f"Held on {leg}: R stayed below 1 even as if the book never refilled (peak "
+                f"{peak}), and {held}, so the timed ratio R × p is {ratio}, below 1.")
+    else:
+        head = (f"Held on {leg}: {travelled}, but only {held}, so the timed ratio R × p is "
+                f"{ratio}, below 1.")
+    path_extreme = path.low if fall else path.high
+    beyond = (path_extreme - extreme.move) if fall else (extreme.move - path_extreme)
+    if beyond >= 0.0005:
+        went = (f"The {flow} took the price {points(beyond)} past the path's own "
+                f"{pct(path_extreme)}, to {pct(extreme.move)}")
+    else:
+        went = (f"The price went no further than the path's own {pct(path_extreme)} "
+                f"({where} {pct(extreme.move)})")
+    return ("runaway" if analysis.runaway else "damped",
+            f"{head} {went}; the run liquidated {share(result.liquidated_share)} of open "
+            f"interest in {seconds(result.clear_seconds)} and the price ends at "
+            f"{pct(result.total_move)}.{_floor_sentence(analysis)}")
 
 
 def exhausted_sentence(analysis: Analysis) -> str:

@@ -386,9 +386,10 @@ KNOBS: dict[str, Knob] = {knob.name: replace(knob, section=title)
 SECTION_NOTES = {
     "Clock": "With the clock on, the cascade runs in ticks of one second along the price "
              "path; the charts count each tick that liquidates as a wave, and the verdict is "
-             "the branching-ratio test on the stretch the price travelled. The page's Time "
-             "section, under the verdict, draws the run against seconds: the price, the "
-             "liquidations per second or minute, the engine's queue and the fund.",
+             "decided by the timed ratio R × p (R times the share of the forced flow still "
+             "on the price at its extreme). The page's Time section, under the verdict, "
+             "draws the run against seconds: the price, the liquidations per second or "
+             "minute, the engine's queue and the fund.",
 }
 SECTIONS: dict[str, list[Knob]] = {title: [KNOBS[k.name] for k in declared]
                                    for title, declared in _DECLARED.items()}
