@@ -90,7 +90,8 @@ REPLAYS: dict[str, Replay] = {
             rebound_seconds="to 45 minutes after the start (\"-12% in 45 minutes\"): 1,200 s",
             resilience_half_life="fitted within 1 to 10 minutes: books \"empty for several "
                                  "minutes\" (Kaiko)",
-            n="10,000 synthetic traders, seed 7"),
+            n="not from a source: 10,000 synthetic traders",
+            seed="not from a source: the synthetic book's random seed"),
         fitted=dict(shock=(-0.15, -0.01), rebound=(0.0, 0.25), tightness=(0.0, 1.0),
                     cluster_share=(0.05, 0.95), long_share=(0.1, 0.95),
                     resilience_half_life=(60.0, 600.0)),
@@ -110,7 +111,8 @@ REPLAYS: dict[str, Replay] = {
             insurance_fund="a fund that never runs out ($1T), so that its draw measures the "
                            "fills below bankruptcy prices; BitMEX's fund size is not in the "
                            "sources",
-            n="10,000 synthetic traders, seed 7"),
+            n="not from a source: 10,000 synthetic traders",
+            seed="not from a source: the synthetic book's random seed"),
         fitted=dict(shock=(-0.6, -0.05), tightness=(0.0, 1.0), cluster_share=(0.05, 0.95),
                     open_interest=(5e8, 2e10), depth=(10e6, 100e6)),
         fit_to=("low", "liquidated_usd"),
@@ -126,7 +128,8 @@ REPLAYS: dict[str, Replay] = {
             background="retail on the venues' discrete leverage levels",
             path="a fall; no rebound is in the sources",
             fall_seconds="$38k to below $30k in about 30 minutes: 1,800 s",
-            n="10,000 synthetic traders, seed 7"),
+            n="not from a source: 10,000 synthetic traders",
+            seed="not from a source: the synthetic book's random seed"),
         fitted=dict(shock=(-0.3, -0.02), tightness=(0.0, 1.0), cluster_share=(0.05, 0.95),
                     long_share=(0.3, 0.95), open_interest=(5e9, 1e11)),
         fit_to=("low", "oi_liquidated", "liquidated_usd"),
@@ -167,7 +170,7 @@ def model_figures(result: TimedResult, scenario: Scenario) -> dict[str, float]:
 
 
 ONLY_LONGS = ("every position of the model's book is alive at the start price, so a short "
-              "is liquidated only above it, and the traded price stayed below it "
+              "is liquidated only above it, and the traded price never rose above it "
               "(highest {high}): the shorts liquidated on the day had opened during the fall")
 
 
