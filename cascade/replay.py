@@ -15,7 +15,8 @@ with x the model's figure, [a, b] the observed range, c its centre, w = max(b - 
 0.1 |c|, 1e-3) and d the distance from x to [a, b] (0 inside); a one-sided range (an
 infinite bound) keeps only the first term. The minimiser is scipy.optimize.minimize's
 Nelder-Mead from the bounds' centres, at most FIT_EVALUATIONS runs of the scenario (seed
-fixed, so the fit is reproducible). Its result is data: cascade/replays.json, written by
+fixed, so the fit is reproducible), then moved onto the Explorer's steps and stops by a
+coordinate search (so that the Explorer opens the replay exactly). Its result is data: cascade/replays.json, written by
 `python -m cascade validate --refit`, read by `replay_scenario`; a page load never fits.
 
 Every other target of an event is a check the fit did not see (`Row.fitted` False).
@@ -61,21 +62,23 @@ def _oct_open_interest() -> float:
 
 
 def _oct_depth() -> float:
-    """The top of the single-venue depth range ($100M within 1%) after a fall of 90%."""
+    """The top of the single-venue depth range ($100M within 1%) after a fall of 90%, to
+    the dollar."""
     f = EVENTS["2025-10-10"].facts
-    return f["depth_single_venue_high"].value * (1.0 - f["depth_drop"].value)
+    return float(round(f["depth_single_venue_high"].value * (1.0 - f["depth_drop"].value)))
 
 
 REPLAYS: dict[str, Replay] = {
     "2025-10-10": Replay(
-        sourced=dict(open_interest=round(_oct_open_interest(), -6), depth=_oct_depth(),
+        sourced=dict(open_interest=30e9, depth=_oct_depth(),
                      impact="sqrt", maintenance_margin=0.01, engine_rule="hyperliquid",
                      center_leverage=20.0, background="discrete", path="fall_then_rebound",
-                     fall_seconds=1500.0, rebound_seconds=1200.0, n=10_000, seed=7),
+                     fall_seconds=1800.0, rebound_seconds=1200.0, n=10_000, seed=7),
         why=dict(
             open_interest="Glassnode's $49.5B open interest scaled by Hyperliquid's share of "
-                          "the liquidations, $10.3B of $19.1B (CoinGlass): an assumption that "
-                          "its share of open interest equals its share of liquidations",
+                          "the liquidations, $10.3B of $19.1B (CoinGlass), $26.7B, at the "
+                          "Explorer's nearest stop: an assumption that its share of open "
+                          "interest equals its share of liquidations",
             depth="$100M within 1% (the top of the single-venue range) with more than 90% "
                   "gone (FTI Consulting): at most $10M",
             impact="square-root law, confirmed on BTC/USD (Donier & Bonart 2015)",
@@ -86,8 +89,10 @@ REPLAYS: dict[str, Replay] = {
             background="retail on the venues' discrete leverage levels",
             path="a fall, then a rebound",
             fall_seconds="from 20:50 UTC, the cascade's start, to 21:15 UTC, its peak minute "
-                         "(Amberdata): 1,500 s",
-            rebound_seconds="to 45 minutes after the start (\"-12% in 45 minutes\"): 1,200 s",
+                         "(Amberdata), is 1,500 s: the Explorer's nearest stop",
+            rebound_seconds="the rest of the 45 minutes (\"-12% in 45 minutes\"), 900 s: "
+                            "the Explorer's nearest stop; the move after 45 minutes is read "
+                            "at 2,700 s",
             resilience_half_life="fitted within 1 to 10 minutes: books \"empty for several "
                                  "minutes\" (Kaiko)",
             n="not from a source: 10,000 synthetic traders",
@@ -99,7 +104,7 @@ REPLAYS: dict[str, Replay] = {
     ),
     "2020-03-12": Replay(
         sourced=dict(center_leverage=26.0, background="discrete", impact="sqrt",
-                     path="fall", fall_seconds=3600.0, insurance_fund=1e12, n=10_000, seed=7),
+                     path="fall", fall_seconds=3600.0, insurance_fund=1e9, n=10_000, seed=7),
         why=dict(
             center_leverage="BitMEX 2018-19 volume-weighted effective leverage 22-30x: the "
                             "middle, 26x",
@@ -108,21 +113,22 @@ REPLAYS: dict[str, Replay] = {
             path="a fall; no rebound is in the sources",
             fall_seconds="no minute times in the sources: the longest fall a Scenario takes, "
                          "one hour (an assumption)",
-            insurance_fund="a fund that never runs out ($1T), so that its draw measures the "
-                           "fills below bankruptcy prices; BitMEX's fund size is not in the "
-                           "sources",
+            insurance_fund="not from a source: a fund that does not run out here ($1B, the "
+                           "Explorer's largest stop), so that its draw measures the fills "
+                           "below bankruptcy prices; BitMEX's fund size is not in the sources",
             n="not from a source: 10,000 synthetic traders",
             seed="not from a source: the synthetic book's random seed"),
-        fitted=dict(shock=(-0.6, -0.05), tightness=(0.0, 1.0), cluster_share=(0.05, 0.95),
-                    open_interest=(5e8, 2e10), depth=(10e6, 100e6)),
+        fitted=dict(shock=(-0.5, -0.05), tightness=(0.0, 1.0), cluster_share=(0.05, 0.95),
+                    long_share=(0.3, 0.95), open_interest=(5e8, 2e10), depth=(10e6, 100e6)),
         fit_to=("low", "liquidated_usd"),
         log_scale=("open_interest", "depth"),
     ),
     "2021-05-19": Replay(
-        sourced=dict(depth=470e6, impact="sqrt", center_leverage=20.0, background="discrete",
+        sourced=dict(depth=500e6, impact="sqrt", center_leverage=20.0, background="discrete",
                      path="fall", fall_seconds=1800.0, n=10_000, seed=7),
         why=dict(
-            depth="aggregate BTC depth within 1%, about $470M before Nov 2022",
+            depth="aggregate BTC depth within 1%, about $470M before Nov 2022: the Explorer's "
+                  "nearest stop",
             impact="square-root law, confirmed on BTC/USD (Donier & Bonart 2015)",
             center_leverage="Binance futures' default leverage, 20x",
             background="retail on the venues' discrete leverage levels",
@@ -257,14 +263,18 @@ def _knobs(replay: Replay, unit: np.ndarray) -> dict:
     return values
 
 
-def fit(key: str, evaluations: int = FIT_EVALUATIONS) -> tuple[dict, float]:
+def fit(key: str, evaluations: int = FIT_EVALUATIONS, grid=None) -> tuple[dict, float]:
     """Fit event `key`'s fitted knobs to its fit_to targets (see the module docstring);
-    (knob values rounded to 4 significant digits, the loss at them)."""
+    (knob values, the loss at them). `grid`, if given, maps a knob's name to the sorted
+    values it may take (the Explorer's steps and stops, so that a link opens the replay
+    exactly): the continuous optimum is then moved to the nearest grid values within the
+    bounds, and a coordinate search on the grid (one step up or down per knob, the best
+    move first, until none lowers the loss) finishes the fit. Without a grid the values
+    are rounded to 4 significant digits."""
     replay, event = REPLAYS[key], EVENTS[key]
     targets = [event.target(name) for name in replay.fit_to]
 
-    def loss(unit):
-        values = _knobs(replay, unit)
+    def loss_at(values: dict) -> float:
         try:
             scenario = Scenario(**replay.sourced, **values)
             figures = model_figures(scenario.run(), scenario)
@@ -273,11 +283,34 @@ def fit(key: str, evaluations: int = FIT_EVALUATIONS) -> tuple[dict, float]:
         return sum(_loss(t, figures[t.key]) for t in targets)
 
     start = np.full(len(replay.fitted), 0.5)
-    best = minimize(loss, start, method="Nelder-Mead",
+    best = minimize(lambda unit: loss_at(_knobs(replay, unit)), start, method="Nelder-Mead",
                     options=dict(maxfev=evaluations, xatol=1e-3, fatol=1e-6,
                                  initial_simplex=_simplex(start)))
-    values = {name: float(f"{value:.4g}") for name, value in _knobs(replay, best.x).items()}
-    return values, float(loss(np.array([_unit(replay, n, v) for n, v in values.items()])))
+    found = _knobs(replay, best.x)
+    if grid is None:
+        values = {name: float(f"{value:.4g}") for name, value in found.items()}
+        return values, loss_at(values)
+    stops = {}
+    for name, (low, high) in replay.fitted.items():
+        allowed = np.asarray(grid(name), dtype=float)
+        stops[name] = allowed[(allowed >= low - 1e-12) & (allowed <= high + 1e-12)]
+    at = {name: int(np.argmin(np.abs(stops[name] - value))) for name, value in found.items()}
+    pick = lambda where: {name: float(stops[name][i]) for name, i in where.items()}  # noqa: E731
+    current = loss_at(pick(at))
+    while True:
+        moves = []
+        for name in at:
+            for step in (-1, 1):
+                i = at[name] + step
+                if 0 <= i < stops[name].size:
+                    trial = {**at, name: i}
+                    moves.append((loss_at(pick(trial)), name, i))
+        better = min(moves, default=None)
+        if better is None or better[0] >= current:
+            break
+        current, name, i = better
+        at[name] = i
+    return pick(at), current
 
 
 def _simplex(start: np.ndarray) -> np.ndarray:
@@ -293,12 +326,14 @@ def _unit(replay: Replay, name: str, value: float) -> float:
     return (value - low) / (high - low)
 
 
-def refit(path: Path = FITTED_FILE, evaluations: int = FIT_EVALUATIONS) -> dict:
-    """Re-run every event's fit and write the result to `path` (JSON); returns it."""
+def refit(path: Path = FITTED_FILE, evaluations: int = FIT_EVALUATIONS, grid=None) -> dict:
+    """Re-run every event's fit (on `grid`, see fit) and write the result to `path` (JSON);
+    returns it."""
     data = {"method": f"scipy.optimize.minimize Nelder-Mead, at most {evaluations} runs per "
-                      f"event; see cascade/replay.py", "fitted": {}, "loss": {}}
+                      f"event, then a coordinate search on the Explorer's steps; see "
+                      f"cascade/replay.py", "fitted": {}, "loss": {}}
     for key in REPLAYS:
-        values, loss = fit(key, evaluations)
+        values, loss = fit(key, evaluations, grid)
         data["fitted"][key] = values
         data["loss"][key] = loss
     Path(path).write_text(json.dumps(data, indent=2) + "\n")

@@ -36,7 +36,7 @@ from cascade.replay import REPLAYS, compare, refit
 from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
 
 from . import headline
-from .events_figures import validation_table
+from .events_figures import knob_grid, validation_table
 from .formats import parse_amount
 from .report import scenario_report
 
@@ -498,7 +498,7 @@ def handle_validate(args) -> int:
     model's (cascade.replay.compare). --refit re-runs the fit first and rewrites the
     committed fit (cascade/replays.json)."""
     if args.refit:
-        data = refit()
+        data = refit(grid=knob_grid)
         for key, loss in data["loss"].items():
             print(f"fitted {key}: {data['fitted'][key]} (loss {loss:.4g})", file=sys.stderr)
     rows = [row for key in REPLAYS for row in compare(key)]

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from cascade.events import EVENTS, Target
 from cascade.replay import REPLAYS, Row
 
-from .formats import pct, usd
+from .formats import decimals, pct, usd
+from .knobs import KNOBS
 
 TABLE_HEADER = ("| event | figure | observed | source (scope) | model | inside | fitted to it "
                 "| why not |\n|---|---|---|---|---|---|---|---|")
@@ -82,3 +85,16 @@ def knobs_table(key: str, fitted: dict) -> str:
                      f"{knob_text(name, low)} to {knob_text(name, high)}, to "
                      f"{', '.join(replay.fit_to)}{'; ' + note if note else ''} |")
     return "\n".join(lines) + "\n"
+
+
+def knob_grid(name: str) -> np.ndarray:
+    """The values knob `name` can take on the Explorer (its slider's steps or its picker's
+    stops above 0), sorted: the grid cascade.replay.fit finishes on, so that the Explorer
+    opens a replay exactly."""
+    knob = KNOBS[name]
+    if knob.kind == "log":
+        return np.array(sorted(stop for stop in knob.options if stop > 0), dtype=float)
+    if knob.kind == "slider":
+        count = int(round((knob.high - knob.low) / knob.step))
+        return np.round(knob.low + knob.step * np.arange(count + 1), decimals(knob.step))
+    raise ValueError(f"knob: {name!r} is a {knob.kind}, not a fitted number")

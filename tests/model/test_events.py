@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from cascade.events import EVENTS, POINT_TOLERANCE, Target
-from cascade.replay import (FITTED_FILE, NO_ADL, REPLAYS, _loss, compare, fit,
-                            fitted_values, model_figures, replay_scenario)
+from cascade.replay import (FITTED_FILE, NO_ADL, REPLAYS, _loss, compare, model_figures,
+                            replay_scenario)
 
 
 def test_every_fact_has_a_unit_a_source_and_a_scope():
@@ -115,15 +115,24 @@ def test_rows_say_inside_from_the_range_and_keep_misses_with_a_reason():
         assert "opened during the fall" in longs.reason
 
 
-def test_the_fit_reproduces_the_committed_values():
-    # the quickest event's fit (about 5 s): the committed data is the fit's own output
-    values, loss = fit("2020-03-12")
-    assert values == fitted_values()["2020-03-12"]
-    assert loss == pytest.approx(json.loads(FITTED_FILE.read_text())["loss"]["2020-03-12"])
-
-
 def test_an_unknown_event_names_itself():
     with pytest.raises(ValueError, match="event: 'nope'"):
         replay_scenario("nope")
     with pytest.raises(ValueError, match="target: 'nope'"):
         EVENTS["2025-10-10"].target("nope")
+
+
+def test_oct_liquidating_the_observed_share_moves_the_price_further_than_observed():
+    """docs/events.md: with the sourced depth and the assumed open interest, liquidating as
+    much open interest as was observed moves the price further than it moved."""
+    scenario = replay_scenario("2025-10-10")
+    target = EVENTS["2025-10-10"]
+    wanted, low = target.target("oi_liquidated").low, target.target("low").low
+    for long_share in np.arange(0.1, 0.96, 0.05):
+        trial = scenario.replace(long_share=float(long_share))
+        figures = model_figures(trial.run(), trial)
+        if figures["oi_liquidated"] >= wanted:
+            assert figures["low"] < low
+            break
+    else:
+        pytest.fail("no long share liquidates the observed share")
