@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from cascade import PRESETS
 from cascade.events import EVENTS, POINT_TOLERANCE, Target
 from cascade.replay import (FITTED_FILE, NO_ADL, REPLAYS, _loss, compare, model_figures,
                             replay_scenario)
@@ -136,3 +137,12 @@ def test_oct_liquidating_the_observed_share_moves_the_price_further_than_observe
             break
     else:
         pytest.fail("no long share liquidates the observed share")
+
+
+def test_the_replay_presets_are_the_replays():
+    names = {"2025-10-10": "10-11 Oct 2025: calibrated replay",
+             "2020-03-12": "12-13 Mar 2020: calibrated replay",
+             "2021-05-19": "19 May 2021: calibrated replay"}
+    assert set(names) == set(REPLAYS)
+    for key, name in names.items():
+        assert PRESETS[name] == replay_scenario(key)
