@@ -63,6 +63,16 @@ class Target:
 
 
 @dataclass(frozen=True)
+class PathPoint:
+    """An observed point of the price path: `minutes` after the event's start (None: the
+    sources give no time), the target whose range it is (None: the start, move 0), and
+    what the source says."""
+    minutes: float | None
+    target: str | None
+    text: str
+
+
+@dataclass(frozen=True)
 class Event:
     """A real cascade: its name, the venue the replay stands for, when it started, the facts
     (name -> Fact) and the targets (in table order)."""
@@ -73,6 +83,7 @@ class Event:
     facts: dict[str, Fact]
     targets: tuple[Target, ...]
     notes: tuple[str, ...] = field(default=())
+    path_points: tuple[PathPoint, ...] = field(default=())
 
     def target(self, key: str) -> Target:
         for target in self.targets:
@@ -186,6 +197,10 @@ def _oct_targets(f: dict[str, Fact]) -> tuple[Target, ...]:
                "Amberdata", ALL_VENUES,
                ("peak_minute", "liquidated_by_0300", "liquidated_40min"),
                "$3.21B over $9.89B (by 03:00) and over $6.93B (40 minutes)"),
+        Target("peak_minute_at", "peak minute, from the start",
+               v["peak_minute_utc"] - v["start_utc"], v["peak_minute_utc"] - v["start_utc"],
+               "minutes", "Amberdata", ALL_VENUES, ("peak_minute_utc", "start_utc"),
+               "21:15 UTC less 20:50 UTC"),
         Target("liquidated_usd", "liquidated on the venue (USD)",
                *_span(v["hl_liquidated_fills"], v["liquidated_hyperliquid"]), "USD",
                "Hyperliquid fills; CoinGlass", "Hyperliquid",
@@ -274,14 +289,21 @@ EVENTS: dict[str, Event] = {
          f"venues (CoinGlass), "
          f"{_OCT['liquidated_hyperliquid'].value / _OCT['liquidated_coinglass'].value:.1%}. "
          f"Figures counted across all venues are shares "
-         f"(long share, peak minute over total, open interest gone), compared as shares.",)),
+         f"(long share, peak minute over total, open interest gone), compared as shares.",),
+        (PathPoint(0.0, None, "the start, 20:50 UTC (Amberdata)"),
+         PathPoint(45.0, "move_45min", "about -12% in 45 minutes"),
+         PathPoint(None, "low", "the low, by source; no time in the sources"))),
     "2020-03-12": Event(
         "2020-03-12", "12-13 Mar 2020", "BitMEX", "00:00", _MAR, _mar_targets(_MAR),
         ("The sources give no minute times for the fall from 7,353 to 3,596 over the two "
          "days; the replay compresses it into one hour, the longest fall a Scenario takes "
-         "(an assumption, not an observation).",)),
+         "(an assumption, not an observation).",),
+        (PathPoint(0.0, None, "XBTUSD at 7,353"),
+         PathPoint(None, "low", "3,596; no minute time in the sources"))),
     "2021-05-19": Event(
         "2021-05-19", "19 May 2021", "all venues", "", _MAY, _may_targets(_MAY),
         ("The replay is the market as one book: the liquidations and the open interest "
-         "are counted across venues.",)),
+         "are counted across venues.",),
+        (PathPoint(0.0, None, "BTC at $38k"),
+         PathPoint(30.0, "low", "below $30k in about 30 minutes"))),
 }

@@ -153,7 +153,8 @@ def model_figures(result: TimedResult, scenario: Scenario) -> dict[str, float]:
     low = min traded price / P0 - 1; move_45min = the traded price after the tick that
     starts at 2,700 s (or the last) / P0 - 1; long_share = long notional liquidated /
     all liquidated; oi_liquidated = liquidated / open_interest; peak_minute_share =
-    peak_minute_notional / liquidated; liquidated_usd = notional liquidated;
+    peak_minute_notional / liquidated; peak_minute_at = the start of the first 60 s window
+    holding the peak minute, in minutes; liquidated_usd = notional liquidated;
     fund_draw = the fund's start minus its lowest point (0 without a fund);
     adl_share, adl_delay: NaN (NO_ADL)."""
     series = result.series
@@ -169,6 +170,7 @@ def model_figures(result: TimedResult, scenario: Scenario) -> dict[str, float]:
         long_share=long / total if total else math.nan,
         oi_liquidated=total / scenario.open_interest,
         peak_minute_share=result.peak_minute_notional / total if total else math.nan,
+        peak_minute_at=_peak_minute_at(result),
         liquidated_usd=total,
         fund_draw=(float(start - np.nanmin(np.concatenate(([start], fund))))
                    if result.ledger else math.nan),
@@ -180,6 +182,21 @@ ONLY_LONGS = ("every position of the model's book is alive at the start price, s
               "(highest {high}): the shorts liquidated on the day had opened during the fall")
 
 
+def _peak_minute_at(result: TimedResult) -> float:
+    """Minutes from the run's start to the start of the first window of 60 s (whole ticks)
+    that holds peak_minute_notional (NaN when nothing was liquidated)."""
+    series = result.series
+    executed = (series["long_notional"] + series["short_notional"]).to_numpy()
+    if not executed.sum():
+        return math.nan
+    window = max(1, int(round(60.0 / result.tick_seconds)))
+    running = np.concatenate(([0.0], np.cumsum(executed)))
+    if running.size - 1 <= window:
+        return 0.0
+    sums = running[window:] - running[:-window]
+    return float(series["seconds"].iloc[int(np.argmax(sums))]) / 60.0
+
+
 def _miss_reason(target: Target, value: float, result: TimedResult) -> str:
     """Why a model figure is outside the observed range, from the run."""
     if math.isnan(value):
@@ -189,6 +206,8 @@ def _miss_reason(target: Target, value: float, result: TimedResult) -> str:
     if target.key == "long_share" and value == 1.0 and high <= p0:
         return ONLY_LONGS.format(high=f"{high / p0 - 1:+.1%}")
     low, _ = target.matched
+    if target.unit == "minutes":
+        return "earlier than observed" if value < low else "later than observed"
     return "below the observed range" if value < low else "above the observed range"
 
 

@@ -7,15 +7,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 
 from cascade.events import EVENTS, Target
 from cascade.replay import REPLAYS, Row
 
+from .figures import (INK, MUTED, Draft, bar, heading, liquidation_map_figure, money_axis,
+                      scatter)
 from .formats import decimals, pct, usd
 from .knobs import KNOBS
 
-TABLE_HEADER = ("| event | figure | observed | source (scope) | model | inside | fitted to it "
-                "| why not |\n|---|---|---|---|---|---|---|---|")
+TABLE_HEADER = ("| event | figure | observed (source; scope) | model | inside | fitted to it "
+                "| why not |\n|---|---|---|---|---|---|---|")
 
 
 def figure_text(value: float, unit: str) -> str:
@@ -31,6 +35,8 @@ def figure_text(value: float, unit: str) -> str:
         return usd(value)
     if unit == "seconds":
         return f"{value:.0f} s"
+    if unit == "minutes":
+        return f"{value:.1f} min"
     raise ValueError(f"unit: {unit!r} is not a unit of the validation table")
 
 
@@ -48,8 +54,8 @@ def observed_text(target: Target) -> str:
 
 def table_row(row: Row) -> str:
     t = row.target
-    cells = (EVENTS[row.event].title, t.label, observed_text(t), f"{t.source} ({t.scope})",
-             figure_text(row.model, t.unit), "yes" if row.inside else "no",
+    cells = (EVENTS[row.event].title, t.label,
+             f"{observed_text(t)} ({t.source}; {t.scope})", figure_text(row.model, t.unit), "yes" if row.inside else "no",
              "yes" if row.fitted else "no", row.reason or "")
     return "| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |"
 
@@ -98,3 +104,119 @@ def knob_grid(name: str) -> np.ndarray:
         count = int(round((knob.high - knob.low) / knob.step))
         return np.round(knob.low + knob.step * np.arange(count + 1), decimals(knob.step))
     raise ValueError(f"knob: {name!r} is a {knob.kind}, not a fitted number")
+
+
+# ------------------------------------------------------------------ the Events page's charts
+
+OBSERVED = "#0f766e"
+LONGS, SHORTS = "#b91c1c", "#1d4ed8"
+
+
+def price_time_figure(result, key: str) -> go.Figure:
+    """The replay's traded price (start = 100) against minutes, with the path's exogenous
+    part dashed, and the observed points of the event (events.Event.path_points): a point
+    with a time as a marker (a range as an error bar, a one-sided range as a triangle at
+    its bound), a point without a time as a shaded band across the chart."""
+    event = EVENTS[key]
+    series = result.series
+    minutes = series["seconds"].to_numpy() / 60.0
+    p0 = result.market.price
+    fig = Draft()
+    fig.add_trace(scatter(
+        x=minutes, y=series["exogenous_price"].to_numpy() / p0 * 100.0,
+        name="model: path without liquidations", mode="lines",
+        line=dict(color=MUTED, dash="dash", width=2),
+        hovertemplate="minute %{x:.1f}: %{y:.2f}<extra>model, exogenous</extra>"))
+    fig.add_trace(scatter(
+        x=minutes, y=series["price"].to_numpy() / p0 * 100.0, name="model: traded price",
+        mode="lines", line=dict(color=INK, width=2.5),
+        hovertemplate="minute %{x:.1f}: %{y:.2f}<extra>model</extra>"))
+    for point in event.path_points:
+        if point.target is None:
+            low = high = 0.0
+        else:
+            target = event.target(point.target)
+            low, high = target.low, target.high
+        text = f"observed: {point.text}"
+        if point.minutes is None:
+            top = 100.0 * (1.0 + high)
+            bottom = 100.0 * (1.0 + (low if math.isfinite(low) else high))
+            fig.add_shape(type="rect", xref="x domain", x0=0, x1=1, yref="y", y0=bottom,
+                          y1=top, fillcolor=OBSERVED, opacity=0.15, line=dict(width=0))
+            fig.add_trace(scatter(
+                x=[minutes[-1]], y=[0.5 * (top + bottom)], mode="markers",
+                name=f"observed: {point.text}",
+                marker=dict(color=OBSERVED, symbol="square", size=10, opacity=0.4),
+                hovertemplate=(f"{text}: {observed_text(target)}<extra></extra>")))
+            continue
+        if not math.isfinite(low):  # one-sided: at most `high`
+            fig.add_trace(scatter(
+                x=[point.minutes], y=[100.0 * (1.0 + high)], mode="markers", name=text,
+                marker=dict(color=OBSERVED, symbol="triangle-down", size=13),
+                hovertemplate=f"{text}: {observed_text(target)}<extra></extra>"))
+            continue
+        middle = 0.5 * (low + high)
+        fig.add_trace(scatter(
+            x=[point.minutes], y=[100.0 * (1.0 + middle)], mode="markers", name=text,
+            marker=dict(color=OBSERVED, symbol="diamond", size=12),
+            error_y=dict(type="data", symmetric=True, array=[100.0 * (high - low) / 2],
+                         color=OBSERVED, thickness=2, width=6),
+            hovertemplate=(f"{text}" + (f": {observed_text(target)}" if point.target else "")
+                           + "<extra></extra>")))
+    fig.update_layout(
+        **heading("Price against time: the model and what was observed",
+                  "Start = 100. Model: the replay's traded price;",
+                  "observed: the event's points, with sources."),
+        xaxis=dict(title=dict(text="Minutes from the event's start")),
+        yaxis=dict(title=dict(text="Price (start = 100)")),
+        legend=dict(orientation="h", y=-0.25), hovermode="closest")
+    return fig.build()
+
+
+def per_minute(result) -> pd.DataFrame:
+    """Notional (USD at entry) the replay liquidated in each whole minute from its start,
+    longs and shorts apart: columns minute (0 = the first 60 s), long, short."""
+    series = result.series
+    minute = (series["seconds"].to_numpy() // 60.0).astype(np.int64)
+    frame = pd.DataFrame({"minute": minute, "long": series["long_notional"].to_numpy(),
+                          "short": series["short_notional"].to_numpy()})
+    return frame.groupby("minute", as_index=False).sum()
+
+
+def minutes_figure(result, rows) -> go.Figure:
+    """Liquidations per minute (the model's), longs and shorts stacked, with the model's
+    peak minute over the total beside the observed range when the event has one."""
+    table = per_minute(result)
+    total = float(table["long"].sum() + table["short"].sum())
+    peak = float((table["long"] + table["short"]).max()) if len(table) else 0.0
+    fig = Draft()
+    for column, name, color in (("long", "model: longs", LONGS), ("short", "model: shorts",
+                                                                    SHORTS)):
+        if table[column].sum() == 0:
+            continue
+        fig.add_trace(bar(x=table["minute"], y=table[column], name=name,
+                          marker=dict(color=color, line=dict(width=0)),
+                          hovertemplate=f"minute %{{x}}: %{{y:$.3s}}<extra>{name}</extra>"))
+    lines = [f"Model: {usd(total)} in all; the busiest clock minute {usd(peak)}."]
+    share = next((r for r in rows if r.target.key == "peak_minute_share"), None)
+    if share is not None:
+        lines.append(f"Peak 60 s / total: model {figure_text(share.model, 'share')}, "
+                     f"observed {observed_text(share.target)}")
+        lines.append(f"({share.target.source}; {share.target.scope}).")
+    fig.update_layout(
+        **heading("Liquidations per minute", *lines), barmode="stack", bargap=0.1,
+        xaxis=dict(title=dict(text="Minute from the event's start")),
+        yaxis=dict(title=dict(text="Notional (USD)"),
+                   **money_axis(float((table["long"] + table["short"]).max()) if len(table)
+                                else 0.0)),
+        legend=dict(orientation="h", y=-0.25))
+    return fig.build()
+
+
+def map_figure(result) -> go.Figure:
+    """The liquidation map of the replay's book (cascade_view.figures'), marked at the
+    path's lowest move and the replay's final price."""
+    population = result.population
+    return liquidation_map_figure(
+        population.liquidation_price(result.market.maintenance_margin), population.notional,
+        result.liquidated_in, result.wave_count, result.shock, result.final_price)

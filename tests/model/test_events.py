@@ -42,6 +42,7 @@ def test_oct_ranges_are_the_extremes_of_the_sources():
     assert (longs.low, longs.high) == pytest.approx((0.839, 0.874))
     assert event.target("adl_share").low == pytest.approx(2.10 / 5.51)
     assert event.target("adl_delay").low == 61.0
+    assert event.target("peak_minute_at").low == 25.0  # 21:15 less 20:50
     assert "53.9%" in event.notes[0]  # 10.3 / 19.1
 
 
@@ -101,6 +102,12 @@ def test_model_figures_equal_a_plain_count_over_positions():
         assert figures["oi_liquidated"] == pytest.approx(total / scenario.open_interest, rel=1e-9)
         assert figures["low"] == pytest.approx(result.series["price"].min() / 100 - 1)
         assert math.isnan(figures["adl_share"]) and math.isnan(figures["adl_delay"])
+        # the peak minute's start: the first 60-tick window with the most notional
+        executed = (result.series["long_notional"] + result.series["short_notional"]).to_numpy()
+        sums = [executed[i:i + 60].sum() for i in range(executed.size - 59)]
+        assert max(sums) == pytest.approx(result.peak_minute_notional, rel=1e-9)
+        assert figures["peak_minute_at"] == result.series["seconds"].iloc[
+            int(np.argmax(np.isclose(sums, max(sums), rtol=1e-12)))] / 60
 
 
 def test_rows_say_inside_from_the_range_and_keep_misses_with_a_reason():
@@ -121,6 +128,12 @@ def test_an_unknown_event_names_itself():
         replay_scenario("nope")
     with pytest.raises(ValueError, match="target: 'nope'"):
         EVENTS["2025-10-10"].target("nope")
+
+
+def test_oct_peak_minute_comes_before_the_observed_one():
+    """docs/events.md: the replay's busiest minute comes long before the observed one."""
+    row = next(r for r in compare("2025-10-10") if r.target.key == "peak_minute_at")
+    assert row.model < row.target.low / 2 and row.reason == "earlier than observed"
 
 
 def test_oct_liquidating_the_observed_share_moves_the_price_further_than_observed():
