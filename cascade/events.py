@@ -290,20 +290,20 @@ EVENTS: dict[str, Event] = {
          f"{_OCT['liquidated_hyperliquid'].value / _OCT['liquidated_coinglass'].value:.1%}. "
          f"Figures counted across all venues are shares "
          f"(long share, peak minute over total, open interest gone), compared as shares.",),
-        (PathPoint(0.0, None, "the start, 20:50 UTC (Amberdata)"),
+        (PathPoint(0.0, None, "start, 20:50 UTC (Amberdata)"),
          PathPoint(45.0, "move_45min", "about -12% in 45 minutes"),
-         PathPoint(None, "low", "the low, by source; no time in the sources"))),
+         PathPoint(None, "low", "low by source; no time given"))),
     "2020-03-12": Event(
         "2020-03-12", "12-13 Mar 2020", "BitMEX", "00:00", _MAR, _mar_targets(_MAR),
         ("The sources give no minute times for the fall from 7,353 to 3,596 over the two "
          "days; the replay compresses it into one hour, the longest fall a Scenario takes "
          "(an assumption, not an observation).",),
         (PathPoint(0.0, None, "XBTUSD at 7,353"),
-         PathPoint(None, "low", "3,596; no minute time in the sources"))),
+         PathPoint(None, "low", "3,596; no time given"))),
     "2021-05-19": Event(
         "2021-05-19", "19 May 2021", "all venues", "", _MAY, _may_targets(_MAY),
         ("The replay is the market as one book: the liquidations and the open interest "
          "are counted across venues.",),
         (PathPoint(0.0, None, "BTC at $38k"),
-         PathPoint(30.0, "low", "below $30k in about 30 minutes"))),
+         PathPoint(30.0, "low", "below $30k in about 30 min"))),
 }

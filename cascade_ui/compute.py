@@ -154,3 +154,13 @@ def response_of_brought(scenario: Scenario, inputs, direction: int, *sizes: floa
     itself is not cached (about 0.2 s at a million positions)."""
     book = _brought_book(market_of(scenario), inputs.key, inputs)
     return response_curve(book, shock_grid(direction, *sizes), direction)
+
+
+@st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner="Running the replay...")
+def replay_of(event: str):
+    """(Scenario, TimedResult, rows) of a real event's calibrated replay
+    (cascade.replay.replay_scenario and compare); shared by every session: read only."""
+    from cascade.replay import compare, replay_scenario
+    scenario = replay_scenario(event)
+    result = scenario.run()
+    return scenario, result, compare(event, scenario, result)

@@ -52,17 +52,20 @@ def observed_text(target: Target) -> str:
     return f"{figure_text(low, target.unit)} to {figure_text(high, target.unit)}"
 
 
-def table_row(row: Row) -> str:
+def table_row(row: Row, with_event: bool = True) -> str:
     t = row.target
-    cells = (EVENTS[row.event].title, t.label,
+    cells = ((EVENTS[row.event].title,) if with_event else ()) + (t.label,
              f"{observed_text(t)} ({t.source}; {t.scope})", figure_text(row.model, t.unit), "yes" if row.inside else "no",
              "yes" if row.fitted else "no", row.reason or "")
     return "| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |"
 
 
-def validation_table(rows: list[Row]) -> str:
-    """The markdown validation table of `rows` (cascade.replay.compare's, any events)."""
-    return "\n".join([TABLE_HEADER, *(table_row(row) for row in rows)]) + "\n"
+def validation_table(rows: list[Row], with_event: bool = True) -> str:
+    """The markdown validation table of `rows` (cascade.replay.compare's, any events);
+    without the event column for one event's rows (the Events page)."""
+    header = TABLE_HEADER if with_event else (TABLE_HEADER.replace("| event ", "", 1)
+                                              .replace("|---", "", 1))
+    return "\n".join([header, *(table_row(row, with_event) for row in rows)]) + "\n"
 
 
 MONEY_KNOBS = ("open_interest", "depth", "insurance_fund")
@@ -164,7 +167,7 @@ def price_time_figure(result, key: str) -> go.Figure:
             hovertemplate=(f"{text}" + (f": {observed_text(target)}" if point.target else "")
                            + "<extra></extra>")))
     fig.update_layout(
-        **heading("Price against time: the model and what was observed",
+        **heading("Price against time",
                   "Start = 100. Model: the replay's traded price;",
                   "observed: the event's points, with sources."),
         xaxis=dict(title=dict(text="Minutes from the event's start")),
@@ -197,12 +200,12 @@ def minutes_figure(result, rows) -> go.Figure:
         fig.add_trace(bar(x=table["minute"], y=table[column], name=name,
                           marker=dict(color=color, line=dict(width=0)),
                           hovertemplate=f"minute %{{x}}: %{{y:$.3s}}<extra>{name}</extra>"))
-    lines = [f"Model: {usd(total)} in all; the busiest clock minute {usd(peak)}."]
+    lines = [f"Model: {usd(total)} liquidated in all,",
+             f"{usd(peak)} in its busiest clock minute."]
     share = next((r for r in rows if r.target.key == "peak_minute_share"), None)
     if share is not None:
-        lines.append(f"Peak 60 s / total: model {figure_text(share.model, 'share')}, "
-                     f"observed {observed_text(share.target)}")
-        lines.append(f"({share.target.source}; {share.target.scope}).")
+        lines += [f"Busiest 60 s over the total: model {figure_text(share.model, 'share')},",
+                  f"observed {observed_text(share.target)} ({share.target.source})."]
     fig.update_layout(
         **heading("Liquidations per minute", *lines), barmode="stack", bargap=0.1,
         xaxis=dict(title=dict(text="Minute from the event's start")),
