@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 ALL_VENUES = "all venues"
-NO_SOURCE = "source not named in the issue"
+NO_SOURCE = "source not named"
 # A single observed figure (no range) is matched within 1% of its value, relative.
 POINT_TOLERANCE = 0.01
 
@@ -133,7 +133,7 @@ _OCT = {
                          "$123k to $102k within three hours"),
     "btc_low_3h": Fact(102_000.0, "USD per BTC", NO_SOURCE, "BTC",
                        "$123k to $102k within three hours"),
-    "btc_move_45min": Fact(-0.12, "relative move", "docs/model.md, Sources (source not named)",
+    "btc_move_45min": Fact(-0.12, "relative move", "docs/model.md, no source named",
                            "BTC", "BTC about -12% in 45 minutes"),
     "oi_glassnode_start": Fact(49.5e9, "USD", "Glassnode", ALL_VENUES,
                                "open interest $49.5B to $38.8B in under 12 h"),
@@ -181,7 +181,7 @@ def _oct_targets(f: dict[str, Fact]) -> tuple[Target, ...]:
                ("btc_start", "btc_low", "btc_low_coindesk", "btc_start_3h", "btc_low_3h"),
                "each source's low over its start; CoinDesk Data's low over $122,574"),
         Target("move_45min", "move after 45 minutes", -0.125, -0.115, "move",
-               "docs/model.md, Sources (source not named)", "BTC", ("btc_move_45min",),
+               "docs/model.md, no source named", "BTC", ("btc_move_45min",),
                "\"about -12%\" read to the whole percent: -12.5% to -11.5%"),
         Target("long_share", "long share of liquidated notional",
                *_span(v["long_share_amberdata"], v["long_share_coinglass"]), "share",
@@ -223,7 +223,7 @@ _MAR = {
     "xbt_low": Fact(3_596.0, "USD per XBT", NO_SOURCE, "BitMEX XBTUSD", "to 3,596"),
     "liquidated_12mar": Fact(876e6, "USD", NO_SOURCE, "BitMEX", "about $876M on 12 Mar"),
     "liquidated_13mar": Fact(798e6, "USD", NO_SOURCE, "BitMEX", "$798M on 13 Mar"),
-    "liquidated_first_leg": Fact(700e6, "USD", "docs/model.md, Sources (source not named)",
+    "liquidated_first_leg": Fact(700e6, "USD", "docs/model.md, no source named",
                                  "BitMEX", "about $700M liquidated in the first leg"),
     "delay_start_utc": Fact(2 * 60 + 16, "minutes after 00:00 UTC", NO_SOURCE, "BitMEX",
                             "requests delayed from 02:16 UTC on 13 Mar"),

@@ -179,7 +179,7 @@ def model_figures(result: TimedResult, scenario: Scenario) -> dict[str, float]:
 
 ONLY_LONGS = ("every position of the model's book is alive at the start price, so a short "
               "is liquidated only above it, and the traded price never rose above it "
-              "(highest {high}): the shorts liquidated on the day had opened during the fall")
+              "(highest {high}); the book holds no short opened during the fall")
 
 
 def _peak_minute_at(result: TimedResult) -> float:

@@ -68,6 +68,26 @@ def validation_table(rows: list[Row], with_event: bool = True) -> str:
     return "\n".join([header, *(table_row(row, with_event) for row in rows)]) + "\n"
 
 
+def page_table(rows: list[Row]) -> str:
+    """One event's rows for the Events page, narrow enough for a phone: the validation
+    table's figures in three columns (figure, marked '(fitted)' where the fit used it;
+    observed with source and scope; model, with 'inside' or 'outside' the observed range),
+    then each miss's reason as a list."""
+    lines = ["| figure | observed (source; scope) | model |", "|---|---|---|"]
+    for row in rows:
+        t = row.target
+        model = figure_text(row.model, t.unit)
+        if not math.isnan(row.model):
+            model += ", inside" if row.inside else ", outside"
+        cells = (t.label + (" *(fitted)*" if row.fitted else ""),
+                 f"{observed_text(t)} ({t.source}; {t.scope})", model)
+        lines.append("| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |")
+    misses = [f"- **{row.target.label}**: {row.reason}." for row in rows if not row.inside]
+    if misses:
+        lines += ["", "Where the model misses, and why:", "", *misses]
+    return "\n".join(lines) + "\n"
+
+
 MONEY_KNOBS = ("open_interest", "depth", "insurance_fund")
 
 

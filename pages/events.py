@@ -38,7 +38,7 @@ for note in event.notes:
     st.caption(dollars(note))
 
 st.subheader("Observed beside the model", divider="gray")
-st.markdown(dollars(events_figures.validation_table(rows, with_event=False)))
+st.markdown(dollars(events_figures.page_table(rows)))
 st.caption(doc("how_to_read", "events"))
 st.link_button("Open this replay on the Explorer", f"./?{urlencode(url_params(scenario))}",
                icon=":material/open_in_new:")

@@ -10,7 +10,7 @@ import pytest
 from cascade.events import EVENTS
 from cascade.replay import compare, replay_scenario
 from cascade_ui.frame import PAGE_FILES
-from cascade_view.events_figures import figure_text, validation_table
+from cascade_view.events_figures import figure_text, page_table
 from cascade_view.knobs import url_params
 from cascade_view.text import dollars
 from tests.app.apptools import charts, run
@@ -34,8 +34,9 @@ def test_each_event_shows_its_table_charts_and_explorer_link(app, key):
     assert not at.error and not at.warning
     rows = compare(key)
     tables = [m.value for m in at.markdown if m.value.startswith("| figure |")]
-    assert [t.strip() for t in tables] == [
-        dollars(validation_table(rows, with_event=False)).strip()]
+    assert [t.strip() for t in tables] == [dollars(page_table(rows)).strip()]
+    for row in rows:  # a miss's reason is listed under the table
+        assert (f"**{row.target.label}**: {dollars(row.reason)}" in tables[0]) == (not row.inside)
     for row in rows:  # every row, misses too, with the model's figure as the table prints it
         assert figure_text(row.model, row.target.unit) in tables[0]
     assert set(charts(at)) == {"event-price", "event-minutes", "event-map"}
@@ -61,5 +62,4 @@ def test_an_unknown_event_in_the_url_is_said_and_the_default_shown(app):
     assert not at.exception
     assert any("event=1929-10-24" in w.value for w in at.warning)
     tables = [m.value for m in at.markdown if m.value.startswith("| figure |")]
-    assert tables[0].strip() == dollars(validation_table(compare("2025-10-10"),
-                                                         with_event=False)).strip()
+    assert tables[0].strip() == dollars(page_table(compare("2025-10-10"))).strip()

@@ -120,7 +120,7 @@ def test_rows_say_inside_from_the_range_and_keep_misses_with_a_reason():
                 assert row.reason == NO_ADL and not row.inside
     longs = next(r for r in compare("2025-10-10") if r.target.key == "long_share")
     if longs.model == 1.0:
-        assert "opened during the fall" in longs.reason
+        assert "no short opened during the fall" in longs.reason
 
 
 def test_an_unknown_event_names_itself():
