@@ -110,7 +110,7 @@ def slug(name: str) -> str:
 
 def find_preset(name: str) -> tuple[str, Scenario]:
     """A preset by its exact name, its slug, or the start (else a part) of a slug that
-    only one preset has ('crowd', '10-oct', 'calm'); 'default' is the Explorer's default."""
+    only one preset has ('crowd', '19-may', 'calm'); 'default' is the Explorer's default."""
     choices = {DEFAULT_PRESET: Scenario(), **PRESETS}
     if name in choices:
         return name, choices[name]

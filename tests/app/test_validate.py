@@ -98,3 +98,15 @@ def test_the_fit_reproduces_the_committed_values():
     values, loss = fit("2021-05-19", grid=knob_grid)
     assert values == fitted_values()["2021-05-19"]
     assert loss == pytest.approx(json.loads(FITTED_FILE.read_text())["loss"]["2021-05-19"])
+
+
+def test_refit_passes_the_explorers_grid_and_prints_the_table(capsys, monkeypatch):
+    """--refit re-runs the fit on the knob table's grid before printing (the fit itself is
+    checked above; here it is replaced, so the committed file is left alone)."""
+    import cascade_view.cli as cli
+    calls = []
+    monkeypatch.setattr(cli, "refit", lambda grid: calls.append(grid) or {
+        "fitted": fitted_values(), "loss": {key: 0.0 for key in REPLAYS}})
+    out = _command(capsys, "--refit")
+    assert calls == [knob_grid]
+    assert out == validation_table([row for key in REPLAYS for row in compare(key)])

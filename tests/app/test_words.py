@@ -365,6 +365,7 @@ def test_replay_presets_are_the_replays_and_their_notes_quote_the_table(name):
                f"liquidated" in text
         assert f"cost the fund {model['fund_draw']}" in text
         assert s.center_leverage == 26 and s.insurance_fund == 1e9 and "$1B insurance" in text
+        assert s.run().ledger["fund_end"] > 0, "the fund does not run out"
         assert s.fall_seconds == 3600 and "into one hour" in text
     else:
         assert f"the price falls to {model['low']} and {model['oi_liquidated']} of the open " \
