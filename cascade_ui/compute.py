@@ -21,6 +21,7 @@ import cascade
 from cascade import LiquidationBook, Population, Scenario
 from cascade.analysis import Analysis, Robustness, analyse_book, robustness_books, robustness_on
 from cascade.case import case_book
+from cascade.replay import compare, replay_scenario
 from cascade.response import ResponseCurve, response_curve, shock_grid
 from cascade.scenario import MARKET_FIELDS
 from cascade.theory import direction_of
@@ -160,7 +161,6 @@ def response_of_brought(scenario: Scenario, inputs, direction: int, *sizes: floa
 def replay_of(event: str):
     """(Scenario, TimedResult, rows) of a real event's calibrated replay
     (cascade.replay.replay_scenario and compare); shared by every session: read only."""
-    from cascade.replay import compare, replay_scenario
     scenario = replay_scenario(event)
     result = scenario.run()
     return scenario, result, compare(event, scenario, result)
