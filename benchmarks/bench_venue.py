@@ -27,7 +27,9 @@ ALL_ON = dict(engine_capacity=20e6, insurance_fund=1e6, liquidation_fee=0.005, a
               mm_tiers="binance_btcusdt", recovery_half_life=20.0)
 CASES = {
     "default scenario": cascade.Scenario(),
-    "10 Oct 2025 preset": cascade.PRESETS["10 Oct 2025: thin book, crowded longs"],
+    # the thin book and crowded longs of the 10-11 Oct 2025 ADL preset, its mechanics off
+    "10 Oct 2025 preset": cascade.PRESETS["10-11 Oct 2025: small fund, slow engine, ADL"].replace(
+        engine_capacity=0.0, insurance_fund=0.0, liquidation_fee=0.0, adl=False),
 }
 
 

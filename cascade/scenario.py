@@ -353,9 +353,21 @@ PRESETS: dict[str, Scenario] = {
         shock=-0.06, tightness=0.0, center_leverage=2.0, cluster_share=0.5, depth=100e6),
     "Crowd at 20x (Binance default)": Scenario(
         shock=-0.05, tightness=0.95, cluster_share=0.6, background="discrete"),
-    "10 Oct 2025: thin book, crowded longs": Scenario(
-        shock=-0.02, tightness=0.8, cluster_share=0.5, background="discrete", long_share=0.84,
-        depth=10e6, impact="sqrt"),
+    # The calibrated replays of real cascades (cascade/replay.py, docs/events.md): each equals
+    # cascade.replay.replay_scenario(event) (a test checks it), sourced knobs and the
+    # committed fit; `python -m cascade validate --refit` re-runs the fit.
+    "10-11 Oct 2025: calibrated replay": Scenario(
+        shock=-0.11, tightness=1.0, cluster_share=0.75, background="discrete", long_share=0.1,
+        open_interest=30e9, depth=10e6, impact="sqrt", maintenance_margin=0.01,
+        resilience_half_life=300.0, engine_rule="hyperliquid", path="fall_then_rebound",
+        fall_seconds=1800.0, rebound_seconds=1200.0),
+    "12-13 Mar 2020: calibrated replay": Scenario(
+        shock=-0.435, tightness=0.65, center_leverage=26.0, background="discrete",
+        long_share=0.84, depth=30e6, impact="sqrt", insurance_fund=1e9, path="fall",
+        fall_seconds=3600.0),
+    "19 May 2021: calibrated replay": Scenario(
+        shock=-0.19, tightness=0.2, cluster_share=0.95, background="discrete", long_share=0.83,
+        open_interest=10e9, depth=500e6, impact="sqrt", path="fall", fall_seconds=1800.0),
     "10-11 Oct 2025: small fund, slow engine, ADL": Scenario(
         shock=-0.02, tightness=0.8, cluster_share=0.5, background="discrete", long_share=0.84,
         depth=10e6, impact="sqrt", engine_capacity=20e6, insurance_fund=1e6,
@@ -384,19 +396,40 @@ PRESET_NOTES: dict[str, PresetNote] = {
         "Observed: Binance futures default to 20x; in Dec 2019 60% of Binance trades used "
         ">= 20x and 21% used 125x. BitMEX 2018-19 volume-weighted effective leverage was "
         "22-30x (docs/model.md, Sources)."),
-    "10 Oct 2025: thin book, crowded longs": PresetNote(
-        "Shaped after 10-11 Oct 2025. Observed: 84% of the liquidated were longs, and "
-        "order-book depth fell by more than 90%. The model uses that 84% as an assumption for "
-        "a different quantity, the longs' share of open interest (long share 0.84); in its "
-        "run a fall liquidates longs only, so longs are 100% of the liquidated notional. "
-        "$10M moves the price 1% and impact follows the square-root law. In the model a 2% "
-        "drop is enough to set the crowded longs off: the price ends at -14.3%.",
-        "Observed: about $19B liquidated across 1.6M accounts, $3.21B in the peak minute, 84% "
-        "of it longs, BTC -12% in 45 minutes, perp OI -43%, depth down more than 90%; "
-        "square-root impact confirmed on BTC/USD by Donier & Bonart (2015) (docs/model.md, "
-        "Sources)."),
+    "10-11 Oct 2025: calibrated replay": PresetNote(
+        "The calibrated replay of 10-11 Oct 2025 on one venue, Hyperliquid (docs/events.md): "
+        "$30B of open interest over $10M per 1% with square-root impact, Hyperliquid's "
+        "partial liquidations and its 1% maintenance margin; the path falls for 30 minutes, "
+        "then runs on for 20. The longs' share of open interest (10%), the crowd and the "
+        "book's refill are fitted, not observed. In the model the price falls to -16.9% and "
+        "stands at -11.9% after 45 minutes; every liquidation is a long, and 9.6% of the "
+        "open interest is liquidated, $2.89B.",
+        "Observed (docs/events.md): BTC's low -13.1% to -17.1% and about -12% in 45 minutes; "
+        "83.9% (Amberdata) to 87.4% (CoinGlass) of the liquidated notional long; open "
+        "interest down 17.1% to 43.3% (Glassnode, CoinDesk); Hyperliquid liquidated $10.3B "
+        "(CoinGlass); depth down more than 90% (FTI Consulting)."),
+    "12-13 Mar 2020: calibrated replay": PresetNote(
+        "The calibrated replay of 12-13 Mar 2020 on BitMEX (docs/events.md): a crowd at 26x "
+        "(BitMEX's 22-30x effective leverage), the fall compressed into one hour (an "
+        "assumption) and a $1B insurance fund that does not run out. The depth, the crowd "
+        "and the longs' share of open interest are fitted, not observed. In the model the "
+        "price falls to -51.0% and $1.68B is liquidated; fills below bankruptcy prices cost "
+        "the fund $20.4M.",
+        "Observed (docs/events.md): BitMEX XBTUSD fell from 7,353 to 3,596; BitMEX liquidated "
+        "about $876M on 12 Mar and $798M on 13 Mar; the insurance fund's largest one-day "
+        "drop was 2,606 XBT."),
+    "19 May 2021: calibrated replay": PresetNote(
+        "The calibrated replay of 19 May 2021, the market as one book (docs/events.md): $500M "
+        "per 1% (aggregate BTC depth, about $470M before Nov 2022) and a 30-minute fall. The "
+        "open interest, the longs' share of it and the crowd are fitted, not observed. In "
+        "the model the price falls to -23.1% and 82.6% of the open interest is liquidated, "
+        "$8.26B.",
+        "Observed (docs/events.md): more than $8B liquidated ($8.6B per Bybt); BTC from $38k "
+        "to below $30k in about 30 minutes; open interest more than halved."),
     "10-11 Oct 2025: small fund, slow engine, ADL": PresetNote(
-        "The same thin book and crowded longs on a venue whose liquidation engine executes "
+        "A thin book ($10M per 1%, square-root impact) whose longs hold 84% of the open "
+        "interest, an assumption of this lesson (the observed 84% is the long share of "
+        "liquidations, a different quantity), on a venue whose liquidation engine executes "
         "only $20M per step and whose insurance fund holds $1M, with a 0.5% liquidation fee "
         "and auto-deleveraging. In the model the queue takes 77 steps to clear; the fills "
         "fall below the bankruptcy prices, the fund is empty at step 3, and ADL closes $314M "

@@ -21,6 +21,7 @@ import cascade
 from cascade import LiquidationBook, Population, Scenario
 from cascade.analysis import Analysis, Robustness, analyse_book, robustness_books, robustness_on
 from cascade.case import case_book, path_scenario
+from cascade.replay import compare, replay_scenario
 from cascade.response import ResponseCurve, response_curve, shock_grid
 from cascade.scenario import MARKET_FIELDS
 from cascade.theory import direction_of
@@ -155,3 +156,12 @@ def response_of_brought(scenario: Scenario, inputs, direction: int, *sizes: floa
     itself is not cached (about 0.2 s at a million positions)."""
     book = _brought_book(market_of(scenario), inputs.key, inputs)
     return response_curve(book, shock_grid(direction, *sizes), direction)
+
+
+@st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner="Running the replay...")
+def replay_of(event: str):
+    """(Scenario, TimedResult, rows) of a real event's calibrated replay
+    (cascade.replay.replay_scenario and compare); shared by every session: read only."""
+    scenario = replay_scenario(event)
+    result = scenario.run()
+    return scenario, result, compare(event, scenario, result)

@@ -6,6 +6,7 @@
     python -m cascade report --preset crowd -o report.html [same options as run]
     python -m cascade ensemble --preset crowd --seeds 1000 --vary tightness=0,0.5,1 \\
         [--set depth=70M ...] [--workers N | --scheduler tcp://host:8786] -o out.parquet
+    python -m cascade validate [--refit]
 
 Each command is a function that adds its subparser (add_<command>) and a handler that
 returns the exit code; COMMANDS lists them, so a new command is one more add_ function.
@@ -31,9 +32,11 @@ import pandas as pd
 from cascade.analysis import analyse, analyse_book
 from cascade.case import PATH, POSITIONS, RULES, load_case
 from cascade.ensemble import assemble, books_needed, connect, iter_ensemble, local_cluster_client, plan, summarize
+from cascade.replay import REPLAYS, compare, refit
 from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
 
 from . import headline
+from .events_figures import knob_grid, validation_table
 from .formats import parse_amount, path_extent
 from .report import scenario_report
 
@@ -107,7 +110,7 @@ def slug(name: str) -> str:
 
 def find_preset(name: str) -> tuple[str, Scenario]:
     """A preset by its exact name, its slug, or the start (else a part) of a slug that
-    only one preset has ('crowd', '10-oct', 'calm'); 'default' is the Explorer's default."""
+    only one preset has ('crowd', '19-may', 'calm'); 'default' is the Explorer's default."""
     choices = {DEFAULT_PRESET: Scenario(), **PRESETS}
     if name in choices:
         return name, choices[name]
@@ -494,7 +497,32 @@ def add_report(commands) -> None:
 
 # ------------------------------------------------------------------ entry point
 
-COMMANDS = (add_presets, add_run, add_report, add_ensemble)
+# ------------------------------------------------------------------ validate
+
+
+def handle_validate(args) -> int:
+    """Print the validation table: every replayed event's observed figures beside the
+    model's (cascade.replay.compare). --refit re-runs the fit first and rewrites the
+    committed fit (cascade/replays.json)."""
+    if args.refit:
+        data = refit(grid=knob_grid)
+        for key, loss in data["loss"].items():
+            print(f"fitted {key}: {data['fitted'][key]} (loss {loss:.4g})", file=sys.stderr)
+    rows = [row for key in REPLAYS for row in compare(key)]
+    print(validation_table(rows), end="")
+    return 0
+
+
+def add_validate(commands) -> None:
+    command = commands.add_parser(
+        "validate", help="the replays of real cascades beside what was observed")
+    command.add_argument("--refit", action="store_true",
+                         help="re-run the fit of the replays' fitted knobs and rewrite "
+                              "cascade/replays.json before printing")
+    command.set_defaults(handler=handle_validate)
+
+
+COMMANDS = (add_presets, add_run, add_report, add_ensemble, add_validate)
 
 
 def build_parser() -> Parser:

@@ -74,7 +74,7 @@ def test_run_on_an_order_book_keeps_the_venue_mechanics():
 
 def test_report_writes_a_self_contained_file(tmp_path):
     out = tmp_path / "report.html"
-    done = cli("report", "--preset", "10-oct", "--set", "n=2K", "-o", str(out))
+    done = cli("report", "--preset", "10-11-oct-2025-calibrated", "--set", "n=2K", "-o", str(out))
     assert done.returncode == 0, done.stderr
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and "Runaway:" in page

@@ -190,7 +190,7 @@ def test_amplification_of_a_zero_shock_is_its_limit_one():
 # ------------------------------------------------------------------ downloads and docs
 
 def test_scenario_json_rebuilds_the_scenario():
-    scenario = PRESETS["10 Oct 2025: thin book, crowded longs"]
+    scenario = PRESETS["10-11 Oct 2025: calibrated replay"]
     assert Scenario.from_dict(json.loads(downloads.scenario_json(scenario))) == scenario
 
 

@@ -26,14 +26,17 @@ from cascade.analysis import analyse
 from cascade.ensemble import books_needed, wilson_interval
 from cascade.levels import NEAR_BAND, scenario_levels
 from cascade.response import GRID_STEPS
+from cascade.events import EVENTS
+from cascade.replay import compare, replay_scenario
 from cascade.synthetic import crowd_count, crowd_margin_band
 from cascade_view import headline, knobs
+from cascade_view.events_figures import figure_text
 from cascade_view.formats import pct, usd
 from cascade_view.phase_figures import METRIC_TITLES, beyond_shock, phase_figure
 from cascade_view import axes
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = ("compare", "explorer", "learn", "phase", "risk")
+PAGES = ("compare", "events", "explorer", "learn", "phase", "risk")
 
 # Kinds: "model" = the model's figure or comparison, checked against a run in a test below
 # (named after the colon); "observed" = a sourced observation (docs/model.md, Sources);
@@ -111,6 +114,9 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "risk/cluster.md": {
         "To use a bigger cluster": "example",
+    },
+    "events/chart_minutes.md": {
+        "The subtitle sets the model's busiest 60 seconds": "definition",
     },
 }
 
@@ -341,19 +347,48 @@ def test_crowd_at_20x_note():
     assert f"walks the book to {pct(a.result.total_move)}" in text
 
 
-def test_ten_october_note_says_what_84_percent_is():
-    name = "10 Oct 2025: thin book, crowded longs"
-    s, text = PRESETS[name], note(name)
-    r = s.run()
-    assert "Observed: 84% of the liquidated were longs" in text
-    assert s.long_share == 0.84 and "the longs' share of open interest (long share 0.84)" in text
-    waves = r.waves
-    long_share = waves["long_notional"].sum() / waves["notional"].sum()
-    assert f"longs are {long_share:.0%} of the liquidated notional" in text
-    assert f"{usd(s.depth)} moves the price 1%" in text and s.impact == "sqrt"
-    assert cascade.is_runaway(s.book(), r.total_move)
-    assert f"a {pct(s.shock, 0, signed=False)} drop is enough" in text
-    assert f"the price ends at {pct(r.total_move)}" in text
+REPLAY_PRESETS = {"10-11 Oct 2025: calibrated replay": "2025-10-10",
+                  "12-13 Mar 2020: calibrated replay": "2020-03-12",
+                  "19 May 2021: calibrated replay": "2021-05-19"}
+
+
+@pytest.mark.parametrize("name", list(REPLAY_PRESETS))
+def test_replay_presets_are_the_replays_and_their_notes_quote_the_table(name):
+    """Each replay preset is the calibrated replay; its note's model figures are the
+    validation table's model column and its observed ones the table's ranges."""
+    key = REPLAY_PRESETS[name]
+    s, text, source = PRESETS[name], note(name), PRESET_NOTES[name].source
+    assert s == replay_scenario(key)
+    model = {row.target.key: figure_text(row.model, row.target.unit) for row in compare(key)}
+    observed = {t.key: t for t in EVENTS[key].targets}
+    assert "docs/events.md" in text and "Observed (docs/events.md)" in source
+    assert "fitted, not observed" in text
+    if key == "2025-10-10":
+        assert f"the price falls to {model['low']} and stands at {model['move_45min']} " \
+               f"after 45 minutes" in text
+        assert model["long_share"] == "100.0%" and "every liquidation is a long" in text
+        assert f"{model['oi_liquidated']} of the open interest is liquidated, " \
+               f"{model['liquidated_usd']}" in text
+        assert f"{usd(s.open_interest)} of open interest over {usd(s.depth)} per 1%" in text
+        assert f"The longs' share of open interest ({s.long_share:.0%})" in text
+        assert s.fall_seconds == 1800 and "falls for 30 minutes" in text
+        assert s.fall_seconds + s.rebound_seconds == 3000 and "runs on for 20" in text
+        low = observed["low"]
+        assert f"BTC's low {pct(low.high)} to {pct(low.low)}".replace("+", "") in source
+        oi = observed["oi_liquidated"]
+        assert f"down {oi.low:.1%} to {oi.high:.1%}" in source
+    elif key == "2020-03-12":
+        assert f"the price falls to {model['low']} and {model['liquidated_usd']} is " \
+               f"liquidated" in text
+        assert f"cost the fund {model['fund_draw']}" in text
+        assert s.center_leverage == 26 and s.insurance_fund == 1e9 and "$1B insurance" in text
+        assert s.run().ledger["fund_end"] > 0, "the fund does not run out"
+        assert s.fall_seconds == 3600 and "into one hour" in text
+    else:
+        assert f"the price falls to {model['low']} and {model['oi_liquidated']} of the open " \
+               f"interest is liquidated, {model['liquidated_usd']}" in text
+        assert s.depth == 500e6 and "$500M per 1%" in text and s.fall_seconds == 1800
+        assert "a 30-minute fall" in text
 
 
 def test_slow_engine_note():
@@ -361,6 +396,9 @@ def test_slow_engine_note():
     s, text = PRESETS[name], note(name)
     r = s.run()
     population = s.population()
+    assert f"A thin book ({usd(s.depth)} per 1%, square-root impact)" in text
+    assert s.impact == "sqrt" and s.long_share == 0.84
+    assert "longs hold 84% of the open interest, an assumption of this lesson" in text
     assert f"only {usd(s.engine_capacity)} per step" in text
     assert f"insurance fund holds {usd(s.insurance_fund)}" in text
     assert f"a {s.liquidation_fee:.1%} liquidation fee" in text and s.adl

@@ -3,7 +3,7 @@
 
 One server, one browser context per screen, every page in turn: the Explorer (default and
 the 10-11 Oct preset, whose venue charts show), Phase, Compare, Learn (before and after
-Play) and Risk (after a run). On each, no element cuts its text and no chart text leaves
+Play), Risk (after a run) and Events. On each, no element cuts its text and no chart text leaves
 its chart, overlaps other text or sits on the data (tests/browser/layout_check.py); Learn
 in present mode fits a 1280x720 window. Screenshots of every page at the three widths go to
 artifacts/layout-<page>-<width>.png.
@@ -35,6 +35,7 @@ PAGES = {  # name: (path and query, charts drawn)
     # 77 engine steps, each a wave: the slider and the legend must still read
     "learn-oct": ("learn" + OCT_QUERY, 2),
     "risk": ("risk?n=1K&books=10", 0),
+    "events": ("events", 3),  # the 10-11 Oct replay: its table and three charts
 }
 PRESENT = (1280, 720)
 # a wide page is screenshotted this high at most (the Explorer with its tabs is about 5000)

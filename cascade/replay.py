@@ -1,0 +1,359 @@
+"""Calibrated replays of real cascades (issue 18): each event of cascade/events.py as a
+Scenario with a price path over the event's own minutes, and the model's figures beside
+the observed ranges.
+
+A replay's knobs come in two kinds:
+- *sourced* (REPLAYS[key].sourced): set from a figure a source gives, each with the reason
+  in REPLAYS[key].why (depth within 1%, maintenance margin, venue rule, the path's timing);
+- *fitted* (REPLAYS[key].fitted): the knobs no source gives (tightness, cluster share, the
+  path's exogenous part, and any knob the sources leave open), each within bounds, chosen by
+  `fit` to the observed targets named in REPLAYS[key].fit_to.
+
+The fit (`fit`): the knobs, scaled to [0, 1] within their bounds, minimise
+    sum over fitted targets of  (d / w)^2 + 0.01 ((x - c) / w)^2
+with x the model's figure, [a, b] the observed range, c its centre, w = max(b - a,
+0.1 |c|, 1e-3) and d the distance from x to [a, b] (0 inside); a one-sided range (an
+infinite bound) keeps only the first term. The minimiser is scipy.optimize.minimize's
+Nelder-Mead from the bounds' centres, at most FIT_EVALUATIONS runs of the scenario (seed
+fixed, so the fit is reproducible), then moved onto the Explorer's steps and stops by a
+coordinate search (so that the Explorer opens the replay exactly). Its result is data: cascade/replays.json, written by
+`python -m cascade validate --refit`, read by `replay_scenario`; a page load never fits.
+
+Every other target of an event is a check the fit did not see (`Row.fitted` False).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+from .clock import TimedResult
+from .events import EVENTS, Event, Target
+from .scenario import Scenario
+
+FITTED_FILE = Path(__file__).with_name("replays.json")
+FIT_EVALUATIONS = 400
+NO_ADL = "the timed engine does not run ADL yet"
+
+
+@dataclass(frozen=True)
+class Replay:
+    """How one event is replayed: the sourced knobs with their reasons, the fitted knobs
+    with their bounds (low, high; "log" scales a bound pair geometrically), and the
+    targets the fit uses."""
+    sourced: dict
+    why: dict
+    fitted: dict
+    fit_to: tuple[str, ...]
+    log_scale: tuple[str, ...] = ()
+
+
+def _oct_open_interest() -> float:
+    """Hyperliquid's open interest, assumed: Glassnode's $49.5B at the start, scaled by
+    Hyperliquid's share of the liquidations ($10.3B of $19.1B, CoinGlass)."""
+    f = EVENTS["2025-10-10"].facts
+    return (f["oi_glassnode_start"].value * f["liquidated_hyperliquid"].value
+            / f["liquidated_coinglass"].value)
+
+
+def _oct_depth() -> float:
+    """The top of the single-venue depth range ($100M within 1%) after a fall of 90%, to
+    the dollar."""
+    f = EVENTS["2025-10-10"].facts
+    return float(round(f["depth_single_venue_high"].value * (1.0 - f["depth_drop"].value)))
+
+
+REPLAYS: dict[str, Replay] = {
+    "2025-10-10": Replay(
+        sourced=dict(open_interest=30e9, depth=_oct_depth(),
+                     impact="sqrt", maintenance_margin=0.01, engine_rule="hyperliquid",
+                     center_leverage=20.0, background="discrete", path="fall_then_rebound",
+                     fall_seconds=1800.0, rebound_seconds=1200.0, n=10_000, seed=7),
+        why=dict(
+            open_interest="Glassnode's $49.5B open interest scaled by Hyperliquid's share of "
+                          "the liquidations, $10.3B of $19.1B (CoinGlass), $26.7B, at the "
+                          "Explorer's nearest stop: an assumption that its share of open "
+                          "interest equals its share of liquidations",
+            depth="$100M within 1% (the top of the single-venue range) with more than 90% "
+                  "gone (FTI Consulting): at most $10M",
+            impact="square-root law, confirmed on BTC/USD (Donier & Bonart 2015)",
+            maintenance_margin="Hyperliquid: half the initial margin at maximum leverage, 1% "
+                               "at 50x",
+            engine_rule="Hyperliquid sends a position above $100K 20% at a time, 30 s apart",
+            center_leverage="Binance futures' default leverage, 20x (another venue's figure)",
+            background="retail on the venues' discrete leverage levels",
+            path="a fall, then a rebound",
+            fall_seconds="from 20:50 UTC, the cascade's start, to 21:15 UTC, its peak minute "
+                         "(Amberdata), is 1,500 s: the Explorer's nearest stop",
+            rebound_seconds="the rest of the 45 minutes (\"-12% in 45 minutes\"), 900 s: "
+                            "the Explorer's nearest stop; the move after 45 minutes is read "
+                            "at 2,700 s",
+            resilience_half_life="fitted within 1 to 10 minutes: books \"empty for several "
+                                 "minutes\" (Kaiko)",
+            n="not from a source: 10,000 synthetic traders",
+            seed="not from a source: the synthetic book's random seed"),
+        fitted=dict(shock=(-0.15, -0.01), rebound=(0.0, 0.25), tightness=(0.0, 1.0),
+                    cluster_share=(0.05, 0.95), long_share=(0.1, 0.95),
+                    resilience_half_life=(60.0, 600.0)),
+        fit_to=("low", "move_45min", "long_share", "oi_liquidated"),
+    ),
+    "2020-03-12": Replay(
+        sourced=dict(center_leverage=26.0, background="discrete", impact="sqrt",
+                     path="fall", fall_seconds=3600.0, insurance_fund=1e9, n=10_000, seed=7),
+        why=dict(
+            center_leverage="BitMEX 2018-19 volume-weighted effective leverage 22-30x: the "
+                            "middle, 26x",
+            background="retail on the venues' discrete leverage levels",
+            impact="square-root law, confirmed on BTC/USD (Donier & Bonart 2015)",
+            path="a fall; no rebound is in the sources",
+            fall_seconds="no minute times in the sources: the longest fall a Scenario takes, "
+                         "one hour (an assumption)",
+            insurance_fund="not from a source: a fund that does not run out here ($1B, the "
+                           "Explorer's largest stop), so that its draw measures the fills "
+                           "below bankruptcy prices; BitMEX's fund size is not in the sources",
+            n="not from a source: 10,000 synthetic traders",
+            seed="not from a source: the synthetic book's random seed"),
+        fitted=dict(shock=(-0.5, -0.05), tightness=(0.0, 1.0), cluster_share=(0.05, 0.95),
+                    long_share=(0.3, 0.95), open_interest=(5e8, 2e10), depth=(10e6, 100e6)),
+        fit_to=("low", "liquidated_usd"),
+        log_scale=("open_interest", "depth"),
+    ),
+    "2021-05-19": Replay(
+        sourced=dict(depth=500e6, impact="sqrt", center_leverage=20.0, background="discrete",
+                     path="fall", fall_seconds=1800.0, n=10_000, seed=7),
+        why=dict(
+            depth="aggregate BTC depth within 1%, about $470M before Nov 2022: the Explorer's "
+                  "nearest stop",
+            impact="square-root law, confirmed on BTC/USD (Donier & Bonart 2015)",
+            center_leverage="Binance futures' default leverage, 20x",
+            background="retail on the venues' discrete leverage levels",
+            path="a fall; no rebound is in the sources",
+            fall_seconds="$38k to below $30k in about 30 minutes: 1,800 s",
+            n="not from a source: 10,000 synthetic traders",
+            seed="not from a source: the synthetic book's random seed"),
+        fitted=dict(shock=(-0.3, -0.02), tightness=(0.0, 1.0), cluster_share=(0.05, 0.95),
+                    long_share=(0.3, 0.95), open_interest=(5e9, 1e11)),
+        fit_to=("low", "oi_liquidated", "liquidated_usd"),
+        log_scale=("open_interest",),
+    ),
+}
+
+
+# ------------------------------------------------------------------ the model's figures
+
+
+def model_figures(result: TimedResult, scenario: Scenario) -> dict[str, float]:
+    """The model's figures of a timed run, by target key (moves relative to P0; shares
+    as fractions; USD at entry; NaN where the model does not produce the figure):
+    low = min traded price / P0 - 1; move_45min = the traded price after the tick that
+    starts at 2,700 s (or the last) / P0 - 1; long_share = long notional liquidated /
+    all liquidated; oi_liquidated = liquidated / open_interest; peak_minute_share =
+    peak_minute_notional / liquidated; peak_minute_at = the start of the first 60 s window
+    holding the peak minute, in minutes; liquidated_usd = notional liquidated;
+    fund_draw = the fund's start minus its lowest point (0 without a fund);
+    adl_share, adl_delay: NaN (NO_ADL)."""
+    series = result.series
+    p0 = result.market.price
+    long = float(series["long_notional"].sum())
+    total = long + float(series["short_notional"].sum())
+    at = series[series["seconds"] <= 2700.0]
+    fund = series["fund"].to_numpy()
+    start = result.ledger["fund_start"] if result.ledger else math.nan
+    return dict(
+        low=float(series["price"].min()) / p0 - 1.0,
+        move_45min=float(at["price"].iloc[-1]) / p0 - 1.0,
+        long_share=long / total if total else math.nan,
+        oi_liquidated=total / scenario.open_interest,
+        peak_minute_share=result.peak_minute_notional / total if total else math.nan,
+        peak_minute_at=_peak_minute_at(result),
+        liquidated_usd=total,
+        fund_draw=(float(start - np.nanmin(np.concatenate(([start], fund))))
+                   if result.ledger else math.nan),
+        adl_share=math.nan, adl_delay=math.nan)
+
+
+ONLY_LONGS = ("every position of the model's book is alive at the start price, so a short "
+              "is liquidated only above it, and the traded price never rose above it "
+              "(highest {high}); the book holds no short opened during the fall")
+
+
+def _peak_minute_at(result: TimedResult) -> float:
+    """Minutes from the run's start to the start of the first window of 60 s (whole ticks)
+    that holds peak_minute_notional (NaN when nothing was liquidated)."""
+    series = result.series
+    executed = (series["long_notional"] + series["short_notional"]).to_numpy()
+    if not executed.sum():
+        return math.nan
+    window = max(1, int(round(60.0 / result.tick_seconds)))
+    running = np.concatenate(([0.0], np.cumsum(executed)))
+    if running.size - 1 <= window:
+        return 0.0
+    sums = running[window:] - running[:-window]
+    return float(series["seconds"].iloc[int(np.argmax(sums))]) / 60.0
+
+
+def _miss_reason(target: Target, value: float, result: TimedResult) -> str:
+    """Why a model figure is outside the observed range, from the run."""
+    if math.isnan(value):
+        return NO_ADL if target.key.startswith("adl") else "the model gives no such figure"
+    p0 = result.market.price
+    high = float(result.series["price"].max())
+    if target.key == "long_share" and value == 1.0 and high <= p0:
+        return ONLY_LONGS.format(high=f"{high / p0 - 1:+.1%}")
+    low, _ = target.matched
+    if target.unit == "minutes":
+        return "earlier than observed" if value < low else "later than observed"
+    return "below the observed range" if value < low else "above the observed range"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One figure of one event: the observed target, the model's value (NaN: not run),
+    whether it lies inside [low, high], whether the fit used it, and the reason of a miss."""
+    event: str
+    target: Target
+    model: float
+    inside: bool
+    fitted: bool
+    reason: str
+
+
+def compare(key: str, scenario: Scenario | None = None,
+            result: TimedResult | None = None) -> list[Row]:
+    """The rows of event `key`: each target beside the replay's figure (the committed
+    replay unless `scenario`, and its run unless `result`, are given)."""
+    event = EVENTS[key]
+    scenario = replay_scenario(key) if scenario is None else scenario
+    result = scenario.run() if result is None else result
+    figures = model_figures(result, scenario)
+    rows = []
+    for target in event.targets:
+        value = figures[target.key]
+        low, high = target.matched
+        inside = bool(not math.isnan(value) and low <= value <= high)
+        rows.append(Row(key, target, value, inside, target.key in REPLAYS[key].fit_to,
+                        "" if inside else _miss_reason(target, value, result)))
+    return rows
+
+
+# ------------------------------------------------------------------ the fit and its data
+
+
+def fitted_values(path: Path = FITTED_FILE) -> dict[str, dict]:
+    """The committed fit: event key -> {knob: value} (cascade/replays.json)."""
+    return json.loads(Path(path).read_text())["fitted"]
+
+
+def replay_scenario(key: str, fitted: dict | None = None) -> Scenario:
+    """Event `key`'s calibrated Scenario: its sourced knobs and its fitted ones (the
+    committed fit unless `fitted` is given)."""
+    if key not in REPLAYS:
+        raise ValueError(f"event: {key!r} is not a replayed event; known: "
+                         f"{', '.join(REPLAYS)}")
+    values = fitted_values()[key] if fitted is None else fitted
+    return Scenario(**REPLAYS[key].sourced, **values)
+
+
+def _loss(target: Target, x: float) -> float:
+    if math.isnan(x):
+        return 1e6
+    a, b = target.matched
+    if math.isinf(a) or math.isinf(b):
+        bound = b if math.isinf(a) else a
+        w = max(0.1 * abs(bound), 1e-3)
+        return (max(a - x, 0.0, x - b) / w) ** 2
+    c = 0.5 * (a + b)
+    w = max(b - a, 0.1 * abs(c), 1e-3)
+    return (max(a - x, 0.0, x - b) / w) ** 2 + 0.01 * ((x - c) / w) ** 2
+
+
+def _knobs(replay: Replay, unit: np.ndarray) -> dict:
+    values = {}
+    for (name, (low, high)), u in zip(replay.fitted.items(), np.clip(unit, 0.0, 1.0)):
+        if name in replay.log_scale:
+            values[name] = float(math.exp(math.log(low) + u * (math.log(high) - math.log(low))))
+        else:
+            values[name] = float(low + u * (high - low))
+    return values
+
+
+def fit(key: str, evaluations: int = FIT_EVALUATIONS, grid=None) -> tuple[dict, float]:
+    """Fit event `key`'s fitted knobs to its fit_to targets (see the module docstring);
+    (knob values, the loss at them). `grid`, if given, maps a knob's name to the sorted
+    values it may take (the Explorer's steps and stops, so that a link opens the replay
+    exactly): the continuous optimum is then moved to the nearest grid values within the
+    bounds, and a coordinate search on the grid (one step up or down per knob, the best
+    move first, until none lowers the loss) finishes the fit. Without a grid the values
+    are rounded to 4 significant digits."""
+    replay, event = REPLAYS[key], EVENTS[key]
+    targets = [event.target(name) for name in replay.fit_to]
+
+    def loss_at(values: dict) -> float:
+        try:
+            scenario = Scenario(**replay.sourced, **values)
+            figures = model_figures(scenario.run(), scenario)
+        except ValueError:
+            return 1e9
+        return sum(_loss(t, figures[t.key]) for t in targets)
+
+    start = np.full(len(replay.fitted), 0.5)
+    best = minimize(lambda unit: loss_at(_knobs(replay, unit)), start, method="Nelder-Mead",
+                    options=dict(maxfev=evaluations, xatol=1e-3, fatol=1e-6,
+                                 initial_simplex=_simplex(start)))
+    found = _knobs(replay, best.x)
+    if grid is None:
+        values = {name: float(f"{value:.4g}") for name, value in found.items()}
+        return values, loss_at(values)
+    stops = {}
+    for name, (low, high) in replay.fitted.items():
+        allowed = np.asarray(grid(name), dtype=float)
+        stops[name] = allowed[(allowed >= low - 1e-12) & (allowed <= high + 1e-12)]
+    at = {name: int(np.argmin(np.abs(stops[name] - value))) for name, value in found.items()}
+    pick = lambda where: {name: float(stops[name][i]) for name, i in where.items()}  # noqa: E731
+    current = loss_at(pick(at))
+    while True:
+        moves = []
+        for name in at:
+            for step in (-1, 1):
+                i = at[name] + step
+                if 0 <= i < stops[name].size:
+                    trial = {**at, name: i}
+                    moves.append((loss_at(pick(trial)), name, i))
+        better = min(moves, default=None)
+        if better is None or better[0] >= current:
+            break
+        current, name, i = better
+        at[name] = i
+    return pick(at), current
+
+
+def _simplex(start: np.ndarray) -> np.ndarray:
+    """A simplex of steps 0.25 around the start (wider than scipy's 5% default)."""
+    steps = np.eye(start.size) * 0.25
+    return np.vstack([start, start + steps])
+
+
+def _unit(replay: Replay, name: str, value: float) -> float:
+    low, high = replay.fitted[name]
+    if name in replay.log_scale:
+        return (math.log(value) - math.log(low)) / (math.log(high) - math.log(low))
+    return (value - low) / (high - low)
+
+
+def refit(path: Path = FITTED_FILE, evaluations: int = FIT_EVALUATIONS, grid=None) -> dict:
+    """Re-run every event's fit (on `grid`, see fit) and write the result to `path` (JSON);
+    returns it."""
+    data = {"method": f"scipy.optimize.minimize Nelder-Mead, at most {evaluations} runs per "
+                      f"event, then a coordinate search on the Explorer's steps; see "
+                      f"cascade/replay.py", "fitted": {}, "loss": {}}
+    for key in REPLAYS:
+        values, loss = fit(key, evaluations, grid)
+        data["fitted"][key] = values
+        data["loss"][key] = loss
+    Path(path).write_text(json.dumps(data, indent=2) + "\n")
+    return data
