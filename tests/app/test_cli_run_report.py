@@ -77,8 +77,9 @@ def test_report_writes_a_self_contained_file(tmp_path):
     done = cli("report", "--preset", "10-11-oct-2025-calibrated", "--set", "n=2K", "-o", str(out))
     assert done.returncode == 0, done.stderr
     page = out.read_text()
-    assert page.startswith("<!DOCTYPE html>") and "Runaway:" in page
-    assert page.count('class="chart"') == 4
+    assert page.startswith("<!DOCTYPE html>") and "Runaway on the fall:" in page
+    # the four charts and, the replay being on the clock, the Time section's three
+    assert page.count('class="chart"') == 4 + 3
     assert not re.search(r"<script[^>]+src=", page)
 
 

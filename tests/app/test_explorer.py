@@ -37,13 +37,17 @@ def chart_data(at) -> dict[str, list]:
 
 def assert_healthy(at, scenario=None) -> None:
     """No exception or error, and the page's charts: the four, plus the venue charts when
-    `scenario` has a venue mechanic on (the queue; the fund when it keeps accounts)."""
+    `scenario` has a venue mechanic on (the queue; the fund when it keeps accounts), plus the
+    Time section's when its clock is on (the fund's when it keeps accounts)."""
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     expected = set(CHART_NAMES)
     if scenario is not None and scenario.venue_mechanics:
         expected |= {"engine-queue"} | ({"insurance-fund"} if scenario.market().keeps_accounts
                                         else set())
+    if scenario is not None and scenario.clock:  # the Time section (views.TIME_CHARTS)
+        expected |= {"time-price", "time-liquidations", "time-queue"} | (
+            {"time-fund"} if scenario.market().keeps_accounts else set())
     assert set(charts(at)) == expected
 
 
