@@ -3,9 +3,10 @@ app's frame (navigation, wide layout), not the file alone (cascade_ui/frame.py).
 
 import pytest
 
+from cascade_ui.frame import PAGE_FILES
 from tests.browser.conftest import streamlit_server
 
-PAGES = {"Explorer", "Phase diagram", "Compare", "Learn", "Risk"}
+PAGES = {title for _, title, _ in PAGE_FILES}
 
 
 @pytest.mark.parametrize("path, heading", [("phase", "Phase diagram"), ("risk", "Risk")])
