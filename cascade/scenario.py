@@ -356,10 +356,10 @@ PRESETS: dict[str, Scenario] = {
     # cascade.replay.replay_scenario(event) (a test checks it), sourced knobs and the
     # committed fit; `python -m cascade validate --refit` re-runs the fit.
     "10-11 Oct 2025: calibrated replay": Scenario(
-        shock=-0.11, tightness=1.0, cluster_share=0.75, background="discrete", long_share=0.1,
-        open_interest=30e9, depth=10e6, impact="sqrt", maintenance_margin=0.01,
-        resilience_half_life=300.0, engine_rule="hyperliquid", path="fall_then_rebound",
-        fall_seconds=1800.0, rebound_seconds=1200.0),
+        shock=-0.11, rebound=0.01, tightness=0.75, cluster_share=0.85, background="discrete",
+        long_share=0.31, open_interest=30e9, depth=10e6, impact="sqrt", maintenance_margin=0.01,
+        resilience_half_life=600.0, engine_rule="hyperliquid", adl=True,
+        path="fall_then_rebound", fall_seconds=1800.0, rebound_seconds=1200.0),
     "12-13 Mar 2020: calibrated replay": Scenario(
         shock=-0.435, tightness=0.65, center_leverage=26.0, background="discrete",
         long_share=0.84, depth=30e6, impact="sqrt", insurance_fund=1e9, path="fall",
@@ -398,11 +398,12 @@ PRESET_NOTES: dict[str, PresetNote] = {
     "10-11 Oct 2025: calibrated replay": PresetNote(
         "The calibrated replay of 10-11 Oct 2025 on one venue, Hyperliquid (docs/events.md): "
         "$30B of open interest over $10M per 1% with square-root impact, Hyperliquid's "
-        "partial liquidations and its 1% maintenance margin; the path falls for 30 minutes, "
-        "then runs on for 20. The longs' share of open interest (10%), the crowd and the "
-        "book's refill are fitted, not observed. In the model the price falls to -16.9% and "
-        "stands at -11.9% after 45 minutes; every liquidation is a long, and 9.6% of the "
-        "open interest is liquidated, $2.89B.",
+        "partial liquidations, its auto-deleveraging and its 1% maintenance margin; the path "
+        "falls for 30 minutes, then runs on for 20. The longs' share of open interest (31%), "
+        "the crowd and the book's refill are fitted, not observed. In the model the price "
+        "falls to -14.1% and stands at -12.1% after 45 minutes; every liquidation is a long, "
+        "and 29.9% of the open interest is liquidated, $8.96B, of which ADL closes 90.3% "
+        "(with no insurance fund).",
         "Observed (docs/events.md): BTC's low -13.1% to -17.1% and about -12% in 45 minutes; "
         "83.9% (Amberdata) to 87.4% (CoinGlass) of the liquidated notional long; open "
         "interest down 17.1% to 43.3% (Glassnode, CoinDesk); Hyperliquid liquidated $10.3B "
