@@ -103,6 +103,9 @@ class _PrefixSide:
         self.reach_u = self.executed = 0.0
         self.done = 0
         self.batch = None
+        # the units are the positions, or (mm_tiers) their slices: a position is finished
+        # with its last slice (engine.LiquidationBook._closed_positions)
+        self.closed_of = book._closed_positions
 
     def at(self, u: float, cum: np.ndarray) -> float:
         return float(np.interp(u, self.cum_notional, cum))
@@ -122,7 +125,7 @@ class _PrefixSide:
         flow = self.at(upto, self.cum_flow) - self.at(self.executed, self.cum_flow)
         bankrupt = self.at(upto, self.cum_bankrupt) - self.at(self.executed, self.cum_bankrupt)
         finished = max(int(np.searchsorted(self.cum_notional, upto, side="right")) - 1, self.done)
-        closed = self.order[self.done:finished]
+        closed = self.closed_of(self.order[self.done:finished])
         labels[closed] = number
         notional = upto - self.executed
         self.batch = (self.cum_notional, self.cum_flow, self.cum_bankrupt, self.executed, upto)
@@ -425,11 +428,11 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
     if not isinstance(path, PricePath):
         path = jump(path)
     dt = number_in("tick_seconds", tick_seconds, low=0.0, low_open=True, high=3600.0)
-    if market.mm_tiers is not None:
-        raise ValueError("mm_tiers: the timed engine does not run margin tiers (see "
-                         "docs/model.md, Time); leave them flat or leave the clock off "
-                         "(engine_rate, resilience_half_life, permanent_impact, "
-                         "engine_max_positions)")
+    if market.mm_tiers is not None and (market.partial_liquidation is not None
+                                        or market.position_notional_per_tick is not None):
+        raise ValueError("mm_tiers: the timed engine does not run margin tiers with a venue's "
+                         "per-position rule (partial_liquidation, position_notional_per_tick; "
+                         "see docs/model.md, Time); leave the tiers flat or the rule off")
     if path.duration / dt > MAX_TICKS:
         raise ValueError(f"path: {path.duration:g} s at {dt:g} s per tick is more than "
                          f"{MAX_TICKS:,} ticks; use a longer tick or a shorter path")
@@ -448,7 +451,8 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
             side = _BlockSide(book, direction, market.position_notional_per_tick)
             _check_block_ticks(side, market.position_notional_per_tick, dt)
         else:  # ADL splits a tick's batch on the side's prefix sums: _PrefixSide
-            side = (_PrefixSide if limited or market.adl else _WholeSide)(book, direction)
+            side = (_PrefixSide if limited or market.adl or market.mm_tiers is not None
+                    else _WholeSide)(book, direction)
         side.record = market.adl
         cap = min(rate_cap, market.capacity_per_step(side.sign))
         if limited:
@@ -639,7 +643,8 @@ def _result(book, path, dt, rows, labels, ledger, limited, start_price,
     if adl is not None:  # settled tick by tick in the run (ADL needs the fund as it goes)
         extra, fund = adl.rows, np.array(adl.funds, dtype=np.float64)
     elif ledger is not None:
-        if not limited:  # sums by tick over the positions themselves, as engine._with_accounts
+        if not limited and market.mm_tiers is None:  # sums by tick over the positions
+            # themselves, as engine._with_accounts (with tiers a tick may close a slice)
             lq, lbv = _by_tick(pop, labels, len(rows), 1)
             sq, sbv = _by_tick(pop, labels, len(rows), -1)
         else:
@@ -672,7 +677,7 @@ def _result(book, path, dt, rows, labels, ledger, limited, start_price,
         "notional_ratio": notional_ratio(notional)}, columns=WAVE_COLUMNS)
     waves["tick"] = tick[k].astype(np.int64)
     waves["seconds"] = seconds[k]
-    if limited or ledger is not None:
+    if limited or ledger is not None or market.mm_tiers is not None:
         waves["queued"] = (queue_long + queue_short)[k]
         waves["fill_price"] = fill[k]
     if ledger is not None:

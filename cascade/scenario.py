@@ -107,8 +107,8 @@ class Scenario:
                          fall_seconds) or "fall_then_rebound" (then up by `rebound`,
                          relative to the start price, over rebound_seconds).
     fall_seconds, rebound, rebound_seconds: the path's shape (seconds; relative move).
-    Ticks are 1 s (cascade.clock.DEFAULT_TICK). The timed engine runs adl tick by tick; it
-    does not run mm_tiers: a Scenario with the clock on refuses them.
+    Ticks are 1 s (cascade.clock.DEFAULT_TICK). The timed engine runs adl and mm_tiers tick
+    by tick; it refuses mm_tiers with a venue's engine_rule (hyperliquid, dydx).
     """
 
     shock: float = -0.05
@@ -186,11 +186,11 @@ class Scenario:
                 f"engine_rate: 0 (no limit) or at least open_interest / {MAX_TICKS:,} = "
                 f"{self.open_interest / MAX_TICKS:,.0f} USD per second, so the engine can "
                 f"clear the whole book in {MAX_TICKS:,} ticks; got {self.engine_rate!r}")
-        if self.clock and self.mm_tiers != "flat":
+        if self.engine_rule != "none" and self.mm_tiers != "flat":
             raise ValueError(
-                f"mm_tiers: the timed engine does not run margin tiers (docs/model.md, Time); "
-                f"with the clock on (engine_rate, resilience_half_life, permanent_impact or a "
-                f"path other than jump) keep mm_tiers flat (got {self.mm_tiers!r})")
+                f"mm_tiers: the timed engine does not run margin tiers with a venue's rule "
+                f"(docs/model.md, Time); with engine_rule {self.engine_rule!r} keep mm_tiers "
+                f"flat (got {self.mm_tiers!r})")
         if self.resilience_half_life and self.recovery_half_life:
             raise ValueError(
                 f"recovery_half_life: give it (steps) or resilience_half_life (seconds), not "
