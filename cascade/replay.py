@@ -88,7 +88,8 @@ REPLAYS: dict[str, Replay] = {
             engine_rule="Hyperliquid sends a position above $100K 20% at a time, 30 s apart",
             adl="Hyperliquid auto-deleverages: $2.10B over 34,983 fills on the day (Hyperliquid "
                 "fills). The replay keeps no insurance fund (the sources give none for the "
-                "venue), so ADL takes any tick's shortfall below the bankruptcy prices",
+                "venue), so ADL takes any tick's shortfall: fills worth less than the bankruptcy "
+                "value of what they close",
             center_leverage="Binance futures' default leverage, 20x (another venue's figure)",
             background="retail on the venues' discrete leverage levels",
             path="a fall, then a rebound",
@@ -222,13 +223,14 @@ def _miss_reason(target: Target, value: float, result: TimedResult) -> str:
         when = ("in the tick of its first liquidation" if value == 0
                 else f"{value:,.0f} s after its first liquidation")
         return (f"earlier than observed: the replay deleverages {when}, since its insurance "
-                f"fund (${fund:,.0f}) cannot cover that tick's fills below the bankruptcy "
-                f"prices")
+                f"fund (${fund:,.0f}) cannot cover that tick's shortfall: its fills are worth "
+                f"less than the bankruptcy value of what they close")
     if (target.key == "adl_share" and value > low and fund == 0.0
             and result.market.liquidation_fee == 0.0):
         return (f"above the observed range: with an insurance fund of ${fund:,.0f}, every "
-                f"tick whose fills would fall below the bankruptcy prices sends its most "
-                f"underwater part to ADL instead of the book")
+                f"tick whose fills would be worth less than the bankruptcy value of what they "
+                f"close sends its most underwater part to ADL instead of the book, as much as "
+                f"covers the shortfall")
     if target.unit in ("minutes", "seconds"):
         return "earlier than observed" if value < low else "later than observed"
     return "below the observed range" if value < low else "above the observed range"
