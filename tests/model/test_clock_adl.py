@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import cascade
 from cascade.clock import SERIES_COLUMNS, run_timed
 from cascade.paths import fall, fall_then_rebound, jump
-from tests.model.books import MARGIN, P0
+from tests.model.books import P0
 from tests.model.test_reference import books, markets, shocks
 from tests.model.test_venue import adl_book, venue
 
