@@ -59,7 +59,34 @@ SERIES_COLUMNS = ["tick", "seconds", "move", "exogenous_price", "start_price", "
                   "fill_price",
                   "long_count", "short_count", "long_notional", "short_notional",
                   "queue_long", "queue_short", "fund",
-                  "consumed", "sold_flow", "bought_flow", "sold_consumed", "bought_consumed"]
+                  "consumed", "sold_flow", "bought_flow", "sold_consumed", "bought_consumed",
+                  "adl"]
+# the depth columns (the verdict's), in SERIES_COLUMNS' order
+_HELD_COLUMNS = ["consumed", "sold_flow", "bought_flow", "sold_consumed", "bought_consumed"]
+
+
+def _batch_of(pieces) -> tuple:
+    """The tick's batch of a side as prefix sums along its execution order: (notional axis,
+    cumulative flow, cumulative bankruptcy value, 0, total notional), each with a leading 0,
+    from `pieces`, a list of (notional, flow, bankruptcy value) arrays in execution order
+    (ADL splits the batch on this axis: engine.LiquidationBook._adl_split)."""
+    if not pieces:
+        zero = np.zeros(1)
+        return zero, zero, zero, 0.0, 0.0
+    notional, flow, bankrupt = (np.concatenate([np.atleast_1d(np.asarray(p[i], dtype=float))
+                                                for p in pieces]) for i in range(3))
+    axis = np.concatenate(([0.0], np.cumsum(notional)))
+    return (axis, np.concatenate(([0.0], np.cumsum(flow))),
+            np.concatenate(([0.0], np.cumsum(bankrupt))), 0.0, float(axis[-1]))
+
+
+def _segment(cum_notional, cum_flow, cum_bankrupt, lo: float, hi: float) -> tuple:
+    """The pieces of a sorted side's prefix between u = lo and u = hi (notional at entry):
+    (notional, flow, bankruptcy value) per position or part of one, in order."""
+    inner = cum_notional[(cum_notional > lo) & (cum_notional < hi)]
+    u = np.concatenate(([lo], inner, [hi]))
+    return (np.diff(u), np.diff(np.interp(u, cum_notional, cum_flow)),
+            np.diff(np.interp(u, cum_notional, cum_bankrupt)))
 
 
 class _PrefixSide:
@@ -75,15 +102,21 @@ class _PrefixSide:
         self.size = self.key.size
         self.reach_u = self.executed = 0.0
         self.done = 0
+        self.batch = None
+        # the units are the positions, or (mm_tiers) their slices: a position is finished
+        # with its last slice (engine.LiquidationBook._closed_positions)
+        self.closed_of = book._closed_positions
 
     def at(self, u: float, cum: np.ndarray) -> float:
         return float(np.interp(u, self.cum_notional, cum))
 
     def tick(self, price: float, cap: float, max_positions, number: int, labels):
         """Reach at `price`, execute up to the caps; (count finished, notional, flow,
-        bankrupt value) of the tick's executions."""
+        bankrupt value) of the tick's executions. `batch` holds them on the side's own
+        prefix sums: (axis, cum_flow, cum_bankrupt, from u, to u)."""
         reached = int(np.searchsorted(self.key, float(self.query(price)), side="right"))
         self.reach_u = max(self.reach_u, float(self.cum_notional[reached]))
+        self.batch = None
         if self.reach_u <= self.executed:
             return 0, 0.0, 0.0, 0.0
         upto = min(self.reach_u, self.executed + cap)
@@ -92,9 +125,10 @@ class _PrefixSide:
         flow = self.at(upto, self.cum_flow) - self.at(self.executed, self.cum_flow)
         bankrupt = self.at(upto, self.cum_bankrupt) - self.at(self.executed, self.cum_bankrupt)
         finished = max(int(np.searchsorted(self.cum_notional, upto, side="right")) - 1, self.done)
-        closed = self.order[self.done:finished]
+        closed = self.closed_of(self.order[self.done:finished])
         labels[closed] = number
         notional = upto - self.executed
+        self.batch = (self.cum_notional, self.cum_flow, self.cum_bankrupt, self.executed, upto)
         self.done, self.executed = finished, upto
         return int(closed.size), notional, flow, bankrupt
 
@@ -136,6 +170,7 @@ class _PartialSide:
         self.pending: list = []  # heap of [due tick, sequence, left, notional, flow, bq, ids]
         self.pending_left = 0.0
         self._sequence = 0
+        self.record, self.batch = False, None  # record: keep each tick's batch (ADL)
 
     def at(self, u: float, cum: np.ndarray) -> float:
         return float(np.interp(u, self.cum_notional, cum))
@@ -155,12 +190,15 @@ class _PartialSide:
                     self.pending_left += sums[0]
             self.reached, self.reach_u = reached, float(self.cum_notional[reached])
         budget, count, notional, flow, bankrupt = cap, 0, 0.0, 0.0, 0.0
+        pieces = [] if self.record else None
         while self.pending and self.pending[0][0] <= number and budget > 0:
             chunk = self.pending[0]
             take = min(budget, chunk[2])
             share = take / chunk[3]
             notional, flow, bankrupt = notional + take, flow + share * chunk[4], \
                 bankrupt + share * chunk[5]
+            if pieces is not None:
+                pieces.append((take, share * chunk[4], share * chunk[5]))
             chunk[2] -= take
             self.pending_left -= take
             budget -= take
@@ -171,6 +209,9 @@ class _PartialSide:
                     count += int(chunk[6].size)
         if self.reach_u > self.executed and budget > 0:
             upto = min(self.reach_u, self.executed + budget)
+            if pieces is not None:
+                pieces.append(_segment(self.cum_notional, self.cum_flow, self.cum_bankrupt,
+                                       self.executed, upto))
             flow += self.at(upto, self.cum_flow) - self.at(self.executed, self.cum_flow)
             bankrupt += (self.at(upto, self.cum_bankrupt)
                          - self.at(self.executed, self.cum_bankrupt))
@@ -183,6 +224,7 @@ class _PartialSide:
             self.done, self.executed = finished, upto
         if self.pending_left < 1e-9 * max(self.executed, 1.0) and not self.pending:
             self.pending_left = 0.0
+        self.batch = None if pieces is None else _batch_of(pieces)
         return count, notional, flow, bankrupt
 
     @property
@@ -220,6 +262,7 @@ class _BlockSide:
         self.largest = float(self.notional.max()) if self.size else 0.0
         self.reached = self.started = 0
         self.carried: list = []  # [index in the sorted side, notional left], queue order
+        self.record, self.batch = False, None  # record: keep each tick's batch (ADL)
 
     def tick(self, price, cap, max_positions, number, labels):
         self.reached = max(int(np.searchsorted(self.key, float(self.query(price)),
@@ -227,6 +270,7 @@ class _BlockSide:
         budget = cap
         attempts = self.size if max_positions is None else max_positions
         count, notional, flow, bankrupt = 0, 0.0, 0.0, 0.0
+        pieces = [] if self.record else None
         kept = []
         for at, (j, left) in enumerate(self.carried):
             if budget <= 0 or attempts <= 0:
@@ -234,6 +278,8 @@ class _BlockSide:
                 break
             take = min(left, self.limit, budget)
             share = take / self.notional[j]
+            if pieces is not None:
+                pieces.append((take, share * self.flow[j], share * self.bankrupt[j]))
             notional, flow = notional + take, flow + share * self.flow[j]
             bankrupt += share * self.bankrupt[j]
             budget, attempts, left = budget - take, attempts - 1, left - take
@@ -256,6 +302,8 @@ class _BlockSide:
                 take = np.append(take, min(rest, self.limit))
             sizes = self.notional[index]
             share = take / sizes
+            if pieces is not None:
+                pieces.append((take, share * self.flow[index], share * self.bankrupt[index]))
             notional += float(take.sum())
             flow += float((share * self.flow[index]).sum())
             bankrupt += float((share * self.bankrupt[index]).sum())
@@ -266,6 +314,7 @@ class _BlockSide:
                         zip(index[~done], (sizes - take)[~done]))
             self.started = first + index.size
         self.carried = kept
+        self.batch = None if pieces is None else _batch_of(pieces)
         return count, notional, flow, bankrupt
 
     @property
@@ -312,7 +361,11 @@ class TimedResult(CascadeResult):
                    sold_consumed / bought_consumed (the part of each still consumed: its
                    flow less what the refill has given back, so that without refill it
                    equals the flow exactly; consumed = sold_consumed - bought_consumed up to
-                   rounding).
+                   rounding); the flows count only what went to the book, not what ADL
+                   closed; last, adl: the tick's ADL value (quote currency: the
+                   auto-deleveraged quantity at the bankrupt positions' bankruptcy prices,
+                   what the winners were paid; 0 without ADL).
+    adl_notional:  the run's ADL value (the sum of the series' adl; see _Deleverage).
     slippage:      the deepest fill past a liquidation price, relative to it (see
                    _slippage).
     """
@@ -348,6 +401,17 @@ class TimedResult(CascadeResult):
         return float(ticks[-1] - ticks[0] + 1) * self.tick_seconds
 
     @property
+    def first_adl_seconds(self) -> float:
+        """The start (seconds) of the first tick with ADL (NaN: none)."""
+        hit = np.flatnonzero(self.series["adl"].to_numpy() > 0.0)
+        return float(self.series["seconds"].iloc[hit[0]]) if hit.size else math.nan
+
+    @property
+    def first_liquidation_seconds(self) -> float:
+        """The start (seconds) of the first tick that executed a liquidation (NaN: none)."""
+        return float(self.waves["seconds"].iloc[0]) if len(self.waves) else math.nan
+
+    @property
     def peak_queue(self) -> float:
         """The largest notional (USD at entry, both sides) waiting after any tick."""
         if self.series.empty:
@@ -364,10 +428,11 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
     if not isinstance(path, PricePath):
         path = jump(path)
     dt = number_in("tick_seconds", tick_seconds, low=0.0, low_open=True, high=3600.0)
-    if market.mm_tiers is not None or market.adl:
-        raise ValueError("mm_tiers and adl: the timed engine does not run them yet; turn "
-                         "them off or leave the clock off (engine_rate, "
-                         "resilience_half_life, permanent_impact, engine_max_positions)")
+    if market.mm_tiers is not None and (market.partial_liquidation is not None
+                                        or market.position_notional_per_tick is not None):
+        raise ValueError("mm_tiers: the timed engine does not run margin tiers with a venue's "
+                         "per-position rule (partial_liquidation, position_notional_per_tick; "
+                         "see docs/model.md, Time); leave the tiers flat or the rule off")
     if path.duration / dt > MAX_TICKS:
         raise ValueError(f"path: {path.duration:g} s at {dt:g} s per tick is more than "
                          f"{MAX_TICKS:,} ticks; use a longer tick or a shorter path")
@@ -385,8 +450,10 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
         elif market.position_notional_per_tick is not None:
             side = _BlockSide(book, direction, market.position_notional_per_tick)
             _check_block_ticks(side, market.position_notional_per_tick, dt)
-        else:
-            side = (_PrefixSide if limited else _WholeSide)(book, direction)
+        else:  # ADL splits a tick's batch on the side's prefix sums: _PrefixSide
+            side = (_PrefixSide if limited or market.adl or market.mm_tiers is not None
+                    else _WholeSide)(book, direction)
+        side.record = market.adl
         cap = min(rate_cap, market.capacity_per_step(side.sign))
         if limited:
             total = float(side.cum_notional[-1])
@@ -414,6 +481,8 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
     side_flow, side_transient, side_refilled = [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
     tick = 0
     start_price = None
+    # ADL: per side (longs, shorts), the winners' ranking and the quantity taken from them
+    adl = _Deleverage(book) if market.adl else None
     while True:
         tick += 1
         if tick > MAX_TICKS:
@@ -429,10 +498,15 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
         for side, cap in sides:
             took[0 if side.sign > 0 else 1] = side.tick(price, cap, market.engine_max_positions,
                                                         tick, labels)
+        adl_tick = 0.0
+        if adl is not None:  # the book takes only what ADL leaves of each batch
+            took = adl.split(sides, took, ledger, move, consumed, price)
         (lc, ln, lf, lb), (sc, sn, sf, sb) = took
         net = lf - sf
         after = consumed + net
         fill = _fill(market, move, consumed, after) if (lc or sc or ln or sn) else math.nan
+        if adl is not None:
+            adl_tick = adl.settle(ledger, market, fill, took, tick)
         price_after = _price(market, move, after)
         transient, permanent = transient + (1.0 - kappa) * net, permanent + kappa * net
         transient *= decay
@@ -447,16 +521,93 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
         for side, _ in sides:
             queues[0 if side.sign > 0 else 1] = side.queued
         rows.append((tick, seconds, move, price, price_after, fill, lc, sc, ln, sn, lf, sf,
-                     lb, sb, *queues, after, *side_flow, *held))
+                     lb, sb, *queues, after, *side_flow, *held, adl_tick))
         if (seconds >= path.duration and not (ln or sn or lc or sc)
                 and queues[0] <= 0.0 and queues[1] <= 0.0):
             break
     if _summary:
         return _summary_of(rows, p0)
-    return _result(book, path, dt, rows, labels, ledger, limited, start_price)
+    return _result(book, path, dt, rows, labels, ledger, limited, start_price, adl)
 
 
 _TIMED_ENGINE[:] = [run_timed]
+
+
+class _Deleverage:
+    """ADL on the clock (docs/model.md, Time): the step engine's rule applied to each
+    tick's batch. When a side's batch would leave the fund below 0 at the tick's fill, the
+    front of the batch (its most underwater part, in execution order) is closed against the
+    winners at the bankrupt positions' bankruptcy prices instead of going to the book: the
+    smallest front that keeps the fund >= 0 (engine.LiquidationBook._adl_split, the same
+    bisection), limited by what the winners still hold (the rest goes to the book, and any
+    shortfall is bad debt). The winners are the other side's profitable positions, ranked
+    once per side when ADL first strikes it, at the tick's starting price
+    (venue.adl_ranking). When both sides execute in one tick, the longs' split is placed
+    with the shorts' whole flow on the book and the shorts' with the longs' flow as split,
+    each against the fund before the tick; the two then settle at the tick's one fill,
+    longs first. Quantities: flow in quote currency at P0, bankruptcy value sum(b_i q_i)
+    and ADL value (what the winners were paid) in quote currency."""
+
+    def __init__(self, book: LiquidationBook):
+        self.book = book
+        self.winners = [None, None]  # longs' batch: the shorts are the winners; and back
+        self.taken = [0.0, 0.0]  # quantity taken from each side's winners so far
+        self.adl_value = [0.0, 0.0]  # this tick's ADL value per side
+        self.rows, self.funds = [], []  # per executing tick; per tick
+
+    def split(self, sides, took, ledger, move, consumed, price):
+        """`took` with each side's flow and bankruptcy value reduced to the book's part."""
+        market, p0 = self.book.market, self.book.market.price
+        took = list(took)
+        self.adl_value = [0.0, 0.0]
+        for side, _ in sorted(sides, key=lambda pair: -pair[0].sign):  # longs first
+            i = 0 if side.sign > 0 else 1
+            count, notional, flow, bankrupt = took[i]
+            if side.batch is None or not (count or notional):
+                continue
+            axis, cum_flow, cum_bankrupt, lo, hi = side.batch
+            other = -took[1][2] if i == 0 else took[0][2]  # the other side's net flow
+
+            def at(u, cum, axis=axis):
+                return float(np.interp(u, axis, cum))
+
+            def fill_at(part, sign=side.sign, other=other):
+                return _fill(market, move, consumed, consumed + other + sign * part)
+
+            split, self.winners[i], taken = self.book._adl_split(
+                move, ledger, lo, hi, consumed, side.sign, at, cum_flow, cum_bankrupt,
+                self.winners[i], self.taken[i], price, -side.sign, fill_at=fill_at,
+                notional_axis=axis)
+            self.taken[i] += taken
+            flow_0, flow_split, flow_1 = (at(u, cum_flow) for u in (lo, split, hi))
+            bq_0, bq_split, bq_1 = (at(u, cum_bankrupt) for u in (lo, split, hi))
+            self.adl_value[i] = bq_split - bq_0
+            ledger.adl_quantity += (flow_split - flow_0) / p0
+            ledger.adl_value += self.adl_value[i]
+            took[i] = (count, notional, flow_1 - flow_split, bq_1 - bq_split)
+        return took
+
+    def settle(self, ledger, market, fill, took, tick) -> float:
+        """Settle the tick's book parts at its fill, longs first (engine._settle_step); the
+        tick's ADL value. A tick's row sums its sides (fees, pnl, bad debt, ADL)."""
+        (lc, ln, lf, lb), (sc, sn, sf, sb) = took
+        parts = []
+        for i, sign, flow, bankrupt, did in ((0, 1, lf, lb, ln or lc), (1, -1, sf, sb, sn or sc)):
+            if did:
+                parts.append(_settle_step(ledger, market, fill, flow / market.price, bankrupt,
+                                          sign, tick, self.adl_value[i]))
+        if parts:
+            self.rows.append(parts[0] if len(parts) == 1 else (
+                fill, parts[0][1] + parts[1][1], parts[0][2] + parts[1][2], ledger.fund,
+                parts[0][4] + parts[1][4], parts[0][5] + parts[1][5]))
+        self.funds.append(ledger.fund)
+        return self.adl_value[0] + self.adl_value[1]
+
+    @property
+    def positions(self) -> int:
+        """How many winners were deleveraged (in part or whole), both sides."""
+        return sum(int(np.searchsorted(w[1][:-1], t, side="left"))
+                   for w, t in zip(self.winners, self.taken) if w is not None)
 
 
 def _price(market: Market, move: float, consumed: float) -> float:
@@ -476,7 +627,8 @@ def _fill(market: Market, move: float, start: float, end: float) -> float:
     return max(p0 * (1.0 + move - market.mean_impact(start, end)), floor)
 
 
-def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> TimedResult:
+def _result(book, path, dt, rows, labels, ledger, limited, start_price,
+            adl=None) -> TimedResult:
     market, p0, pop = book.market, book.market.price, book.population
     table = np.array([row[:14] for row in rows], dtype=np.float64).reshape(-1, 14)
     tick, seconds, move, before, after, fill, lc, sc, ln, sn, lf, sf, lb, sb = table.T
@@ -487,8 +639,12 @@ def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> Timed
     # accounts: each side's executions of a tick settle at the tick's fill, longs first
     fund = np.full(len(rows), np.nan)
     extra = []
-    if ledger is not None:
-        if not limited:  # sums by tick over the positions themselves, as engine._with_accounts
+    adl_column = np.array([row[21] for row in rows], dtype=np.float64)
+    if adl is not None:  # settled tick by tick in the run (ADL needs the fund as it goes)
+        extra, fund = adl.rows, np.array(adl.funds, dtype=np.float64)
+    elif ledger is not None:
+        if not limited and market.mm_tiers is None:  # sums by tick over the positions
+            # themselves, as engine._with_accounts (with tiers a tick may close a slice)
             lq, lbv = _by_tick(pop, labels, len(rows), 1)
             sq, sbv = _by_tick(pop, labels, len(rows), -1)
         else:
@@ -521,7 +677,7 @@ def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> Timed
         "notional_ratio": notional_ratio(notional)}, columns=WAVE_COLUMNS)
     waves["tick"] = tick[k].astype(np.int64)
     waves["seconds"] = seconds[k]
-    if limited or ledger is not None:
+    if limited or ledger is not None or market.mm_tiers is not None:
         waves["queued"] = (queue_long + queue_short)[k]
         waves["fill_price"] = fill[k]
     if ledger is not None:
@@ -534,7 +690,7 @@ def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> Timed
         "long_count": lc.astype(np.int64), "short_count": sc.astype(np.int64),
         "long_notional": ln, "short_notional": sn, "queue_long": queue_long,
         "queue_short": queue_short, "fund": fund,
-        **dict(zip(SERIES_COLUMNS[-5:], held.T))}, columns=SERIES_COLUMNS)
+        **dict(zip(_HELD_COLUMNS, held.T)), "adl": adl_column}, columns=SERIES_COLUMNS)
     price_path = [p0, start_price, *prices]
     if after.size and after[-1] != price_path[-1]:
         price_path.append(float(after[-1]))
@@ -544,6 +700,8 @@ def _result(book, path, dt, rows, labels, ledger, limited, start_price) -> Timed
         waves=waves, liquidated_in=labels, queue_path=(queue_long + queue_short)[k],
         fund_path=(np.array(waves["fund"], dtype=float) if ledger is not None else np.empty(0)),
         bad_debt=0.0 if ledger is None else ledger.bad_debt,
+        adl_notional=0.0 if ledger is None else ledger.adl_value,
+        adl_positions=0 if adl is None else adl.positions,
         fund_exhausted_step=-1 if ledger is None else ledger.exhausted_step,
         ledger=None if ledger is None else ledger.as_dict(),
         path=path, tick_seconds=dt, series=series,

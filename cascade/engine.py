@@ -626,17 +626,24 @@ class LiquidationBook:
         return self.memo[memo_key]
 
     def _adl_split(self, shock, ledger, lo, hi, consumed, sign, at, cum_flow, cum_bankrupt,
-                   winners, taken_before, trigger, direction):
+                   winners, taken_before, trigger, direction, fill_at=None, notional_axis=None):
         """Where the step's batch [lo, hi) splits into an auto-deleveraged front [lo, split)
         and a part for the book: the smallest split that keeps the fund >= 0, limited by
         what the ranked winners still hold. Returns (split, winners ranking, quantity
-        taken from winners)."""
+        taken from winners). `at(u, cum)` reads a prefix sum at u along `notional_axis`
+        (the side's notional axis unless given); `fill_at(flow)` is the fill price when
+        `flow` (quote currency at P0) of the batch goes to the book (unless given, the walk
+        from `consumed` to consumed + sign * flow at shock `shock`). The timed engine
+        (cascade/clock.py) passes its tick's batch and fill."""
         market, p0 = self.market, self.market.price
         flow_hi, bq_hi = at(hi, cum_flow), at(hi, cum_bankrupt)
+        if fill_at is None:
+            def fill_at(flow):
+                return self._fill_price(shock, consumed, consumed + sign * flow)
 
         def balance(split):
             flow = flow_hi - at(split, cum_flow)
-            fill = self._fill_price(shock, consumed, consumed + sign * flow)
+            fill = fill_at(flow)
             quantity = flow / p0
             bq = bq_hi - at(split, cum_bankrupt)
             return (ledger.fund + market.liquidation_fee * fill * quantity
@@ -659,7 +666,8 @@ class LiquidationBook:
         needed = (at(high, cum_flow) - at(lo, cum_flow)) / p0
         if needed > available:  # the winners run out: the rest goes to the book (bad debt)
             target = at(lo, cum_flow) + available * p0
-            notional_axis = self._notional_axis(direction)
+            if notional_axis is None:
+                notional_axis = self._notional_axis(direction)
             high = float(np.interp(target, cum_flow, notional_axis))
             high = min(max(high, lo), hi)
             needed = (at(high, cum_flow) - at(lo, cum_flow)) / p0

@@ -38,7 +38,7 @@ from .scenario import Scenario
 
 FITTED_FILE = Path(__file__).with_name("replays.json")
 FIT_EVALUATIONS = 400
-NO_ADL = "the timed engine does not run ADL yet"
+NO_ADL = "the replay never auto-deleveraged"
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ REPLAYS: dict[str, Replay] = {
     "2025-10-10": Replay(
         sourced=dict(open_interest=30e9, depth=_oct_depth(),
                      impact="sqrt", maintenance_margin=0.01, engine_rule="hyperliquid",
+                     adl=True,
                      center_leverage=20.0, background="discrete", path="fall_then_rebound",
                      fall_seconds=1800.0, rebound_seconds=1200.0, n=10_000, seed=7),
         why=dict(
@@ -85,6 +86,10 @@ REPLAYS: dict[str, Replay] = {
             maintenance_margin="Hyperliquid: half the initial margin at maximum leverage, 1% "
                                "at 50x",
             engine_rule="Hyperliquid sends a position above $100K 20% at a time, 30 s apart",
+            adl="Hyperliquid auto-deleverages: $2.10B over 34,983 fills on the day (Hyperliquid "
+                "fills). The replay keeps no insurance fund (the sources give none for the "
+                "venue), so ADL takes any tick's shortfall: fills worth less than the bankruptcy "
+                "value of what they close",
             center_leverage="Binance futures' default leverage, 20x (another venue's figure)",
             background="retail on the venues' discrete leverage levels",
             path="a fall, then a rebound",
@@ -156,7 +161,10 @@ def model_figures(result: TimedResult, scenario: Scenario) -> dict[str, float]:
     peak_minute_notional / liquidated; peak_minute_at = the start of the first 60 s window
     holding the peak minute, in minutes; liquidated_usd = notional liquidated;
     fund_draw = the fund's start minus its lowest point (0 without a fund);
-    adl_share, adl_delay: NaN (NO_ADL)."""
+    adl_share = the run's ADL value (the auto-deleveraged quantity at the bankrupt
+    positions' bankruptcy prices, what the winners were paid: TimedResult.adl_notional)
+    over liquidated_usd (0 without ADL); adl_delay = the start of the first tick with ADL
+    less the start of the first tick that liquidated, in seconds (NaN: no ADL)."""
     series = result.series
     p0 = result.market.price
     long = float(series["long_notional"].sum())
@@ -174,7 +182,8 @@ def model_figures(result: TimedResult, scenario: Scenario) -> dict[str, float]:
         liquidated_usd=total,
         fund_draw=(float(start - np.nanmin(np.concatenate(([start], fund))))
                    if result.ledger else math.nan),
-        adl_share=math.nan, adl_delay=math.nan)
+        adl_share=result.adl_notional / total if total else math.nan,
+        adl_delay=result.first_adl_seconds - result.first_liquidation_seconds)
 
 
 ONLY_LONGS = ("every position of the model's book is alive at the start price, so a short "
@@ -194,7 +203,10 @@ def _peak_minute_at(result: TimedResult) -> float:
     if running.size - 1 <= window:
         return 0.0
     sums = running[window:] - running[:-window]
-    return float(series["seconds"].iloc[int(np.argmax(sums))]) / 60.0
+    # the first window within rounding of the largest (windows that hold the same
+    # executions tie; their differences of running sums differ in the last bits)
+    first = int(np.flatnonzero(sums >= sums.max() * (1.0 - 1e-12))[0])
+    return float(series["seconds"].iloc[first]) / 60.0
 
 
 def _miss_reason(target: Target, value: float, result: TimedResult) -> str:
@@ -206,7 +218,20 @@ def _miss_reason(target: Target, value: float, result: TimedResult) -> str:
     if target.key == "long_share" and value == 1.0 and high <= p0:
         return ONLY_LONGS.format(high=f"{high / p0 - 1:+.1%}")
     low, _ = target.matched
-    if target.unit == "minutes":
+    fund = result.ledger["fund_start"] if result.ledger else 0.0
+    if target.key == "adl_delay" and value < low:
+        when = ("in the tick of its first liquidation" if value == 0
+                else f"{value:,.0f} s after its first liquidation")
+        return (f"earlier than observed: the replay deleverages {when}, since its insurance "
+                f"fund (${fund:,.0f}) cannot cover that tick's shortfall: its fills are worth "
+                f"less than the bankruptcy value of what they close")
+    if (target.key == "adl_share" and value > low and fund == 0.0
+            and result.market.liquidation_fee == 0.0):
+        return (f"above the observed range: with an insurance fund of ${fund:,.0f}, every "
+                f"tick whose fills would be worth less than the bankruptcy value of what they "
+                f"close sends its most underwater part to ADL instead of the book, as much as "
+                f"covers the shortfall")
+    if target.unit in ("minutes", "seconds"):
         return "earlier than observed" if value < low else "later than observed"
     return "below the observed range" if value < low else "above the observed range"
 

@@ -107,8 +107,8 @@ class Scenario:
                          fall_seconds) or "fall_then_rebound" (then up by `rebound`,
                          relative to the start price, over rebound_seconds).
     fall_seconds, rebound, rebound_seconds: the path's shape (seconds; relative move).
-    Ticks are 1 s (cascade.clock.DEFAULT_TICK). The timed engine does not run adl or
-    mm_tiers yet: a Scenario with the clock on refuses them.
+    Ticks are 1 s (cascade.clock.DEFAULT_TICK). The timed engine runs adl and mm_tiers tick
+    by tick; it refuses mm_tiers with a venue's engine_rule (hyperliquid, dydx).
     """
 
     shock: float = -0.05
@@ -186,12 +186,11 @@ class Scenario:
                 f"engine_rate: 0 (no limit) or at least open_interest / {MAX_TICKS:,} = "
                 f"{self.open_interest / MAX_TICKS:,.0f} USD per second, so the engine can "
                 f"clear the whole book in {MAX_TICKS:,} ticks; got {self.engine_rate!r}")
-        if self.clock and (self.adl or self.mm_tiers != "flat"):
+        if self.engine_rule != "none" and self.mm_tiers != "flat":
             raise ValueError(
-                f"adl / mm_tiers: the timed engine does not run them yet; with the clock on "
-                f"(engine_rate, resilience_half_life, permanent_impact or a path other than "
-                f"jump) keep adl off and mm_tiers flat (got adl={self.adl}, "
-                f"mm_tiers={self.mm_tiers!r})")
+                f"mm_tiers: the timed engine does not run margin tiers with a venue's rule "
+                f"(docs/model.md, Time); with engine_rule {self.engine_rule!r} keep mm_tiers "
+                f"flat (got {self.mm_tiers!r})")
         if self.resilience_half_life and self.recovery_half_life:
             raise ValueError(
                 f"recovery_half_life: give it (steps) or resilience_half_life (seconds), not "
@@ -357,10 +356,10 @@ PRESETS: dict[str, Scenario] = {
     # cascade.replay.replay_scenario(event) (a test checks it), sourced knobs and the
     # committed fit; `python -m cascade validate --refit` re-runs the fit.
     "10-11 Oct 2025: calibrated replay": Scenario(
-        shock=-0.11, tightness=1.0, cluster_share=0.75, background="discrete", long_share=0.1,
-        open_interest=30e9, depth=10e6, impact="sqrt", maintenance_margin=0.01,
-        resilience_half_life=300.0, engine_rule="hyperliquid", path="fall_then_rebound",
-        fall_seconds=1800.0, rebound_seconds=1200.0),
+        shock=-0.11, rebound=0.01, tightness=0.75, cluster_share=0.85, background="discrete",
+        long_share=0.31, open_interest=30e9, depth=10e6, impact="sqrt", maintenance_margin=0.01,
+        resilience_half_life=600.0, engine_rule="hyperliquid", adl=True,
+        path="fall_then_rebound", fall_seconds=1800.0, rebound_seconds=1200.0),
     "12-13 Mar 2020: calibrated replay": Scenario(
         shock=-0.435, tightness=0.65, center_leverage=26.0, background="discrete",
         long_share=0.84, depth=30e6, impact="sqrt", insurance_fund=1e9, path="fall",
@@ -399,11 +398,12 @@ PRESET_NOTES: dict[str, PresetNote] = {
     "10-11 Oct 2025: calibrated replay": PresetNote(
         "The calibrated replay of 10-11 Oct 2025 on one venue, Hyperliquid (docs/events.md): "
         "$30B of open interest over $10M per 1% with square-root impact, Hyperliquid's "
-        "partial liquidations and its 1% maintenance margin; the path falls for 30 minutes, "
-        "then runs on for 20. The longs' share of open interest (10%), the crowd and the "
-        "book's refill are fitted, not observed. In the model the price falls to -16.9% and "
-        "stands at -11.9% after 45 minutes; every liquidation is a long, and 9.6% of the "
-        "open interest is liquidated, $2.89B.",
+        "partial liquidations, its auto-deleveraging and its 1% maintenance margin; the path "
+        "falls for 30 minutes, then runs on for 20. The longs' share of open interest (31%), "
+        "the crowd and the book's refill are fitted, not observed. In the model the price "
+        "falls to -14.1% and stands at -12.1% after 45 minutes; every liquidation is a long, "
+        "and 29.9% of the open interest is liquidated, $8.96B, of which ADL closes 90.3% "
+        "(with no insurance fund).",
         "Observed (docs/events.md): BTC's low -13.1% to -17.1% and about -12% in 45 minutes; "
         "83.9% (Amberdata) to 87.4% (CoinGlass) of the liquidated notional long; open "
         "interest down 17.1% to 43.3% (Glassnode, CoinDesk); Hyperliquid liquidated $10.3B "

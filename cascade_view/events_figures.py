@@ -94,8 +94,8 @@ MONEY_KNOBS = ("open_interest", "depth", "insurance_fund")
 def knob_text(name: str, value) -> str:
     """A knob's value: money as '$26.7B', numbers to 4 significant digits, names as they
     are."""
-    if isinstance(value, str):
-        return value
+    if isinstance(value, (str, bool)):
+        return str(value)
     if name in MONEY_KNOBS:
         return usd(value, 4)
     return f"{value:,.4g}"

@@ -20,15 +20,15 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 
 # The model column of the table as it is today: (event, figure) -> model, inside.
 HELD = {
-    ("10-11 Oct 2025", "lowest price (move from the start)"): ("-16.9%", "yes"),
-    ("10-11 Oct 2025", "move after 45 minutes"): ("-11.9%", "yes"),
+    ("10-11 Oct 2025", "lowest price (move from the start)"): ("-14.1%", "yes"),
+    ("10-11 Oct 2025", "move after 45 minutes"): ("-12.1%", "yes"),
     ("10-11 Oct 2025", "long share of liquidated notional"): ("100.0%", "no"),
-    ("10-11 Oct 2025", "open interest gone (model: liquidated)"): ("9.6%", "no"),
-    ("10-11 Oct 2025", "peak minute / total liquidated"): ("40.0%", "yes"),
-    ("10-11 Oct 2025", "peak minute, from the start"): ("1.3 min", "no"),
-    ("10-11 Oct 2025", "liquidated on the venue (USD)"): ("$2.89B", "no"),
-    ("10-11 Oct 2025", "auto-deleveraged / liquidated"): ("not run", "no"),
-    ("10-11 Oct 2025", "first liquidation to first ADL"): ("not run", "no"),
+    ("10-11 Oct 2025", "open interest gone (model: liquidated)"): ("29.9%", "yes"),
+    ("10-11 Oct 2025", "peak minute / total liquidated"): ("37.0%", "yes"),
+    ("10-11 Oct 2025", "peak minute, from the start"): ("2.7 min", "no"),
+    ("10-11 Oct 2025", "liquidated on the venue (USD)"): ("$8.96B", "yes"),
+    ("10-11 Oct 2025", "auto-deleveraged / liquidated"): ("90.3%", "no"),
+    ("10-11 Oct 2025", "first liquidation to first ADL"): ("0 s", "no"),
     ("12-13 Mar 2020", "lowest price (move from the start)"): ("-51.0%", "yes"),
     ("12-13 Mar 2020", "liquidated on the venue (USD)"): ("$1.68B", "yes"),
     ("12-13 Mar 2020", "insurance fund drawn (USD)"): ("$20.4M", "no"),

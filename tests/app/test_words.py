@@ -368,7 +368,8 @@ def test_replay_presets_are_the_replays_and_their_notes_quote_the_table(name):
                f"after 45 minutes" in text
         assert model["long_share"] == "100.0%" and "every liquidation is a long" in text
         assert f"{model['oi_liquidated']} of the open interest is liquidated, " \
-               f"{model['liquidated_usd']}" in text
+               f"{model['liquidated_usd']}, of which ADL closes {model['adl_share']}" in text
+        assert s.adl and s.insurance_fund == 0 and "(with no insurance fund)" in text
         assert f"{usd(s.open_interest)} of open interest over {usd(s.depth)} per 1%" in text
         assert f"The longs' share of open interest ({s.long_share:.0%})" in text
         assert s.fall_seconds == 1800 and "falls for 30 minutes" in text

@@ -66,8 +66,8 @@ def test_a_market_with_a_rate_runs_in_ticks_wherever_a_book_runs():
     (dict(fall_seconds=0.0), "fall_seconds"),
     (dict(rebound=-0.1), "rebound"),
     (dict(rebound_seconds=1e5), "rebound_seconds"),
-    (dict(path="fall", adl=True), "adl"),
-    (dict(engine_rate=1e7, mm_tiers="binance_btcusdt"), "mm_tiers"),
+    (dict(engine_rule="hyperliquid", mm_tiers="binance_btcusdt"), "mm_tiers"),
+    (dict(engine_rule="dydx", mm_tiers="binance_btcusdt"), "mm_tiers"),
     (dict(resilience_half_life=20.0, recovery_half_life=3.0), "recovery_half_life"),
     (dict(path="fall_then_rebound", shock=0.05), "shock"),
 ])
