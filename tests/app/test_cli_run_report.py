@@ -78,8 +78,10 @@ def test_report_writes_a_self_contained_file(tmp_path):
     assert done.returncode == 0, done.stderr
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and "Runaway on the fall:" in page
-    # the four charts and, the replay being on the clock, the Time section's three
-    assert page.count('class="chart"') == 4 + 3
+    # the four charts and, the replay being on the clock, the Time section's three, with
+    # the fund's fourth when the venue keeps accounts
+    replay = cascade.PRESETS[next(name for name in cascade.PRESETS if "10-11 Oct" in name)]
+    assert page.count('class="chart"') == 4 + 3 + replay.market().keeps_accounts
     assert not re.search(r"<script[^>]+src=", page)
 
 
