@@ -9,8 +9,10 @@ import numpy as np
 from cascade import CascadeResult
 from cascade.levels import scenario_levels
 from cascade.response import cliff_figures
+from cascade.scenario import CLOCK_FIELDS, Scenario
 
 from .formats import pct, points, share, times, usd
+from .knobs import label_of
 
 
 def _leverage_range(leverage: np.ndarray) -> str:
@@ -41,6 +43,25 @@ def wave_sentences(result: CascadeResult) -> list[str]:
         steps[-1] = steps[-1].replace("before anyone is liquidated",
                                       "and reaches no one's liquidation price")
     return steps
+
+
+def without_clock(scenario: Scenario) -> Scenario:
+    """`scenario` with every clock field (cascade.scenario.CLOCK_FIELDS) at its default: the
+    instant model at the same shock, which reaches the shock at once."""
+    default = Scenario()
+    return scenario.replace(**{name: getattr(default, name) for name in CLOCK_FIELDS})
+
+
+def clock_not_applied(scenario: Scenario) -> str:
+    """The Learn page's one line when the clock is on: which clock knobs it leaves out (their
+    labels, in the knob table's order), and that the shock comes at once."""
+    default = Scenario()
+    names = [label_of(name) for name in CLOCK_FIELDS
+             if getattr(scenario, name) != getattr(default, name)]
+    return (f"This page walks through the instant model's waves, so the clock is not "
+            f"applied here: {'; '.join(names)} left out, and the price moves "
+            f"{pct(scenario.shock)} at once. The Explorer's Time section runs this scenario "
+            f"in seconds.")
 
 
 def contrast(a: CascadeResult, b: CascadeResult) -> str:
