@@ -385,17 +385,26 @@ def cliff_metrics(analysis: Analysis) -> list[Metric]:
     direction = analysis.direction
     figures = cliff_figures(analysis.result, analysis.liquidation_price, direction)
     first = figures.first_liquidation
+    timed = isinstance(analysis.result, TimedResult)
+    step = (Metric("Largest one-tick move", points(figures.largest_step),
+                   "From the timed run (the clock is on): the largest price move from one "
+                   "liquidating tick (1 s) to the next, in points of the start price; along "
+                   "a path it includes the path's own move between them.")
+            if timed else
+            Metric("Largest one-wave move", points(figures.largest_step),
+                   "The largest price move of a single wave, in points of the start price: "
+                   "a cliff drops in one wave, a ramp in many small ones."))
     rows = [
-        Metric("Largest one-wave move", points(figures.largest_step),
-               "The largest price move of a single wave, in points of the start price: "
-               "a cliff drops in one wave, a ramp in many small ones."),
+        step,
         Metric("First liquidation at", pct(first) if math.isfinite(first) else "none",
                "How far the price moves before anyone is liquidated: the nearest "
-               f"liquidation price on the side a {_words(direction)[0]} reaches."),
+               f"liquidation price on the side a {_words(direction)[0]} reaches (a property "
+               "of the book, the same with or without the clock)."),
     ]
     if figures.bad_debt is not None:
         rows.append(Metric("Bad debt", usd(figures.bad_debt),
-                           "Losses below bankruptcy that neither the fund nor ADL covered."))
+                           "Losses below bankruptcy that neither the fund nor ADL covered"
+                           + (", in the timed run." if timed else ".")))
     return rows
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from cascade import CascadeResult
+from cascade.clock import TimedResult
 from cascade.levels import scenario_levels
 from cascade.response import cliff_figures
 from cascade.scenario import CLOCK_FIELDS, Scenario
@@ -188,7 +189,9 @@ def cliff_rows(analysis_a, analysis_b) -> list[tuple[str, str, str, str]]:
     and, when both venues keep accounts, bad debt."""
     a, b = (cliff_figures(x.result, x.liquidation_price, x.direction)
             for x in (analysis_a, analysis_b))
-    rows = [("Largest one-wave move", points(a.largest_step), points(b.largest_step),
+    timed = isinstance(analysis_a.result, TimedResult) and isinstance(analysis_b.result,
+                                                                       TimedResult)
+    rows = [(f"Largest one-{'tick' if timed else 'wave'} move", points(a.largest_step), points(b.largest_step),
              f"{(b.largest_step - a.largest_step) * 100:+.1f} pts"),
             ("First liquidation at", pct(a.first_liquidation), pct(b.first_liquidation),
              f"{(b.first_liquidation - a.first_liquidation) * 100:+.1f} pts")]

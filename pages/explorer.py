@@ -86,7 +86,9 @@ for metric in headline.cliff_metrics(analysis):
     cliffs.metric(metric.label, metric.value, metric.delta, help=metric.help,
                   delta_color="off", delta_arrow="off", border=True)
 with curve_column:
+    # the run is a point of its curve, except along a brought path (the curve is of jumps)
     chart(response_figure({"this book": curve},
+                          {} if inputs.path is not None else
                           {"this book": (analysis.scenario.shock, result.total_move)}),
           "response", "chart_response")
 
