@@ -165,3 +165,18 @@ def test_the_time_charts_have_png_downloads_only_with_the_clock(app):
     assert "Fund in time (PNG)" not in labels          # no accounts kept: no fund chart
     plain = run(AppTest.from_file(str(APP), default_timeout=30), n="5000")
     assert not any("in time (PNG)" in b.label for b in plain.get("download_button"))
+
+
+def test_the_events_map_names_the_replays_ticks():
+    from cascade.replay import replay_scenario
+    from cascade_view import events_figures
+    result = replay_scenario("2020-03-12").replace(n=5_000).run()
+    fig = events_figures.map_figure(result)
+    groups = [t for t in fig.data if t.name != "Survived"]
+    assert groups and all(t.name.startswith("Tick") for t in groups)
+    notional = result.population.notional
+    for trace in groups:
+        if trace.name.startswith("Tick "):
+            tick = int(trace.name.split()[1])
+            assert float(np.sum(trace.y)) == pytest.approx(
+                notional[result.liquidated_in == tick].sum(), rel=1e-9)
