@@ -71,8 +71,8 @@ def response_figure(curves: dict[str, ResponseCurve], current: dict[str, tuple[f
     fig.update_layout(
         title=dict(text="Response curve: final move against shock",
                    subtitle=dict(text=(
-                       "One timed run along the path per dot, the shock its depth; dashed: "
-                       "the instant model's critical shock." if timed else
+                       "One timed run along the path per dot (the shock its depth);"
+                       "<br>dashed: the instant model's critical shock." if timed else
                        "One run per dot; dashed: the critical shock."))),
         xaxis=dict(title="Shock (%)", ticksuffix="%", autorange=True if rise else "reversed"),
         yaxis=dict(title="Final move (%)", ticksuffix="%"),

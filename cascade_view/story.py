@@ -120,7 +120,8 @@ def response_contrast(a, b, labels: dict[str, str] | None = None) -> str:
     per outcome (A worse, B worse, the same end within SAME_END), each listing the stretches
     of the grid where it holds (at most RANGES_SHOWN, then how many more), smallest shocks
     first. The shock 0 (no move for either) is left out. labels: the books' names in the
-    sentence (default "A" and "B")."""
+    sentence (default "A" and "B"). Timed curves (ResponseCurve.timed) say that each shock
+    was the depth of the clock's path."""
     if a.shocks.shape != b.shocks.shape or np.any(a.shocks != b.shocks):
         raise ValueError("curves: A and B must be drawn on the same shocks")
     labels = {"A": "A", "B": "B", **(labels or {})}
@@ -153,6 +154,8 @@ def response_contrast(a, b, labels: dict[str, str] | None = None) -> str:
     step = abs(float(shocks[1] - shocks[0])) if shocks.size > 1 else 0.0
     tried = (f"shocks tried every {pct(step, 2, signed=False)} from {pct(shocks[0], 2)} to "
              f"{pct(shocks[-1], 2)}" if step else f"one shock tried, {pct(shocks[0], 2)}")
+    if a.timed:
+        tried += " as the depths of the clock's path, each run read at its end"
     return f"Over the {tried}: {text}."
 
 

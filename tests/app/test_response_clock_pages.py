@@ -77,3 +77,16 @@ def test_compare_cliff_rows_name_the_engine():
     instant = [analyse(Scenario(n=2_000, tightness=t)) for t in (0.0, 1.0)]
     assert story.cliff_rows(*timed)[0][0] == "Largest one-tick move"
     assert story.cliff_rows(*instant)[0][0] == "Largest one-wave move"
+
+
+def test_the_contrast_of_timed_curves_says_the_shocks_were_path_depths():
+    from cascade.response import response_curve, shock_grid
+    from cascade_view import story
+    a = Scenario(n=2_000, tightness=0.0, **CLOCK)
+    b = a.replace(tightness=1.0)
+    grid = shock_grid(-1, 0.05)
+    timed = story.response_contrast(response_curve(a.book(), grid, -1, scenario=a),
+                                    response_curve(b.book(), grid, -1, scenario=b))
+    assert "as the depths of the clock's path, each run read at its end:" in timed
+    plain = story.response_contrast(response_curve(a.book(), grid), response_curve(b.book(), grid))
+    assert "clock" not in plain
