@@ -487,7 +487,9 @@ def _case_options(command) -> None:
 
 
 def add_run(commands) -> None:
-    command = commands.add_parser("run", help="run one scenario: headline and waves table")
+    command = commands.add_parser(
+        "run", help="run one scenario: headline and the table of waves (of ticks with the "
+                    "clock on)")
     _case_options(command)
     command.set_defaults(handler=handle_run)
 
