@@ -589,3 +589,10 @@ def test_pages_doc_quotes_compare_at_the_default_pair_with_and_without_the_clock
     assert f'"{timed}"' in text
     # "changes where the cascade ends very little": within a point
     assert abs(a.run().total_move - b.run().total_move) < 0.01
+
+
+def test_pages_doc_quotes_learns_first_wave_at_the_default():
+    """docs/pages.md, Learn: the narration it quotes is wave 1's sentence at the default."""
+    from cascade_view.story import wave_sentences
+    text = " ".join((DOCS / "pages.md").read_text(encoding="utf-8").split())
+    assert f'"{wave_sentences(Scenario().run())[1]}"' in text
