@@ -90,3 +90,16 @@ def test_the_contrast_of_timed_curves_says_the_shocks_were_path_depths():
     assert "as the depths of the clock's path, each run read at its end:" in timed
     plain = story.response_contrast(response_curve(a.book(), grid), response_curve(b.book(), grid))
     assert "clock" not in plain
+
+
+def test_along_a_brought_path_the_curve_is_of_jumps_and_carries_no_dot(app):
+    """A brought path has no depth for the curve's shocks to set: the curve stays of jumps
+    (the instant model's), so the run along the path is not drawn on it."""
+    from cascade_ui import upload
+    run(app, n="2000")
+    app.checkbox(key=upload.USE_EXAMPLE["path"]).check().run()
+    assert not app.exception and not app.error
+    spec = charts(app)["response"]
+    names = [t.get("name", "") for t in spec["data"]]
+    assert "this book" in names and not any("this shock" in n for n in names)
+    assert "the shock alone" in names          # jumps: no "(instant model)" timed labels
