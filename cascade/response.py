@@ -2,7 +2,11 @@
 (issue 16, item 3).
 
 The response curve is the final move x(s) = P_K / P0 - 1 against the shock s over a grid of
-shocks in one direction (negative = a fall). A clustered crowd answers with a cliff: nothing
+shocks in one direction (negative = a fall). With the clock on (Scenario.clock) it follows
+the phase grid's rule (cascade.sweep): the point at shock s is scenario.replace(shock=s) run
+by the timed engine along its path (the shock sets the path's depth; the path's seconds and
+rebound as set), and x(s) is that run's final move, the price at the run's end, so the
+scenario's own run lies on its curve. A clustered crowd answers with a cliff: nothing
 moves until the shock reaches its one liquidation distance, then everything goes at once. A
 dispersed crowd answers with a ramp. Beside the curve, three figures of one cascade:
 
@@ -24,7 +28,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .engine import CascadeResult, LiquidationBook
-from .sweep import moves_on_book
+from .scenario import Scenario
+from .sweep import moves_on_book, timed_moves_on_book
 from .theory import critical_shock
 
 # Grid steps of the response curve (relative shock), the smallest that keeps the grid
@@ -39,12 +44,15 @@ class ResponseCurve(NamedTuple):
     """shocks: the grid, signed by direction, from 0 outward; final_moves: x(s) at each
     (bit for bit run(s).total_move); waves: the wave count at each; critical_shock:
     cascade.critical_shock of the book in that direction (NaN if it never runs away);
-    direction: -1 a fall, +1 a rise."""
+    direction: -1 a fall, +1 a rise; timed: True when each point is a timed run along the
+    scenario's path (then waves counts the ticks that executed, and critical_shock is still
+    the instant model's)."""
     shocks: np.ndarray
     final_moves: np.ndarray
     waves: np.ndarray
     critical_shock: float
     direction: int
+    timed: bool = False
 
 
 def _direction(direction) -> int:
@@ -68,12 +76,15 @@ def shock_grid(direction: int, *sizes: float) -> np.ndarray:
     return direction * np.round(step * np.arange(count + 1, dtype=np.float64), 10)
 
 
-def response_curve(book: LiquidationBook, shocks, direction: int | None = None
-                   ) -> ResponseCurve:
+def response_curve(book: LiquidationBook, shocks, direction: int | None = None,
+                   scenario: Scenario | None = None) -> ResponseCurve:
     """The final move of `book` at every shock in `shocks` (all on one side of 0), with its
     critical shock in that direction (`direction`: -1 / +1; by default the sign of the
     shocks, a fall when they are all 0). Runs through sweep.moves_on_book: each point is
-    bit for bit book.run(s).total_move."""
+    bit for bit book.run(s).total_move. With a `scenario` whose clock is on (its book must
+    be `book`), through sweep.timed_moves_on_book instead: each point is bit for bit
+    scenario.replace(shock=s).run_on(book).total_move, the timed run along the path whose
+    depth is s."""
     shocks = np.asarray(shocks, dtype=np.float64)
     if shocks.ndim != 1 or shocks.size == 0:
         raise ValueError(f"shocks: give a list of at least one shock, got shape {shocks.shape}")
@@ -84,9 +95,11 @@ def response_curve(book: LiquidationBook, shocks, direction: int | None = None
     if wrong.size:
         raise ValueError(f"shocks: must all be on the side of direction {direction:+d}, "
                          f"got {wrong[0]:g}")
-    moves, waves = moves_on_book(book, shocks)
+    timed = scenario is not None and scenario.clock
+    moves, waves = (timed_moves_on_book(scenario, book, shocks) if timed
+                    else moves_on_book(book, shocks))
     return ResponseCurve(shocks, moves, waves, float(critical_shock(book, direction=direction)),
-                         direction)
+                         direction, timed)
 
 
 def largest_step(result: CascadeResult) -> float:

@@ -98,13 +98,14 @@ def _robustness(scenario: Scenario) -> Robustness:
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)
 def _response(market: Scenario, shocks: tuple[float, ...], direction: int) -> ResponseCurve:
-    return response_curve(_market_book(market), shocks, direction)
+    return response_curve(_market_book(market), shocks, direction, scenario=market)
 
 
 def response_of(scenario: Scenario, direction: int, *sizes: float) -> ResponseCurve:
     """cascade.response.response_curve of the scenario's book in `direction` on
     shock_grid(direction, *sizes), cached on the book and market (not the shock) and the
-    grid: one call per page run, each point bit for bit a run at that shock."""
+    grid: one call per page run, each point bit for bit a run at that shock (with the clock
+    on, the timed run along the scenario's path at that depth: response_curve's rule)."""
     shocks = tuple(float(s) for s in shock_grid(direction, *sizes))
     return _response(market_of(scenario), shocks, direction)
 
@@ -153,9 +154,12 @@ def analyse_brought(scenario: Scenario, inputs) -> Analysis:
 def response_of_brought(scenario: Scenario, inputs, direction: int, *sizes: float
                         ) -> ResponseCurve:
     """response_of() for the book the user brought (the cached _brought_book); the curve
-    itself is not cached (about 0.2 s at a million positions)."""
+    itself is not cached (about 0.2 s at a million positions). With the clock on, along the
+    scenario's path (response_curve's rule); a brought path has no depth to set, so with one
+    the curve is of jumps."""
     book = _brought_book(market_of(scenario), inputs.key, inputs)
-    return response_curve(book, shock_grid(direction, *sizes), direction)
+    return response_curve(book, shock_grid(direction, *sizes), direction,
+                          scenario=scenario if inputs.path is None else None)
 
 
 @st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner="Running the replay...")

@@ -389,6 +389,9 @@ def add_ensemble(commands) -> None:
 
 WAVE_TABLE_COLUMNS = ["wave", "price", "move", "count", "notional", "long_count",
                       "short_count", "flow"]
+# With the clock on, one row per tick that liquidated: its number and start (seconds) in
+# place of the wave's number.
+TICK_TABLE_COLUMNS = ["tick", "seconds", *WAVE_TABLE_COLUMNS[1:]]
 
 
 def build_case(args):
@@ -437,7 +440,8 @@ def handle_run(args) -> int:
                  headline.exhausted_sentence(analysis)):
         if note:
             print(note)
-    waves = analysis.result.waves[WAVE_TABLE_COLUMNS]
+    table = analysis.result.waves
+    waves = table[TICK_TABLE_COLUMNS if "tick" in table.columns else WAVE_TABLE_COLUMNS]
     if len(waves):
         print()
         print(waves.to_string(index=False, float_format=lambda v: f"{v:,.6g}"))
@@ -483,7 +487,9 @@ def _case_options(command) -> None:
 
 
 def add_run(commands) -> None:
-    command = commands.add_parser("run", help="run one scenario: headline and waves table")
+    command = commands.add_parser(
+        "run", help="run one scenario: headline and the table of waves (of ticks with the "
+                    "clock on)")
     _case_options(command)
     command.set_defaults(handler=handle_run)
 

@@ -238,8 +238,10 @@ def minutes_figure(result, rows) -> go.Figure:
 
 def map_figure(result) -> go.Figure:
     """The liquidation map of the replay's book (cascade_view.figures'), marked at the
-    path's lowest move and the replay's final price."""
+    path's lowest move and the replay's final price; a replay is timed, so its colours are
+    named by the tick that liquidated each position."""
     population = result.population
     return liquidation_map_figure(
         population.liquidation_price(result.market.maintenance_margin), population.notional,
-        result.liquidated_in, result.wave_count, result.shock, result.final_price)
+        result.liquidated_in, result.wave_count, result.shock, result.final_price,
+        ticks=result.waves["tick"].to_numpy())

@@ -137,22 +137,38 @@ class WaveGroup:
     mask: np.ndarray
 
 
-def wave_group_styles(wave_count: int) -> list[tuple[str, str]]:
+def wave_group_styles(wave_count: int, ticks=None) -> list[tuple[str, str]]:
     """(label, colour) of each stacked group: survived first, then wave 1, 2, ...; waves
-    past MAX_WAVE_GROUPS - 1 share a band drawn in the colour of its first wave."""
+    past MAX_WAVE_GROUPS - 1 share a band drawn in the colour of its first wave. With
+    `ticks` (a timed run's waves["tick"]: the number of each tick that liquidated, 1 s
+    each) the k-th group is named by its tick: "Tick 36", "Ticks 60-75"."""
     colors = wave_colors(wave_count)
     styles = [("Survived", SURVIVED)]
     single = wave_count if wave_count <= MAX_WAVE_GROUPS else MAX_WAVE_GROUPS - 1
-    styles += [(f"Wave {wave}", colors[wave - 1]) for wave in range(1, single + 1)]
+    word, number = _step_names(wave_count, ticks)
+    styles += [(f"{word} {number[wave - 1]}", colors[wave - 1])
+               for wave in range(1, single + 1)]
     if single < wave_count:
-        styles.append((f"Waves {single + 1}-{wave_count}", colors[single]))
+        styles.append((f"{word}s {number[single]}-{number[wave_count - 1]}", colors[single]))
     return styles
 
 
-def wave_group_of(liquidated_in: np.ndarray, wave_count: int) -> np.ndarray:
-    """Each position's group in wave_group_styles(wave_count) (0 = survived)."""
-    last = len(wave_group_styles(wave_count)) - 1
-    return np.clip(np.asarray(liquidated_in), 0, last)  # -1 (survived) -> 0
+def _step_names(wave_count: int, ticks) -> tuple[str, list[int]]:
+    """("Wave", [1..K]) or, for a timed run, ("Tick", its liquidating ticks' numbers)."""
+    if ticks is None:
+        return "Wave", list(range(1, wave_count + 1))
+    return "Tick", [int(t) for t in np.asarray(ticks)]
+
+
+def wave_group_of(liquidated_in: np.ndarray, wave_count: int, ticks=None) -> np.ndarray:
+    """Each position's group in wave_group_styles(wave_count, ticks) (0 = survived). A timed
+    run's liquidated_in holds tick numbers: with `ticks`, tick ticks[k - 1] is group k."""
+    last = len(wave_group_styles(wave_count, ticks)) - 1
+    step = np.asarray(liquidated_in)
+    if ticks is not None:
+        ticks = np.asarray(ticks)
+        step = np.where(step > 0, np.searchsorted(ticks, step) + 1, step)
+    return np.clip(step, 0, last)  # -1 (survived) -> 0
 
 
 def wave_groups(liquidated_in: np.ndarray, wave_count: int) -> list[WaveGroup]:
@@ -275,25 +291,38 @@ def price_axis(prices: np.ndarray, label_below: bool) -> dict:
     return dict(type="linear", range=[max(low - below, 0.0), high + above])
 
 
-def price_path_figure(price_path: np.ndarray, shock: float, reference_price: float = 100.0
-                      ) -> go.Figure:
+def price_path_figure(price_path: np.ndarray, shock: float, reference_price: float = 100.0,
+                      ticks=None, path_end: float | None = None) -> go.Figure:
     """The price after the shock and after each wave, against the shock alone.
 
     price_path: [P0, P0(1+s), P_1, ..., P_K] as CascadeResult.price_path.
+    ticks: for a timed run (TimedResult.price_path: [P0, the traded price at the first
+    tick's start, the price after each liquidating tick, the price at the run's end when it
+    differs]), its waves["tick"]; the steps are then named "First tick", "Tick t" and "End".
+    path_end: with ticks, the exogenous path's move at its end (path.moves[-1]); the dashed
+    line is then the path alone at its end, not the shock.
     """
     path = np.asarray(price_path, dtype=float)
     waves = path.size - 2
-    steps = ["Start", "Shock"] + [f"Wave {k}" for k in range(1, waves + 1)]
+    if ticks is None:
+        steps = ["Start", "Shock"] + [f"Wave {k}" for k in range(1, waves + 1)]
+        alone, alone_name = shock, "Shock alone"
+    else:
+        numbers = [int(t) for t in np.asarray(ticks)]
+        steps = ["Start", "First tick"] + [f"Tick {t}" for t in numbers]
+        steps += ["End"] * (path.size - len(steps))
+        alone = shock if path_end is None else path_end
+        alone_name = "Shock alone" if path_end is None else "Path alone at its end"
     moves = path / reference_price - 1.0
     colors = [START, SHOCK] + wave_colors(waves)
-    shocked = reference_price * (1.0 + shock)
+    shocked = reference_price * (1.0 + alone)
     axis = price_axis(np.append(path, shocked), label_below=shock <= 0)
 
     fig = Draft()
     fig.add_trace(scatter(
-        x=steps[1:], y=[shocked] * (len(steps) - 1), name="Shock alone (no liquidations)",
+        x=steps[1:], y=[shocked] * (len(steps) - 1), name=f"{alone_name} (no liquidations)",
         mode="lines", line=dict(color=MUTED, dash="dash", width=2),
-        hovertemplate="Shock alone: %{y:.2f}<extra></extra>"))
+        hovertemplate=f"{alone_name}: %{{y:.2f}}<extra></extra>"))
     fig.add_trace(scatter(
         x=steps, y=path, name="Price with liquidations", mode="lines+markers",
         line=dict(color=INK, width=2.5),
@@ -301,7 +330,9 @@ def price_path_figure(price_path: np.ndarray, shock: float, reference_price: flo
         customdata=np.stack([moves * 100], axis=-1),
         hovertemplate="%{x}: price %{y:.4g} (%{customdata[0]:+.1f}%)<extra></extra>"))
     final = path[-1]
-    label = "no liquidations" if waves == 0 else f"after {waves} wave{'s' if waves > 1 else ''}"
+    done = len(ticks) if ticks is not None else waves
+    unit = "liquidating tick" if ticks is not None else "wave"
+    label = "no liquidations" if done == 0 else f"after {done} {unit}{'s' if done > 1 else ''}"
     fig.add_annotation(
         x=steps[-1], y=np.log10(final) if axis["type"] == "log" else final,
         text=f"<b>Final {price_text(final)}</b><br>{pct(moves[-1])}, {label}",
@@ -311,9 +342,12 @@ def price_path_figure(price_path: np.ndarray, shock: float, reference_price: flo
         bgcolor="rgba(255,255,255,0.85)")
     scale = " (log scale)" if axis["type"] == "log" else ""
     fig.update_layout(
-        **heading("Price path: the shock, then each wave",
-                  f"Start = 100. The shock alone moves the price {pct(shock)};",
-                  "each wave's forced orders move it further."),
+        **(heading("Price path: the shock, then each wave",
+                   f"Start = 100. The shock alone moves the price {pct(shock)};",
+                   "each wave's forced orders move it further.") if ticks is None else
+           heading("Price path: each tick that liquidated (1 s ticks)",
+                   f"Start = 100. {alone_name} (no liquidations): {pct(alone)};",
+                   "the traded price after each liquidating tick.")),
         yaxis=dict(title=dict(text=f"Price (start = 100){scale}"), **axis),
         xaxis=dict(type="category", categoryorder="array", categoryarray=steps),
         hovermode="closest",
@@ -327,12 +361,17 @@ def waves_figure(waves: pd.DataFrame) -> go.Figure:
     """Notional (top) and number of traders (bottom) liquidated in each wave, longs solid
     and shorts hatched, each bar in its wave's colour. waves: CascadeResult.waves."""
     count = len(waves)
-    head = heading("Liquidation waves: what each one closed",
-                   "Notional (USD at entry) and traders per wave.",
-                   "Longs are forced sellers, shorts forced buyers.")
+    timed = "tick" in waves.columns  # a TimedResult's waves: one row per liquidating tick
+    head = (heading("Liquidations per tick: what each one closed",
+                    "Notional (USD at entry) and traders per 1 s tick that liquidated.",
+                    "Longs are forced sellers, shorts forced buyers.") if timed else
+            heading("Liquidation waves: what each one closed",
+                    "Notional (USD at entry) and traders per wave.",
+                    "Longs are forced sellers, shorts forced buyers."))
     if count == 0:
         empty = Draft(**head, xaxis=dict(visible=False), yaxis=dict(visible=False))
-        _empty_note(empty, "No liquidations: the shock reached no one's liquidation price")
+        _empty_note(empty, "No liquidations: the "
+                    + ("path" if timed else "shock") + " reached no one's liquidation price")
         return empty.build()
     # two rows sharing the wave axis, as make_subplots(rows=2, shared_xaxes=True,
     # row_heights=[0.6, 0.4], vertical_spacing=0.08) lays them out: notional on top (x, y),
@@ -343,7 +382,8 @@ def waves_figure(waves: pd.DataFrame) -> go.Figure:
         xaxis2=dict(anchor="y2", domain=[0, 1]),
         yaxis2=dict(anchor="x2", domain=[0.0, 0.368]))
     rows = {1: dict(xaxis="x", yaxis="y"), 2: dict(xaxis="x2", yaxis="y2")}
-    labels = [f"Wave {int(w)}" for w in waves["wave"]]
+    labels = ([f"Tick {int(t)}" for t in waves["tick"]] if timed
+              else [f"Wave {int(w)}" for w in waves["wave"]])
     colors = wave_colors(count)
     sides = (("long", "Longs (forced sells)", "longs", ""),
              ("short", "Shorts (forced buys)", "shorts", SHORT_PATTERN))
@@ -376,10 +416,12 @@ LEVERAGE_TICKS = [1, 2, 3, 5, 10, 20, 50, 100]
 
 
 def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count: int,
-                    notional: np.ndarray | None = None, bins: int = 60) -> go.Figure:
+                    notional: np.ndarray | None = None, bins: int = 60, ticks=None
+                    ) -> go.Figure:
     """Traders by leverage (log scale), stacked: survived grey, liquidated in each wave's
     colour. The cluster is the tall spike; a tight one is liquidated all at once.
-    With `notional`, a dotted line marks the average leverage weighted by open interest."""
+    With `notional`, a dotted line marks the average leverage weighted by open interest.
+    ticks: a timed run's waves["tick"] (wave_group_styles): groups are named by tick."""
     leverage = np.asarray(leverage, dtype=float)
     log_lev = np.log10(leverage)
     top = max(float(log_lev.max()), np.log10(2.0)) * 1.01
@@ -389,8 +431,8 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
     ranges = np.array([f"{a:.3g}x-{b:.3g}x" for a, b in zip(low_x, high_x)])
 
     fig = Draft()
-    styles = wave_group_styles(wave_count)
-    stacked = stacked_histogram(log_lev, edges, wave_group_of(liquidated_in, wave_count),
+    styles = wave_group_styles(wave_count, ticks)
+    stacked = stacked_histogram(log_lev, edges, wave_group_of(liquidated_in, wave_count, ticks),
                                 len(styles)).astype(np.int64)
     for (label, color), counts in zip(styles, stacked):
         if label != "Survived" and counts.sum() == 0:
@@ -414,7 +456,8 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
     ticks = [t for t in LEVERAGE_TICKS if np.log10(t) <= top]
     head = heading("Leverage: who was liquidated, and when",
                    "Traders per leverage bin (log scale). Grey survived;",
-                   "colours give the wave that liquidated them.")
+                   "colours give the " + ("tick (1 s)" if ticks is not None else "wave")
+                   + " that liquidated them.")
     if notional is not None:
         head["margin"]["t"] += LABEL_ROW_PX
     fig.update_layout(
@@ -467,10 +510,11 @@ def nice_step(span: float, bins: int) -> float:
 def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
                            liquidated_in: np.ndarray, wave_count: int, shock: float,
                            final_price: float, reference_price: float = 100.0,
-                           bins: int = 120) -> go.Figure:
+                           bins: int = 120, ticks=None) -> go.Figure:
     """Open interest (notional, USD) at each liquidation price, binned like a liquidation
     heatmap: longs' liquidation prices lie below the start, shorts' above. Survived grey,
-    liquidated in its wave's colour; start, shocked and final price marked."""
+    liquidated in its wave's colour; start, shocked and final price marked. ticks: a timed
+    run's waves["tick"] (wave_group_styles): groups are named by tick."""
     liq = np.asarray(liquidation_price, dtype=float)
     notional = np.asarray(notional, dtype=float)
     shocked = reference_price * (1.0 + shock)
@@ -492,11 +536,12 @@ def liquidation_map_figure(liquidation_price: np.ndarray, notional: np.ndarray,
     outside_share = float(notional[~inside].sum() / notional.sum()) if notional.sum() else 0.0
 
     fig = Draft()
-    styles = wave_group_styles(wave_count)
+    styles = wave_group_styles(wave_count, ticks)
     with np.errstate(divide="ignore"):  # a liquidation price of 0 is outside a log window
         binned = where(liq)
     # x_edges are evenly spaced in both windows (linear, or log10 of the price)
-    stacked = stacked_histogram(binned, x_edges, wave_group_of(liquidated_in, wave_count),
+    stacked = stacked_histogram(binned, x_edges,
+                                wave_group_of(liquidated_in, wave_count, ticks),
                                 len(styles), weights=notional)
     for (label, color), sums in zip(styles, stacked):
         if label != "Survived" and sums.sum() == 0:

@@ -27,30 +27,71 @@ class Metric:
     delta: str | None = None
 
 
+def path_alone(result) -> tuple[str, float] | None:
+    """Where the exogenous path alone leaves the price, for a timed run along a path that is
+    not a jump: ("path alone", its move at the end, path.moves[-1]); None for a jump (the
+    shock alone) or an instant run. The final move is read at the run's end, so the path is
+    compared at its end too (after a rebound, above its deepest move)."""
+    path = getattr(result, "path", None)
+    if not isinstance(result, TimedResult) or path is None or path.is_jump:
+        return None
+    return "path alone", float(path.moves[-1])
+
+
 def metrics(analysis: Analysis) -> list[Metric]:
+    """The headline row. Without the clock: final move (against the shock alone),
+    amplification, share liquidated, waves, the largest wave and the deciding ratio. With the
+    clock (a TimedResult) the steps are the ticks that liquidated (1 s each), and along a
+    path that is not a jump the final move is set against the path alone at its end."""
     result, shock = analysis.result, analysis.scenario.shock
     move = result.total_move
     waves = result.waves
-    if len(waves):
+    timed = isinstance(result, TimedResult)
+    if len(waves) and timed:
+        biggest = waves.loc[waves["notional"].idxmax()]
+        largest = Metric("Largest tick", usd(biggest["notional"]),
+                         "Notional (USD at entry) force-closed in the busiest single tick "
+                         "(1 s) of the timed run.",
+                         f"tick {int(biggest['tick'])}, at {seconds(biggest['seconds'])}")
+    elif len(waves):
         biggest = waves.loc[waves["notional"].idxmax()]
         largest = Metric("Largest wave", usd(biggest["notional"]),
                          "Notional (USD at entry) force-closed by the largest single wave.",
                          f"wave {int(biggest['wave'])} of {len(waves)}")
     else:
-        largest = Metric("Largest wave", "none", "No position was liquidated.")
+        largest = Metric("Largest tick" if timed else "Largest wave", "none",
+                         "No position was liquidated.")
     amplification = times(result.amplification)
+    alone = path_alone(result)
+    if alone is None:
+        final = Metric("Final move", pct(move),
+                       "Where the price ends after the last "
+                       + ("tick of the timed run" if timed else "wave")
+                       + ", relative to the start (100).",
+                       f"shock alone {pct(shock)}")
+    else:
+        final = Metric("Final move", pct(move),
+                       "Where the price ends when the timed run ends, relative to the start "
+                       "(100). Under it: where the price path alone ends, without "
+                       "liquidations (its move at the end, which a rebound lifts above its "
+                       f"furthest move, {pct(shock)}).",
+                       f"{alone[0]} {pct(alone[1])} at its end")
+    steps = (Metric("Liquidating ticks", f"{result.wave_count}",
+                    "Ticks (1 s each) in which the engine liquidated someone.")
+             if timed else
+             Metric("Waves", f"{result.wave_count}",
+                    "Rounds of forced orders until one liquidates nobody."))
     return [
-        Metric("Final move", pct(move),
-               "Where the price ends after the last wave, relative to the start (100).",
-               f"shock alone {pct(shock)}"),
+        final,
         Metric("Amplification", amplification,
-               "Final move divided by the shock: 1x means liquidations added nothing."),
+               "Final move divided by the shock"
+               + (" (the path's furthest move)" if alone is not None else "")
+               + ": 1x means liquidations added nothing."),
         Metric("Liquidated", f"{result.liquidated_share:.1%}",
                "Share of all open interest (notional at entry) force-closed, and how much "
                "that is in USD.",
                f"{usd(result.liquidated_notional)} of OI"),
-        Metric("Waves", f"{result.wave_count}",
-               "Rounds of forced orders until one liquidates nobody."),
+        steps,
         largest,
         deciding_metric(analysis),
     ]
@@ -256,8 +297,13 @@ def verdict(analysis: Analysis) -> tuple[str, str]:
     if result.wave_count == 0:
         if shock == 0:
             return "none", "No liquidations: with no shock, no one's liquidation price is reached."
+        alone = path_alone(result)
+        if alone is not None:
+            return "none", (f"No liquidations: the price path, out to {pct(shock)} at its "
+                            f"furthest, reaches no one's liquidation price, so the price ends where "
+                            f"the path alone ends, at {pct(result.total_move)}.")
         return "none", (f"No liquidations: a {size(shock)} {move_word} reaches no one's "
-                        f"liquidation price, so the price stays at {pct(shock)}.")
+                        f"liquidation price, so the price stays at {pct(result.total_move)}.")
     x = result.total_move
     peak = ratio_text(analysis.peak_branching_ratio)
     floor = (" The price hit the model's floor (a millionth of the start), where every "
@@ -385,17 +431,26 @@ def cliff_metrics(analysis: Analysis) -> list[Metric]:
     direction = analysis.direction
     figures = cliff_figures(analysis.result, analysis.liquidation_price, direction)
     first = figures.first_liquidation
+    timed = isinstance(analysis.result, TimedResult)
+    step = (Metric("Largest one-tick move", points(figures.largest_step),
+                   "From the timed run (the clock is on): the largest price move from one "
+                   "liquidating tick (1 s) to the next, in points of the start price; along "
+                   "a path it includes the path's own move between them.")
+            if timed else
+            Metric("Largest one-wave move", points(figures.largest_step),
+                   "The largest price move of a single wave, in points of the start price: "
+                   "a cliff drops in one wave, a ramp in many small ones."))
     rows = [
-        Metric("Largest one-wave move", points(figures.largest_step),
-               "The largest price move of a single wave, in points of the start price: "
-               "a cliff drops in one wave, a ramp in many small ones."),
+        step,
         Metric("First liquidation at", pct(first) if math.isfinite(first) else "none",
                "How far the price moves before anyone is liquidated: the nearest "
-               f"liquidation price on the side a {_words(direction)[0]} reaches."),
+               f"liquidation price on the side a {_words(direction)[0]} reaches (a property "
+               "of the book, the same with or without the clock)."),
     ]
     if figures.bad_debt is not None:
         rows.append(Metric("Bad debt", usd(figures.bad_debt),
-                           "Losses below bankruptcy that neither the fund nor ADL covered."))
+                           "Losses below bankruptcy that neither the fund nor ADL covered"
+                           + (", in the timed run." if timed else ".")))
     return rows
 
 

@@ -385,7 +385,8 @@ KNOBS: dict[str, Knob] = {knob.name: replace(knob, section=title)
 # One line under a section's title, where the section needs saying what it does not yet do.
 SECTION_NOTES = {
     "Clock": "With the clock on, the cascade runs in ticks of one second along the price "
-             "path; the charts count each tick that liquidates as a wave, and the verdict is "
+             "path; the charts name each tick that liquidates by its number (Tick 36) where "
+             "they name waves without it, and the verdict is "
              "decided by the timed ratio R × p (R times the share of the forced flow still "
              "on the price at its extreme). The page's Time section, under the verdict, "
              "draws the run against seconds: the price, the liquidations per second or "

@@ -4,7 +4,9 @@ curves come from cascade.response.response_curve, computed by the caller.
 
 A clustered crowd draws a cliff (the line follows the shock, then drops at once); a
 dispersed crowd draws a ramp. The dotted diagonal is the shock alone (final move = shock):
-the gap below it is what liquidations added.
+the gap below it is what liquidations added. A timed curve (ResponseCurve.timed: each point
+a run along the scenario's path, the shock setting its depth) counts ticks where an instant
+one counts waves, and its dashed critical shock is the instant model's, so it says so.
 """
 
 from __future__ import annotations
@@ -33,8 +35,11 @@ def response_figure(curves: dict[str, ResponseCurve], current: dict[str, tuple[f
     fig = go.Figure(layout=dict(template=TEMPLATE))
     first = next(iter(curves.values()))
     reach = float(first.shocks[np.argmax(np.abs(first.shocks))]) * 100
+    timed = any(curve.timed for curve in curves.values())
+    steps = "ticks" if timed else "waves"
     fig.add_trace(go.Scatter(
-        x=[0.0, reach], y=[0.0, reach], mode="lines", name="the shock alone",
+        x=[0.0, reach], y=[0.0, reach], mode="lines",
+        name="final move = shock" if timed else "the shock alone",
         line=dict(color=MUTED, width=1, dash="dot"), hoverinfo="skip"))
     for name, curve in curves.items():
         color = SIDE_COLORS.get(name, INK)
@@ -45,14 +50,15 @@ def response_figure(curves: dict[str, ResponseCurve], current: dict[str, tuple[f
             line=dict(color=color, width=2, shape="linear"), marker=dict(size=4, color=color),
             customdata=np.column_stack([curve.waves]),
             hovertemplate=(f"{label}: shock %{{x:.2f}}%, final move %{{y:.1f}}% "
-                           "(%{customdata[0]} waves)<extra></extra>")))
+                           f"(%{{customdata[0]}} {steps})<extra></extra>")))
         critical = curve.critical_shock
         if math.isfinite(critical):
             fig.add_vline(x=critical * 100, line=dict(color=color, width=1.5, dash="dash"))
             fig.add_trace(go.Scatter(
                 x=[critical * 100], y=[None], mode="lines", showlegend=True,
                 line=dict(color=color, width=1.5, dash="dash"),
-                name=f"{label}: critical shock {pct(critical)}", hoverinfo="skip"))
+                name=(f"{label}: critical shock {pct(critical)}"
+                      + (" (instant model)" if curve.timed else "")), hoverinfo="skip"))
         if name in current:
             shock, move = current[name]
             fig.add_trace(go.Scatter(
@@ -64,7 +70,10 @@ def response_figure(curves: dict[str, ResponseCurve], current: dict[str, tuple[f
     rise = first.direction > 0
     fig.update_layout(
         title=dict(text="Response curve: final move against shock",
-                   subtitle=dict(text="One run per dot; dashed: the critical shock.")),
+                   subtitle=dict(text=(
+                       "One timed run along the path per dot (the shock its depth);"
+                       "<br>dashed: the instant model's critical shock." if timed else
+                       "One run per dot; dashed: the critical shock."))),
         xaxis=dict(title="Shock (%)", ticksuffix="%", autorange=True if rise else "reversed"),
         yaxis=dict(title="Final move (%)", ticksuffix="%"),
         legend=dict(orientation="h", y=-0.22, x=0), margin=dict(b=70),

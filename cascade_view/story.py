@@ -7,10 +7,13 @@ from __future__ import annotations
 import numpy as np
 
 from cascade import CascadeResult
+from cascade.clock import TimedResult
 from cascade.levels import scenario_levels
 from cascade.response import cliff_figures
+from cascade.scenario import CLOCK_FIELDS, Scenario
 
 from .formats import pct, points, share, times, usd
+from .knobs import label_of
 
 
 def _leverage_range(leverage: np.ndarray) -> str:
@@ -41,6 +44,25 @@ def wave_sentences(result: CascadeResult) -> list[str]:
         steps[-1] = steps[-1].replace("before anyone is liquidated",
                                       "and reaches no one's liquidation price")
     return steps
+
+
+def without_clock(scenario: Scenario) -> Scenario:
+    """`scenario` with every clock field (cascade.scenario.CLOCK_FIELDS) at its default: the
+    instant model at the same shock, which reaches the shock at once."""
+    default = Scenario()
+    return scenario.replace(**{name: getattr(default, name) for name in CLOCK_FIELDS})
+
+
+def clock_not_applied(scenario: Scenario) -> str:
+    """The Learn page's one line when the clock is on: which clock knobs it leaves out (their
+    labels, in the knob table's order), and that the shock comes at once."""
+    default = Scenario()
+    names = [label_of(name) for name in CLOCK_FIELDS
+             if getattr(scenario, name) != getattr(default, name)]
+    return (f"This page walks through the instant model's waves, so the clock is not "
+            f"applied here: {'; '.join(names)} left out, and the price moves "
+            f"{pct(scenario.shock)} at once. The Explorer's Time section runs this scenario "
+            f"in seconds.")
 
 
 def contrast(a: CascadeResult, b: CascadeResult) -> str:
@@ -98,7 +120,8 @@ def response_contrast(a, b, labels: dict[str, str] | None = None) -> str:
     per outcome (A worse, B worse, the same end within SAME_END), each listing the stretches
     of the grid where it holds (at most RANGES_SHOWN, then how many more), smallest shocks
     first. The shock 0 (no move for either) is left out. labels: the books' names in the
-    sentence (default "A" and "B")."""
+    sentence (default "A" and "B"). Timed curves (ResponseCurve.timed) say that each shock
+    was the depth of the clock's path."""
     if a.shocks.shape != b.shocks.shape or np.any(a.shocks != b.shocks):
         raise ValueError("curves: A and B must be drawn on the same shocks")
     labels = {"A": "A", "B": "B", **(labels or {})}
@@ -131,6 +154,8 @@ def response_contrast(a, b, labels: dict[str, str] | None = None) -> str:
     step = abs(float(shocks[1] - shocks[0])) if shocks.size > 1 else 0.0
     tried = (f"shocks tried every {pct(step, 2, signed=False)} from {pct(shocks[0], 2)} to "
              f"{pct(shocks[-1], 2)}" if step else f"one shock tried, {pct(shocks[0], 2)}")
+    if a.timed:
+        tried += " as the depths of the clock's path, each run read at its end"
     return f"Over the {tried}: {text}."
 
 
@@ -167,7 +192,9 @@ def cliff_rows(analysis_a, analysis_b) -> list[tuple[str, str, str, str]]:
     and, when both venues keep accounts, bad debt."""
     a, b = (cliff_figures(x.result, x.liquidation_price, x.direction)
             for x in (analysis_a, analysis_b))
-    rows = [("Largest one-wave move", points(a.largest_step), points(b.largest_step),
+    timed = isinstance(analysis_a.result, TimedResult) and isinstance(analysis_b.result,
+                                                                       TimedResult)
+    rows = [(f"Largest one-{'tick' if timed else 'wave'} move", points(a.largest_step), points(b.largest_step),
              f"{(b.largest_step - a.largest_step) * 100:+.1f} pts"),
             ("First liquidation at", pct(a.first_liquidation), pct(b.first_liquidation),
              f"{(b.first_liquidation - a.first_liquidation) * 100:+.1f} pts")]

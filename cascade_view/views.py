@@ -20,14 +20,20 @@ SHORT_NAMES = {"price-path": "Price path", "leverage": "Leverage", "waves": "Wav
 def explorer_figures(analysis: Analysis) -> dict[str, go.Figure]:
     """The four figures of the Explorer, by chart name (the order of CHARTS)."""
     result, scenario = analysis.result, analysis.scenario
+    # a timed run's steps are its liquidating ticks, named by their numbers
+    timed = isinstance(result, TimedResult)
+    ticks = result.waves["tick"].to_numpy() if timed else None
+    path_end = float(result.path.moves[-1]) if timed and not result.path.is_jump else None
     built = {
-        "price-path": figures.price_path_figure(result.price_path, scenario.shock),
+        "price-path": figures.price_path_figure(result.price_path, scenario.shock,
+                                                ticks=ticks, path_end=path_end),
         "leverage": figures.leverage_figure(result.population.leverage, result.liquidated_in,
-                                            result.wave_count, result.population.notional),
+                                            result.wave_count, result.population.notional,
+                                            ticks=ticks),
         "waves": figures.waves_figure(result.waves),
         "liquidation-map": figures.liquidation_map_figure(
             analysis.liquidation_price, result.population.notional, result.liquidated_in,
-            result.wave_count, scenario.shock, result.final_price),
+            result.wave_count, scenario.shock, result.final_price, ticks=ticks),
     }
     return {name: built[name] for name, _ in CHARTS}
 
@@ -38,6 +44,9 @@ TIME_CHARTS = (("time-price", "chart_time_price"),
                ("time-liquidations", "chart_time_liquidations"),
                ("time-queue", "chart_time_queue"),
                ("time-fund", "chart_time_fund"))
+# Their names on the PNG download buttons.
+TIME_SHORT_NAMES = {"time-price": "Price in time", "time-liquidations": "Liquidations in time",
+                    "time-queue": "Queue in time", "time-fund": "Fund in time"}
 
 
 def explorer_time_figures(analysis: Analysis) -> dict[str, go.Figure]:

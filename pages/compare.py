@@ -125,12 +125,12 @@ curves = {side: compute.response_of(a.scenario, direction, *sizes)
           for side, a in analyses.items()}
 labels = {side: f"{side} (tightness {a.scenario.tightness:g})" for side, a in analyses.items()}
 st.markdown(f"**{story.response_contrast(curves['A'], curves['B'], labels)}**")
-# a run along a path is not a point of the curves (jumps), so it is marked only on a jump
+# each run is a point of its curve (with the clock, the curve runs the path at each depth)
 marked = {side: (a.scenario.shock, a.result.total_move) for side, a in analyses.items()
-          if a.direction == direction and a.scenario.path == "jump"}
+          if a.direction == direction}
 pagekit.chart(response_figure(curves, marked, labels), "compare-response",
-    caption=("With the clock on, each point is a jump of that size under the clock's engine "
-             "and book (not the path), at the run's end." if timed else None))
+    caption=("With the clock on, each point is a run along the clock's path with that depth, "
+             "under the clock's engine and book, read at the run's end." if timed else None))
 
 left, right = st.columns(2, gap="large")
 with left:

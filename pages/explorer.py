@@ -86,7 +86,9 @@ for metric in headline.cliff_metrics(analysis):
     cliffs.metric(metric.label, metric.value, metric.delta, help=metric.help,
                   delta_color="off", delta_arrow="off", border=True)
 with curve_column:
+    # the run is a point of its curve, except along a brought path (the curve is of jumps)
     chart(response_figure({"this book": curve},
+                          {} if inputs.path is not None else
                           {"this book": (analysis.scenario.shock, result.total_move)}),
           "response", "chart_response")
 
@@ -138,20 +140,25 @@ json_col.download_button(
 waves_col.download_button(
     "Waves (CSV)", downloads.waves_csv(result), "cascade-waves.csv", "text/csv",
     on_click="ignore", icon=":material/table:", key="download-waves",
-    help="One row per wave: trigger price, price after, count and notional, long and short.")
+    help=("One row per tick that liquidated (1 s each; the wave column counts them, tick "
+          "and seconds say when): trigger price, price after, count and notional, long and "
+          "short." if timed else
+          "One row per wave: trigger price, price after, count and notional, long and short."))
 positions_col.download_button(
     "Positions (CSV)", lambda: downloads.positions_csv(result),
     "cascade-positions.csv", "text/csv", on_click="ignore", icon=":material/group:",
     key="download-positions",
     help="One row per trader: side, leverage, notional, entry and liquidation price, and "
-         "the wave that liquidated it (-1 = survived).")
+         + ("the tick (1 s) that liquidated it, in the liquidated_in_wave column "
+            "(-1 = survived)." if timed else "the wave that liquidated it (-1 = survived)."))
 if series_col:  # the clock is on: the run in seconds, one row per tick
     series_col[0].download_button(
         "Time series (CSV)", lambda: downloads.series_csv(result), "cascade-time-series.csv",
         "text/csv", on_click="ignore", icon=":material/timeline:", key="download-series",
         help="One row per second of the run: the path, the traded price, what longs and "
              "shorts had liquidated and still queued, and the fund.")
-report_col, *png_cols = st.container(key="exports").columns(5)
+exports = st.container(key="exports")
+report_col, *png_cols = exports.columns(5)
 report_col.download_button(
     "Report (HTML)", lambda: report.scenario_report(analysis, inputs.files, curve=curve,
                                    crowd=inputs.positions is None),
@@ -165,6 +172,13 @@ for column, (name, _) in zip(png_cols, views.CHARTS):
         lambda fig=built[name]: report.chart_png(fig), f"cascade-{name}.png", "image/png",
         on_click="ignore", icon=":material/image:", key=f"download-png-{name}",
         help="Drawn on the server through kaleido and this machine's Chromium.")
+if timed:  # the clock is on: the Time section's charts too, a row of their own
+    for column, (name, _) in zip(exports.columns(5), shown):
+        column.download_button(
+            f"{views.TIME_SHORT_NAMES[name]} (PNG)",
+            lambda fig=timed[name]: report.chart_png(fig), f"cascade-{name}.png", "image/png",
+            on_click="ignore", icon=":material/image:", key=f"download-png-{name}",
+            help="Drawn on the server through kaleido and this machine's Chromium.")
 
 # ------------------------------------------------------------------ explanations
 clustering, assumptions, presets = st.tabs(

@@ -2,11 +2,15 @@
 inside the figure, so stepping never reruns the page, and each frame's title names its
 step) fills in the liquidation map while each step is narrated from the results; it closes
 on the phase diagram. ?present=1 hides the sidebar and the setup text and enlarges the
-fonts, for a projector.
+fonts, for a projector. The walk is the instant model's waves: with the clock on, the page
+runs the scenario without its clock knobs and says so in one line (the Explorer's Time
+section draws the timed run).
 Text lives in docs/learn/; narration in cascade_view/story.py.
 """
 
 import streamlit as st
+
+from cascade.scenario import CLOCK_FIELDS
 
 from cascade_view import axes, headline, story
 from cascade_view.links import PageParams
@@ -25,6 +29,9 @@ if not present:
 values = widgets.sidebar()
 pagekit.link_notices(values)
 scenario = sweeps.within_limit(pagekit.scenario_or_stop(values), "Learn page")
+if scenario.clock:
+    timed, scenario = scenario, story.without_clock(scenario)
+    st.info(story.clock_not_applied(timed), icon=":material/schedule:")
 analysis = compute.analyse(scenario)
 result = analysis.result
 steps = story.wave_sentences(result)

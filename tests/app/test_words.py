@@ -577,3 +577,23 @@ def test_compare_time_note():
             np.testing.assert_allclose(runs[label, 1.0]["lowest move"],
                                        runs[label, t]["lowest move"], atol=1e-12)
     assert "ends at the same -18.9% at tightness 1, 0.5 and 0" in text
+
+
+def test_pages_doc_quotes_compare_at_the_default_pair_with_and_without_the_clock():
+    """docs/pages.md, Compare: both sentences it quotes are the page's sentences for the
+    default pair (A tightness 0, B tightness 1), instant and under COMPARE_CLOCK."""
+    from cascade_view.story import COMPARE_CLOCK, contrast, timed_contrast
+    text = " ".join((DOCS / "pages.md").read_text(encoding="utf-8").split())
+    a, b = Scenario(tightness=0.0), Scenario(tightness=1.0)
+    assert f'"{contrast(a.run(), b.run())}"' in text
+    timed = timed_contrast(a.replace(**COMPARE_CLOCK).run(), b.replace(**COMPARE_CLOCK).run())
+    assert f'"{timed}"' in text
+    # "changes where the cascade ends very little": within a point
+    assert abs(a.run().total_move - b.run().total_move) < 0.01
+
+
+def test_pages_doc_quotes_learns_first_wave_at_the_default():
+    """docs/pages.md, Learn: the narration it quotes is wave 1's sentence at the default."""
+    from cascade_view.story import wave_sentences
+    text = " ".join((DOCS / "pages.md").read_text(encoding="utf-8").split())
+    assert f'"{wave_sentences(Scenario().run())[1]}"' in text
