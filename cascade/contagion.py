@@ -1,0 +1,511 @@
+"""Contagion: a cascade over several markets, through accounts (issue 19; docs/model.md,
+"Accounts and several markets").
+
+Markets m = 1 .. M, each a cascade.Market (its own P0, depth, impact, engine) moved by its
+own exogenous path m_m(t) (cascade.paths; beta_paths makes them one path times each
+market's beta). Ticks of dt seconds as cascade/clock.py; tick k:
+  1. prices: every market's traded price at the tick's start,
+         P_m = max(P0_m (1 + m_m(t) - I_m(Q_m)), floor)             (clock._price);
+  2. cross accounts: an account with cross positions is reached when its equity at those
+     prices is at or below its maintenance,
+         E = C + sum_j s_j q_j (P_m(j) - e_j) <= MM = sum_j mm_m(j) n_j;
+     the venue rule then closes its cross positions:
+       "whole":        every cross position to its market's book this tick;
+       "hyperliquid":  when E < 2/3 MM the backstop vault takes the whole account at P
+                       (nothing reaches the books); otherwise each position goes to its
+                       book, one above $100K in 5 parts of 20%, 30 s apart (the first part
+                       this tick; cascade.market.HYPERLIQUID_PARTIAL);
+     once reached, finished (the queue rule of the one-market engine). Cross orders are
+     executed when due, outside the market's engine rate (which caps isolated positions);
+  3. isolated positions: each market's isolated positions are a LiquidationBook run by
+     the one-market clock's own sides (reach, engine caps, parts), unchanged;
+  4. walk and refill, per market: the net flow f_m = (isolated longs' - shorts' flow) +
+     (cross orders' s q P0_m) walks market m's book only; fills at the walk's VWAP
+     (clock._fill); the transient and permanent parts refill as the clock's.
+Forced flow in market m moves only P_m; it reaches the other markets through the accounts
+that hold m and them.
+
+Exactness: with no cross positions each market's run is run_timed of its isolated
+positions on its path, bit for bit (price path, waves, liquidated_in): the same sides,
+prices and walks in the same order (tests/model/test_contagion.py).
+
+Money, in one venue fund F (quote currency, `insurance_fund`, default 0): each tick,
+market by market, the isolated longs' then shorts' executions settle as the clock's
+(cascade.venue.settle: fees phi P q into the fund, and s (P q - sum b q)); then the cross
+accounts whose last order filled this tick settle, each position j contributing
+     fee_m F_j q_j  and  c_j + s_j q_j (F_j - e_j),   c_j = C n_j / sum of the account's n
+(F_j the mean fill of its parts, or P for the backstop): the account's collateral and
+realised PnL go to the fund, as an isolated position's margin does; a negative total is
+paid by the fund; what the fund cannot pay is bad debt. So
+     fund_end = fund_start + fees + pnl + bad_debt   (per market fees and pnl; in total).
+ADL is not run here (mm_tiers and adl are refused, as by the clock).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._checks import number_in, one_of
+from .accounts import AccountBook
+from .clock import (DEFAULT_TICK, MAX_TICKS, TimedResult, _BlockSide, _fill, _PartialSide,
+                    _PrefixSide, _price, _result, _WholeSide)
+from .engine import LiquidationBook, _new_ledger, _settle_step
+from .market import HYPERLIQUID_PARTIAL, Market
+from .paths import PricePath, jump
+from .population import Population
+from .venue import Ledger
+
+RULES = ("whole", "hyperliquid")
+# Hyperliquid: the backstop vault takes a cross account below 2/3 of maintenance.
+BACKSTOP_SHARE = 2.0 / 3.0
+SERIES_COLUMNS = ["tick", "seconds", "market", "move", "start_price", "price", "fill_price",
+                  "isolated_notional", "cross_notional", "backstop_notional"]
+
+
+def beta_paths(path: PricePath, betas) -> tuple[PricePath, ...]:
+    """One path per market: market m moves beta_m times `path` (the same knots)."""
+    out = []
+    for beta in betas:
+        beta = number_in("beta", beta, low=0.0)
+        out.append(PricePath(path.times, beta * np.asarray(path.moves),
+                             name=f"{beta:g} x {path.name}"))
+    return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class ContagionResult:
+    """A contagion run (see the module docstring).
+
+    markets:        market names.
+    isolated:       per market, the TimedResult of its isolated positions (None when it
+                    has none): its price columns are the market's prices, cross flow
+                    included; its waves and liquidated_in count isolated positions only.
+    series:         one row per tick and market (SERIES_COLUMNS): moves, prices, the
+                    notional at entry executed (isolated, cross to the book, to the
+                    backstop).
+    position_tick:  per position of the book, the tick that finished it (-1 survived).
+    account_tick:   per account, the tick its cross positions were reached (-1 never;
+                    accounts without cross positions: the tick of their last isolated
+                    liquidation, else -1).
+    shocked:        per market, True when its exogenous path moves.
+    ledger:         the venue fund's totals (Ledger.as_dict()).
+    money:          per market: fees, pnl (what the liquidated leave the fund, the
+                    isolated and the cross parts), cross_shortfall (cross accounts' losses
+                    beyond their collateral, charged to the market by c_j + PnL_j < 0).
+    """
+    markets: tuple
+    book: AccountBook = field(repr=False)
+    isolated: dict = field(repr=False)
+    series: pd.DataFrame = field(repr=False)
+    position_tick: np.ndarray = field(repr=False)
+    account_tick: np.ndarray = field(repr=False)
+    shocked: tuple
+    ledger: dict
+    money: pd.DataFrame = field(repr=False)
+    prices: np.ndarray = field(repr=False, default=None)
+    tick_seconds: float = DEFAULT_TICK
+
+    @property
+    def liquidated(self) -> np.ndarray:
+        return self.position_tick >= 1
+
+    def moves(self) -> dict:
+        """Per market, the traded move at the run's end, P / P0 - 1."""
+        out = {}
+        for m, name in enumerate(self.markets):
+            rows = self.series[self.series["market"] == name]
+            out[name] = float(rows["price"].iloc[-1]) / float(self.prices[m]) - 1.0
+        return out
+
+    def liquidated_notional(self) -> float:
+        return float(self.book.notional[self.liquidated].sum())
+
+    def cross_share(self) -> float:
+        """Cross positions' share of the liquidated notional (at entry); NaN if none."""
+        total = self.liquidated_notional()
+        cross = float(self.book.notional[self.liquidated & self.book.cross].sum())
+        return cross / total if total > 0 else math.nan
+
+    def contagion_share(self) -> float:
+        """The share of the liquidated notional (at entry) in markets whose own path does
+        not move: liquidations another market's fall caused, through the accounts."""
+        total = self.liquidated_notional()
+        calm = ~np.asarray(self.shocked)[self.book.market]
+        return (float(self.book.notional[self.liquidated & calm].sum()) / total
+                if total > 0 else math.nan)
+
+    def pulled_in(self) -> np.ndarray:
+        """Ids of the liquidated accounts that hold no position in a market whose own path
+        moves: pulled in by a market they were not shocked in."""
+        book = self.book
+        shocked = np.asarray(self.shocked)[book.market]
+        exposed = np.bincount(book.account, weights=shocked.astype(float),
+                              minlength=book.accounts) > 0
+        hit = np.bincount(book.account, weights=self.liquidated.astype(float),
+                          minlength=book.accounts) > 0
+        return np.flatnonzero(hit & ~exposed)
+
+    def by_market(self) -> pd.DataFrame:
+        """Per market: move, liquidated notional (isolated, cross), contagion flag."""
+        book, hit = self.book, self.liquidated
+        moves = self.moves()
+        rows = []
+        for m, name in enumerate(self.markets):
+            here = hit & (book.market == m)
+            rows.append({"market": name, "shocked": bool(self.shocked[m]),
+                         "move": moves[name],
+                         "liquidated_notional": float(book.notional[here].sum()),
+                         "cross_notional": float(book.notional[here & book.cross].sum()),
+                         "positions": int(here.sum())})
+        return pd.DataFrame(rows)
+
+
+def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAULT_TICK, *,
+                  rule: str = "whole", insurance_fund: float = 0.0) -> ContagionResult:
+    """The cascade of `book` over `markets` (one Market per name of book.markets, a
+    sequence in that order or a mapping by name) along `paths` (one PricePath or shock
+    per market), in ticks of `tick_seconds`, with the venue rule `rule` for cross
+    accounts ("whole" or "hyperliquid"); see the module docstring."""
+    names = book.markets
+    count = len(names)
+    if isinstance(markets, dict):
+        missing = [n for n in names if n not in markets]
+        if missing:
+            raise ValueError(f"markets: no Market for {', '.join(missing)}")
+        markets = [markets[n] for n in names]
+    markets = list(markets)
+    paths = list(paths.values()) if isinstance(paths, dict) else list(paths)
+    if len(markets) != count or len(paths) != count:
+        raise ValueError(f"markets: expected {count} markets and paths ({', '.join(names)}), "
+                         f"got {len(markets)} and {len(paths)}")
+    paths = [p if isinstance(p, PricePath) else jump(p) for p in paths]
+    for m, market in enumerate(markets):
+        if not isinstance(market, Market):
+            raise ValueError(f"markets: {names[m]} is not a Market ({market!r})")
+        if market.mm_tiers is not None or market.adl:
+            raise ValueError(f"markets: {names[m]} sets mm_tiers or adl; the contagion engine "
+                             f"does not run them")
+    dt = number_in("tick_seconds", tick_seconds, low=0.0, low_open=True, high=3600.0)
+    one_of("rule", rule, RULES)
+    fund0 = number_in("insurance_fund", insurance_fund, low=0.0)
+    duration = max(p.duration for p in paths)
+    if duration / dt > MAX_TICKS:
+        raise ValueError(f"paths: {duration:g} s at {dt:g} s per tick is more than "
+                         f"{MAX_TICKS:,} ticks; use a longer tick or a shorter path")
+    p0 = np.array([mk.price for mk in markets])
+    mm = np.array([mk.maintenance_margin for mk in markets])
+    q = book.quantity
+    # the isolated positions of each market, as the one-market clock runs them
+    iso_books, iso_index, sides_of, limited_of = [], [], [], []
+    for m, market in enumerate(markets):
+        index = np.flatnonzero(~book.cross & (book.market == m))
+        iso_index.append(index)
+        if index.size == 0:
+            iso_books.append(None), sides_of.append([]), limited_of.append(False)
+            continue
+        pop = Population.from_arrays(book.leverage[index], book.notional[index],
+                                     book.side[index], book.entry_price[index],
+                                     maintenance_margin=market.maintenance_margin,
+                                     price=market.price)
+        lbook = LiquidationBook(pop, market)
+        sides, limited = _sides(lbook, market, paths[m], dt)
+        iso_books.append(lbook), sides_of.append(sides), limited_of.append(limited)
+    cross = _CrossAccounts(book, p0, mm, rule, dt)
+    labels = [np.full(i.size, -1, dtype=np.int64) for i in iso_index]
+    state = [[0.0, 0.0, [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]] for _ in range(count)]
+    rows = [[] for _ in range(count)]
+    starts = [None] * count
+    series = []
+    ledger = Ledger(fund_start=fund0, fund=fund0)
+    fees_m, pnl_m = np.zeros(count), np.zeros(count)
+    tick = 0
+    while True:
+        tick += 1
+        if tick > MAX_TICKS:
+            raise ValueError(f"tick_seconds: the run has not ended after {MAX_TICKS:,} ticks")
+        seconds = (tick - 1) * dt
+        moves = np.array([p.at(seconds) for p in paths])
+        consumed = np.array([s[0] + s[1] for s in state])
+        prices = np.array([_price(markets[m], moves[m], consumed[m]) for m in range(count)])
+        cflow, cnotional, bnotional = cross.tick(prices, tick)
+        fills = np.full(count, np.nan)
+        for m, market in enumerate(markets):
+            transient, permanent, side_flow, side_transient, side_refilled = state[m]
+            if starts[m] is None:
+                starts[m] = prices[m]
+            took = [(0, 0.0, 0.0, math.nan)] * 2
+            for side, cap in sides_of[m]:
+                took[0 if side.sign > 0 else 1] = side.tick(
+                    prices[m], cap, market.engine_max_positions, tick, labels[m])
+            (lc, ln, lf, lb), (sc, sn, sf, sb) = took
+            net = lf - sf + cflow[m]
+            after = consumed[m] + net
+            fill = (_fill(market, moves[m], consumed[m], after)
+                    if (lc or sc or ln or sn or cnotional[m]) else math.nan)
+            fills[m] = fill
+            price_after = _price(market, moves[m], after)
+            kappa = market.permanent_impact
+            decay = (1.0 if market.resilience_half_life is None
+                     else 0.5 ** (dt / market.resilience_half_life))
+            transient, permanent = transient + (1.0 - kappa) * net, permanent + kappa * net
+            transient *= decay
+            held = []
+            flows = (lf + max(cflow[m], 0.0), sf + max(-cflow[m], 0.0))
+            for i, flow in enumerate(flows):
+                side_flow[i] += flow
+                held.append(side_flow[i] - side_refilled[i])
+                before_refill = side_transient[i] + (1.0 - kappa) * flow
+                side_transient[i] = before_refill * decay
+                side_refilled[i] += before_refill - side_transient[i]
+            state[m][0], state[m][1] = transient, permanent
+            queues = [0.0, 0.0]
+            for side, _ in sides_of[m]:
+                queues[0 if side.sign > 0 else 1] = side.queued
+            rows[m].append((tick, seconds, moves[m], prices[m], price_after, fill, lc, sc, ln,
+                            sn, lf, sf, lb, sb, *queues, after, *side_flow, *held))
+            series.append((tick, seconds, m, moves[m], prices[m], price_after, fill, ln + sn,
+                           cnotional[m], bnotional[m]))
+            if ln or lc or sn or sc:
+                _settle_isolated(ledger, market, iso_books[m], labels[m], limited_of[m],
+                                 tick, fill, (lc, ln, lf, lb), (sc, sn, sf, sb), fees_m, pnl_m,
+                                 m)
+        cross.filled(fills, prices, tick, ledger, markets, fees_m, pnl_m)
+        quiet = all(not (r[-1][6] or r[-1][7] or r[-1][8] or r[-1][9]) and r[-1][14] <= 0
+                    and r[-1][15] <= 0 for r in rows)
+        if (seconds >= duration and quiet and not cnotional.any()
+                and not bnotional.any() and not cross.pending):
+            break
+    isolated = {}
+    position_tick = np.full(len(book), -1, dtype=np.int64)
+    for m in range(count):
+        if iso_books[m] is not None:
+            isolated[names[m]] = _result(iso_books[m], paths[m], dt, rows[m], labels[m],
+                                         _new_ledger(markets[m]) if markets[m].keeps_accounts
+                                         else None, limited_of[m], starts[m])
+            position_tick[iso_index[m]] = labels[m]
+        else:
+            isolated[names[m]] = None
+    position_tick[cross.positions] = cross.position_tick
+    account_tick = np.full(book.accounts, -1, dtype=np.int64)
+    np.maximum.at(account_tick, book.account[~book.cross], position_tick[~book.cross])
+    account_tick[cross.ids] = np.where(cross.reached_tick >= 1, cross.reached_tick,
+                                       account_tick[cross.ids])
+    frame = pd.DataFrame(series, columns=SERIES_COLUMNS)
+    frame["market"] = np.array(names, dtype=object)[frame["market"].to_numpy()]
+    shortfall = np.bincount(book.market[cross.positions], weights=np.minimum(cross.contribution,
+                                                                             0.0),
+                            minlength=count)
+    money = pd.DataFrame({"market": names, "fees": fees_m, "pnl": pnl_m,
+                          "cross_shortfall": -shortfall})
+    return ContagionResult(names, book, isolated, frame, position_tick, account_tick,
+                           tuple(bool(p.low < 0 or p.high > 0) for p in paths),
+                           ledger.as_dict(), money, p0, dt)
+
+
+def _sides(lbook: LiquidationBook, market: Market, path: PricePath, dt: float):
+    """The one-market clock's sides for `lbook` (as run_timed builds them) and whether the
+    engine is limited. Both sides are built: a calm market may be pushed either way by
+    cross flow."""
+    rate_cap = math.inf if market.engine_rate is None else market.engine_rate * dt
+    limited = (rate_cap < math.inf or market.engine_max_positions is not None
+               or market.engine_capacity is not None or market.engine_capacity_share is not None
+               or market.partial_liquidation is not None
+               or market.position_notional_per_tick is not None)
+    sides = []
+    for direction in (-1, 1):
+        if not (lbook.population.side == -direction).any():
+            continue
+        if market.partial_liquidation is not None:
+            side = _PartialSide(lbook, direction, market.partial_liquidation, dt)
+        elif market.position_notional_per_tick is not None:
+            side = _BlockSide(lbook, direction, market.position_notional_per_tick)
+        else:
+            side = (_PrefixSide if limited else _WholeSide)(lbook, direction)
+        sides.append((side, min(rate_cap, market.capacity_per_step(side.sign))))
+    return sides, limited
+
+
+def _settle_isolated(ledger, market, lbook, labels, limited, tick, fill, longs, shorts,
+                     fees_m, pnl_m, m) -> None:
+    """Settle one market's isolated executions of a tick as clock._result does: longs
+    first; by the positions finished this tick (unlimited engine) or the tick's flows."""
+    pop, p0 = lbook.population, market.price
+    for sign, (count, notional, flow, bankrupt) in ((1, longs), (-1, shorts)):
+        if not (count or notional):
+            continue
+        if not limited:
+            hit = (labels == tick) & (pop.side == sign)
+            quantity = float(np.sum(pop.quantity[hit]))
+            bankrupt = float(np.sum((pop.bankruptcy_price() * pop.quantity)[hit]))
+        else:
+            quantity = flow / p0
+        fees, pnl = _settle_step(ledger, market, fill, quantity, bankrupt, sign, tick)[1:3]
+        fees_m[m] += fees
+        pnl_m[m] += pnl
+
+
+class _CrossAccounts:
+    """The cross accounts of a book: which are reached at given prices (vectorised, with a
+    bound that skips accounts far from maintenance), and their orders."""
+
+    def __init__(self, book: AccountBook, p0, mm, rule: str, dt: float):
+        self.positions = np.flatnonzero(book.cross)
+        self.position_tick = np.full(self.positions.size, -1, dtype=np.int64)
+        self.contribution = np.zeros(self.positions.size)
+        self.pending = defaultdict(list)  # tick -> [(local position indices, fraction)]
+        self.rule = rule
+        self.cooldown_ticks = max(1, int(math.ceil(HYPERLIQUID_PARTIAL[2] / dt - 1e-9)))
+        self.parts_left = np.zeros(self.positions.size, dtype=np.int64)
+        self.vaulted = np.zeros(self.positions.size, dtype=bool)
+        self._due, self._vault = [], []
+        count = len(p0)
+        pos = self.positions
+        self.ids, owner = np.unique(book.account[pos], return_inverse=True)
+        self.owner = owner
+        n = self.ids.size
+        self.reached_tick = np.full(n, -1, dtype=np.int64)
+        if n == 0:
+            return
+        self.market = book.market[pos]
+        self.sign = book.side[pos].astype(np.float64)
+        self.q = book.quantity[pos]
+        self.notional = book.notional[pos]
+        self.entry = book.entry_price[pos]
+        self.p0 = p0
+        self.collateral = book.collateral[self.ids]
+        sq = self.sign * self.q
+        # Q[a, m] = sum of s q over account a's positions in market m
+        self.Q = np.zeros((n, count))
+        np.add.at(self.Q, (owner, self.market), sq)
+        self.mm = np.bincount(owner, weights=mm[self.market] * self.notional, minlength=n)
+        self.K = (self.collateral - np.bincount(owner, weights=sq * self.entry, minlength=n)
+                  - self.mm)
+        total = np.bincount(owner, weights=self.notional, minlength=n)
+        self.share = self.collateral[owner] * self.notional / total[owner]
+        self.value = np.zeros(pos.size)     # sum over parts of fraction x q x fill
+        self.alive = np.ones(n, dtype=bool)
+        self._rebase(p0)
+
+    def _rebase(self, prices) -> None:
+        alive = np.flatnonzero(self.alive)
+        slack = self.K[alive] + self.Q[alive] @ prices
+        weight = np.abs(self.Q[alive]) @ prices
+        distance = slack / weight
+        order = np.argsort(distance, kind="stable")
+        self.base = np.array(prices, dtype=np.float64)
+        self.order, self.distance = alive[order], distance[order]
+
+    def tick(self, prices, tick: int):
+        """Reach accounts at the tick's start `prices`; (cross flow q P0 signed per market,
+        cross notional to the books, notional to the backstop) executed this tick."""
+        count = len(prices)
+        flow, notional, backstop = np.zeros(count), np.zeros(count), np.zeros(count)
+        due = self.pending.pop(tick, [])
+        if self.ids.size and self.alive.any():
+            delta = float(np.max(np.abs(prices / self.base - 1.0)))
+            upto = int(np.searchsorted(self.distance, delta, side="right"))
+            if upto > max(4096, self.alive.size // 20):
+                self._rebase(prices)
+                upto = int(np.searchsorted(self.distance, 0.0, side="right"))
+            candidates = self.order[:upto]
+            candidates = candidates[self.alive[candidates]]
+            if candidates.size:
+                slack = self.K[candidates] + self.Q[candidates] @ prices
+                hit = candidates[slack <= 0.0]
+                if hit.size:
+                    self._reach(hit, slack[slack <= 0.0], prices, tick, due, backstop)
+        for local, fraction in due:
+            m = self.market[local]
+            flow += np.bincount(m, weights=fraction * self.sign[local] * self.q[local]
+                                * self.p0[m], minlength=count)
+            notional += np.bincount(m, weights=fraction * self.notional[local],
+                                    minlength=count)
+        self._due = due
+        return flow, notional, backstop
+
+    def _reach(self, hit, slack, prices, tick, due, backstop) -> None:
+        self.alive[hit] = False
+        self.reached_tick[hit] = tick
+        members = np.isin(self.owner, hit)
+        local = np.flatnonzero(members)
+        if self.rule == "hyperliquid":
+            equity = slack + self.mm[hit]
+            to_vault = hit[equity < BACKSTOP_SHARE * self.mm[hit]]
+            if to_vault.size:
+                vault = local[np.isin(self.owner[local], to_vault)]
+                m = self.market[vault]
+                self.value[vault] = self.q[vault] * prices[m]
+                self.position_tick[vault] = tick
+                self.vaulted[vault] = True
+                np.add.at(backstop, m, self.notional[vault])
+                self._vault.append(vault)
+                local = local[~np.isin(self.owner[local], to_vault)]
+            threshold, parts, _ = HYPERLIQUID_PARTIAL
+            large = self.notional[local] > threshold
+            small = local[~large]
+            big = local[large]
+            if small.size:
+                self.parts_left[small] = 1
+                due.append((small, 1.0))
+            if big.size:
+                self.parts_left[big] = parts
+                due.append((big, 1.0 / parts))
+                for j in range(1, parts):
+                    self.pending[tick + j * self.cooldown_ticks].append((big, 1.0 / parts))
+        else:
+            self.parts_left[local] = 1
+            due.append((local, 1.0))
+
+    def filled(self, fills, prices, tick, ledger, markets, fees_m, pnl_m) -> None:
+        """Book this tick's fills of the due orders; settle the accounts whose last order
+        filled (and those the backstop took) into the venue fund."""
+        finished = []
+        for local, fraction in self._due:
+            self.value[local] += fraction * self.q[local] * fills[self.market[local]]
+            self.parts_left[local] -= 1
+            last = local[self.parts_left[local] == 0]
+            self.position_tick[last] = tick
+            finished.append(last)
+        finished.extend(self._vault)
+        self._due, self._vault = [], []
+        if not finished:
+            return
+        local = np.unique(np.concatenate(finished))
+        # an account settles when every cross position of it is finished
+        accounts = np.unique(self.owner[local])
+        members = np.flatnonzero(np.isin(self.owner, accounts))
+        ready = np.bincount(self.owner[members], weights=(self.position_tick[members] >= 1)
+                            .astype(float), minlength=self.ids.size)
+        size = np.bincount(self.owner[members], minlength=self.ids.size)
+        done = accounts[ready[accounts] == size[accounts]]
+        members = members[np.isin(self.owner[members], done)]
+        if not members.size:
+            return
+        m = self.market[members]
+        fee_rate = np.array([mk.liquidation_fee for mk in markets])[m]
+        fees = np.where(self.vaulted[members], 0.0, fee_rate * self.value[members])
+        pnl = self.share[members] + self.sign[members] * (self.value[members]
+                                                          - self.q[members] * self.entry[members])
+        self.contribution[members] = pnl
+        count = len(markets)
+        fees_by = np.bincount(m, weights=fees, minlength=count)
+        pnl_by = np.bincount(m, weights=pnl, minlength=count)
+        fees_m += fees_by
+        pnl_m += pnl_by
+        balance = ledger.fund + float(fees_by.sum()) + float(pnl_by.sum())
+        ledger.fees = float(ledger.fees + fees_by.sum())
+        ledger.pnl = float(ledger.pnl + pnl_by.sum())
+        if balance < 0.0:
+            ledger.bad_debt = float(ledger.bad_debt - balance)
+            if ledger.exhausted_step < 0:
+                ledger.exhausted_step = tick
+        ledger.fund = max(balance, 0.0)
+
+    @property
+    def reached(self) -> np.ndarray:
+        return self.reached_tick
