@@ -350,8 +350,19 @@ def _settle_isolated(ledger, market, lbook, labels, limited, tick, fill, longs, 
 
 
 class _CrossAccounts:
-    """The cross accounts of a book: which are reached at given prices (vectorised, with a
-    bound that skips accounts far from maintenance), and their orders."""
+    """The cross accounts of a book: which are reached at given prices, and their orders.
+
+    An account's slack is linear in the prices: S(P) = K + sum_m Q_m P_m, with
+    Q_m = sum of s q over its positions in market m and K = C - sum s q e - MM; it is
+    reached when S <= 0. Accounts are grouped by the set of markets they hold; within a
+    group, sorted by d = S(B) / sum_m |Q_m| B_m at the group's base prices B. Since
+    |S(P) - S(B)| <= sum_m |Q_m| B_m max_m |P_m / B_m - 1|, an account with d above that
+    largest relative move (over the group's markets) cannot be reached: each tick only
+    the sorted prefix below it is evaluated, exactly. A group is re-based (S and d at the
+    tick's prices, sorted again) when that prefix grows past REBASE_SHARE of it."""
+
+    REBASE_SHARE = 0.05
+    REBASE_AT_LEAST = 2048
 
     def __init__(self, book: AccountBook, p0, mm, rule: str, dt: float):
         self.positions = np.flatnonzero(book.cross)
@@ -369,6 +380,7 @@ class _CrossAccounts:
         self.owner = owner
         n = self.ids.size
         self.reached_tick = np.full(n, -1, dtype=np.int64)
+        self.groups = []
         if n == 0:
             return
         self.market = book.market[pos]
@@ -389,16 +401,70 @@ class _CrossAccounts:
         self.share = self.collateral[owner] * self.notional / total[owner]
         self.value = np.zeros(pos.size)     # sum over parts of fraction x q x fill
         self.alive = np.ones(n, dtype=bool)
-        self._rebase(p0)
+        # positions of account a: first[a] .. first[a] + size[a] - 1 (owner is ascending)
+        self.size = np.bincount(owner, minlength=n)
+        self.first = np.concatenate(([0], np.cumsum(self.size)[:-1]))
+        self.open = self.size.copy()        # positions not finished, per account
+        held = np.zeros((n, count), dtype=bool)
+        held[owner, self.market] = True
+        key = held @ (1 << np.arange(count))
+        masks = np.unique(key)
+        self.holds = ((masks[:, None] >> np.arange(count)) & 1).astype(np.float64)
+        self.base = np.tile(np.asarray(p0, dtype=np.float64), (masks.size, 1))
+        self.nearest = np.full(masks.size, np.inf)
+        self.seen = np.full((masks.size, count), np.nan)  # prices each group last saw
+        for g, mask in enumerate(masks):
+            group = {"markets": np.flatnonzero(self.holds[g]), "members":
+                     np.flatnonzero(key == mask)}
+            self.groups.append(group)
+            self._rebase(group, p0)
+            self._note(g)
 
-    def _rebase(self, prices) -> None:
-        alive = np.flatnonzero(self.alive)
-        slack = self.K[alive] + self.Q[alive] @ prices
-        weight = np.abs(self.Q[alive]) @ prices
-        distance = slack / weight
+    def _note(self, g: int) -> None:
+        """Copy group g's base prices and nearest distance (after a re-base) into the
+        arrays the tick reads (inf when nothing of it was alive: never looked at again)."""
+        group = self.groups[g]
+        self.base[g, group["markets"]] = group["base"]
+        self.nearest[g] = group["distance"][0] if group["order"].size else np.inf
+
+    def _rebase(self, group, prices) -> None:
+        members = group["members"]
+        members = members[self.alive[members]]
+        slack = self.K[members] + self.Q[members] @ prices
+        weight = np.abs(self.Q[members]) @ prices
+        with np.errstate(divide="ignore", invalid="ignore"):
+            distance = np.where(weight > 0, slack / weight, np.where(slack > 0, np.inf, -1.0))
         order = np.argsort(distance, kind="stable")
-        self.base = np.array(prices, dtype=np.float64)
-        self.order, self.distance = alive[order], distance[order]
+        group["members"] = members
+        group["base"] = np.array(prices, dtype=np.float64)[group["markets"]]
+        group["order"], group["distance"] = members[order], distance[order]
+
+    def _candidates(self, prices) -> np.ndarray:
+        # each group's largest relative move since its base, over the markets it holds;
+        # a group whose markets' prices are those it was last evaluated at has nothing new
+        moved = np.max(np.abs(prices / self.base - 1.0) * self.holds, axis=1)
+        changed = np.any((prices != self.seen) & (self.holds > 0), axis=1)
+        self.seen = np.where(self.holds > 0, prices, self.seen)
+        found = []
+        for g in np.flatnonzero((moved >= self.nearest) & changed):
+            group = self.groups[g]
+            upto = int(np.searchsorted(group["distance"], moved[g], side="right"))
+            if upto > max(self.REBASE_AT_LEAST, self.REBASE_SHARE * group["order"].size):
+                self._rebase(group, prices)
+                self._note(g)
+                upto = int(np.searchsorted(group["distance"], 0.0, side="right"))
+            if upto:
+                found.append(group["order"][:upto])
+        if not found:
+            return np.empty(0, dtype=np.int64)
+        candidates = np.concatenate(found)
+        return candidates[self.alive[candidates]]
+
+    def _members(self, accounts) -> np.ndarray:
+        """The positions (local indices) of `accounts`, account by account."""
+        sizes = self.size[accounts]
+        starts = np.repeat(self.first[accounts] - np.cumsum(sizes) + sizes, sizes)
+        return starts + np.arange(int(sizes.sum()))
 
     def tick(self, prices, tick: int):
         """Reach accounts at the tick's start `prices`; (cross flow q P0 signed per market,
@@ -406,19 +472,14 @@ class _CrossAccounts:
         count = len(prices)
         flow, notional, backstop = np.zeros(count), np.zeros(count), np.zeros(count)
         due = self.pending.pop(tick, [])
-        if self.ids.size and self.alive.any():
-            delta = float(np.max(np.abs(prices / self.base - 1.0)))
-            upto = int(np.searchsorted(self.distance, delta, side="right"))
-            if upto > max(4096, self.alive.size // 20):
-                self._rebase(prices)
-                upto = int(np.searchsorted(self.distance, 0.0, side="right"))
-            candidates = self.order[:upto]
-            candidates = candidates[self.alive[candidates]]
+        if self.groups:
+            candidates = self._candidates(prices)
             if candidates.size:
                 slack = self.K[candidates] + self.Q[candidates] @ prices
-                hit = candidates[slack <= 0.0]
-                if hit.size:
-                    self._reach(hit, slack[slack <= 0.0], prices, tick, due, backstop)
+                reached = slack <= 0.0
+                if reached.any():
+                    self._reach(candidates[reached], slack[reached], prices, tick, due,
+                                backstop)
         for local, fraction in due:
             m = self.market[local]
             flow += np.bincount(m, weights=fraction * self.sign[local] * self.q[local]
@@ -431,24 +492,22 @@ class _CrossAccounts:
     def _reach(self, hit, slack, prices, tick, due, backstop) -> None:
         self.alive[hit] = False
         self.reached_tick[hit] = tick
-        members = np.isin(self.owner, hit)
-        local = np.flatnonzero(members)
         if self.rule == "hyperliquid":
             equity = slack + self.mm[hit]
-            to_vault = hit[equity < BACKSTOP_SHARE * self.mm[hit]]
-            if to_vault.size:
-                vault = local[np.isin(self.owner[local], to_vault)]
-                m = self.market[vault]
-                self.value[vault] = self.q[vault] * prices[m]
-                self.position_tick[vault] = tick
-                self.vaulted[vault] = True
-                np.add.at(backstop, m, self.notional[vault])
-                self._vault.append(vault)
-                local = local[~np.isin(self.owner[local], to_vault)]
+            vault = equity < BACKSTOP_SHARE * self.mm[hit]
+            if vault.any():
+                local = self._members(hit[vault])
+                m = self.market[local]
+                self.value[local] = self.q[local] * prices[m]
+                self.position_tick[local] = tick
+                self.vaulted[local] = True
+                backstop += np.bincount(m, weights=self.notional[local],
+                                        minlength=backstop.size)
+                self._vault.append(local)
+            local = self._members(hit[~vault])
             threshold, parts, _ = HYPERLIQUID_PARTIAL
             large = self.notional[local] > threshold
-            small = local[~large]
-            big = local[large]
+            small, big = local[~large], local[large]
             if small.size:
                 self.parts_left[small] = 1
                 due.append((small, 1.0))
@@ -458,6 +517,7 @@ class _CrossAccounts:
                 for j in range(1, parts):
                     self.pending[tick + j * self.cooldown_ticks].append((big, 1.0 / parts))
         else:
+            local = self._members(hit)
             self.parts_left[local] = 1
             due.append((local, 1.0))
 
@@ -475,17 +535,15 @@ class _CrossAccounts:
         self._due, self._vault = [], []
         if not finished:
             return
-        local = np.unique(np.concatenate(finished))
-        # an account settles when every cross position of it is finished
-        accounts = np.unique(self.owner[local])
-        members = np.flatnonzero(np.isin(self.owner, accounts))
-        ready = np.bincount(self.owner[members], weights=(self.position_tick[members] >= 1)
-                            .astype(float), minlength=self.ids.size)
-        size = np.bincount(self.owner[members], minlength=self.ids.size)
-        done = accounts[ready[accounts] == size[accounts]]
-        members = members[np.isin(self.owner[members], done)]
-        if not members.size:
+        local = np.concatenate(finished)
+        if not local.size:
             return
+        owners = self.owner[local]
+        np.subtract.at(self.open, owners, 1)
+        done = np.unique(owners[self.open[owners] == 0])
+        if not done.size:
+            return
+        members = self._members(done)
         m = self.market[members]
         fee_rate = np.array([mk.liquidation_fee for mk in markets])[m]
         fees = np.where(self.vaulted[members], 0.0, fee_rate * self.value[members])
@@ -505,7 +563,3 @@ class _CrossAccounts:
             if ledger.exhausted_step < 0:
                 ledger.exhausted_step = tick
         ledger.fund = max(balance, 0.0)
-
-    @property
-    def reached(self) -> np.ndarray:
-        return self.reached_tick
