@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import number_in, whole_number
+from .market import DEFAULT_MAINTENANCE_MARGIN
 from .population import LONG, SHORT, Population
 from .positions_file import SIDE_WORDS
 from .synthetic import make_population
@@ -53,6 +54,7 @@ class AccountBook:
     cross:       bool per position: True = in its account's cross pool.
     collateral:  C per account (quote currency, >= 0): the cross pool (0 for an account
                  without cross positions).
+    names:       optional, one label per account (a file's account column); None: the ids.
     """
     markets: tuple
     account: np.ndarray
@@ -63,6 +65,7 @@ class AccountBook:
     entry_price: np.ndarray
     cross: np.ndarray
     collateral: np.ndarray
+    names: tuple | None = None
 
     def __post_init__(self):
         markets = tuple(str(m) for m in self.markets)
@@ -87,6 +90,11 @@ class AccountBook:
             raise ValueError(f"collateral: expected one value per account ({count}), got "
                              f"{collateral.size}")
         object.__setattr__(self, "collateral", collateral)
+        if self.names is not None:
+            names = tuple(str(x) for x in self.names)
+            if len(names) != count:
+                raise ValueError(f"names: expected one per account ({count}), got {len(names)}")
+            object.__setattr__(self, "names", names)
         _reject("market", (self.market < 0) | (self.market >= len(markets)), self.market,
                 f"is not an index into the {len(markets)} markets")
         _reject("side", (self.side != LONG) & (self.side != SHORT), self.side,
@@ -140,15 +148,17 @@ class AccountBook:
                              "to split")
         return AccountBook(self.markets, self.account, self.market, self.side, self.notional,
                            leverage, self.entry_price, np.zeros(len(self), dtype=bool),
-                           np.zeros(self.accounts))
+                           np.zeros(self.accounts), self.names)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per position: account, market (name), side, notional, leverage,
         entry_price, margin_mode, collateral (the account's, on cross rows; n / L on
         isolated rows)."""
         names = np.array(self.markets, dtype=object)
+        accounts = (self.account if self.names is None
+                    else np.array(self.names, dtype=object)[self.account])
         return pd.DataFrame({
-            "account": self.account, "market": names[self.market],
+            "account": accounts, "market": names[self.market],
             "side": np.where(self.side > 0, "long", "short"), "notional": self.notional,
             "leverage": self.leverage, "entry_price": self.entry_price,
             "margin_mode": np.where(self.cross, "cross", "isolated"),
@@ -174,7 +184,8 @@ def make_accounts(n_accounts: int = 10_000, seed: int = 0, *,
     """A synthetic AccountBook, reproducible by seed.
 
     Accounts: round(n_accounts x cross_share) are cross accounts, the rest hold one isolated
-    position each. A cross account holds k markets with probability markets_per_account[k-1]
+    position each, spread over the markets in proportion to their open interest (at least
+    one per market when there are enough). A cross account holds k markets with probability markets_per_account[k-1]
     (k <= number of markets), the k chosen at random with weights proportional to the
     markets' open interest, one position in each. Market m's open interest OI_m (quote
     currency) is split: cross_share x OI_m over its cross positions, the rest over its
@@ -211,7 +222,17 @@ def make_accounts(n_accounts: int = 10_000, seed: int = 0, *,
     keys = rng.random((n_cross, count)) ** (1.0 / (oi / oi.sum()))  # weighted, no replacement
     rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
     holds = rank < k[:, None]                                          # (n_cross, markets)
-    iso_market = rng.choice(count, size=n_iso, p=oi / oi.sum())
+    # isolated accounts per market in proportion to open interest (largest remainders; at
+    # least one per market when there are as many isolated accounts as markets)
+    floor = np.floor(n_iso * oi / oi.sum()).astype(np.int64)
+    if n_iso >= count:
+        floor = np.maximum(floor, 1)
+    rest = n_iso - int(floor.sum())
+    if rest > 0:
+        floor[np.argsort(-(n_iso * oi / oi.sum() - floor), kind="stable")[:rest]] += 1
+    while floor.sum() > n_iso:
+        floor[int(np.argmax(floor))] -= 1
+    iso_market = rng.permutation(np.repeat(np.arange(count), floor))
     parts = []  # (account ids, market, population)
     for m in range(count):
         knobs = dict(crowd[m])
@@ -256,7 +277,8 @@ def _population(n: int, seed: int, market: int, salt: int, oi: float, price: flo
                                   maintenance_margin=mm)
 
 
-def read_accounts(path_or_buffer, *, max_bytes: int | None = None) -> AccountBook:
+def read_accounts(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN,
+                  max_bytes: int | None = None) -> AccountBook:
     """An AccountBook from a CSV or Parquet file, one row per position.
 
     Columns: account (any label; rows of one account need not be adjacent), market (any
@@ -266,8 +288,11 @@ def read_accounts(path_or_buffer, *, max_bytes: int | None = None) -> AccountBoo
     collateral c, which sets L = n / c. A cross row's leverage is optional; the account's
     collateral is the largest collateral given on its cross rows (write it on one row or
     repeat it), else the sum of its cross rows' n / L. Every bad cell is named by row
-    (header = row 1) and column in one ValueError, as for positions files.
+    (header = row 1) and column in one ValueError, as for positions files, including an
+    isolated leverage that leaves no margin above `maintenance_margin` and a cross
+    account whose collateral is not above the maintenance of its cross rows (m x notional).
     """
+    mm = number_in("maintenance_margin", maintenance_margin, low=0.0, high=1.0, high_open=True)
     table = read_table(path_or_buffer, ACCOUNT_COLUMNS, OPTIONAL_ACCOUNT_COLUMNS, max_bytes)
     frame, errors = table.frame, TableErrors(table.name)
     if not any(c in frame.columns for c in ACCOUNT_AMOUNTS):
@@ -299,6 +324,12 @@ def read_accounts(path_or_buffer, *, max_bytes: int | None = None) -> AccountBoo
     below = ~cross & np.isfinite(iso_lev) & (iso_lev < 1.0) & np.isnan(leverage)
     errors.add("collateral", below, frame.get("collateral", pd.Series([np.nan] * n)),
                "is more than the notional (leverage below 1)")
+    thin = ~cross & np.isfinite(iso_lev) & (iso_lev >= 1.0) & (1.0 / iso_lev <= mm)
+    for column, rows in (("leverage", thin & np.isfinite(leverage)),
+                         ("collateral", thin & np.isnan(leverage))):
+        if column in frame.columns:
+            errors.add(column, rows, frame[column],
+                       f"leaves no margin above the maintenance margin {mm:g}")
     errors.raise_if_any()
     accounts, account = np.unique(frame["account"].astype(str).str.strip().to_numpy(),
                                   return_inverse=True)
@@ -315,12 +346,22 @@ def read_accounts(path_or_buffer, *, max_bytes: int | None = None) -> AccountBoo
     errors.add("collateral", no_pool[account] & cross,
                frame.get("collateral", pd.Series([np.nan] * n)),
                "is missing for this row's cross account, and so is leverage on its cross rows")
+    upkeep = np.bincount(account, weights=np.where(cross, mm * notional, 0.0), minlength=count)
+    short = has_cross & (pool > 0) & (pool <= upkeep)
+    first_row = np.zeros(n, dtype=bool)  # each cross account's first cross row
+    rows = np.flatnonzero(cross)
+    first_row[rows[np.unique(account[rows], return_index=True)[1]]] = True
+    errors.add("collateral", short[account] & cross & first_row,
+               frame.get("collateral", pd.Series([np.nan] * n)),
+               f"does not cover the maintenance ({mm:g} x the notional) of this row's cross "
+               f"account at its entry prices")
     errors.raise_if_any()
     leverage = np.where(cross, np.where(np.isfinite(leverage), leverage, 1.0), iso_lev)
     order = np.argsort(account, kind="stable")
     return AccountBook(tuple(names.tolist()), account[order], market[order],
                        side[order].astype(np.int8), notional[order], leverage[order],
-                       entry[order], cross[order], np.where(has_cross, pool, 0.0))
+                       entry[order], cross[order], np.where(has_cross, pool, 0.0),
+                       tuple(accounts.tolist()))
 
 
 def _optional(errors: TableErrors, frame: pd.DataFrame, column: str, **rule) -> np.ndarray:
@@ -328,7 +369,7 @@ def _optional(errors: TableErrors, frame: pd.DataFrame, column: str, **rule) -> 
     raw = frame[column]
     empty = raw.isna().to_numpy()
     filled = pd.DataFrame({column: raw.astype(object).where(~empty, 1.0)})
-    values = errors.numbers(filled, column, **rule)
+    values = np.array(errors.numbers(filled, column, **rule), dtype=np.float64)
     values[empty] = np.nan
     return values
 
