@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import number_in, one_of
-from .accounts import AccountBook
+from .accounts import AccountBook, make_accounts
 from .clock import (DEFAULT_TICK, MAX_TICKS, TimedResult, _BlockSide, _fill, _PartialSide,
                     _PrefixSide, _price, _result, _WholeSide)
 from .engine import LiquidationBook, _new_ledger, _settle_step
@@ -302,9 +302,10 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
                             minlength=count)
     money = pd.DataFrame({"market": names, "fees": fees_m, "pnl": pnl_m,
                           "cross_shortfall": -shortfall})
+    totals = {k: float(v) if isinstance(v, float) else v for k, v in ledger.as_dict().items()}
     return ContagionResult(names, book, isolated, frame, position_tick, account_tick,
                            tuple(bool(p.low < 0 or p.high > 0) for p in paths),
-                           ledger.as_dict(), money, p0, dt)
+                           totals, money, p0, dt)
 
 
 def _sides(lbook: LiquidationBook, market: Market, path: PricePath, dt: float):
@@ -563,3 +564,122 @@ class _CrossAccounts:
             if ledger.exhausted_step < 0:
                 ledger.exhausted_step = tick
         ledger.fund = max(balance, 0.0)
+
+
+# The default markets of a Contagion run: a deep BTC, a thinner ETH and an altcoin with a
+# thin book (open interest and depth in USD; depth: the notional that moves the price 1%,
+# within the single-venue BTC range of $10-100M of docs/model.md, Sources, and an altcoin
+# an order of magnitude thinner: a model assumption, not an observed figure).
+DEFAULT_MARKETS = ("BTC", "ETH", "ALT")
+DEFAULT_OPEN_INTEREST = (2e9, 1e9, 2e8)
+DEFAULT_DEPTH = (7e7, 3e7, 3e6)
+
+
+@dataclass(frozen=True)
+class Contagion:
+    """The knobs of a contagion run, validated (a ValueError names the field and value).
+
+    markets:       market names (2 to 8, distinct).
+    open_interest: per market, USD (synthetic accounts only).
+    depth:         per market, USD that moves the price 1% (linear impact).
+    shocked:       the market whose own path falls; the others' paths are flat, unless
+                   betas are given.
+    fall:          the shocked market's move, in (-1, 0].
+    fall_seconds:  seconds the fall takes (0: a jump at t = 0).
+    betas:         None, or per market the multiple of the shocked market's path it
+                   follows (the shocked market's own beta must be 1).
+    cross_share:   the share of open interest in cross accounts, [0, 1].
+    accounts:      synthetic accounts, >= 2.
+    seed:          the synthetic book's seed.
+    rule:          "hyperliquid" or "whole".
+    tick_seconds:  dt.
+    insurance_fund: the venue fund at the start, USD.
+    """
+    markets: tuple = DEFAULT_MARKETS
+    open_interest: tuple = DEFAULT_OPEN_INTEREST
+    depth: tuple = DEFAULT_DEPTH
+    shocked: str = "ALT"
+    fall: float = -0.3
+    fall_seconds: float = 600.0
+    betas: tuple | None = None
+    cross_share: float = 0.5
+    accounts: int = 100_000
+    seed: int = 0
+    rule: str = "hyperliquid"
+    tick_seconds: float = DEFAULT_TICK
+    insurance_fund: float = 0.0
+
+    def __post_init__(self):
+        markets = tuple(str(m).strip() for m in self.markets)
+        if not 2 <= len(markets) <= 8 or len(set(markets)) != len(markets) or not all(markets):
+            raise ValueError(f"markets: expected 2 to 8 distinct names, got {self.markets!r}")
+        object.__setattr__(self, "markets", markets)
+        for name in ("open_interest", "depth") + (("betas",) if self.betas is not None else ()):
+            values = tuple(getattr(self, name))
+            if len(values) != len(markets):
+                raise ValueError(f"{name}: expected one value per market ({len(markets)}), "
+                                 f"got {values!r}")
+            low_open = name != "betas"
+            object.__setattr__(self, name, tuple(number_in(name, v, low=0.0, low_open=low_open)
+                                                 for v in values))
+        if self.shocked not in markets:
+            raise ValueError(f"shocked: {self.shocked!r} is not one of the markets "
+                             f"({', '.join(markets)})")
+        if self.betas is not None and self.betas[markets.index(self.shocked)] != 1.0:
+            raise ValueError(f"betas: the shocked market {self.shocked}'s beta must be 1, got "
+                             f"{self.betas[markets.index(self.shocked)]!r}")
+        object.__setattr__(self, "fall", number_in("fall", self.fall, low=-1.0, low_open=True,
+                                                   high=0.0))
+        object.__setattr__(self, "fall_seconds", number_in("fall_seconds", self.fall_seconds,
+                                                           low=0.0, high=3600.0))
+        object.__setattr__(self, "cross_share", number_in("cross_share", self.cross_share,
+                                                          low=0.0, high=1.0))
+        one_of("rule", self.rule, RULES)
+        number_in("tick_seconds", self.tick_seconds, low=0.0, low_open=True, high=3600.0)
+        number_in("insurance_fund", self.insurance_fund, low=0.0)
+        if isinstance(self.accounts, bool) or not isinstance(self.accounts, int) \
+                or self.accounts < 2:
+            raise ValueError(f"accounts: expected a whole number >= 2, got {self.accounts!r}")
+
+    def path(self) -> PricePath:
+        """The shocked market's path: a jump, or a linear fall over fall_seconds."""
+        if self.fall_seconds == 0:
+            return jump(self.fall)
+        return PricePath([0.0, self.fall_seconds], [0.0, self.fall],
+                         name=f"{self.fall:+.4g} over {self.fall_seconds:g} s")
+
+    def paths(self, markets: tuple | None = None) -> tuple[PricePath, ...]:
+        """One path per market (of `markets`, default self.markets): the shocked market's,
+        beta times it, or flat."""
+        path = self.path()
+        names = self.markets if markets is None else markets
+        betas = dict(zip(self.markets, self.betas)) if self.betas is not None else {}
+        flat = PricePath([0.0], [0.0], name="flat")
+        return tuple(path if n == self.shocked else
+                     beta_paths(path, (betas[n],))[0] if n in betas else flat for n in names)
+
+    def market_list(self, markets: tuple | None = None) -> list[Market]:
+        """One Market per name (linear impact at its depth; P0 = 100)."""
+        depth = dict(zip(self.markets, self.depth))
+        names = self.markets if markets is None else markets
+        missing = [n for n in names if n not in depth]
+        if missing:
+            raise ValueError(f"markets: the accounts hold {', '.join(missing)}, which "
+                             f"--markets does not list ({', '.join(self.markets)})")
+        return [Market(depth=depth[n]) for n in names]
+
+    def book(self) -> AccountBook:
+        """The synthetic accounts (cascade.accounts.make_accounts)."""
+        count = len(self.markets)
+        return make_accounts(self.accounts, self.seed, markets=self.markets,
+                             open_interest=self.open_interest, prices=(100.0,) * count,
+                             maintenance_margin=(0.005,) * count,
+                             cross_share=self.cross_share)
+
+    def run(self, book: AccountBook | None = None) -> ContagionResult:
+        """run_contagion on `book` (default: the synthetic accounts)."""
+        book = self.book() if book is None else book
+        return run_contagion(book, self.market_list(book.markets), self.paths(book.markets),
+                             self.tick_seconds, rule=self.rule,
+                             insurance_fund=self.insurance_fund)
+

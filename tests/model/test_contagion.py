@@ -274,3 +274,22 @@ def test_bad_arguments_name_the_field():
         run_contagion(book, markets, [0.0] * 3, insurance_fund=-1)
     with pytest.raises(ValueError, match="markets: no Market for ETH"):
         run_contagion(book, {"BTC": cascade.Market(), "ALT": cascade.Market()}, [0.0] * 3)
+
+
+def test_contagion_knobs_are_validated_and_build_the_paths():
+    from cascade.contagion import Contagion
+    setup = Contagion(betas=(0.5, 0.8, 1.0), fall=-0.2, fall_seconds=100.0)
+    btc, eth, alt = setup.paths()
+    assert alt.at(50.0) == pytest.approx(-0.1)
+    assert btc.at(100.0) == pytest.approx(-0.1) and eth.at(100.0) == pytest.approx(-0.16)
+    flat = Contagion().paths()
+    assert flat[0].low == flat[0].high == 0.0 and flat[2].low == pytest.approx(-0.3)
+    assert Contagion(fall_seconds=0).path().is_jump
+    for knobs, field in [({"betas": (0.5, 0.8, 0.9)}, "betas"), ({"fall": 0.1}, "fall"),
+                         ({"shocked": "SOL"}, "shocked"), ({"accounts": 1}, "accounts"),
+                         ({"markets": ("A",)}, "markets"), ({"depth": (1.0, 0.0, 1.0)},
+                                                           "depth"),
+                         ({"rule": "x"}, "rule"), ({"cross_share": -0.1}, "cross_share"),
+                         ({"fall_seconds": 4000}, "fall_seconds")]:
+        with pytest.raises(ValueError, match=field):
+            Contagion(**knobs)
