@@ -130,9 +130,10 @@ class AccountBook:
     def isolated(self) -> "AccountBook":
         """The "same book, isolated" switch: every cross position made isolated with the
         account's collateral split by notional, C n_j / sum of the account's cross n; its
-        leverage is n_j over that share (so margin n_j / L_j is the share). An account whose
-        share leaves a position at or below its maintenance margin is liquidated at once by
-        the engine, as it would be."""
+        leverage is n_j over that share (so margin n_j / L_j is the share), at least 1.
+        Each share is the account's collateral per unit of notional, C / sum n, so it stays
+        above the maintenance margin whenever the account's collateral covers its
+        maintenance (as make_accounts and read_accounts ensure)."""
         cross_notional = np.bincount(self.account, weights=np.where(self.cross, self.notional,
                                                                     0.0),
                                      minlength=self.accounts)

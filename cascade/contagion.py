@@ -97,6 +97,8 @@ class ContagionResult:
     money:          per market: fees, pnl (what the liquidated leave the fund, the
                     isolated and the cross parts), cross_shortfall (cross accounts' losses
                     beyond their collateral, charged to the market by c_j + PnL_j < 0).
+    prices:         P0 per market.
+    tick_seconds:   dt.
     """
     markets: tuple
     book: AccountBook = field(repr=False)

@@ -293,3 +293,32 @@ def test_contagion_knobs_are_validated_and_build_the_paths():
                          ({"fall_seconds": 4000}, "fall_seconds")]:
         with pytest.raises(ValueError, match=field):
             Contagion(**knobs)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.2, 1.0), st.floats(-0.6, -0.05),
+       st.floats(0.0, 120.0), st.floats(0.0, 0.01), st.floats(0.0, 1e6),
+       st.sampled_from(["whole", "hyperliquid"]))
+def test_every_reached_account_is_finished_and_money_reconciles_under_both_rules(
+        seed, cross_share, shock, seconds, fee, fund, rule):
+    book = make_accounts(300, seed, cross_share=cross_share, open_interest=(5e7, 3e7, 1e7))
+    markets = [cascade.Market(depth=d, liquidation_fee=fee) for d in (2e6, 1e6, 1e5)]
+    path = jump(shock) if seconds == 0 else fall(shock, seconds)
+    r = run_contagion(book, markets, [jump(0.0), jump(0.0), path], rule=rule,
+                      insurance_fund=fund)
+    # once reached, finished: every cross position of a reached account is liquidated
+    reached = r.account_tick[book.account] >= 1
+    assert (r.position_tick[book.cross & reached] >= 1).all()
+    assert (r.position_tick[book.cross & ~reached] == -1).all()
+    # the books' executed notional is the liquidated notional, market by market
+    executed = r.series.groupby("market")[["isolated_notional", "cross_notional",
+                                           "backstop_notional"]].sum().sum(axis=1)
+    for m, name in enumerate(book.markets):
+        here = r.liquidated & (book.market == m)
+        assert math.isclose(executed[name], book.notional[here].sum(), rel_tol=1e-9,
+                            abs_tol=0.005)
+    ledger = r.ledger
+    assert math.isclose(ledger["fund_end"], ledger["fund_start"] + ledger["fees"]
+                        + ledger["pnl"] + ledger["bad_debt"], rel_tol=1e-12, abs_tol=0.005)
+    assert math.isclose(r.money["pnl"].sum(), ledger["pnl"], rel_tol=1e-12, abs_tol=0.005)
+    assert math.isclose(r.money["fees"].sum(), ledger["fees"], rel_tol=1e-12, abs_tol=0.005)
