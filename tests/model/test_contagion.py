@@ -24,13 +24,17 @@ def _isolated_book(population, name="X") -> AccountBook:
                        population.leverage, population.entry_price, False, np.zeros(n))
 
 
-def _clocked(market, rate_share, half_life, kappa, partial, total):
+def _clocked(market, rate_share, half_life, kappa, engine, total):
+    """The market on the clock, with one of the clock's engines: no per-position rule,
+    Hyperliquid's parts, or a per-position limit per tick (dYdX's block limit, scaled to
+    the book: a tenth of its notional)."""
     return cascade.Market(price=market.price, depth=market.depth, impact=market.impact,
                           maintenance_margin=market.maintenance_margin,
                           engine_rate=None if rate_share is None else rate_share * total,
                           resilience_half_life=half_life, permanent_impact=kappa,
-                          partial_liquidation=cascade.market.HYPERLIQUID_PARTIAL if partial
-                          else None)
+                          partial_liquidation=cascade.market.HYPERLIQUID_PARTIAL
+                          if engine == "parts" else None,
+                          position_notional_per_tick=total / 10 if engine == "block" else None)
 
 
 paths = st.one_of(
@@ -46,12 +50,13 @@ def _same_run(ours, theirs):
     pd.testing.assert_frame_equal(ours.waves, theirs.waves, check_exact=True)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(books(), markets, paths, st.one_of(st.none(), st.floats(0.01, 1.0)),
-       st.one_of(st.none(), st.floats(0.5, 100.0)), st.floats(0.0, 1.0), st.booleans())
+       st.one_of(st.none(), st.floats(0.5, 100.0)), st.floats(0.0, 1.0),
+       st.sampled_from(["none", "parts", "block"]))
 def test_isolated_accounts_in_one_market_are_the_clock_bit_for_bit(
-        population, market, path, rate_share, half_life, kappa, partial):
-    market = _clocked(market, rate_share, half_life, kappa, partial,
+        population, market, path, rate_share, half_life, kappa, engine):
+    market = _clocked(market, rate_share, half_life, kappa, engine,
                       float(population.notional.sum()))
     theirs = run_timed(cascade.LiquidationBook(population, market), path)
     result = run_contagion(_isolated_book(population), [market], [path])
