@@ -286,7 +286,7 @@ def read_accounts(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTEN
     label), side (long/short or +1/-1), notional (quote currency at entry, > 0),
     margin_mode (cross or isolated), and leverage (>= 1) or collateral (> 0) or both;
     optional entry_price (> 0; 100 when absent). An isolated row needs leverage, or its
-    collateral c, which sets L = n / c. A cross row's leverage is optional; the account's
+    collateral c, which sets L = n / c (with both, leverage). A cross row's leverage is optional; the account's
     collateral is the largest collateral given on its cross rows (write it on one row or
     repeat it), else the sum of its cross rows' n / L. Every bad cell is named by row
     (header = row 1) and column in one ValueError, as for positions files, including an
@@ -318,14 +318,16 @@ def read_accounts(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTEN
         entry = errors.numbers(frame, "entry_price", positive=True)
     else:
         entry = np.full(n, 100.0)
-    iso_lev = np.where(np.isnan(leverage), notional / collateral, leverage)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # bad cells: flagged
+        iso_lev = np.where(np.isnan(leverage), notional / collateral, leverage)
+        margin_rate = 1.0 / iso_lev
     missing = ~cross & ~np.isnan(mode) & np.isnan(iso_lev) & np.isfinite(notional)
     errors.add("leverage", missing, frame.get("leverage", pd.Series([np.nan] * n)),
                "is missing, and so is collateral: an isolated row needs one of them")
     below = ~cross & np.isfinite(iso_lev) & (iso_lev < 1.0) & np.isnan(leverage)
     errors.add("collateral", below, frame.get("collateral", pd.Series([np.nan] * n)),
                "is more than the notional (leverage below 1)")
-    thin = ~cross & np.isfinite(iso_lev) & (iso_lev >= 1.0) & (1.0 / iso_lev <= mm)
+    thin = ~cross & np.isfinite(iso_lev) & (iso_lev >= 1.0) & (margin_rate <= mm)
     for column, rows in (("leverage", thin & np.isfinite(leverage)),
                          ("collateral", thin & np.isnan(leverage))):
         if column in frame.columns:
@@ -339,7 +341,8 @@ def read_accounts(path_or_buffer, *, maintenance_margin: float = DEFAULT_MAINTEN
     count = accounts.size
     pool_given = np.full(count, np.nan)
     np.fmax.at(pool_given, account, np.where(cross, collateral, np.nan))
-    own = np.where(cross & np.isfinite(leverage), notional / leverage, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = np.where(cross & np.isfinite(leverage), notional / leverage, 0.0)
     pool_sum = np.bincount(account, weights=own, minlength=count)
     pool = np.where(np.isfinite(pool_given), pool_given, pool_sum)
     has_cross = np.bincount(account, weights=cross.astype(float), minlength=count) > 0

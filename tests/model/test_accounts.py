@@ -145,3 +145,22 @@ def test_a_book_checks_its_arrays():
         make_accounts(100, 0, cross_share=1.5)
     with pytest.raises(ValueError, match="open_interest"):
         make_accounts(100, 0, open_interest=(1e9,))
+
+
+CELLS = st.sampled_from(["", "a", "b", "BTC", "ETH", "long", "short", "-1", "cross",
+                         "isolated", "0", "1", "2.5", "10", "1e3", "-5", "nan", "inf", "True",
+                         "2024-01-01", "x", "100000"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(CELLS, min_size=7, max_size=7), min_size=1, max_size=6))
+def test_any_cells_are_an_account_book_or_a_message_naming_rows(rows):
+    text = HEADER + "".join(",".join(row) + "\n" for row in rows)
+    try:
+        book = read_accounts(_csv(text))
+    except ValueError as error:
+        assert "accounts.csv" in str(error)
+        return
+    assert len(book) == len(rows)
+    assert (book.notional > 0).all() and (book.leverage >= 1).all()
+    assert (book.collateral[book.cross_accounts()] > 0).all()
