@@ -22,17 +22,30 @@ PARAMS = PageParams(knob_prefixes=(), own=frozenset(KEYS))
 pagekit.open_page("Contagion across markets", PARAMS)
 st.markdown(doc("intro", "contagion"))
 
+# the sliders take any whole number in their range from the URL; the other controls, their
+# options (anything else is ignored, and said so)
+FALLS = list(range(-60, -4))
+DURATIONS = [0, 60, 300, 600]
+CROSS = list(range(0, 101))
 pagekit.note_ignored("shocked", DEFAULT_MARKETS, "Market that falls")
+pagekit.note_ignored("seconds", DURATIONS, "Over (seconds)")
 pagekit.note_ignored("rule", list(RULES), "Venue rule")
+for key, values, label in (("fall", FALLS, "Its fall (%)"),
+                           ("cross", CROSS, "Open interest in cross accounts (%)")):
+    given = st.query_params.get(key)
+    if given is not None and given not in [str(v) for v in values]:
+        st.warning(f"Ignored `{key}={given[:40]}` from the URL: _{label}_ takes a whole "
+                   f"number from {values[0]} to {values[-1]}.", icon=":material/link_off:")
 left, right = st.columns(2, gap="large")
 with left:
     shocked = st.segmented_control("Market that falls", DEFAULT_MARKETS, default="ALT",
                                    key="shocked", bind="query-params") or "ALT"
-    fall = st.slider("Its fall (%)", -60, -5, -30, step=5, key="fall", bind="query-params")
-    duration = st.select_slider("Over (seconds)", [0, 60, 300, 600], value=600,
-                                key="seconds", bind="query-params")
+    fall = st.slider("Its fall (%)", FALLS[0], FALLS[-1], -30, step=5, key="fall",
+                     bind="query-params")
+    duration = st.select_slider("Over (seconds)", DURATIONS, value=600, key="seconds",
+                                bind="query-params")
 with right:
-    cross = st.slider("Open interest in cross accounts (%)", 0, 100, 50, step=5,
+    cross = st.slider("Open interest in cross accounts (%)", CROSS[0], CROSS[-1], 50, step=5,
                       key="cross", bind="query-params")
     rule = st.radio("Venue rule", list(RULES), key="rule", bind="query-params",
                     horizontal=True) or next(iter(RULES))

@@ -71,10 +71,15 @@ def test_url_values_set_the_controls_and_the_switch_isolates(app):
     assert headline["BTC move"] == "+0.00%"
 
 
-def test_a_url_value_the_control_does_not_offer_is_named(app):
-    at = open_contagion(app, shocked="DOGE")
+@pytest.mark.parametrize("key, value", [("shocked", "DOGE"), ("fall", "-90"),
+                                        ("fall", "x"), ("seconds", "30"), ("cross", "120"),
+                                        ("rule", "Binance")])
+def test_a_url_value_the_control_does_not_offer_is_named(app, key, value):
+    at = open_contagion(app, **{key: value})
     assert not at.exception
-    assert any("shocked=DOGE" in w.value for w in at.warning)
+    assert any(f"{key}={value}" in w.value for w in at.warning), [w.value for w in at.warning]
+    # the page runs on the control's default instead
+    assert _headline(at) == {m.label: m.value for m in contagion_figures.metrics(_expected())}
 
 
 def test_the_headline_and_the_liquidations_chart_are_the_runs_figures():
@@ -92,3 +97,10 @@ def test_the_headline_and_the_liquidations_chart_are_the_runs_figures():
         assert bins[name][1].sum() == pytest.approx(result.book.notional[here].sum(),
                                                     rel=1e-9, abs=0.005)
         assert bins[name][1].size <= contagion_figures.MAX_BINS
+
+
+def test_a_whole_number_in_a_sliders_range_is_taken_from_the_url(app):
+    at = open_contagion(app, fall="-7", cross="33")
+    assert not at.exception and not at.warning
+    result = _expected(fall=-0.07, cross_share=0.33)
+    assert _headline(at) == {m.label: m.value for m in contagion_figures.metrics(result)}
