@@ -41,7 +41,8 @@ test-fast: $(VENV)/.dev
 
 ## Speed ratios: the engine against the plain one-mask-per-wave baseline and construction
 ## plus a short cascade against the raw-array scan, phase_grid against one run per cell and
-## with the clock on, venue mechanics, an hour on the clock at 1M, loading a 1M-row file
+## with the clock on, venue mechanics, an hour on the clock at 1M, loading a 1M-row file,
+## an hour of contagion over 5 markets at 1M accounts against the one-market clock
 ## (see docs/speed-and-memory.md).
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_cascade.py
@@ -49,6 +50,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_venue.py
 	$(BIN)/python benchmarks/bench_clock.py
 	$(BIN)/python benchmarks/bench_files.py
+	$(BIN)/python benchmarks/bench_contagion.py
 
 ## The Explorer in Chromium at 10K-2M traders: rerun times and server memory (minutes);
 ## then 1M with the clock on beside 1M without, taking turns.

@@ -21,6 +21,7 @@ import cascade
 from cascade import LiquidationBook, Population, Scenario
 from cascade.analysis import Analysis, Robustness, analyse_book, robustness_books, robustness_on
 from cascade.case import case_book, path_scenario
+from cascade.contagion import Contagion
 from cascade.replay import compare, replay_scenario
 from cascade.response import ResponseCurve, response_curve, shock_grid
 from cascade.scenario import MARKET_FIELDS
@@ -169,3 +170,21 @@ def replay_of(event: str):
     scenario = replay_scenario(event)
     result = scenario.run()
     return scenario, result, compare(event, scenario, result)
+
+
+@st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
+def contagion_book(accounts: int, seed: int, markets: tuple, open_interest: tuple,
+                   cross_share: float):
+    """The Contagion page's synthetic accounts (cascade.make_accounts via Contagion.book),
+    keyed by what draws them; shared by every session: read only."""
+    return Contagion(markets=markets, open_interest=open_interest, cross_share=cross_share,
+                     accounts=accounts, seed=seed).book()
+
+
+@st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner="Running the markets...")
+def contagion_of(setup: Contagion, isolated: bool):
+    """The ContagionResult of `setup` on its synthetic accounts (made isolated when
+    `isolated`: the "same book, isolated" switch); shared by every session: read only."""
+    book = contagion_book(setup.accounts, setup.seed, setup.markets, setup.open_interest,
+                          setup.cross_share)
+    return setup.run(book.isolated() if isolated else book)

@@ -29,6 +29,7 @@ PAGE_FILES = (
     ("pages/learn.py", "Learn", ":material/school:"),
     ("pages/risk.py", "Risk", ":material/stacked_line_chart:"),
     ("pages/events.py", "Events", ":material/history:"),
+    ("pages/contagion.py", "Contagion", ":material/hub:"),
 )
 # (title, URL path) of each page, for links made outside Streamlit (the server's 404 page).
 # An unknown one-segment path (/a) is Streamlit's own: a "Page not found" dialog over the

@@ -7,6 +7,8 @@
     python -m cascade ensemble --preset crowd --seeds 1000 --vary tightness=0,0.5,1 \\
         [--set depth=70M ...] [--workers N | --scheduler tcp://host:8786] -o out.parquet
     python -m cascade validate [--refit]
+    python -m cascade contagion [--markets BTC,ETH,ALT] [--shock ALT] [--fall -30%] \\
+        [--cross-share 50%] [--accounts FILE] [--isolated] [--rule hyperliquid|whole]
 
 Each command is a function that adds its subparser (add_<command>) and a handler that
 returns the exit code; COMMANDS lists them, so a new command is one more add_ function.
@@ -30,14 +32,17 @@ import numpy as np
 import pandas as pd
 
 from cascade.analysis import analyse, analyse_book
+from cascade.accounts import read_accounts
 from cascade.case import PATH, POSITIONS, RULES, load_case
+from cascade.contagion import Contagion
+from cascade.events import EVENTS
 from cascade.ensemble import assemble, books_needed, connect, iter_ensemble, local_cluster_client, plan, summarize
 from cascade.replay import REPLAYS, compare, refit
 from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
 
 from . import headline
 from .events_figures import knob_grid, validation_table
-from .formats import parse_amount, path_extent
+from .formats import parse_amount, path_extent, pct, share, usd
 from .report import scenario_report
 
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
@@ -501,6 +506,146 @@ def add_report(commands) -> None:
     command.set_defaults(handler=handle_report)
 
 
+# ------------------------------------------------------------------ contagion
+
+
+def _number_list(option: str, text: str, count: int | None = None) -> tuple[float, ...]:
+    """'2B,1B,200M' -> (2e9, 1e9, 2e8); each item as parse_value reads it."""
+    values = [parse_value(item) for item in text.split(",")]
+    if not values or not all(isinstance(v, float) for v in values):
+        raise BadInput(f"{option}: expected numbers separated by commas, got {text!r}")
+    if count is not None and len(values) != count:
+        raise BadInput(f"{option}: expected {count} values (one per market), got {text!r}")
+    return tuple(values)
+
+
+def build_contagion(args):
+    """(Contagion knobs, the --accounts file's AccountBook or None) of the contagion
+    command; bad values are BadInput."""
+    markets = tuple(m.strip() for m in args.markets.split(","))
+    knobs = dict(markets=markets, shocked=args.shock, cross_share=args.cross_share,
+                 accounts=args.n, seed=args.seed, rule=args.rule,
+                 tick_seconds=args.tick, insurance_fund=args.fund,
+                 fall=args.fall, fall_seconds=args.fall_seconds)
+    if args.open_interest:
+        knobs["open_interest"] = _number_list("--open-interest", args.open_interest,
+                                              len(markets))
+    if args.depth:
+        knobs["depth"] = _number_list("--depth", args.depth, len(markets))
+    if args.betas:
+        knobs["betas"] = _number_list("--betas", args.betas, len(markets))
+    try:
+        setup = Contagion(**knobs)
+        book = read_accounts(args.accounts) if args.accounts else None
+        if book is not None and setup.shocked not in book.markets:
+            raise ValueError(f"--shock: {setup.shocked} is not a market of {args.accounts} "
+                             f"({', '.join(book.markets)})")
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    return setup, book
+
+
+def handle_contagion(args) -> int:
+    setup, book = build_contagion(args)
+    try:
+        if book is None:
+            book = setup.book()
+            where = (f"{setup.accounts:,} synthetic accounts (seed {setup.seed}), "
+                     f"{share(setup.cross_share)} of open interest in cross accounts")
+        else:
+            where = (f"{book.accounts:,} accounts from {Path(args.accounts).name} "
+                     f"({len(book):,} positions, {book.cross_accounts().size:,} with cross "
+                     f"positions)")
+        if args.isolated:
+            book = book.isolated()
+            where += "; every position made isolated (collateral split by notional)"
+        result = setup.run(book)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    rule = ("Hyperliquid's (backstop vault below 2/3 of maintenance; above $100K, 20% every "
+            "30 s)" if setup.rule == "hyperliquid" else "close the whole account at once")
+    print(f"book: {where}")
+    print(f"rule: {rule}; {setup.shocked} falls {pct(setup.fall, signed=False)} "
+          f"{'at once' if setup.fall_seconds == 0 else f'over {setup.fall_seconds:g} s'}; "
+          + ("the other markets follow their betas" if setup.betas is not None
+             else "the other markets' own paths are flat"))
+    print()
+    table = result.by_market()
+    print(f"{'market':8} {'own path':9} {'move':>9} {'liquidated':>11} {'of it cross':>12}")
+    for row in table.itertuples():
+        own = "falls" if row.market == setup.shocked else (
+            "beta" if row.shocked else "flat")
+        print(f"{row.market:8} {own:9} {pct(row.move, digits=2):>9} "
+              f"{usd(row.liquidated_notional):>11} {usd(row.cross_notional):>12}")
+    print()
+    total = result.liquidated_notional()
+    if total > 0:
+        print(f"cross-margin share of liquidated notional: "
+              f"{pct(result.cross_share(), signed=False)} (the model's)")
+        observed = EVENTS["2025-10-10"].facts["hl_cross_long_share"]
+        print(f"  observed: {pct(observed.value, signed=False)} of the liquidated notional was "
+              f"cross-margin longs ({observed.scope}, 10 Oct 2025; {observed.source}): a "
+              f"liquidated share, not an open-interest share")
+        print(f"share of liquidations caused by another market's fall: "
+              f"{pct(result.contagion_share(), signed=False)} (liquidated notional in markets "
+              f"whose own path does not move)")
+    else:
+        print("nothing was liquidated")
+    print(f"accounts pulled in by a market they were not shocked in: "
+          f"{result.pulled_in().size:,}")
+    ledger = result.ledger
+    print(f"money: fund {usd(ledger['fund_start'])} -> {usd(ledger['fund_end'])}, fees "
+          f"{usd(ledger['fees'])}, bad debt {usd(ledger['bad_debt'])} (ADL not run)")
+    return 0
+
+
+def fraction(text: str) -> float:
+    value = parse_value(text)
+    if not isinstance(value, float):
+        raise argparse.ArgumentTypeError(f"expected a number or a percentage, got {text!r}")
+    return value
+
+
+def add_contagion(commands) -> None:
+    defaults = Contagion()
+    command = commands.add_parser(
+        "contagion", help="a fall in one market through cross-margin accounts into others")
+    command.add_argument("--markets", default=",".join(defaults.markets),
+                         help="market names, comma-separated (default %(default)s)")
+    command.add_argument("--open-interest", metavar="LIST",
+                         help="per market, USD (default "
+                              f"{','.join(usd(v, symbol='') for v in defaults.open_interest)})")
+    command.add_argument("--depth", metavar="LIST",
+                         help="per market, USD that moves the price 1%% (default "
+                              f"{','.join(usd(v, symbol='') for v in defaults.depth)})")
+    command.add_argument("--shock", default=defaults.shocked, metavar="MARKET",
+                         help="the market whose own price falls (default %(default)s)")
+    command.add_argument("--fall", type=fraction, default=defaults.fall,
+                         help="its move, written --fall=-30%% (default -30%%)")
+    command.add_argument("--fall-seconds", type=fraction, default=defaults.fall_seconds,
+                         help="seconds the fall takes; 0 = a jump (default %(default)g)")
+    command.add_argument("--betas", metavar="LIST",
+                         help="per market, the multiple of the shocked market's path it "
+                              "follows (the shocked market's is 1); default: flat")
+    command.add_argument("--cross-share", type=fraction, default=defaults.cross_share,
+                         help="share of open interest in cross accounts (default 50%%)")
+    command.add_argument("--n", type=positive_int, default=defaults.accounts,
+                         help="synthetic accounts (default %(default)s)")
+    command.add_argument("--seed", type=non_negative_int, default=defaults.seed)
+    command.add_argument("--accounts", metavar="FILE",
+                         help="CSV or Parquet of accounts (account, market, side, notional, "
+                              "leverage or collateral, margin_mode) in place of the "
+                              "synthetic book")
+    command.add_argument("--isolated", action="store_true",
+                         help="the same book with every position isolated")
+    command.add_argument("--rule", choices=("hyperliquid", "whole"), default=defaults.rule)
+    command.add_argument("--tick", type=positive_float, default=defaults.tick_seconds,
+                         help="seconds per tick (default %(default)g)")
+    command.add_argument("--fund", type=fraction, default=defaults.insurance_fund,
+                         help="the venue's insurance fund at the start, USD (default 0)")
+    command.set_defaults(handler=handle_contagion)
+
+
 # ------------------------------------------------------------------ entry point
 
 # ------------------------------------------------------------------ validate
@@ -528,7 +673,7 @@ def add_validate(commands) -> None:
     command.set_defaults(handler=handle_validate)
 
 
-COMMANDS = (add_presets, add_run, add_report, add_ensemble, add_validate)
+COMMANDS = (add_presets, add_run, add_report, add_ensemble, add_validate, add_contagion)
 
 
 def build_parser() -> Parser:

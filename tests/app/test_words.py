@@ -36,7 +36,7 @@ from cascade_view.phase_figures import METRIC_TITLES, beyond_shock, phase_figure
 from cascade_view import axes
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = ("compare", "events", "explorer", "learn", "phase", "risk")
+PAGES = ("compare", "contagion", "events", "explorer", "learn", "phase", "risk")
 
 # Kinds: "model" = the model's figure or comparison, checked against a run in a test below
 # (named after the colon); "observed" = a sourced observation (docs/model.md, Sources);

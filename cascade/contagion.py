@@ -1,0 +1,687 @@
+"""Contagion: a cascade over several markets, through accounts (issue 19; docs/model.md,
+"Accounts and several markets").
+
+Markets m = 1 .. M, each a cascade.Market (its own P0, depth, impact, engine) moved by its
+own exogenous path m_m(t) (cascade.paths; beta_paths makes them one path times each
+market's beta). Ticks of dt seconds as cascade/clock.py; tick k:
+  1. prices: every market's traded price at the tick's start,
+         P_m = max(P0_m (1 + m_m(t) - I_m(Q_m)), floor)             (clock._price);
+  2. cross accounts: an account with cross positions is reached when its equity at those
+     prices is at or below its maintenance,
+         E = C + sum_j s_j q_j (P_m(j) - e_j) <= MM = sum_j mm_m(j) n_j;
+     the venue rule then closes its cross positions:
+       "whole":        every cross position to its market's book this tick;
+       "hyperliquid":  when E < 2/3 MM the backstop vault takes the whole account at P
+                       (nothing reaches the books); otherwise each position goes to its
+                       book, one above $100K in 5 parts of 20%, 30 s apart (the first part
+                       this tick; cascade.market.HYPERLIQUID_PARTIAL);
+     once reached, finished (the queue rule of the one-market engine). Cross orders are
+     executed when due, outside the market's engine rate (which caps isolated positions);
+  3. isolated positions: each market's isolated positions are a LiquidationBook run by
+     the one-market clock's own sides (reach, engine caps, parts), unchanged;
+  4. walk and refill, per market: the net flow f_m = (isolated longs' - shorts' flow) +
+     (cross orders' s q P0_m) walks market m's book only; fills at the walk's VWAP
+     (clock._fill); the transient and permanent parts refill as the clock's.
+Forced flow in market m moves only P_m; it reaches the other markets through the accounts
+that hold m and them.
+
+Exactness: with no cross positions each market's run is run_timed of its isolated
+positions on its path, bit for bit (price path, waves, liquidated_in): the same sides,
+prices and walks in the same order (tests/model/test_contagion.py).
+
+Money, in one venue fund F (quote currency, `insurance_fund`, default 0): each tick,
+market by market, the isolated longs' then shorts' executions settle as the clock's
+(cascade.venue.settle: fees phi P q into the fund, and s (P q - sum b q)); then the cross
+accounts whose last order filled this tick settle, each position j contributing
+     fee_m F_j q_j  and  c_j + s_j q_j (F_j - e_j),   c_j = C n_j / sum of the account's n
+(F_j the mean fill of its parts, or P for the backstop): the account's collateral and
+realised PnL go to the fund, as an isolated position's margin does; a negative total is
+paid by the fund; what the fund cannot pay is bad debt. So
+     fund_end = fund_start + fees + pnl + bad_debt   (per market fees and pnl; in total).
+ADL is not run here (mm_tiers and adl are refused, as by the clock).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._checks import number_in, one_of
+from .accounts import AccountBook, make_accounts
+from .clock import (DEFAULT_TICK, MAX_TICKS, TimedResult, _BlockSide, _fill, _PartialSide,
+                    _PrefixSide, _price, _result, _WholeSide)
+from .engine import LiquidationBook, _new_ledger, _settle_step
+from .market import HYPERLIQUID_PARTIAL, Market
+from .paths import PricePath, jump
+from .population import Population
+from .venue import Ledger
+
+RULES = ("whole", "hyperliquid")
+# Hyperliquid: the backstop vault takes a cross account below 2/3 of maintenance.
+BACKSTOP_SHARE = 2.0 / 3.0
+SERIES_COLUMNS = ["tick", "seconds", "market", "move", "start_price", "price", "fill_price",
+                  "isolated_notional", "cross_notional", "backstop_notional"]
+
+
+def beta_paths(path: PricePath, betas) -> tuple[PricePath, ...]:
+    """One path per market: market m moves beta_m times `path` (the same knots)."""
+    out = []
+    for beta in betas:
+        beta = number_in("beta", beta, low=0.0)
+        out.append(PricePath(path.times, beta * np.asarray(path.moves),
+                             name=f"{beta:g} x {path.name}"))
+    return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class ContagionResult:
+    """A contagion run (see the module docstring).
+
+    markets:        market names.
+    isolated:       per market, the TimedResult of its isolated positions (None when it
+                    has none): its price columns are the market's prices, cross flow
+                    included; its waves and liquidated_in count isolated positions only.
+    series:         one row per tick and market (SERIES_COLUMNS): moves, prices, the
+                    notional at entry executed (isolated, cross to the book, to the
+                    backstop).
+    position_tick:  per position of the book, the tick that finished it (-1 survived).
+    account_tick:   per account, the tick its cross positions were reached (-1 never;
+                    accounts without cross positions: the tick of their last isolated
+                    liquidation, else -1).
+    shocked:        per market, True when its exogenous path moves.
+    ledger:         the venue fund's totals (Ledger.as_dict()).
+    money:          per market: fees, pnl (what the liquidated leave the fund, the
+                    isolated and the cross parts), cross_shortfall (cross accounts' losses
+                    beyond their collateral, charged to the market by c_j + PnL_j < 0).
+    prices:         P0 per market.
+    tick_seconds:   dt.
+    """
+    markets: tuple
+    book: AccountBook = field(repr=False)
+    isolated: dict = field(repr=False)
+    series: pd.DataFrame = field(repr=False)
+    position_tick: np.ndarray = field(repr=False)
+    account_tick: np.ndarray = field(repr=False)
+    shocked: tuple
+    ledger: dict
+    money: pd.DataFrame = field(repr=False)
+    prices: np.ndarray = field(repr=False, default=None)
+    tick_seconds: float = DEFAULT_TICK
+
+    @property
+    def liquidated(self) -> np.ndarray:
+        return self.position_tick >= 1
+
+    def moves(self) -> dict:
+        """Per market, the traded move at the run's end, P / P0 - 1."""
+        out = {}
+        for m, name in enumerate(self.markets):
+            rows = self.series[self.series["market"] == name]
+            out[name] = float(rows["price"].iloc[-1]) / float(self.prices[m]) - 1.0
+        return out
+
+    def liquidated_notional(self) -> float:
+        return float(self.book.notional[self.liquidated].sum())
+
+    def cross_share(self) -> float:
+        """Cross positions' share of the liquidated notional (at entry); NaN if none."""
+        total = self.liquidated_notional()
+        cross = float(self.book.notional[self.liquidated & self.book.cross].sum())
+        return cross / total if total > 0 else math.nan
+
+    def contagion_share(self) -> float:
+        """The share of the liquidated notional (at entry) in markets whose own path does
+        not move: liquidations another market's fall caused, through the accounts."""
+        total = self.liquidated_notional()
+        calm = ~np.asarray(self.shocked)[self.book.market]
+        return (float(self.book.notional[self.liquidated & calm].sum()) / total
+                if total > 0 else math.nan)
+
+    def pulled_in(self) -> np.ndarray:
+        """Ids of the liquidated accounts that hold no position in a market whose own path
+        moves: pulled in by a market they were not shocked in."""
+        book = self.book
+        shocked = np.asarray(self.shocked)[book.market]
+        exposed = np.bincount(book.account, weights=shocked.astype(float),
+                              minlength=book.accounts) > 0
+        hit = np.bincount(book.account, weights=self.liquidated.astype(float),
+                          minlength=book.accounts) > 0
+        return np.flatnonzero(hit & ~exposed)
+
+    def by_market(self) -> pd.DataFrame:
+        """Per market: move, liquidated notional (isolated, cross), contagion flag."""
+        book, hit = self.book, self.liquidated
+        moves = self.moves()
+        rows = []
+        for m, name in enumerate(self.markets):
+            here = hit & (book.market == m)
+            rows.append({"market": name, "shocked": bool(self.shocked[m]),
+                         "move": moves[name],
+                         "liquidated_notional": float(book.notional[here].sum()),
+                         "cross_notional": float(book.notional[here & book.cross].sum()),
+                         "positions": int(here.sum())})
+        return pd.DataFrame(rows)
+
+
+def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAULT_TICK, *,
+                  rule: str = "whole", insurance_fund: float = 0.0) -> ContagionResult:
+    """The cascade of `book` over `markets` (one Market per name of book.markets, a
+    sequence in that order or a mapping by name) along `paths` (one PricePath or shock
+    per market), in ticks of `tick_seconds`, with the venue rule `rule` for cross
+    accounts ("whole" or "hyperliquid"); see the module docstring."""
+    names = book.markets
+    count = len(names)
+    if isinstance(markets, dict):
+        missing = [n for n in names if n not in markets]
+        if missing:
+            raise ValueError(f"markets: no Market for {', '.join(missing)}")
+        markets = [markets[n] for n in names]
+    markets = list(markets)
+    paths = list(paths.values()) if isinstance(paths, dict) else list(paths)
+    if len(markets) != count or len(paths) != count:
+        raise ValueError(f"markets: expected {count} markets and paths ({', '.join(names)}), "
+                         f"got {len(markets)} and {len(paths)}")
+    paths = [p if isinstance(p, PricePath) else jump(p) for p in paths]
+    for m, market in enumerate(markets):
+        if not isinstance(market, Market):
+            raise ValueError(f"markets: {names[m]} is not a Market ({market!r})")
+        if market.mm_tiers is not None or market.adl:
+            raise ValueError(f"markets: {names[m]} sets mm_tiers or adl; the contagion engine "
+                             f"does not run them")
+    dt = number_in("tick_seconds", tick_seconds, low=0.0, low_open=True, high=3600.0)
+    one_of("rule", rule, RULES)
+    fund0 = number_in("insurance_fund", insurance_fund, low=0.0)
+    duration = max(p.duration for p in paths)
+    if duration / dt > MAX_TICKS:
+        raise ValueError(f"paths: {duration:g} s at {dt:g} s per tick is more than "
+                         f"{MAX_TICKS:,} ticks; use a longer tick or a shorter path")
+    p0 = np.array([mk.price for mk in markets])
+    mm = np.array([mk.maintenance_margin for mk in markets])
+    q = book.quantity
+    # the isolated positions of each market, as the one-market clock runs them
+    iso_books, iso_index, sides_of, limited_of = [], [], [], []
+    for m, market in enumerate(markets):
+        index = np.flatnonzero(~book.cross & (book.market == m))
+        iso_index.append(index)
+        if index.size == 0:
+            iso_books.append(None), sides_of.append([]), limited_of.append(False)
+            continue
+        pop = Population.from_arrays(book.leverage[index], book.notional[index],
+                                     book.side[index], book.entry_price[index],
+                                     maintenance_margin=market.maintenance_margin,
+                                     price=market.price)
+        lbook = LiquidationBook(pop, market)
+        sides, limited = _sides(lbook, market, paths[m], dt)
+        iso_books.append(lbook), sides_of.append(sides), limited_of.append(limited)
+    cross = _CrossAccounts(book, p0, mm, rule, dt)
+    labels = [np.full(i.size, -1, dtype=np.int64) for i in iso_index]
+    state = [[0.0, 0.0, [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]] for _ in range(count)]
+    rows = [[] for _ in range(count)]
+    starts = [None] * count
+    series = []
+    ledger = Ledger(fund_start=fund0, fund=fund0)
+    fees_m, pnl_m = np.zeros(count), np.zeros(count)
+    tick = 0
+    while True:
+        tick += 1
+        if tick > MAX_TICKS:
+            raise ValueError(f"tick_seconds: the run has not ended after {MAX_TICKS:,} ticks")
+        seconds = (tick - 1) * dt
+        moves = np.array([p.at(seconds) for p in paths])
+        consumed = np.array([s[0] + s[1] for s in state])
+        prices = np.array([_price(markets[m], moves[m], consumed[m]) for m in range(count)])
+        cflow, cnotional, bnotional = cross.tick(prices, tick)
+        fills = np.full(count, np.nan)
+        for m, market in enumerate(markets):
+            transient, permanent, side_flow, side_transient, side_refilled = state[m]
+            if starts[m] is None:
+                starts[m] = prices[m]
+            took = [(0, 0.0, 0.0, math.nan)] * 2
+            for side, cap in sides_of[m]:
+                took[0 if side.sign > 0 else 1] = side.tick(
+                    prices[m], cap, market.engine_max_positions, tick, labels[m])
+            (lc, ln, lf, lb), (sc, sn, sf, sb) = took
+            net = lf - sf + cflow[m]
+            after = consumed[m] + net
+            fill = (_fill(market, moves[m], consumed[m], after)
+                    if (lc or sc or ln or sn or cnotional[m]) else math.nan)
+            fills[m] = fill
+            price_after = _price(market, moves[m], after)
+            kappa = market.permanent_impact
+            decay = (1.0 if market.resilience_half_life is None
+                     else 0.5 ** (dt / market.resilience_half_life))
+            transient, permanent = transient + (1.0 - kappa) * net, permanent + kappa * net
+            transient *= decay
+            held = []
+            flows = (lf + max(cflow[m], 0.0), sf + max(-cflow[m], 0.0))
+            for i, flow in enumerate(flows):
+                side_flow[i] += flow
+                held.append(side_flow[i] - side_refilled[i])
+                before_refill = side_transient[i] + (1.0 - kappa) * flow
+                side_transient[i] = before_refill * decay
+                side_refilled[i] += before_refill - side_transient[i]
+            state[m][0], state[m][1] = transient, permanent
+            queues = [0.0, 0.0]
+            for side, _ in sides_of[m]:
+                queues[0 if side.sign > 0 else 1] = side.queued
+            rows[m].append((tick, seconds, moves[m], prices[m], price_after, fill, lc, sc, ln,
+                            sn, lf, sf, lb, sb, *queues, after, *side_flow, *held))
+            series.append((tick, seconds, m, moves[m], prices[m], price_after, fill, ln + sn,
+                           cnotional[m], bnotional[m]))
+            if ln or lc or sn or sc:
+                _settle_isolated(ledger, market, iso_books[m], labels[m], limited_of[m],
+                                 tick, fill, (lc, ln, lf, lb), (sc, sn, sf, sb), fees_m, pnl_m,
+                                 m)
+        cross.filled(fills, prices, tick, ledger, markets, fees_m, pnl_m)
+        quiet = all(not (r[-1][6] or r[-1][7] or r[-1][8] or r[-1][9]) and r[-1][14] <= 0
+                    and r[-1][15] <= 0 for r in rows)
+        if (seconds >= duration and quiet and not cnotional.any()
+                and not bnotional.any() and not cross.pending):
+            break
+    isolated = {}
+    position_tick = np.full(len(book), -1, dtype=np.int64)
+    for m in range(count):
+        if iso_books[m] is not None:
+            isolated[names[m]] = _result(iso_books[m], paths[m], dt, rows[m], labels[m],
+                                         _new_ledger(markets[m]) if markets[m].keeps_accounts
+                                         else None, limited_of[m], starts[m])
+            position_tick[iso_index[m]] = labels[m]
+        else:
+            isolated[names[m]] = None
+    position_tick[cross.positions] = cross.position_tick
+    account_tick = np.full(book.accounts, -1, dtype=np.int64)
+    np.maximum.at(account_tick, book.account[~book.cross], position_tick[~book.cross])
+    account_tick[cross.ids] = np.where(cross.reached_tick >= 1, cross.reached_tick,
+                                       account_tick[cross.ids])
+    frame = pd.DataFrame(series, columns=SERIES_COLUMNS)
+    frame["market"] = np.array(names, dtype=object)[frame["market"].to_numpy()]
+    shortfall = np.bincount(book.market[cross.positions], weights=np.minimum(cross.contribution,
+                                                                             0.0),
+                            minlength=count)
+    money = pd.DataFrame({"market": names, "fees": fees_m, "pnl": pnl_m,
+                          "cross_shortfall": -shortfall})
+    totals = {k: float(v) if isinstance(v, float) else v for k, v in ledger.as_dict().items()}
+    return ContagionResult(names, book, isolated, frame, position_tick, account_tick,
+                           tuple(bool(p.low < 0 or p.high > 0) for p in paths),
+                           totals, money, p0, dt)
+
+
+def _sides(lbook: LiquidationBook, market: Market, path: PricePath, dt: float):
+    """The one-market clock's sides for `lbook` (as run_timed builds them) and whether the
+    engine is limited. Both sides are built: a calm market may be pushed either way by
+    cross flow."""
+    rate_cap = math.inf if market.engine_rate is None else market.engine_rate * dt
+    limited = (rate_cap < math.inf or market.engine_max_positions is not None
+               or market.engine_capacity is not None or market.engine_capacity_share is not None
+               or market.partial_liquidation is not None
+               or market.position_notional_per_tick is not None)
+    sides = []
+    for direction in (-1, 1):
+        if not (lbook.population.side == -direction).any():
+            continue
+        if market.partial_liquidation is not None:
+            side = _PartialSide(lbook, direction, market.partial_liquidation, dt)
+        elif market.position_notional_per_tick is not None:
+            side = _BlockSide(lbook, direction, market.position_notional_per_tick)
+        else:
+            side = (_PrefixSide if limited else _WholeSide)(lbook, direction)
+        sides.append((side, min(rate_cap, market.capacity_per_step(side.sign))))
+    return sides, limited
+
+
+def _settle_isolated(ledger, market, lbook, labels, limited, tick, fill, longs, shorts,
+                     fees_m, pnl_m, m) -> None:
+    """Settle one market's isolated executions of a tick as clock._result does: longs
+    first; by the positions finished this tick (unlimited engine) or the tick's flows."""
+    pop, p0 = lbook.population, market.price
+    for sign, (count, notional, flow, bankrupt) in ((1, longs), (-1, shorts)):
+        if not (count or notional):
+            continue
+        if not limited:
+            hit = (labels == tick) & (pop.side == sign)
+            quantity = float(np.sum(pop.quantity[hit]))
+            bankrupt = float(np.sum((pop.bankruptcy_price() * pop.quantity)[hit]))
+        else:
+            quantity = flow / p0
+        fees, pnl = _settle_step(ledger, market, fill, quantity, bankrupt, sign, tick)[1:3]
+        fees_m[m] += fees
+        pnl_m[m] += pnl
+
+
+class _CrossAccounts:
+    """The cross accounts of a book: which are reached at given prices, and their orders.
+
+    An account's slack is linear in the prices: S(P) = K + sum_m Q_m P_m, with
+    Q_m = sum of s q over its positions in market m and K = C - sum s q e - MM; it is
+    reached when S <= 0. Accounts are grouped by the set of markets they hold; within a
+    group, sorted by d = S(B) / sum_m |Q_m| B_m at the group's base prices B. Since
+    |S(P) - S(B)| <= sum_m |Q_m| B_m max_m |P_m / B_m - 1|, an account with d above that
+    largest relative move (over the group's markets) cannot be reached: each tick only
+    the sorted prefix below it is evaluated, exactly. A group is re-based (S and d at the
+    tick's prices, sorted again) when that prefix grows past REBASE_SHARE of it."""
+
+    REBASE_SHARE = 0.05
+    REBASE_AT_LEAST = 2048
+
+    def __init__(self, book: AccountBook, p0, mm, rule: str, dt: float):
+        self.positions = np.flatnonzero(book.cross)
+        self.position_tick = np.full(self.positions.size, -1, dtype=np.int64)
+        self.contribution = np.zeros(self.positions.size)
+        self.pending = defaultdict(list)  # tick -> [(local position indices, fraction)]
+        self.rule = rule
+        self.cooldown_ticks = max(1, int(math.ceil(HYPERLIQUID_PARTIAL[2] / dt - 1e-9)))
+        self.parts_left = np.zeros(self.positions.size, dtype=np.int64)
+        self.vaulted = np.zeros(self.positions.size, dtype=bool)
+        self._due, self._vault = [], []
+        count = len(p0)
+        pos = self.positions
+        self.ids, owner = np.unique(book.account[pos], return_inverse=True)
+        self.owner = owner
+        n = self.ids.size
+        self.reached_tick = np.full(n, -1, dtype=np.int64)
+        self.groups = []
+        if n == 0:
+            return
+        self.market = book.market[pos]
+        self.sign = book.side[pos].astype(np.float64)
+        self.q = book.quantity[pos]
+        self.notional = book.notional[pos]
+        self.entry = book.entry_price[pos]
+        self.p0 = p0
+        self.collateral = book.collateral[self.ids]
+        sq = self.sign * self.q
+        # Q[a, m] = sum of s q over account a's positions in market m
+        self.Q = np.zeros((n, count))
+        np.add.at(self.Q, (owner, self.market), sq)
+        self.mm = np.bincount(owner, weights=mm[self.market] * self.notional, minlength=n)
+        self.K = (self.collateral - np.bincount(owner, weights=sq * self.entry, minlength=n)
+                  - self.mm)
+        total = np.bincount(owner, weights=self.notional, minlength=n)
+        self.share = self.collateral[owner] * self.notional / total[owner]
+        self.value = np.zeros(pos.size)     # sum over parts of fraction x q x fill
+        self.alive = np.ones(n, dtype=bool)
+        # positions of account a: first[a] .. first[a] + size[a] - 1 (owner is ascending)
+        self.size = np.bincount(owner, minlength=n)
+        self.first = np.concatenate(([0], np.cumsum(self.size)[:-1]))
+        self.open = self.size.copy()        # positions not finished, per account
+        held = np.zeros((n, count), dtype=bool)
+        held[owner, self.market] = True
+        key = held @ (1 << np.arange(count))
+        masks = np.unique(key)
+        self.holds = ((masks[:, None] >> np.arange(count)) & 1).astype(np.float64)
+        self.base = np.tile(np.asarray(p0, dtype=np.float64), (masks.size, 1))
+        self.nearest = np.full(masks.size, np.inf)
+        self.seen = np.full((masks.size, count), np.nan)  # prices each group last saw
+        for g, mask in enumerate(masks):
+            group = {"markets": np.flatnonzero(self.holds[g]), "members":
+                     np.flatnonzero(key == mask)}
+            self.groups.append(group)
+            self._rebase(group, p0)
+            self._note(g)
+
+    def _note(self, g: int) -> None:
+        """Copy group g's base prices and nearest distance (after a re-base) into the
+        arrays the tick reads (inf when nothing of it was alive: never looked at again)."""
+        group = self.groups[g]
+        self.base[g, group["markets"]] = group["base"]
+        self.nearest[g] = group["distance"][0] if group["order"].size else np.inf
+
+    def _rebase(self, group, prices) -> None:
+        members = group["members"]
+        members = members[self.alive[members]]
+        slack = self.K[members] + self.Q[members] @ prices
+        weight = np.abs(self.Q[members]) @ prices
+        with np.errstate(divide="ignore", invalid="ignore"):
+            distance = np.where(weight > 0, slack / weight, np.where(slack > 0, np.inf, -1.0))
+        order = np.argsort(distance, kind="stable")
+        group["members"] = members
+        group["base"] = np.array(prices, dtype=np.float64)[group["markets"]]
+        group["order"], group["distance"] = members[order], distance[order]
+
+    def _candidates(self, prices) -> np.ndarray:
+        # each group's largest relative move since its base, over the markets it holds;
+        # a group whose markets' prices are those it was last evaluated at has nothing new
+        moved = np.max(np.abs(prices / self.base - 1.0) * self.holds, axis=1)
+        changed = np.any((prices != self.seen) & (self.holds > 0), axis=1)
+        self.seen = np.where(self.holds > 0, prices, self.seen)
+        found = []
+        for g in np.flatnonzero((moved >= self.nearest) & changed):
+            group = self.groups[g]
+            upto = int(np.searchsorted(group["distance"], moved[g], side="right"))
+            if upto > max(self.REBASE_AT_LEAST, self.REBASE_SHARE * group["order"].size):
+                self._rebase(group, prices)
+                self._note(g)
+                upto = int(np.searchsorted(group["distance"], 0.0, side="right"))
+            if upto:
+                found.append(group["order"][:upto])
+        if not found:
+            return np.empty(0, dtype=np.int64)
+        candidates = np.concatenate(found)
+        return candidates[self.alive[candidates]]
+
+    def _members(self, accounts) -> np.ndarray:
+        """The positions (local indices) of `accounts`, account by account."""
+        sizes = self.size[accounts]
+        starts = np.repeat(self.first[accounts] - np.cumsum(sizes) + sizes, sizes)
+        return starts + np.arange(int(sizes.sum()))
+
+    def tick(self, prices, tick: int):
+        """Reach accounts at the tick's start `prices`; (cross flow q P0 signed per market,
+        cross notional to the books, notional to the backstop) executed this tick."""
+        count = len(prices)
+        flow, notional, backstop = np.zeros(count), np.zeros(count), np.zeros(count)
+        due = self.pending.pop(tick, [])
+        if self.groups:
+            candidates = self._candidates(prices)
+            if candidates.size:
+                slack = self.K[candidates] + self.Q[candidates] @ prices
+                reached = slack <= 0.0
+                if reached.any():
+                    self._reach(candidates[reached], slack[reached], prices, tick, due,
+                                backstop)
+        for local, fraction in due:
+            m = self.market[local]
+            flow += np.bincount(m, weights=fraction * self.sign[local] * self.q[local]
+                                * self.p0[m], minlength=count)
+            notional += np.bincount(m, weights=fraction * self.notional[local],
+                                    minlength=count)
+        self._due = due
+        return flow, notional, backstop
+
+    def _reach(self, hit, slack, prices, tick, due, backstop) -> None:
+        self.alive[hit] = False
+        self.reached_tick[hit] = tick
+        if self.rule == "hyperliquid":
+            equity = slack + self.mm[hit]
+            vault = equity < BACKSTOP_SHARE * self.mm[hit]
+            if vault.any():
+                local = self._members(hit[vault])
+                m = self.market[local]
+                self.value[local] = self.q[local] * prices[m]
+                self.position_tick[local] = tick
+                self.vaulted[local] = True
+                backstop += np.bincount(m, weights=self.notional[local],
+                                        minlength=backstop.size)
+                self._vault.append(local)
+            local = self._members(hit[~vault])
+            threshold, parts, _ = HYPERLIQUID_PARTIAL
+            large = self.notional[local] > threshold
+            small, big = local[~large], local[large]
+            if small.size:
+                self.parts_left[small] = 1
+                due.append((small, 1.0))
+            if big.size:
+                self.parts_left[big] = parts
+                due.append((big, 1.0 / parts))
+                for j in range(1, parts):
+                    self.pending[tick + j * self.cooldown_ticks].append((big, 1.0 / parts))
+        else:
+            local = self._members(hit)
+            self.parts_left[local] = 1
+            due.append((local, 1.0))
+
+    def filled(self, fills, prices, tick, ledger, markets, fees_m, pnl_m) -> None:
+        """Book this tick's fills of the due orders; settle the accounts whose last order
+        filled (and those the backstop took) into the venue fund."""
+        finished = []
+        for local, fraction in self._due:
+            self.value[local] += fraction * self.q[local] * fills[self.market[local]]
+            self.parts_left[local] -= 1
+            last = local[self.parts_left[local] == 0]
+            self.position_tick[last] = tick
+            finished.append(last)
+        finished.extend(self._vault)
+        self._due, self._vault = [], []
+        if not finished:
+            return
+        local = np.concatenate(finished)
+        if not local.size:
+            return
+        owners = self.owner[local]
+        np.subtract.at(self.open, owners, 1)
+        done = np.unique(owners[self.open[owners] == 0])
+        if not done.size:
+            return
+        members = self._members(done)
+        m = self.market[members]
+        fee_rate = np.array([mk.liquidation_fee for mk in markets])[m]
+        fees = np.where(self.vaulted[members], 0.0, fee_rate * self.value[members])
+        pnl = self.share[members] + self.sign[members] * (self.value[members]
+                                                          - self.q[members] * self.entry[members])
+        self.contribution[members] = pnl
+        count = len(markets)
+        fees_by = np.bincount(m, weights=fees, minlength=count)
+        pnl_by = np.bincount(m, weights=pnl, minlength=count)
+        fees_m += fees_by
+        pnl_m += pnl_by
+        balance = ledger.fund + float(fees_by.sum()) + float(pnl_by.sum())
+        ledger.fees = float(ledger.fees + fees_by.sum())
+        ledger.pnl = float(ledger.pnl + pnl_by.sum())
+        if balance < 0.0:
+            ledger.bad_debt = float(ledger.bad_debt - balance)
+            if ledger.exhausted_step < 0:
+                ledger.exhausted_step = tick
+        ledger.fund = max(balance, 0.0)
+
+
+# The default markets of a Contagion run: a deep BTC, a thinner ETH and an altcoin with a
+# thin book (open interest and depth in USD; depth: the notional that moves the price 1%,
+# within the single-venue BTC range of $10-100M of docs/model.md, Sources, and an altcoin
+# an order of magnitude thinner: a model assumption, not an observed figure).
+DEFAULT_MARKETS = ("BTC", "ETH", "ALT")
+DEFAULT_OPEN_INTEREST = (2e9, 1e9, 2e8)
+DEFAULT_DEPTH = (7e7, 3e7, 3e6)
+
+
+@dataclass(frozen=True)
+class Contagion:
+    """The knobs of a contagion run, validated (a ValueError names the field and value).
+
+    markets:       market names (2 to 8, distinct).
+    open_interest: per market, USD (synthetic accounts only).
+    depth:         per market, USD that moves the price 1% (linear impact).
+    shocked:       the market whose own path falls; the others' paths are flat, unless
+                   betas are given.
+    fall:          the shocked market's move, in (-1, 0].
+    fall_seconds:  seconds the fall takes (0: a jump at t = 0).
+    betas:         None, or per market the multiple of the shocked market's path it
+                   follows (the shocked market's own beta must be 1).
+    cross_share:   the share of open interest in cross accounts, [0, 1].
+    accounts:      synthetic accounts, >= 2.
+    seed:          the synthetic book's seed.
+    rule:          "hyperliquid" or "whole".
+    tick_seconds:  dt.
+    insurance_fund: the venue fund at the start, USD.
+    """
+    markets: tuple = DEFAULT_MARKETS
+    open_interest: tuple = DEFAULT_OPEN_INTEREST
+    depth: tuple = DEFAULT_DEPTH
+    shocked: str = "ALT"
+    fall: float = -0.3
+    fall_seconds: float = 600.0
+    betas: tuple | None = None
+    cross_share: float = 0.5
+    accounts: int = 100_000
+    seed: int = 0
+    rule: str = "hyperliquid"
+    tick_seconds: float = DEFAULT_TICK
+    insurance_fund: float = 0.0
+
+    def __post_init__(self):
+        markets = tuple(str(m).strip() for m in self.markets)
+        if not 2 <= len(markets) <= 8 or len(set(markets)) != len(markets) or not all(markets):
+            raise ValueError(f"markets: expected 2 to 8 distinct names, got {self.markets!r}")
+        object.__setattr__(self, "markets", markets)
+        for name in ("open_interest", "depth") + (("betas",) if self.betas is not None else ()):
+            values = tuple(getattr(self, name))
+            if len(values) != len(markets):
+                raise ValueError(f"{name}: expected one value per market ({len(markets)}), "
+                                 f"got {values!r}")
+            low_open = name != "betas"
+            object.__setattr__(self, name, tuple(number_in(name, v, low=0.0, low_open=low_open)
+                                                 for v in values))
+        if self.shocked not in markets:
+            raise ValueError(f"shocked: {self.shocked!r} is not one of the markets "
+                             f"({', '.join(markets)})")
+        if self.betas is not None and self.betas[markets.index(self.shocked)] != 1.0:
+            raise ValueError(f"betas: the shocked market {self.shocked}'s beta must be 1, got "
+                             f"{self.betas[markets.index(self.shocked)]!r}")
+        object.__setattr__(self, "fall", number_in("fall", self.fall, low=-1.0, low_open=True,
+                                                   high=0.0))
+        object.__setattr__(self, "fall_seconds", number_in("fall_seconds", self.fall_seconds,
+                                                           low=0.0, high=3600.0))
+        object.__setattr__(self, "cross_share", number_in("cross_share", self.cross_share,
+                                                          low=0.0, high=1.0))
+        one_of("rule", self.rule, RULES)
+        number_in("tick_seconds", self.tick_seconds, low=0.0, low_open=True, high=3600.0)
+        number_in("insurance_fund", self.insurance_fund, low=0.0)
+        if isinstance(self.accounts, bool) or not isinstance(self.accounts, int) \
+                or self.accounts < 2:
+            raise ValueError(f"accounts: expected a whole number >= 2, got {self.accounts!r}")
+
+    def path(self) -> PricePath:
+        """The shocked market's path: a jump, or a linear fall over fall_seconds."""
+        if self.fall_seconds == 0:
+            return jump(self.fall)
+        return PricePath([0.0, self.fall_seconds], [0.0, self.fall],
+                         name=f"{self.fall:+.4g} over {self.fall_seconds:g} s")
+
+    def paths(self, markets: tuple | None = None) -> tuple[PricePath, ...]:
+        """One path per market (of `markets`, default self.markets): the shocked market's,
+        beta times it, or flat."""
+        path = self.path()
+        names = self.markets if markets is None else markets
+        betas = dict(zip(self.markets, self.betas)) if self.betas is not None else {}
+        flat = PricePath([0.0], [0.0], name="flat")
+        return tuple(path if n == self.shocked else
+                     beta_paths(path, (betas[n],))[0] if n in betas else flat for n in names)
+
+    def market_list(self, markets: tuple | None = None) -> list[Market]:
+        """One Market per name (linear impact at its depth; P0 = 100)."""
+        depth = dict(zip(self.markets, self.depth))
+        names = self.markets if markets is None else markets
+        missing = [n for n in names if n not in depth]
+        if missing:
+            raise ValueError(f"markets: the accounts hold {', '.join(missing)}, which "
+                             f"--markets does not list ({', '.join(self.markets)})")
+        return [Market(depth=depth[n]) for n in names]
+
+    def book(self) -> AccountBook:
+        """The synthetic accounts (cascade.accounts.make_accounts)."""
+        count = len(self.markets)
+        return make_accounts(self.accounts, self.seed, markets=self.markets,
+                             open_interest=self.open_interest, prices=(100.0,) * count,
+                             maintenance_margin=(0.005,) * count,
+                             cross_share=self.cross_share)
+
+    def run(self, book: AccountBook | None = None) -> ContagionResult:
+        """run_contagion on `book` (default: the synthetic accounts)."""
+        book = self.book() if book is None else book
+        return run_contagion(book, self.market_list(book.markets), self.paths(book.markets),
+                             self.tick_seconds, rule=self.rule,
+                             insurance_fund=self.insurance_fund)
+

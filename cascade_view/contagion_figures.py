@@ -1,0 +1,139 @@
+"""The Contagion page's words and figures (issue 19): each market's price against time,
+liquidations per market per tick, and the headline (each market's move, the share another
+market's fall caused, the cross-margin share beside the 95.4% observed). Data in (a
+cascade.contagion.ContagionResult), text or Figure out; no simulation here."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from cascade.contagion import ContagionResult
+from cascade.events import EVENTS
+
+from .figures import Draft, bar, heading, money_axis, scatter
+from .formats import pct, seconds, usd
+
+# The observed figure the cross-margin share is compared with (cascade/events.py).
+OBSERVED_CROSS = EVENTS["2025-10-10"].facts["hl_cross_long_share"]
+MARKET_COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b",
+                 "#e377c2", "#17becf")
+# Liquidations are drawn in bins of this many seconds at most (so the chart sent to the
+# browser never grows with the run's length beyond MAX_BINS bars per market).
+MAX_BINS = 120
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    value: str
+    help: str = ""
+
+
+def metrics(result: ContagionResult) -> list[Metric]:
+    """The headline: one move per market, then the two shares (the model's)."""
+    return move_metrics(result) + share_metrics(result)
+
+
+def move_metrics(result: ContagionResult) -> list[Metric]:
+    """One traded move per market, at the run's end."""
+    return [Metric(f"{name} move", pct(move, 2),
+                   "falls on its own path" if result.shocked[m] else
+                   "its own path is flat: moved only by forced flow")
+            for m, (name, move) in enumerate(result.moves().items())]
+
+
+def share_metrics(result: ContagionResult) -> list[Metric]:
+    """The share another market's fall caused and the cross-margin share of the liquidated
+    notional (none when nothing was liquidated)."""
+    out = []
+    total = result.liquidated_notional()
+    if total > 0:
+        out.append(Metric("From another market", pct(result.contagion_share(),
+                                                          signed=False),
+                          "share of the liquidated notional in markets whose own path is flat"))
+        out.append(Metric("Cross-margin share", pct(result.cross_share(), signed=False),
+                          "of the liquidated notional, the model's"))
+    return out
+
+
+def observed_sentence(result: ContagionResult) -> str:
+    """The cross-margin share beside the observed one, or that nothing was liquidated."""
+    if not result.liquidated_notional() > 0:
+        return "Nothing was liquidated in this run."
+    return (f"The model's cross-margin share of liquidated notional is "
+            f"{pct(result.cross_share(), signed=False)}. Observed: "
+            f"{pct(OBSERVED_CROSS.value, signed=False)} of the liquidated notional was "
+            f"cross-margin longs ({OBSERVED_CROSS.scope}, 10 Oct 2025; "
+            f"{OBSERVED_CROSS.source}). That is a share of what was liquidated, not of open "
+            f"interest, which no source gives.")
+
+
+def pulled_in_sentence(result: ContagionResult) -> str:
+    """How many accounts a market they were not shocked in pulled in, and the money."""
+    count = result.pulled_in().size
+    ledger = result.ledger
+    return (f"{count:,} liquidated account{'s' if count != 1 else ''} held no position in a "
+            f"market whose own path moves: pulled in through the other markets. "
+            f"Liquidated: {usd(result.liquidated_notional())} at entry; bad debt "
+            f"{usd(ledger['bad_debt'])}.")
+
+
+def price_figure(result: ContagionResult) -> go.Figure:
+    """Each market's traded move P / P0 - 1 after every tick, against seconds: the markets
+    whose own path moves on top, the others below on their own scale (their moves are
+    often a hundredth of the fallen market's)."""
+    calm = [m for m in range(len(result.markets)) if not result.shocked[m]]
+    split = bool(calm) and len(calm) < len(result.markets)
+    fig = Draft(**heading("Each market's price", "traded move from the start, per tick"),
+                xaxis=dict(title="seconds", anchor="y2" if split else "y"),
+                yaxis=dict(title="own path moves" if split else "move", tickformat=".0%",
+                           domain=[0.56, 1.0] if split else [0.0, 1.0]),
+                legend=dict(orientation="h", y=-0.25), height=440 if split else 380)
+    if split:
+        fig.update_layout(yaxis2=dict(title="flat own path", tickformat=".1%",
+                                      domain=[0.0, 0.44]),
+                          xaxis=dict(matches=None))
+    for m, name in enumerate(result.markets):
+        rows = result.series[result.series["market"] == name]
+        move = rows["price"].to_numpy() / float(result.prices[m]) - 1.0
+        fig.add_trace(scatter(x=rows["seconds"].to_numpy() + result.tick_seconds, y=move,
+                              name=name, mode="lines",
+                              yaxis="y2" if split and m in calm else "y",
+                              line=dict(color=MARKET_COLORS[m % len(MARKET_COLORS)], width=2)))
+    return fig.build()
+
+
+def binned(result: ContagionResult) -> tuple[float, dict]:
+    """(bin seconds, {market: (bin starts, notional liquidated in the bin)}): the notional
+    at entry executed per market (isolated, cross to the book, backstop), summed over bins
+    of whole ticks, at most MAX_BINS per market."""
+    ticks = int(result.series["tick"].max())
+    per_bin = max(1, math.ceil(ticks / MAX_BINS))
+    width = per_bin * result.tick_seconds
+    out = {}
+    for name in result.markets:
+        rows = result.series[result.series["market"] == name]
+        done = (rows["isolated_notional"] + rows["cross_notional"]
+                + rows["backstop_notional"]).to_numpy()
+        index = (rows["tick"].to_numpy() - 1) // per_bin
+        sums = np.bincount(index, weights=done, minlength=int(index.max()) + 1)
+        out[name] = (np.arange(sums.size) * width, sums)
+    return width, out
+
+
+def liquidations_figure(result: ContagionResult) -> go.Figure:
+    """Notional liquidated per market, per bin of ticks."""
+    width, bins = binned(result)
+    top = max((float(s.max()) for _, s in bins.values() if s.size), default=0.0)
+    fig = Draft(**heading("Liquidations per market", f"notional at entry per "
+                          f"{seconds(width)}"),
+                xaxis=dict(title="seconds"), yaxis=money_axis(top), barmode="group",
+                legend=dict(orientation="h", y=-0.25), height=380)
+    for m, (name, (starts, sums)) in enumerate(bins.items()):
+        fig.add_trace(bar(x=starts + width / 2, y=sums, name=name, width=width * 0.9,
+                          marker=dict(color=MARKET_COLORS[m % len(MARKET_COLORS)])))
+    return fig.build()

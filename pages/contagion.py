@@ -1,0 +1,71 @@
+"""Contagion: a fall in one market reaches others through cross-margin accounts (issue 19).
+
+The controls are the page's own URL parameters (`?shocked=ETH&fall=-20&cross=80`). The
+model is cascade/contagion.py, run by cascade_ui.compute.contagion_of on synthetic
+accounts; figures and sentences are cascade_view/contagion_figures.py; text is
+docs/contagion/*.md.
+"""
+
+import streamlit as st
+
+from cascade.contagion import DEFAULT_MARKETS, Contagion
+from cascade_ui import compute, pagekit
+from cascade_view import contagion_figures
+from cascade_view.links import PageParams
+from cascade_view.text import doc, dollars
+
+ACCOUNTS = 100_000
+RULES = {"Hyperliquid's rule": "hyperliquid", "Whole account at once": "whole"}
+KEYS = ("shocked", "fall", "seconds", "cross", "rule", "isolated")
+PARAMS = PageParams(knob_prefixes=(), own=frozenset(KEYS))
+
+pagekit.open_page("Contagion across markets", PARAMS)
+st.markdown(doc("intro", "contagion"))
+
+# the sliders take any whole number in their range from the URL; the other controls, their
+# options (anything else is ignored, and said so)
+FALLS = list(range(-60, -4))
+DURATIONS = [0, 60, 300, 600]
+CROSS = list(range(0, 101))
+pagekit.note_ignored("shocked", DEFAULT_MARKETS, "Market that falls")
+pagekit.note_ignored("seconds", DURATIONS, "Over (seconds)")
+pagekit.note_ignored("rule", list(RULES), "Venue rule")
+for key, values, label in (("fall", FALLS, "Its fall (%)"),
+                           ("cross", CROSS, "Open interest in cross accounts (%)")):
+    given = st.query_params.get(key)
+    if given is not None and given not in [str(v) for v in values]:
+        st.warning(f"Ignored `{key}={given[:40]}` from the URL: _{label}_ takes a whole "
+                   f"number from {values[0]} to {values[-1]}.", icon=":material/link_off:")
+left, right = st.columns(2, gap="large")
+with left:
+    shocked = st.segmented_control("Market that falls", DEFAULT_MARKETS, default="ALT",
+                                   key="shocked", bind="query-params") or "ALT"
+    fall = st.slider("Its fall (%)", FALLS[0], FALLS[-1], -30, step=5, key="fall",
+                     bind="query-params")
+    duration = st.select_slider("Over (seconds)", DURATIONS, value=600, key="seconds",
+                                bind="query-params")
+with right:
+    cross = st.slider("Open interest in cross accounts (%)", CROSS[0], CROSS[-1], 50, step=5,
+                      key="cross", bind="query-params")
+    rule = st.radio("Venue rule", list(RULES), key="rule", bind="query-params",
+                    horizontal=True) or next(iter(RULES))
+    isolated = st.toggle("Same book, isolated", key="isolated", bind="query-params")
+
+setup = Contagion(shocked=shocked, fall=fall / 100, fall_seconds=float(duration),
+                  cross_share=cross / 100, rule=RULES[rule], accounts=ACCOUNTS)
+result = compute.contagion_of(setup, bool(isolated))
+
+st.subheader("What the fall did", divider="gray")
+for row in (contagion_figures.move_metrics(result), contagion_figures.share_metrics(result)):
+    for column, metric in zip(st.columns(3), row):
+        column.metric(metric.label, metric.value, help=metric.help)
+st.markdown(dollars(contagion_figures.observed_sentence(result)))
+st.caption(dollars(contagion_figures.pulled_in_sentence(result)))
+st.caption(doc("how_to_read", "contagion"))
+
+charts = st.container(key="charts")
+one, two = charts.columns(2, gap="large")
+with one:
+    pagekit.chart(contagion_figures.price_figure(result), "contagion-price")
+with two:
+    pagekit.chart(contagion_figures.liquidations_figure(result), "contagion-liquidations")
