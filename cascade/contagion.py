@@ -269,7 +269,8 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
             for side, _ in sides_of[m]:
                 queues[0 if side.sign > 0 else 1] = side.queued
             rows[m].append((tick, seconds, moves[m], prices[m], price_after, fill, lc, sc, ln,
-                            sn, lf, sf, lb, sb, *queues, after, *side_flow, *held))
+                            sn, lf, sf, lb, sb, *queues, after, *side_flow, *held,
+                            0.0))  # the clock's ADL column: no ADL across markets
             series.append((tick, seconds, m, moves[m], prices[m], price_after, fill, ln + sn,
                            cnotional[m], bnotional[m]))
             if ln or lc or sn or sc:
