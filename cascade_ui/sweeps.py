@@ -40,10 +40,16 @@ GRID_TICKS = 300_000
 MIN_AXIS_VALUES = 3
 
 
-def _every(count: int, stride: int) -> list[int]:
-    """Indices 0, stride, 2 stride, ... of `count` values, the last one always kept."""
-    kept = list(range(0, count, stride))
-    return kept if kept[-1] == count - 1 else [*kept, count - 1]
+def _every(count: int, stride: int, also: int | None = None) -> list[int]:
+    """Indices 0, stride, 2 stride, ... of `count` values, the last one always kept, and
+    `also` (the scenario's own value, so its star stays on the map) when given."""
+    kept = set(range(0, count, stride)) | {count - 1}
+    return sorted(kept if also is None else kept | {also})
+
+
+def _index(axis: Axis, value) -> int | None:
+    """Where the scenario's value sits on the axis (None when it is not one of its values)."""
+    return axis.values.index(value) if value in axis.values else None
 
 
 def _thinned(axis: Axis, kept: list[int]) -> Axis:
@@ -56,8 +62,8 @@ def bounded_axes(scenario: Scenario, x: Axis, y: Axis
                  ) -> tuple[Axis | None, Axis | None, str | None]:
     """The grid the page can run within GRID_TICKS ticks of the timed engine (estimated
     before anything runs, cascade.sweep.grid_ticks), and the line that says what was done:
-    (x, y, None) when the whole grid fits; else every k-th value of both axes (the last
-    kept), the smallest k that fits, and a line naming the estimate, the budget and the
+    (x, y, None) when the whole grid fits; else every k-th value of both axes (the last and
+    the scenario's own value kept), the smallest k that fits, and a line naming the estimate, the budget and the
     cells kept; (None, None, line) when even that would leave fewer than MIN_AXIS_VALUES
     values on an axis, the line saying why and what to change."""
     ticks = grid_ticks(scenario, x.field, x.values, y.field, y.values)
@@ -70,13 +76,15 @@ def bounded_axes(scenario: Scenario, x: Axis, y: Axis
              f"in one), more than this page's budget of {count(GRID_TICKS)}")
     stride = 2
     while True:
-        xs, ys = _every(len(x.values), stride), _every(len(y.values), stride)
-        if min(len(xs), len(ys)) < MIN_AXIS_VALUES:
+        if min(len(_every(len(x.values), stride)), len(_every(len(y.values), stride))) \
+                < MIN_AXIS_VALUES:
             return None, None, (
                 f"{asked}, and keeping one value in {stride} of each axis would leave fewer "
                 f"than {MIN_AXIS_VALUES} on one: it is not drawn. "
                 f"A faster engine rate, a shorter path or fewer slow values on the axes "
                 f"brings it within the budget; the Explorer runs any one cell.")
+        xs = _every(len(x.values), stride, _index(x, getattr(scenario, x.field)))
+        ys = _every(len(y.values), stride, _index(y, getattr(scenario, y.field)))
         kept = float(ticks[np.ix_(ys, xs)].sum())
         if kept <= GRID_TICKS:
             return _thinned(x, xs), _thinned(y, ys), (

@@ -18,9 +18,10 @@ from tests.app.apptools import charts
 from tests.app.test_new_pages import PHASE, heatmap, open_page
 
 
-def every(values, stride):
-    kept = list(values[::stride])
-    return kept if kept[-1] == values[-1] else [*kept, values[-1]]
+def every(values, stride, own=None):
+    """values[::stride], the last value and the scenario's own value (if on the axis)."""
+    kept = set(values[::stride]) | {values[-1]} | ({own} & set(values))
+    return [v for v in values if v in kept]
 
 
 def test_a_grid_within_the_budget_is_untouched():
@@ -36,11 +37,14 @@ def test_a_slow_grid_is_thinned_to_the_smallest_stride_that_fits():
     full = grid_ticks(scenario, x.field, x.values, y.field, y.values)
     assert full.sum() > sweeps.GRID_TICKS
     bx, by, line = sweeps.bounded_axes(scenario, x, y)
+    own_x, own_y = scenario.engine_rate, scenario.depth
     stride = next(k for k in range(2, 30)
-                  if grid_ticks(scenario, x.field, every(x.values, k), y.field,
-                                every(y.values, k)).sum() <= sweeps.GRID_TICKS)
-    assert list(bx.values) == every(x.values, stride) and list(by.values) == every(y.values, stride)
-    assert list(bx.labels) == every(x.labels, stride)
+                  if grid_ticks(scenario, x.field, every(x.values, k, own_x), y.field,
+                                every(y.values, k, own_y)).sum() <= sweeps.GRID_TICKS)
+    assert list(bx.values) == every(x.values, stride, own_x)
+    assert list(by.values) == every(y.values, stride, own_y)
+    assert own_y in by.values and own_y not in every(y.values, stride)  # kept for its star
+    assert len(bx.labels) == len(bx.values)
     assert f"one value in {stride} of each axis, {len(bx.values)} × {len(by.values)} cells" in line
     assert f"{len(x.values)} × {len(y.values)} cells" in line
 
