@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import cascade
-from cascade import CascadeResult, LiquidationBook, Scenario
-from cascade.clock import Extreme, TimedResult, extreme_of
-from cascade.theory import direction_of, runs_away
+from .clock import Extreme, TimedResult, extreme_of
+from .engine import PRICE_FLOOR, CascadeResult, LiquidationBook
+from .scenario import Scenario
+from .theory import (critical_shock as shock_that_runs_away, direction_of, is_runaway,
+                     peak_branching_ratio, runs_away, tipping_move)
 
 # The verdict's robustness: the same knobs on this many other seeds, on books of at most
 # ROBUSTNESS_TRADERS traders (the story holds at 1,000: tests/model/test_scenario.py), so
@@ -65,7 +66,7 @@ def timed_stretches(book: LiquidationBook, result: TimedResult) -> tuple[Stretch
     stretches = []
     for direction in (-1, 1):
         extreme = extreme_of(result, direction)
-        peak = cascade.peak_branching_ratio(book, extreme.move)
+        peak = peak_branching_ratio(book, extreme.move)
         stretches.append(Stretch(extreme, peak, peak * extreme.persistence))
     return tuple(stretches)
 
@@ -142,7 +143,7 @@ def robustness_on(books: list[LiquidationBook], shock: float | Scenario) -> Robu
     ROBUSTNESS_TICKS (at least one book is always checked)."""
     traders = len(books[0].population)
     if not isinstance(shock, Scenario):
-        runaways = sum(cascade.is_runaway(book, book.final_move(shock)[0]) for book in books)
+        runaways = sum(is_runaway(book, book.final_move(shock)[0]) for book in books)
         return Robustness(int(runaways), len(books), traders, planned=len(books))
     runaways = ticks = checked = 0
     for book in books:
@@ -169,7 +170,7 @@ def verdict_of(scenario: Scenario, book: LiquidationBook, result: CascadeResult
     direction and the run's (fall, rise) stretches."""
     direction = direction_of(scenario.shock)
     if not isinstance(result, TimedResult):
-        peak = cascade.peak_branching_ratio(book, result.total_move)
+        peak = peak_branching_ratio(book, result.total_move)
         return peak, peak, direction, None
     stretches = timed_stretches(book, result)
     deciding = deciding_stretch(stretches, direction)
@@ -186,17 +187,17 @@ def analyse_book(scenario: Scenario, book: LiquidationBook, critical_shock: floa
     direction = direction_of(scenario.shock)
     deciding, peak, deciding_direction, stretches = verdict_of(scenario, book, result)
     if critical_shock is None:
-        critical_shock = cascade.critical_shock(book, direction=direction)
+        critical_shock = shock_that_runs_away(book, direction=direction)
     return Analysis(
         scenario=scenario,
         result=result,
         liquidation_price=book.liquidation_price,
         peak_branching_ratio=peak,
         runaway=runs_away(deciding),
-        tipping_move=cascade.tipping_move(book, direction),
+        tipping_move=tipping_move(book, direction),
         critical_shock=float(critical_shock),
         direction=direction,
-        at_floor=result.final_price <= book.market.price * cascade.PRICE_FLOOR,
+        at_floor=result.final_price <= book.market.price * PRICE_FLOOR,
         robustness=robustness,
         deciding_ratio=deciding,
         persistence=1.0 if stretches is None else stretches[deciding_direction > 0].persistence,

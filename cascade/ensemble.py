@@ -5,7 +5,8 @@
 
 One row per (seed, combination of the `vary` values, full product); each row is exactly
 what `scenario.replace(seed=s, **combination).run()` gives, plus the Explorer's verdict on
-that book (cascade.is_runaway) and its critical shock (cascade.critical_shock in the
+that book, by the Explorer's own rule (cascade.analysis.verdict_of: the peak R without the
+clock, the timed ratio R x p with it), and its critical shock (cascade.critical_shock in the
 shock's direction). One book is built per row and used for the run and the theory.
 
 Runs in this process (client=None) or on a Dask cluster (a dask.distributed.Client). On a
@@ -32,11 +33,13 @@ import numpy as np
 import pandas as pd
 
 from ._checks import number_in, whole_number
+from .analysis import verdict_of
 from .scenario import Scenario
-from .theory import critical_shock, direction_of, peak_branching_ratio, runs_away
+from .theory import critical_shock, direction_of, runs_away
 
 RESULT_COLUMNS = ("seed", "final_move", "amplification", "liquidated_share", "waves",
-                  "runaway", "critical_shock", "peak_branching_ratio")
+                  "runaway", "critical_shock", "peak_branching_ratio", "deciding_ratio",
+                  "persistence")
 # Internal ordering columns: which combination (product order) and which seed (given order).
 _COMBINATION, _SEED_INDEX = "_combination", "_seed_index"
 # A task holds at most this many seeds; smaller batches give finer progress and balance.
@@ -62,23 +65,31 @@ def book_row(scenario: Scenario) -> dict:
     """The ensemble row of one scenario: run its cascade and read theory off the same book.
 
     final_move: P_K/P0 - 1; amplification: final_move / shock; liquidated_share: share of
-    open interest force-closed; waves: number of waves; peak_branching_ratio: the largest
-    R over the stretch the price crossed, runaway: it is >= 1 (exactly cascade.is_runaway);
-    critical_shock: the smallest shock in the shock's direction that runs away (NaN: none).
+    open interest force-closed; waves: number of waves (with the clock, steps of the timed
+    run); critical_shock: the smallest shock in the shock's direction that runs away (NaN:
+    none). The verdict is the Explorer's, by the same function (cascade.analysis.verdict_of):
+    deciding_ratio is the number it is decided by and runaway is deciding_ratio >= 1
+    (theory.runs_away). Without the clock deciding_ratio is peak_branching_ratio, the largest
+    R over the stretch the price crossed, and persistence is 1. With it (Scenario.clock) the
+    run is the timed one along the scenario's path, deciding_ratio is the timed ratio R x p of
+    the deciding stretch, peak_branching_ratio that stretch's R and persistence its p
+    (docs/model.md, "The verdict with time").
     """
     book = scenario.book()
     result = scenario.run_on(book)
-    peak = peak_branching_ratio(book, result.total_move)
-    direction = direction_of(scenario.shock)
+    deciding, peak, deciding_direction, stretches = verdict_of(scenario, book, result)
+    persistence = 1.0 if stretches is None else stretches[deciding_direction > 0].persistence
     return {
         "seed": scenario.seed,
         "final_move": result.total_move,
         "amplification": result.amplification,
         "liquidated_share": result.liquidated_share,
         "waves": result.wave_count,
-        "runaway": runs_away(peak),
-        "critical_shock": critical_shock(book, direction=direction),
+        "runaway": runs_away(deciding),
+        "critical_shock": critical_shock(book, direction=direction_of(scenario.shock)),
         "peak_branching_ratio": peak,
+        "deciding_ratio": deciding,
+        "persistence": persistence,
     }
 
 

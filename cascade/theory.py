@@ -19,6 +19,10 @@ from .population import Population
 
 DEFAULT_WINDOW = 0.01
 RUNAWAY_R = 1.0
+# critical_shock steps s* outward by `tolerance` this many times before it searches: enough
+# for the instant model, where only rounding leaves s* a hair short (so its results are those
+# of the plain walk, bit for bit), and few enough that venue mechanics never walk far.
+LINEAR_STEPS = 4
 
 
 def _book(population_or_book, market: Market | None) -> LiquidationBook:
@@ -185,23 +189,82 @@ def critical_shock(population_or_book, market: Market | None = None, direction: 
 
         s* = min over i <= c of max(d_i, max_{i < j <= c} (d_j - F(d_{j-1}))),
 
-    with c the index of x_c. One cascade at s* checks it against the engine's arithmetic;
-    where rounding leaves it a hair short, s* is stepped outward by `tolerance`.
+    with c the index of x_c. In the instant model s* is exact up to rounding: one cascade at
+    s* checks it against the engine's arithmetic, and where rounding leaves it a hair short
+    s* is stepped outward by `tolerance` (at most LINEAR_STEPS times, as before).
+
+    With venue mechanics (an engine capacity or rate, recovery, ADL, tiers) the cascade is
+    the step or timed engine's, not the climb above, so s* is only where the search starts,
+    and whether a shock runs away need not be monotone in its size. Past the linear steps
+    the search is bounded: from the last shock lo that did not run away it tries lo + k *
+    tolerance for k = 1, 2, 4, ... (capped at d_c, the shock that reaches x_c by itself,
+    which counts as running away) until one runs away, then bisects on that grid of steps.
+    It returns the first crossing it finds: a shock that runs away while the shock one
+    `tolerance` smaller does not (or d_c). Where runaway is not monotone, a smaller shock
+    between s* and that crossing may also run away; the search does not promise the
+    smallest of them. It runs at most LINEAR_STEPS + 1 + 2 * ceil(log2((d_c - s*) /
+    tolerance)) cascades (45 for a gap d_c - s* of 100% at the default tolerance), where a
+    walk of `tolerance` steps took up to (d_c - s*) / tolerance of them (thousands
+    of step-engine runs on scenarios the pages can reach). search_bounds gives (s*, d_c).
     """
     book = _book(population_or_book, market)
     if direction not in (-1, 1):
         raise ValueError(f"direction: must be -1 (a fall) or +1 (a rise), got {direction!r}")
     tolerance = number_in("tolerance", tolerance, low=0.0, low_open=True)
+    bounds = search_bounds(book, direction, window)
+    if bounds is None:
+        return float("nan")
+    size, top = bounds
+    if top == 0.0:
+        return 0.0
+
+    def runs(shock_size: float) -> bool:
+        return is_runaway(book, book.final_move(direction * shock_size)[0], window)
+
+    for step in range(LINEAR_STEPS + 1):
+        if size >= top or runs(size):
+            return float(direction * min(size, top))
+        if step < LINEAR_STEPS:
+            size += tolerance
+    return float(direction * _first_crossing(runs, size, top, tolerance))
+
+
+def search_bounds(book: LiquidationBook, direction: int,
+                  window: float = DEFAULT_WINDOW) -> tuple[float, float] | None:
+    """(s*, d_c) of critical_shock, as sizes (|shock|): where its search starts, read off the
+    feedback map, and the distance of the tipping move x_c, where it ends (a shock of that
+    size reaches x_c by itself). None when R < 1 everywhere on that side."""
     thresholds = _thresholds(book, direction, window)
     c = _tipping_index(thresholds)
     if c < 0:
-        return float("nan")
+        return None
     d, f = thresholds.distance[: c + 1], thresholds.feedback[: c + 1]
     if d[c] == 0.0:
-        return 0.0
+        return 0.0, 0.0
     peaks = d[1:] - f[:-1]                                   # x - F(x) just below d_1..d_c
     beyond = np.append(np.maximum.accumulate(peaks[::-1])[::-1], -np.inf)
-    size = float(np.min(np.maximum(d, beyond)))
-    while size < d[c] and not is_runaway(book, book.run(direction * size).total_move, window):
-        size += tolerance
-    return float(direction * min(size, d[c]))
+    return float(np.min(np.maximum(d, beyond))), float(d[c])
+
+
+def _first_crossing(runs, low: float, top: float, tolerance: float) -> float:
+    """A size on the grid low + k * tolerance (k >= 1, capped at `top`) that runs away while
+    the grid point below it does not, given that `low` (k = 0) does not and `top` counts as
+    running away: k = 1, 2, 4, ... until one runs away (or reaches `top`), then bisection
+    between the last k that did not and the first that did."""
+    def size_at(k: int) -> float:
+        return min(low + k * tolerance, top)
+
+    def runs_at(k: int) -> bool:
+        size = size_at(k)
+        return size >= top or runs(size)
+
+    below, above = 0, 1
+    while not runs_at(above):
+        below, above = above, 2 * above
+    while above - below > 1:
+        middle = (below + above) // 2
+        if runs_at(middle):
+            above = middle
+        else:
+            below = middle
+    return size_at(above)

@@ -103,6 +103,13 @@ class Request:
         return f"{self.scenario.to_json()}|{self.knob}|{self.values!r}|{self.seeds}"
 
 
+def verdict_rule(scenario: Scenario) -> str:
+    """How a book's verdict is decided, as the runaway chart names it: the Explorer's rule
+    (cascade.analysis.verdict_of, which every ensemble row uses), the peak branching ratio
+    R >= 1 without the clock, the timed ratio R x p >= 1 with it (Scenario.clock)."""
+    return "timed ratio R × p >= 1" if scenario.clock else "peak branching ratio R >= 1"
+
+
 def scheduler_address() -> str | None:
     return os.environ.get(SCHEDULER_ENV) or None
 

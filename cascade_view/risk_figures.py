@@ -122,10 +122,11 @@ def final_move_figure(frame: pd.DataFrame, summary: pd.DataFrame, knob: str,
     return fig
 
 
-def runaway_probability_figure(summary: pd.DataFrame, knob_title: str, labels: list[str]
-                               ) -> go.Figure:
+def runaway_probability_figure(summary: pd.DataFrame, knob_title: str, labels: list[str],
+                               rule: str = "peak branching ratio R >= 1") -> go.Figure:
     """P(runaway) per knob value (the share of books where the Explorer's verdict is
-    'runaway': peak R >= 1), with its 95% Wilson interval as error bars. Markers only: a
+    'runaway': `rule`, cascade_view.risk.verdict_rule, peak R >= 1 without the clock and
+    R x p >= 1 with it), with its 95% Wilson interval as error bars. Markers only: a
     line between two tested values would claim a result at the values in between, where a
     runaway can switch on sharply."""
     p = summary["p_runaway"].to_numpy(dtype=float) * 100
@@ -147,7 +148,7 @@ def runaway_probability_figure(summary: pd.DataFrame, knob_title: str, labels: l
     fig.update_layout(
         title=dict(text="How likely a runaway is, per setting",
                    subtitle=dict(text="Share of books whose cascade fed on itself<br>"
-                                      "(peak branching ratio R >= 1), with its 95% interval;<br>"
+                                      f"({rule}), with its 95% interval;<br>"
                                       "only the values tested, no line between them.")),
         xaxis=dict(title=knob_title, type="category"),
         yaxis=dict(title="Books that ran away (%)", range=[-3, 103], ticksuffix="%"),

@@ -43,7 +43,13 @@ def has_timed_cells(scenario, x, y) -> bool:
 
 def grid(scenario, x_field: str, y_field: str, name: str, metric: str, line: bool):
     """Compute (with a progress bar) and draw one heatmap; open a clicked cell."""
-    x, y = axes.axis(x_field, scenario), axes.axis(y_field, scenario)
+    x, y, budget = sweeps.bounded_axes(scenario, axes.axis(x_field, scenario),
+                                       axes.axis(y_field, scenario))
+    if x is None:
+        st.warning(budget, icon=":material/timer_off:")
+        return
+    if budget:
+        st.info(budget, icon=":material/timer:")
     progress = st.progress(0.0, text=f"Computing {len(x.values) * len(y.values):,} cascades...")
     moves = sweeps.final_moves(scenario, x, y, on_row=lambda done, total: progress.progress(
         done / total, text=f"Computing row {done} of {total}..."))

@@ -108,11 +108,13 @@ st.caption(risk.tail_sentence(summary, request))
 shocks = list(summary[knob]) if knob == "shock" else [scenario.shock] * len(summary)
 chart(risk_figures.final_move_figure(frame, summary, knob, risk.knob_label(knob), labels,
                                      shocks), "final-move", "chart_final_move")
-chart(risk_figures.runaway_probability_figure(summary, risk.knob_label(knob), labels),
+chart(risk_figures.runaway_probability_figure(summary, risk.knob_label(knob), labels,
+                                             risk.verdict_rule(scenario)),
       "runaway", "chart_runaway")
 st.dataframe(risk.summary_display(summary, request), hide_index=True, width="stretch")
 st.download_button("Every book (CSV)", lambda: frame.to_csv(index=False), "cascade-ensemble.csv",
                    "text/csv", on_click="ignore", icon=":material/table:", key="download-books",
                    help="One row per book: the knob's value, seed, final move, amplification, "
-                        "share liquidated, waves, runaway, critical shock, peak R.")
+                        "share liquidated, waves, runaway, critical shock, peak R, the "
+                        "ratio the verdict is decided by (R × p with the clock) and p.")
 st.markdown(doc("cluster", "risk"))

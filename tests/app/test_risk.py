@@ -14,6 +14,7 @@ import pytest
 
 import cascade
 from cascade import Scenario
+from cascade.analysis import analyse_book
 from cascade.ensemble import summarize, wilson_interval
 from cascade_view import risk_figures
 from cascade_ui import risk as risk_ui
@@ -291,3 +292,39 @@ def test_runaway_figure_shows_wilson_intervals(ensemble):
     np.testing.assert_allclose(np.asarray(points.y) + points.error_y.array, high * 100)
     np.testing.assert_allclose(np.asarray(points.y) - points.error_y.arrayminus, low * 100)
     assert fig.layout.yaxis.title.text == "Books that ran away (%)"
+
+
+def test_with_the_clock_the_runaway_chart_counts_the_explorers_timed_verdicts(app, monkeypatch):
+    """Issue 17: with the clock on, a book runs away on the Risk page exactly when the
+    Explorer's Analysis of that seed says so (the timed ratio R x p), not by the instant peak
+    R, and the chart names the rule. Run in this process (client None: run_ensemble here)."""
+    monkeypatch.setattr(risk_ui, "client", lambda address: None)
+    app.switch_page("pages/risk.py")
+    app.query_params.update({"n": "1K", "books": str(BOOKS), "points": "3",
+                             "engine_rate": "1M", "resilience_half_life": "20"})
+    at = app.run()
+    at.button(key="run").click().run()
+    assert_healthy(at)
+    base = Scenario(n=SMALL_N, engine_rate=1e6, resilience_half_life=20.0)
+    assert base.clock
+    frame = list(at.session_state["risk_results"].values())[-1]
+    expected, instant = [], []
+    for tightness in (0.0, 0.5, 1.0):
+        verdicts, instants = [], []
+        for seed in range(base.seed, base.seed + BOOKS):
+            one = base.replace(seed=seed, tightness=tightness)
+            book = one.book()
+            analysis = analyse_book(one, book)
+            verdicts.append(analysis.runaway)
+            instants.append(cascade.is_runaway(book, analysis.result.total_move))
+        expected.append(np.mean(verdicts))
+        instant.append(np.mean(instants))
+    assert frame["runaway"].tolist() == [
+        analyse_book(one, one.book()).runaway
+        for one in (base.replace(seed=s, tightness=t) for t in (0.0, 0.5, 1.0)
+                    for s in range(base.seed, base.seed + BOOKS))]
+    figure = charts(at)["runaway"]
+    np.testing.assert_allclose(np.asarray(trace(figure, "Books that ran away")["y"], float),
+                               np.array(expected) * 100)
+    assert expected != instant          # the instant rule would have drawn other shares
+    assert "R × p >= 1" in figure["layout"]["title"]["subtitle"]["text"]

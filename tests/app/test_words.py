@@ -110,6 +110,7 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "risk/chart_runaway.md": {
         "The share of books whose cascade ran away": "definition",
+        "With the clock on, R is multiplied by p": "definition",
         "Error bars are 95% Wilson intervals": "model: test_risk_notes",
     },
     "risk/cluster.md": {
