@@ -74,11 +74,15 @@ class Population:
         arrays out); anything it cannot accept at once, bad input included, takes the
         checks one by one (_validated), which name what is wrong.
         """
-        arrays = _accepted(leverage, notional, side, entry_price, maintenance_margin)
-        if arrays is None:
+        accepted = _accepted_with_largest(leverage, notional, side, entry_price,
+                                          maintenance_margin)
+        if accepted is None:
             return cls._validated(leverage, notional, side, entry_price,
                                   maintenance_margin=maintenance_margin, price=price)
+        arrays, largest = accepted
         population = cls(*(_read_only(array) for array in arrays))
+        # the max the fast way took already: check_margin reads it, not a second pass
+        population.__dict__["largest_leverage"] = largest
         if price is not None:
             population.check_alive(price, maintenance_margin)
         return population
@@ -198,6 +202,12 @@ def _scalar(value) -> bool:
 
 
 def _accepted(leverage, notional, side, entry_price, maintenance_margin):
+    """The arrays of _accepted_with_largest, or None."""
+    accepted = _accepted_with_largest(leverage, notional, side, entry_price, maintenance_margin)
+    return None if accepted is None else accepted[0]
+
+
+def _accepted_with_largest(leverage, notional, side, entry_price, maintenance_margin):
     """(leverage, notional, side, entry_price) as Population holds them (new float64 arrays,
     side int8), when numpy input passes every rule of from_arrays; None otherwise (anything
     else, or any doubt, and _validated decides, naming what is wrong).
@@ -207,6 +217,7 @@ def _accepted(leverage, notional, side, entry_price, maintenance_margin):
     the sum non-finite, so a finite sum means every value is finite); side +1 or -1; entry
     price > 0 and finite; and sum(notional) / min(entry) finite, which bounds every
     n_i / e_i (a float sum of positives is at least each of them, and division is monotonic).
+    Returns ((leverage, notional, side, entry_price), max leverage as a float) or None.
     """
     if not (isinstance(leverage, np.ndarray) and leverage.ndim == 1 and leverage.size
             and leverage.dtype.kind in "fiu"):
@@ -264,4 +275,4 @@ def _accepted(leverage, notional, side, entry_price, maintenance_margin):
     with np.errstate(over="ignore"):
         if not total / lowest < np.inf:
             return None
-    return lev, size, sides, entry
+    return (lev, size, sides, entry), float(high)

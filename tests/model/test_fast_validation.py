@@ -102,3 +102,16 @@ def test_liquidation_prices_in_place_are_the_formula_bit_for_bit(margin):
                                                    population.leverage, population.side,
                                                    margin)
     assert np.array_equal(population.liquidation_price(margin), formula)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_fast_way_hands_on_the_largest_leverage_it_read(seed):
+    """check_margin reads the max the fast way found: the same as a pass over the copy, and
+    a margin above 1/max L is still refused by the check one by one's message."""
+    rng = np.random.default_rng(seed)
+    lev = rng.uniform(1.0, 150.0, int(rng.integers(1, 500)))
+    population = Population.from_arrays(lev, 1e3, 1, 100.0)
+    assert population.largest_leverage == float(population.leverage.max()) == float(lev.max())
+    margin = 1.0 / float(lev.max())  # 1/L == m: no margin left for the largest
+    with pytest.raises(ValueError, match="^leverage: 1 of .* leave no margin"):
+        population.check_margin(margin)
