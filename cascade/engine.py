@@ -94,6 +94,17 @@ def _running_sum(start: float, values: np.ndarray) -> np.ndarray:
     return np.cumsum(np.concatenate(([start], values)))
 
 
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+# A side book's sorted part before its first sort: no positions, prefix sums [0].
+_NO_ORDER = _frozen(np.empty(0, dtype=np.int64))
+_NO_KEY = _frozen(np.empty(0))
+_NO_SUM = _frozen(np.zeros(1))
+
+
 class _SideBook:
     """One side of the book, sorted by when a move reaches it (nearest first), lazily.
 
@@ -126,10 +137,9 @@ class _SideBook:
         self._step = reach if first_reach is None else min(first_reach, reach)
         self._lock = threading.Lock()
         self.frontier = -np.inf
-        self.order = np.empty(0, dtype=np.int64)
-        self.key = np.empty(0)
-        self.cum_flow = np.zeros(1)
-        self.cum_notional = np.zeros(1)
+        # nothing sorted yet: shared read-only arrays (sorting replaces them, never writes)
+        self.order, self.key = _NO_ORDER, _NO_KEY
+        self.cum_flow, self.cum_notional = _NO_SUM, _NO_SUM
 
     def query(self, price):
         """The key-space threshold for `price`: reached positions have key <= query."""
