@@ -94,6 +94,17 @@ def _running_sum(start: float, values: np.ndarray) -> np.ndarray:
     return np.cumsum(np.concatenate(([start], values)))
 
 
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+# A side book's sorted part before its first sort: no positions, prefix sums [0].
+_NO_ORDER = _frozen(np.empty(0, dtype=np.int64))
+_NO_KEY = _frozen(np.empty(0))
+_NO_SUM = _frozen(np.zeros(1))
+
+
 class _SideBook:
     """One side of the book, sorted by when a move reaches it (nearest first), lazily.
 
@@ -126,10 +137,9 @@ class _SideBook:
         self._step = reach if first_reach is None else min(first_reach, reach)
         self._lock = threading.Lock()
         self.frontier = -np.inf
-        self.order = np.empty(0, dtype=np.int64)
-        self.key = np.empty(0)
-        self.cum_flow = np.zeros(1)
-        self.cum_notional = np.zeros(1)
+        # nothing sorted yet: shared read-only arrays (sorting replaces them, never writes)
+        self.order, self.key = _NO_ORDER, _NO_KEY
+        self.cum_flow, self.cum_notional = _NO_SUM, _NO_SUM
 
     def query(self, price):
         """The key-space threshold for `price`: reached positions have key <= query."""
@@ -458,8 +468,9 @@ class LiquidationBook:
             market=self.market,
             population=self.population,
             price_path=np.array([p0, p0 * (1.0 + shock), *prices]),
-            waves=self._wave_table(rows, 1 if shock < 0 else -1, np.array(triggers),
-                                   np.array(prices)),
+            # built on first read of result.waves (most callers read the path and the
+            # labels only; a DataFrame costs about 0.1 ms, a short cascade on 10K less)
+            waves=_LazyWaves(rows, 1 if shock < 0 else -1, triggers, prices, p0),
             liquidated_in=labels,
             queue_path=np.zeros(len(prices)),
         )
@@ -699,19 +710,74 @@ class LiquidationBook:
         )
 
     def _wave_table(self, rows: list[_WaveSum], sign: int, triggers, prices) -> pd.DataFrame:
-        count = np.array([row.count for row in rows], dtype=np.int64)
-        notional = np.array([row.notional for row in rows], dtype=np.float64)
-        flow = sign * np.array([row.flow for row in rows], dtype=np.float64)
-        none_i, none_f = np.zeros_like(count), np.zeros_like(notional)
-        long_count, short_count = (count, none_i) if sign > 0 else (none_i, count)
-        long_notional, short_notional = (notional, none_f) if sign > 0 else (none_f, notional)
-        ratio = notional_ratio(notional)
-        # in WAVE_COLUMNS' order, so the frame needs no `columns=` (which costs pandas a
-        # reindex: about half of the table's time on a short cascade)
-        return pd.DataFrame(dict(zip(WAVE_COLUMNS, (
-            np.arange(1, prices.size + 1), triggers, prices, prices / self.market.price - 1.0,
-            count, notional, long_count, short_count, long_notional, short_notional, flow,
-            np.cumsum(notional), np.cumsum(flow), ratio), strict=True)))
+        return _wave_frame(rows, sign, triggers, prices, self.market.price)
+
+
+def _wave_frame(rows: list[_WaveSum], sign: int, triggers, prices, p0: float) -> pd.DataFrame:
+    """The waves table (columns WAVE_COLUMNS, one row per wave) of the waves' sums `rows`
+    on the side `sign` (+1 longs), their trigger prices and the prices after them (quote
+    currency per unit; P0 = p0)."""
+    prices = np.asarray(prices, dtype=np.float64)
+    triggers = np.asarray(triggers, dtype=np.float64)
+    count = np.array([row.count for row in rows], dtype=np.int64)
+    notional = np.array([row.notional for row in rows], dtype=np.float64)
+    flow = sign * np.array([row.flow for row in rows], dtype=np.float64)
+    none_i, none_f = np.zeros_like(count), np.zeros_like(notional)
+    long_count, short_count = (count, none_i) if sign > 0 else (none_i, count)
+    long_notional, short_notional = (notional, none_f) if sign > 0 else (none_f, notional)
+    ratio = notional_ratio(notional)
+    # in WAVE_COLUMNS' order, so the frame needs no `columns=` (which costs pandas a
+    # reindex: about half of the table's time on a short cascade)
+    return pd.DataFrame(dict(zip(WAVE_COLUMNS, (
+        np.arange(1, prices.size + 1), triggers, prices, prices / p0 - 1.0,
+        count, notional, long_count, short_count, long_notional, short_notional, flow,
+        np.cumsum(notional), np.cumsum(flow), ratio), strict=True)))
+
+
+class _LazyWaves:
+    """What a plain cascade's waves table is made of, until someone reads result.waves:
+    _wave_frame's arguments. len() is the number of waves without building it."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, rows, sign, triggers, prices, p0):
+        self.args = (rows, sign, triggers, prices, p0)
+
+    def __len__(self) -> int:
+        return len(self.args[3])
+
+    def __getstate__(self):
+        return self.args
+
+    def __setstate__(self, args):
+        self.args = args
+
+    def frame(self) -> pd.DataFrame:
+        return _wave_frame(*self.args)
+
+
+class _WavesField:
+    """CascadeResult.waves: a DataFrame, stored as given, or (from a plain cascade) a
+    _LazyWaves built into its DataFrame on the first read and kept (the same object on
+    every read after). Set on the class after @dataclass, so the field stays a required
+    argument, left out of repr."""
+
+    name = "waves"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name]
+        if isinstance(value, _LazyWaves):
+            value = obj.__dict__[self.name] = value.frame()
+        return value
+
+    def __set__(self, obj, value):  # only __init__ sets it (the dataclass is frozen)
+        obj.__dict__[self.name] = value
+
+    def size(self, obj) -> int:
+        """Rows of obj's table, without building a lazy one."""
+        return len(obj.__dict__[self.name])
 
 
 def _new_ledger(market: Market) -> Ledger:
@@ -828,7 +894,7 @@ class CascadeResult:
     market: Market
     population: Population = field(repr=False)
     price_path: np.ndarray = field(repr=False)
-    waves: pd.DataFrame = field(repr=False)
+    waves: pd.DataFrame = field(repr=False)  # read through _WavesField (set below)
     liquidated_in: np.ndarray = field(repr=False)
     queue_path: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     fund_path: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
@@ -859,7 +925,7 @@ class CascadeResult:
 
     @property
     def wave_count(self) -> int:
-        return int(len(self.waves))
+        return int(CascadeResult.__dict__["waves"].size(self))
 
     @property
     def liquidated(self) -> np.ndarray:
@@ -883,6 +949,9 @@ class CascadeResult:
         frame = self.population.to_frame(self.market.maintenance_margin)
         frame["liquidated_in_wave"] = self.liquidated_in
         return frame
+
+
+CascadeResult.waves = _WavesField()
 
 
 def simulate(population: Population, market: Market, shock: float) -> CascadeResult:

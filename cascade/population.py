@@ -66,7 +66,8 @@ class Population:
 
         Rejects, with a ValueError naming the field, the count and the first indices:
         NaN or infinity anywhere, leverage < 1, 1/L <= maintenance_margin, notional <= 0,
-        side not +1/-1, entry price <= 0, lengths that differ, an empty book, and (when
+        side not +1/-1, entry price <= 0 or so large that twice it overflows (a short's
+        liquidation price can reach 2 e), lengths that differ, an empty book, and (when
         `price` is given) positions already at or past their liquidation price at `price`.
         `simulate` repeats the last two checks against its Market's margin and price.
 
@@ -74,11 +75,15 @@ class Population:
         arrays out); anything it cannot accept at once, bad input included, takes the
         checks one by one (_validated), which name what is wrong.
         """
-        arrays = _accepted(leverage, notional, side, entry_price, maintenance_margin)
-        if arrays is None:
+        accepted = _accepted_with_largest(leverage, notional, side, entry_price,
+                                          maintenance_margin)
+        if accepted is None:
             return cls._validated(leverage, notional, side, entry_price,
                                   maintenance_margin=maintenance_margin, price=price)
+        arrays, largest = accepted
         population = cls(*(_read_only(array) for array in arrays))
+        # the max the fast way took already: check_margin reads it, not a second pass
+        population.__dict__["largest_leverage"] = largest
         if price is not None:
             population.check_alive(price, maintenance_margin)
         return population
@@ -101,6 +106,11 @@ class Population:
         reject_where("side", (sides_float != 1.0) & (sides_float != -1.0), sides_float,
                      "are not +1 (long) or -1 (short)")
         reject_where("entry_price", entry <= 0.0, entry, "are not positive")
+        with np.errstate(over="ignore"):
+            # a short's liquidation price is up to twice its entry (1 + 1/L - m <= 2)
+            reject_where("entry_price", ~np.isfinite(2.0 * entry), entry,
+                         "are too large (a short's liquidation price, up to twice the entry, "
+                         "overflows)")
         with np.errstate(over="ignore"):
             reject_where("notional", ~np.isfinite(size / entry), size,
                          "are too large for their entry price (notional / entry_price overflows)")
@@ -198,6 +208,12 @@ def _scalar(value) -> bool:
 
 
 def _accepted(leverage, notional, side, entry_price, maintenance_margin):
+    """The arrays of _accepted_with_largest, or None."""
+    accepted = _accepted_with_largest(leverage, notional, side, entry_price, maintenance_margin)
+    return None if accepted is None else accepted[0]
+
+
+def _accepted_with_largest(leverage, notional, side, entry_price, maintenance_margin):
     """(leverage, notional, side, entry_price) as Population holds them (new float64 arrays,
     side int8), when numpy input passes every rule of from_arrays; None otherwise (anything
     else, or any doubt, and _validated decides, naming what is wrong).
@@ -205,8 +221,10 @@ def _accepted(leverage, notional, side, entry_price, maintenance_margin):
     Each rule is read off a reduction, exactly: leverage in [1, inf) with 1/max L > m (see
     Population.largest_leverage); notional > 0 with a finite sum (a NaN or an infinity makes
     the sum non-finite, so a finite sum means every value is finite); side +1 or -1; entry
-    price > 0 and finite; and sum(notional) / min(entry) finite, which bounds every
+    price > 0 with 2 x its sum finite (so no liquidation price, at most 2 e_i, overflows); and
+    sum(notional) / min(entry) finite, which bounds every
     n_i / e_i (a float sum of positives is at least each of them, and division is monotonic).
+    Returns ((leverage, notional, side, entry_price), max leverage as a float) or None.
     """
     if not (isinstance(leverage, np.ndarray) and leverage.ndim == 1 and leverage.size
             and leverage.dtype.kind in "fiu"):
@@ -252,16 +270,17 @@ def _accepted(leverage, notional, side, entry_price, maintenance_margin):
             return None
         sides = sides.astype(np.int8)
     if isinstance(entry, float):
-        if not (0.0 < entry < np.inf):
+        if not (0.0 < entry and 2.0 * entry < np.inf):
             return None
         lowest, entry = entry, np.full(n, entry)
     else:
         entry = np.array(entry, dtype=np.float64, copy=True)
         lowest = entry.min()
         with np.errstate(over="ignore", invalid="ignore"):
-            if not (lowest > 0.0 and np.isfinite(np.sum(entry))):
+            # 2 * sum bounds every 2 * e_i, the most a liquidation price can be
+            if not (lowest > 0.0 and np.isfinite(2.0 * np.sum(entry))):
                 return None
     with np.errstate(over="ignore"):
         if not total / lowest < np.inf:
             return None
-    return lev, size, sides, entry
+    return (lev, size, sides, entry), float(high)

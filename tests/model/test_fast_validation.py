@@ -102,3 +102,34 @@ def test_liquidation_prices_in_place_are_the_formula_bit_for_bit(margin):
                                                    population.leverage, population.side,
                                                    margin)
     assert np.array_equal(population.liquidation_price(margin), formula)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_fast_way_hands_on_the_largest_leverage_it_read(seed):
+    """check_margin reads the max the fast way found: the same as a pass over the copy, and
+    a margin above 1/max L is still refused by the check one by one's message."""
+    rng = np.random.default_rng(seed)
+    lev = rng.uniform(1.0, 150.0, int(rng.integers(1, 500)))
+    population = Population.from_arrays(lev, 1e3, 1, 100.0)
+    assert population.largest_leverage == float(population.leverage.max()) == float(lev.max())
+    margin = 1.0 / float(lev.max())  # 1/L == m: no margin left for the largest
+    with pytest.raises(ValueError, match="^leverage: 1 of .* leave no margin"):
+        population.check_margin(margin)
+
+
+@pytest.mark.parametrize("entry", [1e308, np.array([50.0, 1e308]), np.array([9e307, 9e307])])
+def test_an_entry_whose_short_liquidation_price_overflows_is_refused_by_name(entry):
+    """A short's liquidation price e (1 + 1/L - m) reaches 2e at L = 1, m = 0: an entry
+    price whose double overflows is refused, naming entry_price, by both ways alike (the
+    fast way defers when 2 x the sum of the entries overflows, and the checks decide)."""
+    lev, notional, side = np.array([1.0, 2.0]), np.array([1.0, 1.0]), np.array([-1, -1])
+    both = [outcome(lambda: Population.from_arrays(lev, notional, side, entry, price=100.0)),
+            outcome(lambda: Population._validated(lev, notional, side, entry, price=100.0))]
+    if np.max(entry) > np.finfo(float).max / 2:
+        assert both[0][0] == "error" and both[0][1].startswith("entry_price: ")
+    else:  # 9e307 each: the sum's double overflows, each one's does not; the checks accept
+        assert both[0][0] == "ok"
+        assert np.isfinite(both[0][1][0]).all()
+        liq = Population.from_arrays(lev, notional, side, entry).liquidation_price(0.005)
+        assert np.isfinite(liq).all()
+    same(*both)
