@@ -40,6 +40,10 @@ CLOCK_FIELDS = ("engine_rate", "resilience_half_life", "permanent_impact", "engi
 # (above $100K, 20% at a time, 30 s apart) and dYdX v4's 50 liquidation attempts and $100M
 # per subaccount (here: per position) per block, at one block per 1 s tick (an assumption,
 # not a published block time).
+# A share of the crowd or of the longs below this (or above 1 minus it) is refused: the
+# group would still get one position, whose notional (open interest x share, split by Pareto
+# sizes) can underflow to 0 for subnormal shares such as 5e-324.
+MIN_SHARE = 1e-9
 ENGINE_RULES = {"none": {}, "hyperliquid": dict(partial_liquidation=HYPERLIQUID_PARTIAL),
                 "dydx": dict(engine_max_positions=DYDX_ATTEMPTS_PER_BLOCK,
                              position_notional_per_tick=DYDX_NOTIONAL_PER_BLOCK)}
@@ -176,6 +180,12 @@ class Scenario:
             if not isinstance(self.adl, str) or self.adl.lower() not in ("true", "false"):
                 raise ValueError(f"adl: expected True or False, got {self.adl!r}")
             object.__setattr__(self, "adl", self.adl.lower() == "true")
+        for name in ("cluster_share", "long_share"):
+            share = getattr(self, name)
+            if 0.0 < min(share, 1.0 - share) < MIN_SHARE:
+                raise ValueError(
+                    f"{name}: 0, 1, or between {MIN_SHARE:g} and 1 - {MIN_SHARE:g}, so that "
+                    f"every synthetic position holds a positive notional; got {share!r}")
         if 0 < self.engine_capacity < self.open_interest / MAX_FULL_STEPS:
             raise ValueError(
                 f"engine_capacity: 0 (unlimited) or at least open_interest / {MAX_FULL_STEPS:,} "

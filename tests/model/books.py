@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import strategies as st
 
 import cascade
+from cascade.scenario import MIN_SHARE
 
 P0 = 100.0
 MARGIN = 0.005
+# A share of the crowd or of the longs that a Scenario accepts: 0, 1, or within
+# [MIN_SHARE, 1 - MIN_SHARE] (a subnormal share would leave a position with no notional).
+SHARES = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(MIN_SHARE, 1.0 - MIN_SHARE))
 
 
 def leverage_for_distance(distance):

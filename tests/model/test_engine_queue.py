@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import cascade
 from cascade.engine import MAX_FULL_STEPS, LiquidationBook
 from cascade.tiers import maintenance_rates
+from tests.model.books import SHARES
 from tests.model.test_venue import _reconcile
 
 # CPU seconds one run may take. It is measured with time.process_time, not the wall clock:
@@ -109,7 +110,7 @@ def venue_scenarios(draw):
     return cascade.Scenario(
         n=n, seed=draw(st.integers(0, 10_000)), open_interest=open_interest,
         shock=draw(st.floats(-0.6, 0.4)), tightness=draw(st.floats(0.0, 1.0)),
-        cluster_share=draw(st.floats(0.0, 1.0)), long_share=draw(st.floats(0.0, 1.0)),
+        cluster_share=draw(SHARES), long_share=draw(SHARES),
         center_leverage=draw(st.floats(2.0, 100.0)),
         entry_dispersion=draw(st.floats(0.0, 0.2)),
         depth=draw(st.floats(1e4, 1e9)), impact=draw(st.sampled_from(["linear", "sqrt"])),

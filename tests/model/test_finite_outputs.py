@@ -15,6 +15,7 @@ from cascade.engine import notional_ratio
 from cascade.scenario import MAX_FULL_STEPS, MAX_MONEY, MIN_DEPTH, VENUE_MAX_LEVERAGE
 from cascade.synthetic import leverage_cap
 from cascade.tiers import maintenance_rates
+from tests.model.books import SHARES
 
 
 def outputs(result) -> dict[str, np.ndarray]:
@@ -76,7 +77,7 @@ def scenarios(draw):
         shock=draw(SHOCKS), maintenance_margin=margin, n=n, open_interest=open_interest,
         tightness=draw(st.floats(0.0, 1.0)),
         center_leverage=draw(st.one_of(st.floats(1.0, cap), st.just(cap))),
-        cluster_share=draw(st.floats(0.0, 1.0)), long_share=draw(st.floats(0.0, 1.0)),
+        cluster_share=draw(SHARES), long_share=draw(SHARES),
         background=draw(st.sampled_from(cascade.BACKGROUNDS)),
         background_leverage=draw(st.floats(1.0, 1000.0)),
         depth=draw(st.one_of(st.floats(MIN_DEPTH, MAX_MONEY), st.just(MIN_DEPTH))),

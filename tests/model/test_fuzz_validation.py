@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cascade
-from tests.model.books import band, market
+from tests.model.books import SHARES, band, market
 
 
 def test_population_owns_its_arrays_even_when_given_a_view():
@@ -111,7 +111,7 @@ def test_any_field_values_are_accepted_or_named_in_a_value_error(values):
 
 _knobs = st.fixed_dictionaries({
     "shock": st.floats(-0.999999, 10.0), "tightness": st.floats(0, 1),
-    "cluster_share": st.floats(0, 1), "long_share": st.floats(0, 1),
+    "cluster_share": SHARES, "long_share": SHARES,
     "open_interest": st.floats(1e3, 1e15), "depth": st.floats(1.0, 1e15),
     "impact": st.sampled_from(cascade.IMPACT_MODELS),
     "background": st.sampled_from(cascade.BACKGROUNDS), "n": st.integers(10, 300),

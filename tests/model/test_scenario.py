@@ -208,3 +208,21 @@ def test_population_fields_decide_the_population_and_nothing_else_does():
         f.name for f in dataclasses.fields(cascade.Scenario)}
     changed = base.replace(tightness=0.2)
     assert not np.array_equal(base.population().leverage, changed.population().leverage)
+
+
+@pytest.mark.parametrize("name, share", [("long_share", 5e-324), ("long_share", 1e-10),
+                                         ("cluster_share", 5e-324),
+                                         ("cluster_share", 1.0 - 1e-12)])
+def test_a_share_too_small_for_any_notional_is_refused_by_name(name, share):
+    """A subnormal share used to pass validation and leave one synthetic position with a
+    notional of 0, refused only when the population was built (found by hypothesis)."""
+    with pytest.raises(ValueError, match=rf"^{name}: 0, 1, or between 1e-09"):
+        cascade.Scenario(**{name: share})
+
+
+@pytest.mark.parametrize("name, share", [("long_share", 1e-9), ("cluster_share", 1e-9),
+                                         ("long_share", 1.0 - 2e-9)])
+def test_the_smallest_share_accepted_gives_every_position_a_notional(name, share):
+    scenario = cascade.Scenario(**{name: share}, n=10, open_interest=10.0)
+    assert (scenario.population().notional > 0).all()
+    assert np.isfinite(scenario.run().total_move)

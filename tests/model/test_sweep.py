@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 import cascade
 from cascade.clock import final_move_timed, run_timed
 from cascade.sweep import moves_on_book
+from tests.model.books import SHARES
 from tests.model.test_reference import books, markets
 
 SHOCKS_60 = np.linspace(-0.15, 0.0, 60)
@@ -69,8 +70,8 @@ knobs = st.fixed_dictionaries({
     "n": st.integers(10, 1500),
     "seed": st.integers(0, 50),
     "center_leverage": st.sampled_from([5.0, 10.0, 20.0, 50.0]),
-    "cluster_share": st.floats(0.0, 1.0),
-    "long_share": st.floats(0.0, 1.0),
+    "cluster_share": SHARES,
+    "long_share": SHARES,
     "background": st.sampled_from(["lognormal", "discrete"]),
     "impact": st.sampled_from(["linear", "sqrt"]),
     "depth": st.floats(1e6, 1e9),
@@ -80,8 +81,8 @@ FIELD_VALUES = {
     "shock": st.floats(-0.6, 0.6),
     "tightness": st.floats(0.0, 1.0),
     "depth": st.floats(1e6, 1e9),
-    "cluster_share": st.floats(0.0, 1.0),
-    "long_share": st.floats(0.0, 1.0),
+    "cluster_share": SHARES,
+    "long_share": SHARES,
     "open_interest": st.floats(1e8, 2e10),
     "maintenance_margin": st.floats(0.0, 0.015),  # valid up to 50x
     "entry_dispersion": st.sampled_from([0.0, 0.005, 0.05, 0.1]),
