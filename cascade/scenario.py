@@ -182,7 +182,7 @@ class Scenario:
             object.__setattr__(self, "adl", self.adl.lower() == "true")
         for name in ("cluster_share", "long_share"):
             share = getattr(self, name)
-            if 0.0 < min(share, 1.0 - share) < MIN_SHARE:
+            if 0.0 < share < MIN_SHARE or 1.0 - MIN_SHARE < share < 1.0:
                 raise ValueError(
                     f"{name}: 0, 1, or between {MIN_SHARE:g} and 1 - {MIN_SHARE:g}, so that "
                     f"every synthetic position holds a positive notional; got {share!r}")
