@@ -21,8 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cascade  # noqa: E402
-from cascade.engine import PRICE_FLOOR  # noqa: E402
-from cascade.reference import simulate_plain  # noqa: E402
+from cascade.reference import scan_waves, simulate_plain  # noqa: E402
 
 MARGIN = 0.005
 PRICE = 100.0
@@ -124,23 +123,7 @@ def plain_raw(leverage, notional, side, entry_price, market: cascade.Market, sho
     liq = entry_price * (1.0 - side * (1.0 / leverage - m))
     is_long = side > 0
     signed_flow = side * (notional / entry_price) * p0
-    open_ = np.ones(leverage.size, dtype=bool)
-    liquidated_in = np.full(leverage.size, -1, dtype=np.int64)
-    price = p0 * (1.0 + shock)
-    floor = p0 * min(PRICE_FLOOR, 1.0 + shock)
-    path = [p0, price]
-    net_flow, wave = 0.0, 0
-    while True:
-        hit = open_ & np.where(is_long, price <= liq, price >= liq)
-        if not hit.any():
-            break
-        wave += 1
-        open_ &= ~hit
-        liquidated_in[hit] = wave
-        net_flow += signed_flow[hit].sum()
-        price = max(p0 * (1.0 + shock - market.price_impact(net_flow)), floor)
-        path.append(price)
-    return np.array(path), liquidated_in
+    return scan_waves(liq, is_long, signed_flow, market, shock)
 
 
 def measure_raw(n: int, case: str, repeats: int = 7) -> dict:

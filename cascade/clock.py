@@ -419,6 +419,17 @@ class TimedResult(CascadeResult):
         return float((self.series["queue_long"] + self.series["queue_short"]).max())
 
 
+def engine_limits(market: Market, dt: float) -> tuple[float, bool]:
+    """(the rate's cap per tick, engine_rate x dt in USD, inf without a rate; whether any
+    limit binds the engine: a rate, a count, a capacity, parts or a per-position cap)."""
+    rate_cap = math.inf if market.engine_rate is None else market.engine_rate * dt
+    limited = (rate_cap < math.inf or market.engine_max_positions is not None
+               or market.engine_capacity is not None or market.engine_capacity_share is not None
+               or market.partial_liquidation is not None
+               or market.position_notional_per_tick is not None)
+    return rate_cap, limited
+
+
 def run_timed(book: LiquidationBook, path: PricePath | float,
               tick_seconds: float = DEFAULT_TICK, *, _summary: bool = False) -> TimedResult:
     """The cascade of `book` on `book.market` along `path` (a PricePath, or a shock s for
@@ -436,11 +447,7 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
     if path.duration / dt > MAX_TICKS:
         raise ValueError(f"path: {path.duration:g} s at {dt:g} s per tick is more than "
                          f"{MAX_TICKS:,} ticks; use a longer tick or a shorter path")
-    rate_cap = math.inf if market.engine_rate is None else market.engine_rate * dt
-    limited = (rate_cap < math.inf or market.engine_max_positions is not None
-               or market.engine_capacity is not None or market.engine_capacity_share is not None
-               or market.partial_liquidation is not None
-               or market.position_notional_per_tick is not None)
+    rate_cap, limited = engine_limits(market, dt)
     sides = []
     for direction, reachable in ((-1, path.low < 0), (1, path.high > 0)):
         if not reachable:

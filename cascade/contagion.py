@@ -53,7 +53,7 @@ import pandas as pd
 from ._checks import number_in, one_of
 from .accounts import AccountBook, make_accounts
 from .clock import (DEFAULT_TICK, MAX_TICKS, TimedResult, _BlockSide, _fill, _PartialSide,
-                    _PrefixSide, _price, _result, _WholeSide)
+                    _PrefixSide, _price, _result, _WholeSide, engine_limits)
 from .engine import LiquidationBook, _new_ledger, _settle_step
 from .market import HYPERLIQUID_PARTIAL, Market
 from .paths import PricePath, jump
@@ -315,11 +315,7 @@ def _sides(lbook: LiquidationBook, market: Market, path: PricePath, dt: float):
     """The one-market clock's sides for `lbook` (as run_timed builds them) and whether the
     engine is limited. Both sides are built: a calm market may be pushed either way by
     cross flow."""
-    rate_cap = math.inf if market.engine_rate is None else market.engine_rate * dt
-    limited = (rate_cap < math.inf or market.engine_max_positions is not None
-               or market.engine_capacity is not None or market.engine_capacity_share is not None
-               or market.partial_liquidation is not None
-               or market.position_notional_per_tick is not None)
+    rate_cap, limited = engine_limits(market, dt)
     sides = []
     for direction in (-1, 1):
         if not (lbook.population.side == -direction).any():

@@ -16,12 +16,19 @@ from .population import Population
 def simulate_plain(population: Population, market: Market, shock: float):
     """(price_path, liquidated_in) computed by re-scanning every open position each wave."""
     population.check_alive(market.price, market.maintenance_margin)
+    return scan_waves(population.liquidation_price(market.maintenance_margin),
+                      population.is_long, population.side * population.quantity * market.price,
+                      market, shock)
+
+
+def scan_waves(liq: np.ndarray, is_long: np.ndarray, signed_flow: np.ndarray, market: Market,
+               shock: float):
+    """The per-wave scan on plain arrays: liquidation prices, sides (True = long) and forced
+    flow s q P0 of every position; one mask over the whole book per wave until a wave takes
+    nothing. (price_path, liquidated_in)."""
     p0 = market.price
-    liq = population.liquidation_price(market.maintenance_margin)
-    is_long = population.is_long
-    signed_flow = population.side * population.quantity * p0
-    open_ = np.ones(len(population), dtype=bool)
-    liquidated_in = np.full(len(population), -1, dtype=np.int64)
+    open_ = np.ones(liq.size, dtype=bool)
+    liquidated_in = np.full(liq.size, -1, dtype=np.int64)
     price = p0 * (1.0 + shock)
     floor = p0 * min(PRICE_FLOOR, 1.0 + shock)
     path = [p0, price]

@@ -33,6 +33,14 @@ CHARTS = "[data-testid=stPlotlyChart], .cascade-chart"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
+def drawn(page, count: int) -> None:
+    """Wait until the script has finished and at least `count` charts have drawn their SVG."""
+    page.wait_for_selector(IDLE)
+    page.wait_for_function(
+        f"[...document.querySelectorAll('{CHARTS}')].filter((c) => c.querySelector("
+        f"'.main-svg')).length >= {count}")
+
+
 def _missing_browser() -> str | None:
     if not CHROMIUM.exists():
         return f"{CHROMIUM} not found (install Debian's chromium: `make browser` as root)"

@@ -11,17 +11,10 @@ import pytest
 
 from cascade.contagion import Contagion
 from cascade_view import contagion_figures
-from tests.browser.conftest import CHARTS, IDLE
+from tests.browser.conftest import IDLE, drawn
 from tests.browser.layout_check import CHART_TEXT, CLIPPED_TEXT
 
 pytestmark = pytest.mark.browser
-
-
-def drawn(page, count: int) -> None:
-    page.wait_for_selector(IDLE)
-    page.wait_for_function(
-        f"[...document.querySelectorAll('{CHARTS}')].filter((c) => c.querySelector("
-        f"'.main-svg')).length >= {count}")
 
 
 def metric_values(page) -> list[str]:

@@ -13,16 +13,9 @@ from cascade.events import EVENTS
 from cascade.replay import compare, replay_scenario
 from cascade_view.events_figures import figure_text
 from cascade_view.knobs import url_params
-from tests.browser.conftest import CHARTS, IDLE
+from tests.browser.conftest import CHARTS, IDLE, drawn
 
 pytestmark = pytest.mark.browser
-
-
-def drawn(page, count: int) -> None:
-    page.wait_for_selector(IDLE)
-    page.wait_for_function(
-        f"[...document.querySelectorAll('{CHARTS}')].filter((c) => c.querySelector("
-        f"'.main-svg')).length >= {count}")
 
 
 def test_events_page_switches_event_and_opens_the_replay_on_the_explorer(page, entered,
