@@ -52,13 +52,14 @@ def settle(page, charts: int) -> None:
         " || document.querySelector('[data-testid=stAlert] .stException') !== null")
     page.wait_for_selector(IDLE)
     page.evaluate("document.fonts.ready.then(() => true)")
-    # charts redraw when their column settles at its final width: wait until two looks
-    # 400 ms apart find the same widths
+    # charts redraw when their column settles at its final width, and place their titles
+    # after: wait until two looks 400 ms apart find the same widths and title boxes
     widths = None
     for _ in range(20):
         page.wait_for_timeout(400)
-        now = page.evaluate("[...document.querySelectorAll('.main-svg')]"
-                            ".map((s) => s.getBoundingClientRect().width)")
+        now = page.evaluate("[...document.querySelectorAll('.main-svg, .gtitle, "
+                            ".gtitle-subtitle')].map((s) => { const r = "
+                            "s.getBoundingClientRect(); return [r.left, r.width]; })")
         if now == widths:
             break
         widths = now
