@@ -42,27 +42,40 @@ h1 {{ font-size: 1.8rem; margin-bottom: .2rem; }}
 .metric .delta {{ color: {MUTED}; font-size: .85rem; }}
 table {{ border-collapse: collapse; margin: .5rem 0 1rem; }}
 td, th {{ border-bottom: 1px solid #e5e7eb; padding: .25rem .8rem .25rem 0; text-align: left; }}
-code {{ font-size: .85rem; }}
+code {{ font-size: .85rem; word-break: break-all; }}
+.wide {{ overflow-x: auto; }}
 .chart {{ margin: 1.5rem 0; page-break-inside: avoid; }}
 """
 
 
+def table_html(header: tuple[str, ...], rows) -> str:
+    """A table of text cells, every cell escaped, inside a box that scrolls sideways on a
+    narrow screen. rows: tuples of strings, as many as the header has."""
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+                   for row in rows)
+    return (f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+            f"</table></div>")
+
+
 def _table(rows: list[tuple[str, str]], header: tuple[str, str]) -> str:
-    body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
-                   for a, b in rows)
-    return (f"<table><thead><tr><th>{html.escape(header[0])}</th><th>{html.escape(header[1])}"
-            f"</th></tr></thead><tbody>{body}</tbody></table>")
+    return table_html(header, rows)
 
 
 def report_html(title: str, verdict: str, metrics, parameters: list[tuple[str, str]],
                 figures: dict[str, go.Figure], assumptions_markdown: str,
-                files: tuple[BroughtFile, ...] = (), notes: tuple[str, ...] = ()) -> str:
+                files: tuple[BroughtFile, ...] = (), notes: tuple[str, ...] = (),
+                sections: tuple[tuple[str, str], ...] = (),
+                made: datetime | None = None) -> str:
     """The whole report as one HTML document.
 
     metrics: objects with label, value, delta (cascade_view.headline.Metric); parameters:
-    (name, value) pairs; figures: title -> Figure, drawn in order; notes: extra sentences
-    under the verdict (critical shock, robustness)."""
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    (name, value) pairs; figures: title -> Figure, drawn in order; files: objects with role,
+    name, rows and sha256 (cascade.case.BroughtFile); notes: extra sentences under the
+    verdict (critical shock, robustness); sections: (heading, HTML already escaped, e.g.
+    table_html) after the charts; made: the time it says it was made (default now, UTC).
+    Chart ids are numbered, so one run and one time give the same bytes."""
+    when = (made or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     cards = "".join(
         f'<div class="metric"><div class="label">{html.escape(m.label)}</div>'
         f'<div class="value">{html.escape(m.value)}</div>'
@@ -71,15 +84,19 @@ def report_html(title: str, verdict: str, metrics, parameters: list[tuple[str, s
     for index, (name, figure) in enumerate(figures.items()):
         div = pio.to_html(figure, full_html=False, include_plotlyjs=index == 0,
                           config={"displaylogo": False, "responsive": True},
-                          default_width="100%", default_height="520px")
+                          default_width="100%", default_height="520px",
+                          div_id=f"chart-{index + 1}")
         charts.append(f'<div class="chart" aria-label="{html.escape(name)}">{div}</div>')
     file_rows = "".join(
         f"<tr><td>{html.escape(f.role)}</td><td>{html.escape(f.name)}</td>"
         f"<td>{f.rows:,}</td><td><code>{f.sha256}</code></td></tr>" for f in files)
     files_html = (
-        "<h2>Input files</h2><table><thead><tr><th>role</th><th>file</th><th>rows</th>"
-        f"<th>SHA-256</th></tr></thead><tbody>{file_rows}</tbody></table>" if files else "")
+        '<h2>Input files</h2><div class="wide"><table><thead><tr><th>role</th><th>file</th>'
+        f"<th>rows</th><th>SHA-256</th></tr></thead><tbody>{file_rows}</tbody></table></div>"
+        if files else "")
     notes_html = "".join(f"<p>{html.escape(note)}</p>" for note in notes)
+    sections_html = "".join(f"<h2>{html.escape(heading)}</h2>\n{body}\n"
+                            for heading, body in sections)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -92,7 +109,7 @@ def report_html(title: str, verdict: str, metrics, parameters: list[tuple[str, s
 <div class="metrics">{cards}</div>
 <h2>Charts</h2>
 {''.join(charts)}
-<h2>Parameters</h2>
+{sections_html}<h2>Parameters</h2>
 {_table(parameters, ("parameter", "value"))}
 {files_html}
 <h2>Assumptions and sources</h2>
