@@ -1,0 +1,202 @@
+"""The HTML report of a contagion run (issue 19): one self-contained file, as the Explorer's
+(cascade_view.report: the same page shell, styles, escaping and embedded charts).
+
+It holds the run's knobs (markets, depth, open interest, the market that falls, its fall
+and its seconds, the cross share, the venue rule, the tick, the fund, the accounts: the
+synthetic ones and their seed, or the accounts file's name and SHA-256, and "same book,
+isolated" when set), the headline of the Contagion page (each market's move, the share
+another market's fall caused, the cross-margin share beside the one observed), the table
+per market (ContagionResult.by_market), the money (ContagionResult.money and .ledger) and
+the page's two charts. Every sentence is cascade_view.contagion_figures' own; every
+number goes through cascade_view.formats. Data in, text out: no simulation here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from cascade.accounts import AccountBook
+from cascade.contagion import BACKSTOP_SHARE, Contagion, ContagionResult
+from cascade.market import HYPERLIQUID_PARTIAL
+
+from . import contagion_figures
+from .formats import pct, price_text, seconds, share, usd
+from .headline import Metric
+from .report import report_html, table_html
+from .text import doc
+
+TITLE = "Contagion across markets"
+FILE_NAME = "cascade-contagion-report.html"
+# What the money table calls ContagionResult.money's columns and the ledger's totals (USD);
+# a column or total not named here is shown under its own name.
+MONEY_COLUMNS = {"fees": "fees to the fund",
+                 "pnl": "left to the fund by the liquidated",
+                 "cross_shortfall": "cross accounts' losses beyond their collateral"}
+LEDGER_ROWS = {"fund_start": "fund at the start", "fees": "fees to the fund",
+               "pnl": "left to the fund by the liquidated",
+               "bad_debt": "bad debt (what the fund could not pay)",
+               "fund_end": "fund at the end"}
+# Ledger entries that are not money (units of a market, a tick number): not in the table.
+NOT_MONEY = ("adl_quantity", "exhausted_step")
+# Ledger entries shown only when not zero (what auto-deleveraging took, when it ran).
+WHEN_USED = {"adl_value": "auto-deleveraged, value"}
+RECONCILES = ("The fund at the end is the fund at the start plus the fees, plus what the "
+              "liquidated left it, plus the bad debt (the model's bookkeeping).")
+
+
+@dataclass(frozen=True)
+class AccountsFile:
+    """An accounts file a run was given: its name, its rows (one per position) and the
+    SHA-256 of its bytes (the hash cascade.tables.read_table gives), as the report lists
+    it. role: the report's word for the kind of file."""
+    name: str
+    rows: int
+    sha256: str
+    role: str = "accounts"
+
+    @classmethod
+    def of(cls, data: bytes, name: str, book: AccountBook) -> "AccountsFile":
+        """The file of `data` (its bytes) called `name`, read into `book`
+        (cascade.read_accounts: one position per data row)."""
+        return cls(str(name), len(book), hashlib.sha256(bytes(data)).hexdigest())
+
+
+def rule_words(rule: str) -> str:
+    """The venue rule for cross accounts in words, from the model's constants
+    (cascade.contagion.BACKSTOP_SHARE, cascade.market.HYPERLIQUID_PARTIAL)."""
+    if rule != "hyperliquid":
+        return "close the whole account at once"
+    threshold, parts, cooldown = HYPERLIQUID_PARTIAL
+    return (f"Hyperliquid's (backstop vault below {BACKSTOP_SHARE * 3:.0f}/3 of maintenance; "
+            f"above {usd(threshold)}, {pct(1 / parts, 0, signed=False)} every "
+            f"{seconds(cooldown)})")
+
+
+def _per_market(names, values, form) -> str:
+    """'BTC $70M; ETH $30M; ALT $3M'."""
+    return "; ".join(f"{name} {form(value)}" for name, value in zip(names, values))
+
+
+def knob_rows(setup: Contagion, result: ContagionResult, isolated: bool = False,
+              accounts_file: AccountsFile | None = None) -> list[tuple[str, str]]:
+    """(knob, value) of the run: the markets as run (their names, depth, impact, start
+    price and maintenance margin), the fall, the book (synthetic accounts and their seed,
+    or the file's name), the venue rule, the tick and the fund."""
+    names = result.markets
+    markets = setup.market_list(names)
+    synthetic = accounts_file is None
+    replaced = "not used: the accounts file replaces the synthetic accounts"
+    betas = dict(zip(setup.markets, setup.betas or ()))
+    others = [n for n in names if n != setup.shocked]
+    book = result.book
+    rows = [
+        ("markets", ", ".join(names)),
+        ("depth, USD that moves the price 1% (the model's assumption)",
+         _per_market(names, [m.depth for m in markets], usd)),
+        ("impact", _per_market(names, [m.impact for m in markets], str)),
+        ("start price", _per_market(names, [m.price for m in markets], price_text)),
+        ("maintenance margin", _per_market(names, [m.maintenance_margin for m in markets],
+                                           lambda v: pct(v, signed=False))),
+        ("open interest, USD", _per_market(names, [dict(zip(setup.markets,
+                                                             setup.open_interest))[n]
+                                                    for n in names], usd)
+         if synthetic else replaced),
+        ("market that falls", setup.shocked),
+        ("its fall", pct(setup.fall)),
+        ("over", "at once (a jump)" if setup.fall_seconds == 0 else seconds(setup.fall_seconds)),
+        ("the other markets' own paths",
+         _per_market(others, [betas[n] for n in others], lambda b: f"{b:g} x its path")
+         if betas else "flat"),
+        ("open interest in cross accounts", share(setup.cross_share) if synthetic else replaced),
+        ("venue rule", rule_words(setup.rule)),
+        ("tick", seconds(setup.tick_seconds)),
+        ("insurance fund at the start", usd(setup.insurance_fund)),
+        ("accounts", f"{setup.accounts:,} synthetic accounts, seed {setup.seed}" if synthetic
+         else f"the file {accounts_file.name} (SHA-256 {accounts_file.sha256})"),
+        ("positions", f"{len(book):,} in {book.accounts:,} accounts, "
+                      f"{book.cross_accounts().size:,} of them with cross positions"),
+    ]
+    if isolated:
+        rows.append(("same book, isolated", "on: every position isolated, the account's "
+                                            "collateral split by notional"))
+    return rows
+
+
+def market_rows(setup: Contagion, result: ContagionResult
+                ) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """(header, rows) of the table per market (ContagionResult.by_market): its own path
+    (falls, follows its beta, or flat), its move (as the headline writes it), the notional
+    liquidated and how much of it was cross, and the positions liquidated."""
+    header = ("market", "own path", "move", "liquidated (notional at entry)", "of it cross",
+              "positions liquidated")
+    rows = []
+    for row in result.by_market().itertuples():
+        own = ("falls" if row.market == setup.shocked else
+               "follows its beta" if row.shocked else "flat")
+        rows.append((row.market, own, pct(row.move, 2), usd(row.liquidated_notional),
+                     usd(row.cross_notional), f"{row.positions:,}"))
+    return header, rows
+
+
+def money_rows(result: ContagionResult) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """(header, rows) of the money per market (ContagionResult.money), USD, with a row of
+    totals (sums of the rows above)."""
+    columns = [c for c in result.money.columns if c != "market"]
+    header = ("market", *(MONEY_COLUMNS.get(c, c.replace("_", " ")) for c in columns))
+    rows = [(str(row["market"]), *(usd(row[c]) for c in columns))
+            for _, row in result.money.iterrows()]
+    rows.append(("all markets", *(usd(float(result.money[c].sum())) for c in columns)))
+    return header, rows
+
+
+def fund_rows(result: ContagionResult) -> list[tuple[str, str]]:
+    """The venue fund's totals (ContagionResult.ledger), USD, in the order they reconcile
+    (then any other money total; WHEN_USED ones only when not zero), and the tick the fund
+    first ran out (when it did)."""
+    ledger = result.ledger
+    keys = [k for k in LEDGER_ROWS if k in ledger] + [
+        k for k in ledger if k not in LEDGER_ROWS and k not in NOT_MONEY
+        and (k not in WHEN_USED or ledger[k])]
+    names = {**LEDGER_ROWS, **WHEN_USED}
+    rows = [(names.get(k, k.replace("_", " ")), usd(ledger[k])) for k in keys]
+    step = ledger.get("exhausted_step", -1)
+    if step is not None and step >= 1:
+        rows.append(("the fund first ran out", f"in tick {step:,}, which starts at "
+                     f"{seconds((step - 1) * result.tick_seconds)}"))
+    return rows
+
+
+def headline_metrics(result: ContagionResult) -> list[Metric]:
+    """The page's headline (contagion_figures.metrics), each note under its value."""
+    return [Metric(m.label, m.value, m.help, m.help) for m in contagion_figures.metrics(result)]
+
+
+def contagion_report(setup: Contagion, result: ContagionResult, isolated: bool = False,
+                     accounts_file: AccountsFile | None = None,
+                     made: datetime | None = None) -> str:
+    """The HTML report of `result`, the run of `setup` (on its synthetic accounts, or on
+    the accounts of `accounts_file`; made isolated when `isolated`). made: the time the
+    report says it was made (default now)."""
+    verdict = contagion_figures.observed_sentence(result)
+    notes = (contagion_figures.pulled_in_sentence(result),)
+    figures = {}
+    for figure in (contagion_figures.price_figure(result),
+                   contagion_figures.liquidations_figure(result)):
+        figures[figure.layout.title.text] = figure
+    header, rows = market_rows(setup, result)
+    money_header, money = money_rows(result)
+    sections = (
+        ("Per market", table_html(header, rows)),
+        ("Money", table_html(money_header, money)
+         + table_html(("the venue fund", "USD"), fund_rows(result))
+         + f"<p>{RECONCILES}</p>"),
+    )
+    files = (accounts_file,) if accounts_file is not None else ()
+    fall = (f"{setup.shocked} {pct(setup.fall)} "
+            + ("at once" if setup.fall_seconds == 0 else f"over {seconds(setup.fall_seconds)}"))
+    return report_html(f"{TITLE}: {fall}", verdict, headline_metrics(result),
+                       knob_rows(setup, result, isolated, accounts_file), figures,
+                       doc("report", "contagion"),
+                       files, notes, sections, made)

@@ -1,0 +1,165 @@
+"""The HTML report of a contagion run (issue 19, "in the CLI and the report"): every figure
+in it is the run's as cascade_view.formats writes it, every sentence is the Contagion
+page's, user text (market names, a file's name) is escaped, and the page's download is the
+report of the run the page shows."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+
+import cascade
+from cascade.contagion import Contagion
+from cascade.events import EVENTS
+from cascade.tables import read_table
+from cascade.accounts import ACCOUNT_COLUMNS, OPTIONAL_ACCOUNT_COLUMNS
+from cascade_view import contagion_figures
+from cascade_view.contagion_report import AccountsFile, contagion_report
+from cascade_view.formats import pct, seconds, share, usd
+from tests.app.apptools import run
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "accounts.csv"
+MADE = datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc)
+SETUP = Contagion(accounts=5_000, seed=3, cross_share=0.8, rule="whole")
+
+
+@cache
+def small():
+    """A small run (5,000 accounts, 80% of open interest cross) and its report."""
+    result = SETUP.run()
+    return result, contagion_report(SETUP, result, made=MADE)
+
+
+def row(*cells: str) -> str:
+    """A table row as the report writes it (cells escaped)."""
+    return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+
+
+def test_the_report_holds_each_markets_move_the_shares_and_the_money():
+    result, page = small()
+    assert result.liquidated_notional() > 0 and result.contagion_share() > 0
+    # the table per market, from ContagionResult.by_market
+    for m, name in enumerate(result.markets):
+        here = result.liquidated & (result.book.market == m)
+        move = result.moves()[name]
+        assert row(name, "falls" if name == SETUP.shocked else "flat", pct(move, 2),
+                   usd(result.book.notional[here].sum()),
+                   usd(result.book.notional[here & result.book.cross].sum()),
+                   f"{int(here.sum()):,}") in page
+        # the headline card of its move
+        assert (f'<div class="label">{name} move</div><div class="value">{pct(move, 2)}'
+                f"</div>") in page
+    for label, value in (("From another market", pct(result.contagion_share(), signed=False)),
+                         ("Cross-margin share", pct(result.cross_share(), signed=False))):
+        assert f'<div class="label">{label}</div><div class="value">{value}</div>' in page
+    # the observed share beside the model's, as the page says it, and the pulled-in line
+    assert html.escape(contagion_figures.observed_sentence(result)) in page
+    observed = EVENTS["2025-10-10"].facts["hl_cross_long_share"]
+    assert f"Observed: {pct(observed.value, signed=False)}" in page and "95.4%" in page
+    assert "not of open interest" in page and html.escape(observed.source) in page
+    assert html.escape(contagion_figures.pulled_in_sentence(result)) in page
+    # the money per market and its totals; the fund's totals, which reconcile
+    money = result.money
+    for _, line in money.iterrows():
+        assert row(line["market"], usd(line["fees"]), usd(line["pnl"]),
+                   usd(line["cross_shortfall"])) in page
+    assert row("all markets", usd(money["fees"].sum()), usd(money["pnl"].sum()),
+               usd(money["cross_shortfall"].sum())) in page
+    ledger = result.ledger
+    for label, key in (("fund at the start", "fund_start"), ("fees to the fund", "fees"),
+                       ("left to the fund by the liquidated", "pnl"),
+                       ("bad debt (what the fund could not pay)", "bad_debt"),
+                       ("fund at the end", "fund_end")):
+        assert row(label, usd(ledger[key])) in page
+    assert ledger["fund_end"] == pytest.approx(
+        ledger["fund_start"] + ledger["fees"] + ledger["pnl"] + ledger["bad_debt"], abs=0.01)
+    assert ledger["pnl"] == pytest.approx(money["pnl"].sum(), abs=0.01)
+    if ledger["exhausted_step"] >= 1:
+        assert row("the fund first ran out", f"in tick {ledger['exhausted_step']:,}, which "
+                   f"starts at {seconds(ledger['exhausted_step'] - 1)}") in page
+
+
+def test_the_knobs_are_the_runs():
+    result, page = small()
+    for cells in (("markets", "BTC, ETH, ALT"),
+                  ("depth, USD that moves the price 1% (the model's assumption)",
+                   "BTC $70M; ETH $30M; ALT $3M"),
+                  ("open interest, USD", "BTC $2B; ETH $1B; ALT $200M"),
+                  ("market that falls", "ALT"), ("its fall", pct(SETUP.fall)),
+                  ("over", seconds(SETUP.fall_seconds)), ("the other markets' own paths", "flat"),
+                  ("open interest in cross accounts", share(0.8)),
+                  ("venue rule", "close the whole account at once"),
+                  ("tick", "1 s"), ("insurance fund at the start", "$0"),
+                  ("accounts", "5,000 synthetic accounts, seed 3"),
+                  ("positions", f"{len(result.book):,} in 5,000 accounts, "
+                                f"{result.book.cross_accounts().size:,} of them with cross "
+                                f"positions")):
+        assert row(*cells) in page, cells
+    assert "same book, isolated" not in page and "Input files" not in page
+    hyper = Contagion(accounts=2_000, rule="hyperliquid", fall_seconds=0.0)
+    isolated = hyper.run(hyper.book().isolated())
+    alone = contagion_report(hyper, isolated, isolated=True)
+    assert row("venue rule", "Hyperliquid's (backstop vault below 2/3 of maintenance; above "
+                             "$100K, 20% every 30 s)") in alone
+    assert row("over", "at once (a jump)") in alone
+    assert row("same book, isolated", "on: every position isolated, the account's "
+                                      "collateral split by notional") in alone
+    assert '<div class="value">0.0%</div>' in alone  # no cross margin left
+
+
+def test_one_self_contained_file_with_the_pages_two_charts_and_the_same_bytes_each_time():
+    result, page = small()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert page.count('class="chart"') == 2
+    for figure in (contagion_figures.price_figure(result),
+                   contagion_figures.liquidations_figure(result)):
+        assert f'aria-label="{html.escape(figure.layout.title.text)}"' in page
+    assert not re.search(r"<script[^>]+src=", page)  # plotly.js is inlined: opens offline
+    assert "made 2026-01-02 03:04 UTC" in page
+    assert contagion_report(SETUP, result, made=MADE) == page
+
+
+def test_an_accounts_file_is_named_with_its_checksum():
+    book = cascade.read_accounts(EXAMPLE)
+    data = EXAMPLE.read_bytes()
+    brought = AccountsFile.of(data, EXAMPLE.name, book)
+    digest = hashlib.sha256(data).hexdigest()
+    assert brought.sha256 == digest == read_table(EXAMPLE, ACCOUNT_COLUMNS,
+                                                  OPTIONAL_ACCOUNT_COLUMNS).sha256
+    assert brought.rows == 11 == len(book)
+    setup = Contagion(fall=-0.2, fall_seconds=0.0)
+    page = contagion_report(setup, setup.run(book), accounts_file=brought)
+    # the input files' table (role, name, rows, SHA-256) and the knob
+    assert (f"<tr><td>accounts</td><td>{EXAMPLE.name}</td><td>11</td><td><code>{digest}"
+            f"</code></td></tr>") in page
+    assert row("accounts", f"the file {EXAMPLE.name} (SHA-256 {digest})") in page
+    replaced = "not used: the accounts file replaces the synthetic accounts"
+    assert row("open interest, USD", replaced) in page
+    assert row("open interest in cross accounts", replaced) in page
+
+
+def test_hostile_market_and_file_names_stay_text():
+    markets = ("<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "A&B")
+    setup = Contagion(markets=markets, shocked=markets[0], accounts=600, seed=1)
+    result = setup.run()
+    brought = AccountsFile("<script>alert(3)</script>.csv", 1, "0" * 64)
+    page = contagion_report(setup, result, accounts_file=brought)
+    plain = contagion_report(Contagion(accounts=600, seed=1), Contagion(accounts=600,
+                                                                         seed=1).run())
+    for name in (*markets, brought.name):
+        assert html.escape(name) in page
+        if "<" in name:
+            assert name not in page
+    # no tag was added by a name: the same number of script and img tags as a plain report
+    for tag in ("<script", "<img"):
+        assert page.count(tag) == plain.count(tag)
+    # in the charts' data, plotly writes < and > as \u003c and \u003e
+    assert "\\u003cscript\\u003ealert(1)" in page
