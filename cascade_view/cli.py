@@ -8,7 +8,8 @@
         [--set depth=70M ...] [--workers N | --scheduler tcp://host:8786] -o out.parquet
     python -m cascade validate [--refit]
     python -m cascade contagion [--markets BTC,ETH,ALT] [--shock ALT] [--fall -30%] \\
-        [--cross-share 50%] [--accounts FILE] [--isolated] [--rule hyperliquid|whole]
+        [--cross-share 50%] [--accounts FILE] [--isolated] [--rule hyperliquid|whole] \\
+        [--report out.html]
 
 Each command is a function that adds its subparser (add_<command>) and a handler that
 returns the exit code; COMMANDS lists them, so a new command is one more add_ function.
@@ -41,6 +42,7 @@ from cascade.replay import REPLAYS, compare, refit
 from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
 
 from . import headline
+from .contagion_report import AccountsFile, contagion_report, rule_words
 from .events_figures import knob_grid, validation_table
 from .formats import parse_amount, path_extent, pct, share, usd
 from .report import scenario_report
@@ -182,17 +184,18 @@ def output_format(path: Path | None) -> str | None:
     return kind
 
 
-def _check_writable(path: Path) -> None:
+def _check_writable(path: Path, option: str = "-o") -> None:
     """Open `path` for appending (which changes nothing in a file that is there) before any
     work starts, so an output that cannot be written (a read-only folder or file system, a
     folder by that name) is refused at once, not after the ensemble has run. A file this
-    creates is removed again; the rows are written when they are all in."""
+    creates is removed again; the rows are written when they are all in. `option`: the
+    option the message names."""
     existed = path.exists()
     try:
         with open(path, "ab"):
             pass
     except OSError as error:
-        raise BadInput(f"-o: cannot write {path}: {error.strerror or error}") from None
+        raise BadInput(f"{option}: cannot write {path}: {error.strerror or error}") from None
     if not existed:
         path.unlink()
 
@@ -519,6 +522,25 @@ def _number_list(option: str, text: str, count: int | None = None) -> tuple[floa
     return tuple(values)
 
 
+REPORT_SUFFIXES = (".html", ".htm")
+
+
+def report_path(text: str | None) -> Path | None:
+    """The --report file, checked before the run: an .html name in a folder that exists,
+    that can be written."""
+    if text is None:
+        return None
+    path = Path(text)
+    if path.suffix.lower() not in REPORT_SUFFIXES:
+        raise BadInput(f"--report: {path} should end in .html (the report is one HTML file)")
+    if not path.parent.exists():
+        raise BadInput(f"--report: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise BadInput(f"--report: {path} is a folder; give a file name ending in .html")
+    _check_writable(path, "--report")
+    return path
+
+
 def build_contagion(args):
     """(Contagion knobs, the --accounts file's AccountBook or None) of the contagion
     command; bad values are BadInput."""
@@ -546,8 +568,13 @@ def build_contagion(args):
 
 
 def handle_contagion(args) -> int:
+    output = report_path(args.report)
     setup, book = build_contagion(args)
+    brought = None
     try:
+        if book is not None:  # the bytes read_accounts read, for the report's checksum
+            brought = AccountsFile.of(Path(args.accounts).read_bytes(),
+                                      Path(args.accounts).name, book)
         if book is None:
             book = setup.book()
             where = (f"{setup.accounts:,} synthetic accounts (seed {setup.seed}), "
@@ -560,12 +587,10 @@ def handle_contagion(args) -> int:
             book = book.isolated()
             where += "; every position made isolated (collateral split by notional)"
         result = setup.run(book)
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         raise BadInput(str(error)) from None
-    rule = ("Hyperliquid's (backstop vault below 2/3 of maintenance; above $100K, 20% every "
-            "30 s)" if setup.rule == "hyperliquid" else "close the whole account at once")
     print(f"book: {where}")
-    print(f"rule: {rule}; {setup.shocked} falls {pct(setup.fall, signed=False)} "
+    print(f"rule: {rule_words(setup.rule)}; {setup.shocked} falls {pct(setup.fall, signed=False)} "
           f"{'at once' if setup.fall_seconds == 0 else f'over {setup.fall_seconds:g} s'}; "
           + ("the other markets follow their betas" if setup.betas is not None
              else "the other markets' own paths are flat"))
@@ -596,6 +621,13 @@ def handle_contagion(args) -> int:
     ledger = result.ledger
     print(f"money: fund {usd(ledger['fund_start'])} -> {usd(ledger['fund_end'])}, fees "
           f"{usd(ledger['fees'])}, bad debt {usd(ledger['bad_debt'])} (ADL not run)")
+    if output is not None:
+        page = contagion_report(setup, result, args.isolated, brought)
+        try:
+            output.write_text(page, encoding="utf-8")
+        except OSError as error:
+            raise BadInput(f"--report: cannot write {output}: {error.strerror}") from None
+        print(f"wrote {output} ({len(page) / 1e6:.1f} MB, opens offline)", file=sys.stderr)
     return 0
 
 
@@ -643,6 +675,8 @@ def add_contagion(commands) -> None:
                          help="seconds per tick (default %(default)g)")
     command.add_argument("--fund", type=fraction, default=defaults.insurance_fund,
                          help="the venue's insurance fund at the start, USD (default 0)")
+    command.add_argument("--report", metavar="FILE.html",
+                         help="also write the run's self-contained HTML report here")
     command.set_defaults(handler=handle_contagion)
 
 

@@ -1,7 +1,10 @@
 """`python -m cascade contagion` (issue 19): per-market moves, the cross-margin share of
 liquidated notional beside the observed 95.4%, the share caused by another market's fall,
-each printed figure the run's; bad input one line on stderr, exit 2."""
+each printed figure the run's; `--report` writes the run's HTML report; bad input one line
+on stderr, exit 2."""
 
+import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +14,7 @@ import pytest
 import cascade
 from cascade.contagion import Contagion
 from cascade.events import EVENTS
+from cascade_view.contagion_report import AccountsFile, contagion_report
 from cascade_view.formats import pct, usd
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,3 +79,42 @@ def test_bad_input_is_one_line_and_exit_two(args, words):
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], done.stderr
+
+
+# ------------------------------------------------------------------ --report
+
+
+def _undated(page: str) -> str:
+    return re.sub(r"made \d{4}-\d\d-\d\d \d\d:\d\d UTC", "made (time)", page)
+
+
+def test_report_writes_the_runs_html_and_still_prints_the_table(tmp_path):
+    out = tmp_path / "run.html"
+    done = cli("--accounts", str(EXAMPLE), "--fall=-20%", "--fall-seconds", "0", "--isolated",
+               "--report", str(out))
+    assert done.returncode == 0, done.stderr
+    book = cascade.read_accounts(EXAMPLE)
+    setup = Contagion(fall=-0.2, fall_seconds=0.0)
+    result = setup.run(book.isolated())
+    _check_figures(done.stdout, result)
+    assert done.stderr.startswith(f"wrote {out} (") and "opens offline" in done.stderr
+    brought = AccountsFile.of(EXAMPLE.read_bytes(), EXAMPLE.name, book)
+    assert brought.sha256 == hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
+    page = out.read_text(encoding="utf-8")
+    assert _undated(page) == _undated(contagion_report(setup, result, True, brought))
+    assert brought.sha256 in page and "same book, isolated" in page
+
+
+@pytest.mark.parametrize("where, words", [
+    ("missing/run.html", "--report: the folder {tmp}/missing does not exist"),
+    ("run.csv", "--report: {tmp}/run.csv should end in .html"),
+    ("folder.html", "--report: {tmp}/folder.html is a folder"),
+])
+def test_a_report_path_that_cannot_be_written_is_one_line_before_the_run(tmp_path, where,
+                                                                         words):
+    (tmp_path / "folder.html").mkdir()
+    done = cli("--n", "2000", "--report", str(tmp_path / where))
+    assert done.returncode == 2 and done.stdout == ""  # refused before anything ran
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and words.format(tmp=tmp_path) in lines[0], done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.html"]
