@@ -69,3 +69,16 @@ with one:
     pagekit.chart(contagion_figures.price_figure(result), "contagion-price")
 with two:
     pagekit.chart(contagion_figures.liquidations_figure(result), "contagion-liquidations")
+
+# ------------------------------------------------------------------ the report
+# The run above as one HTML file, built only when the button is clicked (no rerun), so a
+# repaint neither builds it nor sends its megabytes.
+from cascade_view import contagion_report  # noqa: E402 (this block's own import)
+
+st.download_button(
+    "Download the report (HTML)",
+    lambda: contagion_report.contagion_report(setup, result, bool(isolated)),
+    contagion_report.FILE_NAME, "text/html", on_click="ignore",
+    icon=":material/description:", key="download-contagion-report",
+    help="One file that opens offline: the headline, both charts (interactive), the tables "
+         "per market and of the money, every knob, and the assumptions.")

@@ -163,3 +163,40 @@ def test_hostile_market_and_file_names_stay_text():
         assert page.count(tag) == plain.count(tag)
     # in the charts' data, plotly writes < and > as \u003c and \u003e
     assert "\\u003cscript\\u003ealert(1)" in page
+
+
+# ------------------------------------------------------------------ the page's download
+
+
+@pytest.fixture
+def deferred(monkeypatch):
+    """The callables the page registers for its deferred downloads, by file name."""
+    found = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        found[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return found
+
+
+def _undated(page: str) -> str:
+    return re.sub(r"made \d{4}-\d\d-\d\d \d\d:\d\d UTC", "made (time)", page)
+
+
+def test_the_page_offers_the_report_of_the_run_it_shows(app, deferred):
+    app.switch_page("pages/contagion.py")
+    at = run(app, shocked="ETH", fall="-20", seconds="60", cross="80",
+             rule="Whole account at once")
+    at.toggle(key="isolated").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    buttons = [b for b in at.get("download_button")
+               if b.proto.label == "Download the report (HTML)"]
+    assert len(buttons) == 1 and buttons[0].proto.deferred_file_id
+    setup = Contagion(shocked="ETH", fall=-0.2, fall_seconds=60.0, cross_share=0.8,
+                      rule="whole", accounts=100_000)
+    result = setup.run(setup.book().isolated())
+    shown = deferred["cascade-contagion-report.html"]()
+    assert _undated(shown) == _undated(contagion_report(setup, result, isolated=True))
