@@ -83,14 +83,21 @@ def knob_rows(setup: Contagion, result: ContagionResult, isolated: bool = False,
               accounts_file: AccountsFile | None = None) -> list[tuple[str, str]]:
     """(knob, value) of the run: the markets as run (their names, depth, impact, start
     price and maintenance margin), the fall, the book (synthetic accounts and their seed,
-    or the file's name), the venue rule, the tick and the fund."""
+    or the file's name), the venue rule, the tick and the fund. A ValueError names the
+    argument that does not describe the run's book (so the report never calls a brought
+    book synthetic, nor a book with cross positions isolated)."""
+    book = result.book
+    if accounts_file is None and book.accounts != setup.accounts:
+        raise ValueError(f"accounts_file: the run's book has {book.accounts:,} accounts, not "
+                         f"the {setup.accounts:,} synthetic ones; give the accounts file")
+    if isolated and book.cross.any():
+        raise ValueError("isolated: the run's book has cross positions")
     names = result.markets
     markets = setup.market_list(names)
     synthetic = accounts_file is None
     replaced = "not used: the accounts file replaces the synthetic accounts"
     betas = dict(zip(setup.markets, setup.betas or ()))
     others = [n for n in names if n != setup.shocked]
-    book = result.book
     rows = [
         ("markets", ", ".join(names)),
         ("depth, USD that moves the price 1% (the model's assumption)",

@@ -146,6 +146,16 @@ def test_an_accounts_file_is_named_with_its_checksum():
     assert row("open interest in cross accounts", replaced) in page
 
 
+def test_a_report_that_would_misname_the_book_is_refused():
+    book = cascade.read_accounts(EXAMPLE)
+    setup = Contagion(fall=-0.2, fall_seconds=0.0)
+    with pytest.raises(ValueError, match="accounts_file: the run's book has 7 accounts"):
+        contagion_report(setup, setup.run(book))  # a file's run without its file
+    result, _ = small()
+    with pytest.raises(ValueError, match="isolated: the run's book has cross positions"):
+        contagion_report(SETUP, result, isolated=True)
+
+
 def test_hostile_market_and_file_names_stay_text():
     markets = ("<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "A&B")
     setup = Contagion(markets=markets, shocked=markets[0], accounts=600, seed=1)
