@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 from cascade.accounts import AccountBook
 from cascade.contagion import BACKSTOP_SHARE, Contagion, ContagionResult
@@ -69,7 +70,8 @@ def rule_words(rule: str) -> str:
     if rule != "hyperliquid":
         return "close the whole account at once"
     threshold, parts, cooldown = HYPERLIQUID_PARTIAL
-    return (f"Hyperliquid's (backstop vault below {BACKSTOP_SHARE * 3:.0f}/3 of maintenance; "
+    backstop = Fraction(BACKSTOP_SHARE).limit_denominator(12)
+    return (f"Hyperliquid's (backstop vault below {backstop} of maintenance; "
             f"above {usd(threshold)}, {pct(1 / parts, 0, signed=False)} every "
             f"{seconds(cooldown)})")
 
