@@ -5,7 +5,7 @@ Markets m = 1 .. M, each a cascade.Market (its own P0, depth, impact, engine) mo
 own exogenous path m_m(t) (cascade.paths; beta_paths makes them one path times each
 market's beta). Ticks of dt seconds as cascade/clock.py; tick k:
   1. prices: every market's traded price at the tick's start,
-         P_m = max(P0_m (1 + m_m(t) - I_m(Q_m)), floor)             (clock._price);
+         P_m = max(P0_m (1 + m_m(t) - I_m(Q_m)), floor)        (clock.traded_price);
   2. cross accounts: an account with cross positions is reached when its equity at those
      prices is at or below its maintenance,
          E = C + sum_j s_j q_j (P_m(j) - e_j) <= MM = sum_j mm_m(j) n_j;
@@ -18,27 +18,46 @@ market's beta). Ticks of dt seconds as cascade/clock.py; tick k:
      once reached, finished (the queue rule of the one-market engine). Cross orders are
      executed when due, outside the market's engine rate (which caps isolated positions);
   3. isolated positions: each market's isolated positions are a LiquidationBook run by
-     the one-market clock's own sides (reach, engine caps, parts), unchanged;
+     the one-market clock's own sides (clock.engine_side: reach, engine caps, parts) and,
+     with Market.adl, its ADL (clock.Deleverage, the fill it splits on counting the tick's
+     cross orders), unchanged;
   4. walk and refill, per market: the net flow f_m = (isolated longs' - shorts' flow) +
      (cross orders' s q P0_m) walks market m's book only; fills at the walk's VWAP
-     (clock._fill); the transient and permanent parts refill as the clock's.
+     (clock.fill_price); the transient and permanent parts refill as the clock's
+     (clock.Depth); the tick is recorded as the clock's (clock.tick_row).
 Forced flow in market m moves only P_m; it reaches the other markets through the accounts
 that hold m and them.
 
 Exactness: with no cross positions each market's run is run_timed of its isolated
-positions on its path, bit for bit (price path, waves, liquidated_in): the same sides,
-prices and walks in the same order (tests/model/test_contagion.py).
+positions on its path, bit for bit (price path, waves, liquidated_in; with adl, also the
+series' adl column and the ledger when the venue fund starts at the market's
+insurance_fund): the same sides, prices and walks in the same order
+(tests/model/test_contagion.py, tests/model/test_contagion_adl.py).
 
-Money, in one venue fund F (quote currency, `insurance_fund`, default 0): each tick,
-market by market, the isolated longs' then shorts' executions settle as the clock's
-(cascade.venue.settle: fees phi P q into the fund, and s (P q - sum b q)); then the cross
-accounts whose last order filled this tick settle, each position j contributing
-     fee_m F_j q_j  and  c_j + s_j q_j (F_j - e_j),   c_j = C n_j / sum of the account's n
-(F_j the mean fill of its parts, or P for the backstop): the account's collateral and
-realised PnL go to the fund, as an isolated position's margin does; a negative total is
-paid by the fund; what the fund cannot pay is bad debt. So
-     fund_end = fund_start + fees + pnl + bad_debt   (per market fees and pnl; in total).
-ADL is not run here (mm_tiers and adl are refused, as by the clock).
+Money, in one venue fund F (quote currency, `insurance_fund`, default 0; each Market's own
+insurance_fund is not read). Each tick:
+  1. market by market, the isolated longs' then shorts' executions settle as the clock's
+     (cascade.venue.settle: fees phi P q into the fund, and s (P q - sum b q); with adl the
+     deleveraged front closes at bankruptcy and costs the fund nothing), each market on
+     its own Ledger over the one fund;
+  2. the cross accounts whose last order filled this tick settle as one batch, each
+     position j contributing
+         fee_m F_j q_j  and  c_j + s_j q_j (F_j - e_j),   c_j = C n_j / sum of the account's n
+     (F_j the mean fill of its parts, or P for the backstop, no fee): the account's
+     collateral and realised PnL go to the fund, as an isolated position's margin does.
+     The fund pays a negative total first. A deficit D beyond it is shared over cells
+     (market m, side s): each losing account's loss L_a = -(its fees + pnl) is split over
+     its positions by their own losses max(-(c_j + PnL_j), 0), and cell c takes
+     D_c = D l_c / sum l (l_c: the cell's part of the L_a). Where m has adl, D_c is
+     recovered from m's winners: its isolated positions on side -s with pnl% > 0, ranked
+     by venue.adl_ranking at the tick's start price P_m (the ranking m's isolated ADL uses,
+     each unit taken once); they give x = min(Q_c, what they still hold) units, Q_c the
+     cell's losing quantity, closed at P_m + s D_c / Q_c, which recovers R_c = D_c x / Q_c
+     (ADL quantity x, ADL value x (P_m + s D_c / Q_c), what the winners were paid). The
+     rest D_c - R_c is m's bad debt, and the fund ends at 0.
+So, per market contributions summed and in total,
+     fund_end = fund_start + fees + pnl + adl_recovered + bad_debt.
+mm_tiers are refused by name.
 """
 
 from __future__ import annotations
@@ -89,18 +108,27 @@ class ContagionResult:
                     included; its waves and liquidated_in count isolated positions only.
     series:         one row per tick and market (SERIES_COLUMNS): moves, prices, the
                     notional at entry executed (isolated, cross to the book, to the
-                    backstop).
+                    backstop), the tick's ADL value in the market (quote currency: what
+                    the winners were paid, isolated fronts and cross deficits).
     position_tick:  per position of the book, the tick that finished it (-1 survived).
     account_tick:   per account, the tick its cross positions were reached (-1 never;
                     accounts without cross positions: the tick of their last isolated
                     liquidation, else -1).
     shocked:        per market, True when its exogenous path moves.
-    ledger:         the venue fund's totals (Ledger.as_dict()).
-    money:          per market: fees, pnl (what the liquidated leave the fund, the
-                    isolated and the cross parts), cross_shortfall (cross accounts' losses
-                    beyond their collateral, charged to the market by c_j + PnL_j < 0).
+    ledger:         the venue fund's totals: fund_start, fund_end, money's sums,
+                    exhausted_step (the first tick a settlement left the fund empty).
+    money:          per market (quote currency; adl_quantity in units): fees, pnl (what
+                    the liquidated leave the fund, the isolated and the cross parts),
+                    cross_shortfall (cross positions' losses beyond their collateral
+                    share, sum of max(-(c_j + PnL_j), 0)), bad_debt (what the fund could
+                    not pay of the deficits the market's positions caused), adl_quantity,
+                    adl_value (what the winners were paid) and adl_recovered (the cross
+                    deficits its winners paid the fund); fund_end = fund_start + the sum
+                    over markets of fees + pnl + adl_recovered + bad_debt.
     prices:         P0 per market.
     tick_seconds:   dt.
+    deleveraged:    per position of the book, True when ADL closed it in whole or in part
+                    as a winner.
     """
     markets: tuple
     book: AccountBook = field(repr=False)
@@ -658,6 +686,7 @@ class Contagion:
     rule:          "hyperliquid" or "whole".
     tick_seconds:  dt.
     insurance_fund: the venue fund at the start, USD.
+    adl:           auto-deleveraging in every market (Market.adl; see run_contagion).
     """
     markets: tuple = DEFAULT_MARKETS
     open_interest: tuple = DEFAULT_OPEN_INTEREST
@@ -672,6 +701,7 @@ class Contagion:
     rule: str = "hyperliquid"
     tick_seconds: float = DEFAULT_TICK
     insurance_fund: float = 0.0
+    adl: bool = False
 
     def __post_init__(self):
         markets = tuple(str(m).strip() for m in self.markets)
@@ -701,6 +731,9 @@ class Contagion:
         one_of("rule", self.rule, RULES)
         number_in("tick_seconds", self.tick_seconds, low=0.0, low_open=True, high=3600.0)
         number_in("insurance_fund", self.insurance_fund, low=0.0)
+        if not isinstance(self.adl, (bool, np.bool_)):
+            raise ValueError(f"adl: expected True or False, got {self.adl!r}")
+        object.__setattr__(self, "adl", bool(self.adl))
         if isinstance(self.accounts, bool) or not isinstance(self.accounts, int) \
                 or self.accounts < 2:
             raise ValueError(f"accounts: expected a whole number >= 2, got {self.accounts!r}")
@@ -723,14 +756,14 @@ class Contagion:
                      beta_paths(path, (betas[n],))[0] if n in betas else flat for n in names)
 
     def market_list(self, markets: tuple | None = None) -> list[Market]:
-        """One Market per name (linear impact at its depth; P0 = 100)."""
+        """One Market per name (linear impact at its depth; P0 = 100; adl as set)."""
         depth = dict(zip(self.markets, self.depth))
         names = self.markets if markets is None else markets
         missing = [n for n in names if n not in depth]
         if missing:
             raise ValueError(f"markets: the accounts hold {', '.join(missing)}, which "
                              f"--markets does not list ({', '.join(self.markets)})")
-        return [Market(depth=depth[n]) for n in names]
+        return [Market(depth=depth[n], adl=self.adl) for n in names]
 
     def book(self) -> AccountBook:
         """The synthetic accounts (cascade.accounts.make_accounts)."""
