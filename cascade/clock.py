@@ -31,6 +31,12 @@ timed engine takes each tick's positions with the instant engine's own sweep
 permanent impact, tick k is wave k of docs/model.md, Shock and waves, bit for bit (price path, waves
 table, liquidated_in). With a limit, a side is sorted whole once (as engine._run_steps)
 and each tick is a few binary searches on its prefix sums.
+
+One tick code. The contagion engine (cascade/contagion.py) runs each market's isolated
+positions with this module's pieces, so the side rule, the prices and the tick's record
+live here only: engine_side (which engine a side runs, and its cap), traded_price and
+fill_price (steps 1 and 4), Depth (steps 4 and 5), Deleverage (ADL), tick_row (the
+TickRow a tick leaves) and timed_result (the TimedResult of a run's rows).
 """
 
 from __future__ import annotations
