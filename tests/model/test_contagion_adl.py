@@ -216,3 +216,34 @@ def test_margin_tiers_are_refused_by_name():
     markets = [cascade.Market(mm_tiers=cascade.BINANCE_BTCUSDT_TIERS)] + [cascade.Market()] * 2
     with pytest.raises(ValueError, match="mm_tiers: BTC"):
         run_contagion(book, markets, [0.0] * 3)
+
+
+def test_isolated_adl_splits_on_the_fill_that_counts_the_ticks_cross_orders():
+    """The venue tests' ADL book in one market (ten 20x longs of 1M entered at 100,
+    bankruptcy 95; a 2x short of 20M entered at 110), no fund, linear depth D = 1M, -4.6%
+    at t = 0: the cluster is reached in tick 1. Alone, the book may take the part f of it
+    that still fills at bankruptcy: 100 (0.954 - 0.005 f / D) = 95, f = 0.8 D = 800K; the
+    rest is deleveraged against the short.
+    A cross account long 500K at 100 with collateral 25K (equity 25K - 5,000 x 4.6 = 2K
+    <= MM 2.5K) sells in the same tick, and its flow walks the book with the longs' part:
+    100 (0.954 - 0.005 (500K + f) / D) = 95 gives f = 300K. The fill is 95, the isolated
+    settlement leaves no bad debt, and the cross account's c + PnL = 25K + 5,000 (95 - 100)
+    = 0: the fund ends at 0 with no bad debt."""
+    population = adl_book()
+    n = len(population)
+    book = AccountBook(("X",), np.r_[np.arange(n), n], np.zeros(n + 1, dtype=int),
+                       np.r_[population.side, 1], np.r_[population.notional, 5e5],
+                       np.r_[population.leverage, 20.0], np.r_[population.entry_price, 100.0],
+                       np.r_[np.zeros(n, dtype=bool), True], np.r_[np.zeros(n), 2.5e4])
+    market = venue(insurance_fund=0.0, adl=True)
+    r = run_contagion(book, [market], [jump(-0.046)])
+    alone = run_contagion(_isolated_book(population), [market], [jump(-0.046)])
+    tick = r.series.iloc[0]
+    assert tick["cross_notional"] == 5e5
+    assert tick["fill_price"] == pytest.approx(95.0, abs=1e-6)
+    assert r.isolated["X"].waves["flow"].iloc[0] == pytest.approx(3e5, rel=1e-6)
+    assert alone.isolated["X"].waves["flow"].iloc[0] == pytest.approx(8e5, rel=1e-6)
+    assert r.isolated["X"].ledger["bad_debt"] == 0.0
+    assert r.ledger["fund_end"] == pytest.approx(0.0, abs=0.005)
+    assert r.ledger["bad_debt"] == pytest.approx(0.0, abs=0.005)
+    _reconciles(r, book, [market])
