@@ -83,7 +83,7 @@ RULES = ("whole", "hyperliquid")
 # Hyperliquid: the backstop vault takes a cross account below 2/3 of maintenance.
 BACKSTOP_SHARE = 2.0 / 3.0
 SERIES_COLUMNS = ["tick", "seconds", "market", "move", "start_price", "price", "fill_price",
-                  "isolated_notional", "cross_notional", "backstop_notional", "adl"]
+                  "isolated_notional", "cross_notional", "backstop_notional", "adl", "fund"]
 # the money summed per market and in total (ContagionResult.money, .ledger)
 MONEY_SUMS = ("fees", "pnl", "bad_debt", "adl_quantity", "adl_value", "adl_recovered")
 
@@ -109,7 +109,8 @@ class ContagionResult:
     series:         one row per tick and market (SERIES_COLUMNS): moves, prices, the
                     notional at entry executed (isolated, cross to the book, to the
                     backstop), the tick's ADL value in the market (quote currency: what
-                    the winners were paid, isolated fronts and cross deficits).
+                    the winners were paid, isolated fronts and cross deficits), and the
+                    venue fund after the tick (the same in every market's row).
     position_tick:  per position of the book, the tick that finished it (-1 survived).
     account_tick:   per account, the tick its cross positions were reached (-1 never;
                     accounts without cross positions: the tick of their last isolated
@@ -314,7 +315,7 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
             row = rows[m][-1]
             series.append((tick, seconds, m, moves[m], prices[m], row.price, fills[m],
                            row.long_notional + row.short_notional, cnotional[m],
-                           bnotional[m], adl_ticks[m] + cross.adl_tick[m]))
+                           bnotional[m], adl_ticks[m] + cross.adl_tick[m], fund))
         quiet = all(not r[-1].executed and r[-1].queue_long <= 0 and r[-1].queue_short <= 0
                     for r in rows)
         if (seconds >= duration and quiet and not cnotional.any()

@@ -137,6 +137,7 @@ def test_a_cross_accounts_deficit_is_recovered_from_each_markets_winners_by_hand
         assert money[name].to_dict() == pytest.approx(values, abs=0.005), name
     np.testing.assert_allclose(btc["adl"], [1040.0, 0.0], atol=0.005)
     np.testing.assert_allclose(alt["adl"], [472.0, 0.0], atol=0.005)
+    np.testing.assert_array_equal(btc["fund"], [0.0, 0.0])
     total = r.money_total()
     assert total["fund_end"] == 0.0 and r.ledger["fund_end"] == 0.0
     assert total["bad_debt"] == pytest.approx(22.0, abs=0.005)
@@ -159,6 +160,7 @@ def _reconciles(r, book, markets):
                         rel_tol=1e-12, abs_tol=0.005)
     # the markets' contributions sum to the fund's change
     change = (money["fees"] + money["pnl"] + money["adl_recovered"] + money["bad_debt"]).sum()
+    assert r.series["fund"].iloc[-1] == ledger["fund_end"] and (r.series["fund"] >= 0).all()
     assert math.isclose(ledger["fund_end"] - ledger["fund_start"], change, rel_tol=1e-12,
                         abs_tol=0.005)
     for name in MONEY_SUMS:
