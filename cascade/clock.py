@@ -31,6 +31,12 @@ timed engine takes each tick's positions with the instant engine's own sweep
 permanent impact, tick k is wave k of docs/model.md, Shock and waves, bit for bit (price path, waves
 table, liquidated_in). With a limit, a side is sorted whole once (as engine._run_steps)
 and each tick is a few binary searches on its prefix sums.
+
+One tick code. The contagion engine (cascade/contagion.py) runs each market's isolated
+positions with this module's pieces, so the side rule, the prices and the tick's record
+live here only: engine_side (which engine a side runs, and its cap), traded_price and
+fill_price (steps 1 and 4), Depth (steps 4 and 5), Deleverage (ADL), tick_row (the
+TickRow a tick leaves) and timed_result (the TimedResult of a run's rows).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -63,6 +70,81 @@ SERIES_COLUMNS = ["tick", "seconds", "move", "exogenous_price", "start_price", "
                   "adl"]
 # the depth columns (the verdict's), in SERIES_COLUMNS' order
 _HELD_COLUMNS = ["consumed", "sold_flow", "bought_flow", "sold_consumed", "bought_consumed"]
+
+
+class TickRow(NamedTuple):
+    """One market's tick as the clock records it (what timed_result reads; the contagion engine
+    records each market's ticks the same way). Notional at entry and flow (quote currency
+    at P0) per side: long (l) and short (s); lb, sb: the sides' bankruptcy values
+    sum(b_i q_i) (NaN without a prefix engine); queue_long, queue_short after the tick;
+    consumed Q_T + Q_P after the walk; the side flows and the part of them still consumed
+    (SERIES_COLUMNS); adl: the tick's ADL value."""
+    tick: int
+    seconds: float
+    move: float
+    start_price: float
+    price: float
+    fill_price: float
+    long_count: int
+    short_count: int
+    long_notional: float
+    short_notional: float
+    long_flow: float
+    short_flow: float
+    long_bankrupt: float
+    short_bankrupt: float
+    queue_long: float
+    queue_short: float
+    consumed: float
+    sold_flow: float
+    bought_flow: float
+    sold_consumed: float
+    bought_consumed: float
+    adl: float
+
+    @property
+    def executed(self) -> bool:
+        """True when the tick executed a count or a notional on either side."""
+        return bool(self.long_count or self.short_count or self.long_notional
+                    or self.short_notional)
+
+
+class Depth:
+    """The depth a market's forced flow holds down (clock steps 4 and 5): the transient and
+    permanent parts Q_T, Q_P (quote currency at P0, net sold flow), and per side (longs'
+    sales, shorts' purchases) the flow so far, its transient part and what the refill has
+    given back of it (the refill is linear in the flow, so the two sides' parts add up to
+    Q_T + Q_P)."""
+
+    def __init__(self, market: Market, dt: float):
+        self.decay = (1.0 if market.resilience_half_life is None
+                      else 0.5 ** (dt / market.resilience_half_life))
+        self.kappa = market.permanent_impact
+        self.transient = self.permanent = 0.0
+        self.side_flow, self.side_transient, self.side_refilled = [0.0, 0.0], [0.0, 0.0], \
+            [0.0, 0.0]
+
+    @property
+    def consumed(self) -> float:
+        """Q_T + Q_P."""
+        return self.transient + self.permanent
+
+    def walk(self, net: float, flows) -> list:
+        """Walk net flow `net` (sold minus bought) and refill: Q_P += kappa f,
+        Q_T = (Q_T + (1 - kappa) f) 2^(-dt / half-life); `flows` = (sold, bought) this
+        tick. Returns each side's flow still consumed after the walk, before the refill."""
+        kappa, decay = self.kappa, self.decay
+        self.transient, self.permanent = (self.transient + (1.0 - kappa) * net,
+                                          self.permanent + kappa * net)
+        self.transient *= decay
+        held = []
+        for i, flow in enumerate(flows):
+            self.side_flow[i] += flow
+            held.append(self.side_flow[i] - self.side_refilled[i])
+            before_refill = self.side_transient[i] + (1.0 - kappa) * flow
+            self.side_transient[i] = before_refill * decay
+            self.side_refilled[i] += before_refill - self.side_transient[i]
+        return held
 
 
 def _batch_of(pieces) -> tuple:
@@ -365,7 +447,7 @@ class TimedResult(CascadeResult):
                    closed; last, adl: the tick's ADL value (quote currency: the
                    auto-deleveraged quantity at the bankrupt positions' bankruptcy prices,
                    what the winners were paid; 0 without ADL).
-    adl_notional:  the run's ADL value (the sum of the series' adl; see _Deleverage).
+    adl_notional:  the run's ADL value (the sum of the series' adl; see Deleverage).
     slippage:      the deepest fill past a liquidation price, relative to it (see
                    _slippage).
     """
@@ -430,6 +512,25 @@ def engine_limits(market: Market, dt: float) -> tuple[float, bool]:
     return rate_cap, limited
 
 
+def engine_side(book: LiquidationBook, market: Market, direction: int, dt: float):
+    """The clock's engine for the side of `book` a move in `direction` reaches (-1: a fall
+    reaches the longs), and its cap per tick: (side, cap). The side rule: Hyperliquid's
+    parts (partial_liquidation), a per-position limit (position_notional_per_tick), else
+    the side sorted whole (_PrefixSide) when any limit binds or ADL or tiers are on
+    (ADL splits a tick's batch on the side's prefix sums), else the instant engine's sweep
+    (_WholeSide). cap = min(engine_rate x dt, the market's capacity per step)."""
+    rate_cap, limited = engine_limits(market, dt)
+    if market.partial_liquidation is not None:
+        side = _PartialSide(book, direction, market.partial_liquidation, dt)
+    elif market.position_notional_per_tick is not None:
+        side = _BlockSide(book, direction, market.position_notional_per_tick)
+    else:
+        side = (_PrefixSide if limited or market.adl or market.mm_tiers is not None
+                else _WholeSide)(book, direction)
+    side.record = market.adl
+    return side, min(rate_cap, market.capacity_per_step(side.sign))
+
+
 def run_timed(book: LiquidationBook, path: PricePath | float,
               tick_seconds: float = DEFAULT_TICK, *, _summary: bool = False) -> TimedResult:
     """The cascade of `book` on `book.market` along `path` (a PricePath, or a shock s for
@@ -452,16 +553,9 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
     for direction, reachable in ((-1, path.low < 0), (1, path.high > 0)):
         if not reachable:
             continue
-        if market.partial_liquidation is not None:
-            side = _PartialSide(book, direction, market.partial_liquidation, dt)
-        elif market.position_notional_per_tick is not None:
-            side = _BlockSide(book, direction, market.position_notional_per_tick)
+        side, cap = engine_side(book, market, direction, dt)
+        if market.position_notional_per_tick is not None:
             _check_block_ticks(side, market.position_notional_per_tick, dt)
-        else:  # ADL splits a tick's batch on the side's prefix sums: _PrefixSide
-            side = (_PrefixSide if limited or market.adl or market.mm_tiers is not None
-                    else _WholeSide)(book, direction)
-        side.record = market.adl
-        cap = min(rate_cap, market.capacity_per_step(side.sign))
         if limited:
             total = float(side.cum_notional[-1])
             count_ticks = (0 if market.engine_max_positions is None
@@ -476,20 +570,14 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
                     f"clear the {total:,.6g} a move can reach, more than {MAX_TICKS:,}; "
                     f"raise it to at least {total / MAX_TICKS / dt:,.6g}")
         sides.append((side, cap))
-    decay = (1.0 if market.resilience_half_life is None
-             else 0.5 ** (dt / market.resilience_half_life))
-    kappa = market.permanent_impact
+    depth = Depth(market, dt)
     ledger = _new_ledger(market) if market.keeps_accounts else None
     labels = np.full(len(book.population), -1, dtype=np.int64)
     rows = []  # per tick
-    transient = permanent = 0.0
-    # each side's flow so far, its transient part and what the refill has given back of it
-    # (the refill is linear in the flow, so the two sides' parts add up to Q_T + Q_P)
-    side_flow, side_transient, side_refilled = [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
     tick = 0
     start_price = None
     # ADL: per side (longs, shorts), the winners' ranking and the quantity taken from them
-    adl = _Deleverage(book) if market.adl else None
+    adl = Deleverage(book) if market.adl else None
     while True:
         tick += 1
         if tick > MAX_TICKS:
@@ -497,8 +585,8 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
                              f"raise the engine's rate")
         seconds = (tick - 1) * dt
         move = path.at(seconds)
-        consumed = transient + permanent
-        price = _price(market, move, consumed)
+        consumed = depth.consumed
+        price = traded_price(market, move, consumed)
         if start_price is None:
             start_price = price
         took = [(0, 0.0, 0.0, math.nan)] * 2
@@ -511,36 +599,26 @@ def run_timed(book: LiquidationBook, path: PricePath | float,
         (lc, ln, lf, lb), (sc, sn, sf, sb) = took
         net = lf - sf
         after = consumed + net
-        fill = _fill(market, move, consumed, after) if (lc or sc or ln or sn) else math.nan
+        fill = fill_price(market, move, consumed, after) if (lc or sc or ln or sn) else math.nan
         if adl is not None:
             adl_tick = adl.settle(ledger, market, fill, took, tick)
-        price_after = _price(market, move, after)
-        transient, permanent = transient + (1.0 - kappa) * net, permanent + kappa * net
-        transient *= decay
-        held = []
-        for i, flow in enumerate((lf, sf)):
-            side_flow[i] += flow
-            held.append(side_flow[i] - side_refilled[i])
-            before_refill = side_transient[i] + (1.0 - kappa) * flow
-            side_transient[i] = before_refill * decay
-            side_refilled[i] += before_refill - side_transient[i]
-        queues = [0.0, 0.0]
-        for side, _ in sides:
-            queues[0 if side.sign > 0 else 1] = side.queued
-        rows.append((tick, seconds, move, price, price_after, fill, lc, sc, ln, sn, lf, sf,
-                     lb, sb, *queues, after, *side_flow, *held, adl_tick))
-        if (seconds >= path.duration and not (ln or sn or lc or sc)
-                and queues[0] <= 0.0 and queues[1] <= 0.0):
+        price_after = traded_price(market, move, after)
+        held = depth.walk(net, (lf, sf))
+        row = tick_row(tick, seconds, move, price, price_after, fill, took, sides, after,
+                       depth, held, adl_tick)
+        rows.append(row)
+        if (seconds >= path.duration and not row.executed
+                and row.queue_long <= 0.0 and row.queue_short <= 0.0):
             break
     if _summary:
         return _summary_of(rows, p0)
-    return _result(book, path, dt, rows, labels, ledger, limited, start_price, adl)
+    return timed_result(book, path, dt, rows, labels, ledger, limited, start_price, adl)
 
 
 _TIMED_ENGINE[:] = [run_timed]
 
 
-class _Deleverage:
+class Deleverage:
     """ADL on the clock (docs/model.md, Time): the step engine's rule applied to each
     tick's batch. When a side's batch would leave the fund below 0 at the tick's fill, the
     front of the batch (its most underwater part, in execution order) is closed against the
@@ -562,8 +640,10 @@ class _Deleverage:
         self.adl_value = [0.0, 0.0]  # this tick's ADL value per side
         self.rows, self.funds = [], []  # per executing tick; per tick
 
-    def split(self, sides, took, ledger, move, consumed, price):
-        """`took` with each side's flow and bankruptcy value reduced to the book's part."""
+    def split(self, sides, took, ledger, move, consumed, price, extra=0.0):
+        """`took` with each side's flow and bankruptcy value reduced to the book's part.
+        `extra`: other net flow (quote currency at P0) that walks the book in the same tick
+        (the contagion engine's cross orders; 0 on the clock)."""
         market, p0 = self.book.market, self.book.market.price
         took = list(took)
         self.adl_value = [0.0, 0.0]
@@ -574,12 +654,14 @@ class _Deleverage:
                 continue
             axis, cum_flow, cum_bankrupt, lo, hi = side.batch
             other = -took[1][2] if i == 0 else took[0][2]  # the other side's net flow
+            if extra:
+                other = other + extra
 
             def at(u, cum, axis=axis):
                 return float(np.interp(u, axis, cum))
 
             def fill_at(part, sign=side.sign, other=other):
-                return _fill(market, move, consumed, consumed + other + sign * part)
+                return fill_price(market, move, consumed, consumed + other + sign * part)
 
             split, self.winners[i], taken = self.book._adl_split(
                 move, ledger, lo, hi, consumed, side.sign, at, cum_flow, cum_bankrupt,
@@ -617,8 +699,23 @@ class _Deleverage:
                    for w, t in zip(self.winners, self.taken) if w is not None)
 
 
-def _price(market: Market, move: float, consumed: float) -> float:
-    """max(P0 (1 + m - I(Q)), floor), the floor as LiquidationBook.price_after's."""
+def tick_row(tick, seconds, move, price, price_after, fill, took, sides, after, depth, held,
+             adl) -> TickRow:
+    """The TickRow of a tick: `took` = ((lc, ln, lf, lb), (sc, sn, sf, sb)) executed by the
+    sides, `sides` = [(side, cap)] (their queues after the tick), `after` the consumed depth
+    after the walk, `depth` the Depth walked, `held` its walk's return, `adl` the tick's
+    ADL value."""
+    (lc, ln, lf, lb), (sc, sn, sf, sb) = took
+    queues = [0.0, 0.0]
+    for side, _ in sides:
+        queues[0 if side.sign > 0 else 1] = side.queued
+    return TickRow(tick, seconds, move, price, price_after, fill, lc, sc, ln, sn, lf, sf,
+                   lb, sb, *queues, after, *depth.side_flow, *held, adl)
+
+
+def traded_price(market: Market, move: float, consumed: float) -> float:
+    """The traded price max(P0 (1 + m - I(Q)), floor) at exogenous move m with consumed
+    depth Q (quote currency at P0), the floor as LiquidationBook.price_after's."""
     p0 = market.price
     floor = p0 * min(PRICE_FLOOR, 1.0 + move)
     price = max(p0 * (1.0 + move - market.price_impact(consumed)), floor)
@@ -628,14 +725,20 @@ def _price(market: Market, move: float, consumed: float) -> float:
     return price
 
 
-def _fill(market: Market, move: float, start: float, end: float) -> float:
+def fill_price(market: Market, move: float, start: float, end: float) -> float:
+    """The fill of a walk from consumed depth `start` to `end` at exogenous move m: its
+    VWAP max(P0 (1 + m - mean I over [start, end]), floor)."""
     p0 = market.price
     floor = p0 * min(PRICE_FLOOR, 1.0 + move)
     return max(p0 * (1.0 + move - market.mean_impact(start, end)), floor)
 
 
-def _result(book, path, dt, rows, labels, ledger, limited, start_price,
-            adl=None) -> TimedResult:
+def timed_result(book, path, dt, rows, labels, ledger, limited, start_price,
+                 adl=None) -> TimedResult:
+    """The TimedResult of a run of `book` along `path` from its TickRows `rows` (one per
+    tick), its labels (the tick that finished each position, -1 survived), its ledger
+    (None: no accounts; settled here tick by tick unless `adl`, a Deleverage that settled
+    them in the run), whether a limit bound the engine, and the first tick's start price."""
     market, p0, pop = book.market, book.market.price, book.population
     table = np.array([row[:14] for row in rows], dtype=np.float64).reshape(-1, 14)
     tick, seconds, move, before, after, fill, lc, sc, ln, sn, lf, sf, lb, sb = table.T
@@ -758,7 +861,7 @@ def final_move_timed(book: LiquidationBook, path: PricePath | float,
 
 
 def _summary_of(rows, p0: float) -> tuple[float, int]:
-    """(x, executing ticks) as _result reports them: its price path ends at the price after
+    """(x, executing ticks) as timed_result reports them: its price path ends at the price after
     the last tick, and a tick executed when it liquidated a count or a notional."""
     executing = sum(1 for row in rows if (row[6] + row[7] + row[8] + row[9]) > 0)
     return float(rows[-1][4]) / p0 - 1.0, executing

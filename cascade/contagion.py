@@ -5,7 +5,7 @@ Markets m = 1 .. M, each a cascade.Market (its own P0, depth, impact, engine) mo
 own exogenous path m_m(t) (cascade.paths; beta_paths makes them one path times each
 market's beta). Ticks of dt seconds as cascade/clock.py; tick k:
   1. prices: every market's traded price at the tick's start,
-         P_m = max(P0_m (1 + m_m(t) - I_m(Q_m)), floor)             (clock._price);
+         P_m = max(P0_m (1 + m_m(t) - I_m(Q_m)), floor)        (clock.traded_price);
   2. cross accounts: an account with cross positions is reached when its equity at those
      prices is at or below its maintenance,
          E = C + sum_j s_j q_j (P_m(j) - e_j) <= MM = sum_j mm_m(j) n_j;
@@ -18,27 +18,46 @@ market's beta). Ticks of dt seconds as cascade/clock.py; tick k:
      once reached, finished (the queue rule of the one-market engine). Cross orders are
      executed when due, outside the market's engine rate (which caps isolated positions);
   3. isolated positions: each market's isolated positions are a LiquidationBook run by
-     the one-market clock's own sides (reach, engine caps, parts), unchanged;
+     the one-market clock's own sides (clock.engine_side: reach, engine caps, parts) and,
+     with Market.adl, its ADL (clock.Deleverage, the fill it splits on counting the tick's
+     cross orders), unchanged;
   4. walk and refill, per market: the net flow f_m = (isolated longs' - shorts' flow) +
      (cross orders' s q P0_m) walks market m's book only; fills at the walk's VWAP
-     (clock._fill); the transient and permanent parts refill as the clock's.
+     (clock.fill_price); the transient and permanent parts refill as the clock's
+     (clock.Depth); the tick is recorded as the clock's (clock.tick_row).
 Forced flow in market m moves only P_m; it reaches the other markets through the accounts
 that hold m and them.
 
 Exactness: with no cross positions each market's run is run_timed of its isolated
-positions on its path, bit for bit (price path, waves, liquidated_in): the same sides,
-prices and walks in the same order (tests/model/test_contagion.py).
+positions on its path, bit for bit (price path, waves, liquidated_in; with adl, also the
+series' adl column and the ledger when the venue fund starts at the market's
+insurance_fund): the same sides, prices and walks in the same order
+(tests/model/test_contagion.py, tests/model/test_contagion_adl.py).
 
-Money, in one venue fund F (quote currency, `insurance_fund`, default 0): each tick,
-market by market, the isolated longs' then shorts' executions settle as the clock's
-(cascade.venue.settle: fees phi P q into the fund, and s (P q - sum b q)); then the cross
-accounts whose last order filled this tick settle, each position j contributing
-     fee_m F_j q_j  and  c_j + s_j q_j (F_j - e_j),   c_j = C n_j / sum of the account's n
-(F_j the mean fill of its parts, or P for the backstop): the account's collateral and
-realised PnL go to the fund, as an isolated position's margin does; a negative total is
-paid by the fund; what the fund cannot pay is bad debt. So
-     fund_end = fund_start + fees + pnl + bad_debt   (per market fees and pnl; in total).
-ADL is not run here (mm_tiers and adl are refused, as by the clock).
+Money, in one venue fund F (quote currency, `insurance_fund`, default 0; each Market's own
+insurance_fund is not read). Each tick:
+  1. market by market, the isolated longs' then shorts' executions settle as the clock's
+     (cascade.venue.settle: fees phi P q into the fund, and s (P q - sum b q); with adl the
+     deleveraged front closes at bankruptcy and costs the fund nothing), each market on
+     its own Ledger over the one fund;
+  2. the cross accounts whose last order filled this tick settle as one batch, each
+     position j contributing
+         fee_m F_j q_j  and  c_j + s_j q_j (F_j - e_j),   c_j = C n_j / sum of the account's n
+     (F_j the mean fill of its parts, or P for the backstop, no fee): the account's
+     collateral and realised PnL go to the fund, as an isolated position's margin does.
+     The fund pays a negative total first. A deficit D beyond it is shared over cells
+     (market m, side s): each losing account's loss L_a = -(its fees + pnl) is split over
+     its positions by their own losses max(-(c_j + PnL_j), 0), and cell c takes
+     D_c = D l_c / sum l (l_c: the cell's part of the L_a). Where m has adl, D_c is
+     recovered from m's winners: its isolated positions on side -s with pnl% > 0, ranked
+     by venue.adl_ranking at the tick's start price P_m (the ranking m's isolated ADL uses,
+     each unit taken once); they give x = min(Q_c, what they still hold) units, Q_c the
+     cell's losing quantity, closed at P_m + s D_c / Q_c, which recovers R_c = D_c x / Q_c
+     (ADL quantity x, ADL value x (P_m + s D_c / Q_c), what the winners were paid). The
+     rest D_c - R_c is m's bad debt, and the fund ends at 0.
+So, per market contributions summed and in total,
+     fund_end = fund_start + fees + pnl + adl_recovered + bad_debt.
+mm_tiers are refused by name.
 """
 
 from __future__ import annotations
@@ -52,19 +71,21 @@ import pandas as pd
 
 from ._checks import number_in, one_of
 from .accounts import AccountBook, make_accounts
-from .clock import (DEFAULT_TICK, MAX_TICKS, TimedResult, _BlockSide, _fill, _PartialSide,
-                    _PrefixSide, _price, _result, _WholeSide, engine_limits)
+from .clock import (DEFAULT_TICK, MAX_TICKS, Deleverage, Depth, TimedResult, engine_limits,
+                    engine_side, fill_price, tick_row, timed_result, traded_price)
 from .engine import LiquidationBook, _new_ledger, _settle_step
 from .market import HYPERLIQUID_PARTIAL, Market
 from .paths import PricePath, jump
 from .population import Population
-from .venue import Ledger
+from .venue import Ledger, adl_ranking
 
 RULES = ("whole", "hyperliquid")
 # Hyperliquid: the backstop vault takes a cross account below 2/3 of maintenance.
 BACKSTOP_SHARE = 2.0 / 3.0
 SERIES_COLUMNS = ["tick", "seconds", "market", "move", "start_price", "price", "fill_price",
-                  "isolated_notional", "cross_notional", "backstop_notional"]
+                  "isolated_notional", "cross_notional", "backstop_notional", "adl", "fund"]
+# the money summed per market and in total (ContagionResult.money, .ledger)
+MONEY_SUMS = ("fees", "pnl", "bad_debt", "adl_quantity", "adl_value", "adl_recovered")
 
 
 def beta_paths(path: PricePath, betas) -> tuple[PricePath, ...]:
@@ -87,18 +108,28 @@ class ContagionResult:
                     included; its waves and liquidated_in count isolated positions only.
     series:         one row per tick and market (SERIES_COLUMNS): moves, prices, the
                     notional at entry executed (isolated, cross to the book, to the
-                    backstop).
+                    backstop), the tick's ADL value in the market (quote currency: what
+                    the winners were paid, isolated fronts and cross deficits), and the
+                    venue fund after the tick (the same in every market's row).
     position_tick:  per position of the book, the tick that finished it (-1 survived).
     account_tick:   per account, the tick its cross positions were reached (-1 never;
                     accounts without cross positions: the tick of their last isolated
                     liquidation, else -1).
     shocked:        per market, True when its exogenous path moves.
-    ledger:         the venue fund's totals (Ledger.as_dict()).
-    money:          per market: fees, pnl (what the liquidated leave the fund, the
-                    isolated and the cross parts), cross_shortfall (cross accounts' losses
-                    beyond their collateral, charged to the market by c_j + PnL_j < 0).
+    ledger:         the venue fund's totals: fund_start, fund_end, money's sums,
+                    exhausted_step (the first tick a settlement left the fund empty).
+    money:          per market (quote currency; adl_quantity in units): fees, pnl (what
+                    the liquidated leave the fund, the isolated and the cross parts),
+                    cross_shortfall (cross positions' losses beyond their collateral
+                    share, sum of max(-(c_j + PnL_j), 0)), bad_debt (what the fund could
+                    not pay of the deficits the market's positions caused), adl_quantity,
+                    adl_value (what the winners were paid) and adl_recovered (the cross
+                    deficits its winners paid the fund); fund_end = fund_start + the sum
+                    over markets of fees + pnl + adl_recovered + bad_debt.
     prices:         P0 per market.
     tick_seconds:   dt.
+    deleveraged:    per position of the book, True when ADL closed it in whole or in part
+                    as a winner.
     """
     markets: tuple
     book: AccountBook = field(repr=False)
@@ -111,6 +142,15 @@ class ContagionResult:
     money: pd.DataFrame = field(repr=False)
     prices: np.ndarray = field(repr=False, default=None)
     tick_seconds: float = DEFAULT_TICK
+    deleveraged: np.ndarray = field(repr=False, default=None)
+
+    def money_total(self) -> dict:
+        """The venue's money in total: fund_start, fund_end and the sums of money's columns
+        over the markets (fees, pnl, bad_debt, adl_quantity, adl_value, adl_recovered), so
+        fund_end = fund_start + fees + pnl + adl_recovered + bad_debt to rounding."""
+        out = {"fund_start": self.ledger["fund_start"], "fund_end": self.ledger["fund_end"]}
+        out.update({name: float(self.money[name].sum()) for name in MONEY_SUMS})
+        return out
 
     @property
     def liquidated(self) -> np.ndarray:
@@ -172,7 +212,8 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
     """The cascade of `book` over `markets` (one Market per name of book.markets, a
     sequence in that order or a mapping by name) along `paths` (one PricePath or shock
     per market), in ticks of `tick_seconds`, with the venue rule `rule` for cross
-    accounts ("whole" or "hyperliquid"); see the module docstring."""
+    accounts ("whole" or "hyperliquid") and one venue fund of `insurance_fund` (quote
+    currency; each Market's own insurance_fund is not read); see the module docstring."""
     names = book.markets
     count = len(names)
     if isinstance(markets, dict):
@@ -189,9 +230,9 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
     for m, market in enumerate(markets):
         if not isinstance(market, Market):
             raise ValueError(f"markets: {names[m]} is not a Market ({market!r})")
-        if market.mm_tiers is not None or market.adl:
-            raise ValueError(f"markets: {names[m]} sets mm_tiers or adl; the contagion engine "
-                             f"does not run them")
+        if market.mm_tiers is not None:
+            raise ValueError(f"mm_tiers: {names[m]} sets margin tiers; the contagion engine "
+                             f"does not run them (leave its tiers flat)")
     dt = number_in("tick_seconds", tick_seconds, low=0.0, low_open=True, high=3600.0)
     one_of("rule", rule, RULES)
     fund0 = number_in("insurance_fund", insurance_fund, low=0.0)
@@ -201,30 +242,33 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
                          f"{MAX_TICKS:,} ticks; use a longer tick or a shorter path")
     p0 = np.array([mk.price for mk in markets])
     mm = np.array([mk.maintenance_margin for mk in markets])
-    q = book.quantity
-    # the isolated positions of each market, as the one-market clock runs them
-    iso_books, iso_index, sides_of, limited_of = [], [], [], []
+    # the isolated positions of each market, as the one-market clock runs them; each
+    # market's isolated settlements keep their own Ledger over the one venue fund
+    iso_books, iso_index, sides_of, limited_of, adls = [], [], [], [], []
     for m, market in enumerate(markets):
         index = np.flatnonzero(~book.cross & (book.market == m))
         iso_index.append(index)
+        limited_of.append(engine_limits(market, dt)[1])
         if index.size == 0:
-            iso_books.append(None), sides_of.append([]), limited_of.append(False)
+            iso_books.append(None), sides_of.append([]), adls.append(None)
             continue
         pop = Population.from_arrays(book.leverage[index], book.notional[index],
                                      book.side[index], book.entry_price[index],
                                      maintenance_margin=market.maintenance_margin,
                                      price=market.price)
         lbook = LiquidationBook(pop, market)
-        sides, limited = _sides(lbook, market, paths[m], dt)
-        iso_books.append(lbook), sides_of.append(sides), limited_of.append(limited)
+        # both sides are built: a calm market may be pushed either way by cross flow
+        sides_of.append([engine_side(lbook, market, direction, dt) for direction in (-1, 1)
+                         if (pop.side == -direction).any()])
+        iso_books.append(lbook), adls.append(Deleverage(lbook) if market.adl else None)
+    ledgers = [Ledger(fund_start=fund0, fund=fund0) for _ in range(count)]
+    depths = [Depth(market, dt) for market in markets]
     cross = _CrossAccounts(book, p0, mm, rule, dt)
     labels = [np.full(i.size, -1, dtype=np.int64) for i in iso_index]
-    state = [[0.0, 0.0, [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]] for _ in range(count)]
     rows = [[] for _ in range(count)]
     starts = [None] * count
     series = []
-    ledger = Ledger(fund_start=fund0, fund=fund0)
-    fees_m, pnl_m = np.zeros(count), np.zeros(count)
+    fund = fund0
     tick = 0
     while True:
         tick += 1
@@ -232,64 +276,66 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
             raise ValueError(f"tick_seconds: the run has not ended after {MAX_TICKS:,} ticks")
         seconds = (tick - 1) * dt
         moves = np.array([p.at(seconds) for p in paths])
-        consumed = np.array([s[0] + s[1] for s in state])
-        prices = np.array([_price(markets[m], moves[m], consumed[m]) for m in range(count)])
+        consumed = np.array([d.consumed for d in depths])
+        prices = np.array([traded_price(markets[m], moves[m], consumed[m])
+                           for m in range(count)])
         cflow, cnotional, bnotional = cross.tick(prices, tick)
         fills = np.full(count, np.nan)
+        adl_ticks = np.zeros(count)
         for m, market in enumerate(markets):
-            transient, permanent, side_flow, side_transient, side_refilled = state[m]
             if starts[m] is None:
                 starts[m] = prices[m]
             took = [(0, 0.0, 0.0, math.nan)] * 2
             for side, cap in sides_of[m]:
                 took[0 if side.sign > 0 else 1] = side.tick(
                     prices[m], cap, market.engine_max_positions, tick, labels[m])
+            ledger, adl = ledgers[m], adls[m]
+            ledger.fund = fund
+            if adl is not None:  # the book takes only what ADL leaves of each batch
+                took = adl.split(sides_of[m], took, ledger, moves[m], consumed[m], prices[m],
+                                 extra=cflow[m])
             (lc, ln, lf, lb), (sc, sn, sf, sb) = took
             net = lf - sf + cflow[m]
             after = consumed[m] + net
-            fill = (_fill(market, moves[m], consumed[m], after)
+            fill = (fill_price(market, moves[m], consumed[m], after)
                     if (lc or sc or ln or sn or cnotional[m]) else math.nan)
             fills[m] = fill
-            price_after = _price(market, moves[m], after)
-            kappa = market.permanent_impact
-            decay = (1.0 if market.resilience_half_life is None
-                     else 0.5 ** (dt / market.resilience_half_life))
-            transient, permanent = transient + (1.0 - kappa) * net, permanent + kappa * net
-            transient *= decay
-            held = []
-            flows = (lf + max(cflow[m], 0.0), sf + max(-cflow[m], 0.0))
-            for i, flow in enumerate(flows):
-                side_flow[i] += flow
-                held.append(side_flow[i] - side_refilled[i])
-                before_refill = side_transient[i] + (1.0 - kappa) * flow
-                side_transient[i] = before_refill * decay
-                side_refilled[i] += before_refill - side_transient[i]
-            state[m][0], state[m][1] = transient, permanent
-            queues = [0.0, 0.0]
-            for side, _ in sides_of[m]:
-                queues[0 if side.sign > 0 else 1] = side.queued
-            rows[m].append((tick, seconds, moves[m], prices[m], price_after, fill, lc, sc, ln,
-                            sn, lf, sf, lb, sb, *queues, after, *side_flow, *held,
-                            0.0))  # the clock's ADL column: no ADL across markets
-            series.append((tick, seconds, m, moves[m], prices[m], price_after, fill, ln + sn,
-                           cnotional[m], bnotional[m]))
-            if ln or lc or sn or sc:
-                _settle_isolated(ledger, market, iso_books[m], labels[m], limited_of[m],
-                                 tick, fill, (lc, ln, lf, lb), (sc, sn, sf, sb), fees_m, pnl_m,
-                                 m)
-        cross.filled(fills, prices, tick, ledger, markets, fees_m, pnl_m)
-        quiet = all(not (r[-1][6] or r[-1][7] or r[-1][8] or r[-1][9]) and r[-1][14] <= 0
-                    and r[-1][15] <= 0 for r in rows)
+            if adl is not None:
+                adl_ticks[m] = adl.settle(ledger, market, fill, took, tick)
+            elif ln or lc or sn or sc:
+                _settle_isolated(ledger, market, iso_books[m], labels[m], limited_of[m], tick,
+                                 fill, took)
+            fund = ledger.fund
+            price_after = traded_price(market, moves[m], after)
+            held = depths[m].walk(net, (lf + max(cflow[m], 0.0), sf + max(-cflow[m], 0.0)))
+            rows[m].append(tick_row(tick, seconds, moves[m], prices[m], price_after, fill,
+                                    took, sides_of[m], after, depths[m], held, adl_ticks[m]))
+        fund = cross.filled(fills, prices, tick, fund, markets, adls)
+        for m in range(count):
+            row = rows[m][-1]
+            series.append((tick, seconds, m, moves[m], prices[m], row.price, fills[m],
+                           row.long_notional + row.short_notional, cnotional[m],
+                           bnotional[m], adl_ticks[m] + cross.adl_tick[m], fund))
+        quiet = all(not r[-1].executed and r[-1].queue_long <= 0 and r[-1].queue_short <= 0
+                    for r in rows)
         if (seconds >= duration and quiet and not cnotional.any()
                 and not bnotional.any() and not cross.pending):
             break
     isolated = {}
     position_tick = np.full(len(book), -1, dtype=np.int64)
+    deleveraged = np.zeros(len(book), dtype=bool)
     for m in range(count):
         if iso_books[m] is not None:
-            isolated[names[m]] = _result(iso_books[m], paths[m], dt, rows[m], labels[m],
-                                         _new_ledger(markets[m]) if markets[m].keeps_accounts
-                                         else None, limited_of[m], starts[m])
+            if adls[m] is not None:  # settled in the run, against the venue fund
+                isolated[names[m]] = timed_result(iso_books[m], paths[m], dt, rows[m],
+                                                  labels[m], ledgers[m], limited_of[m],
+                                                  starts[m], adls[m])
+                deleveraged[iso_index[m][_deleveraged(adls[m])]] = True
+            else:  # settled again as if alone, against the market's own fund
+                isolated[names[m]] = timed_result(
+                    iso_books[m], paths[m], dt, rows[m], labels[m],
+                    _new_ledger(markets[m]) if markets[m].keeps_accounts else None,
+                    limited_of[m], starts[m])
             position_tick[iso_index[m]] = labels[m]
         else:
             isolated[names[m]] = None
@@ -303,39 +349,51 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
     shortfall = np.bincount(book.market[cross.positions], weights=np.minimum(cross.contribution,
                                                                              0.0),
                             minlength=count)
-    money = pd.DataFrame({"market": names, "fees": fees_m, "pnl": pnl_m,
-                          "cross_shortfall": -shortfall})
-    totals = {k: float(v) if isinstance(v, float) else v for k, v in ledger.as_dict().items()}
+
+    def column(name):
+        return np.array([getattr(ledger, name) for ledger in ledgers]) + cross.money[name]
+
+    money = pd.DataFrame({"market": names, "fees": column("fees"), "pnl": column("pnl"),
+                          "cross_shortfall": -shortfall, "bad_debt": column("bad_debt"),
+                          "adl_quantity": column("adl_quantity"),
+                          "adl_value": column("adl_value"),
+                          "adl_recovered": cross.money["adl_recovered"]})
+    exhausted = [e for e in (*(ledger.exhausted_step for ledger in ledgers), cross.exhausted)
+                 if e >= 1]
+    totals = dict(fund_start=fund0, fund_end=float(fund),
+                  **{name: float(money[name].sum()) for name in MONEY_SUMS},
+                  exhausted_step=min(exhausted) if exhausted else -1)
     return ContagionResult(names, book, isolated, frame, position_tick, account_tick,
                            tuple(bool(p.low < 0 or p.high > 0) for p in paths),
-                           totals, money, p0, dt)
+                           totals, money, p0, dt, deleveraged)
 
 
-def _sides(lbook: LiquidationBook, market: Market, path: PricePath, dt: float):
-    """The one-market clock's sides for `lbook` (as run_timed builds them) and whether the
-    engine is limited. Both sides are built: a calm market may be pushed either way by
-    cross flow."""
-    rate_cap, limited = engine_limits(market, dt)
-    sides = []
-    for direction in (-1, 1):
-        if not (lbook.population.side == -direction).any():
-            continue
-        if market.partial_liquidation is not None:
-            side = _PartialSide(lbook, direction, market.partial_liquidation, dt)
-        elif market.position_notional_per_tick is not None:
-            side = _BlockSide(lbook, direction, market.position_notional_per_tick)
-        else:
-            side = (_PrefixSide if limited else _WholeSide)(lbook, direction)
-        sides.append((side, min(rate_cap, market.capacity_per_step(side.sign))))
-    return sides, limited
+def _deleveraged(adl: Deleverage) -> np.ndarray:
+    """The winners (positions of adl's book) ADL closed in whole or in part."""
+    out = [w[0][:int(np.searchsorted(w[1][:-1], t, side="left"))]
+           for w, t in zip(adl.winners, adl.taken) if w is not None]
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
-def _settle_isolated(ledger, market, lbook, labels, limited, tick, fill, longs, shorts,
-                     fees_m, pnl_m, m) -> None:
-    """Settle one market's isolated executions of a tick as clock._result does: longs
+def _take_winners(adl: Deleverage, price: float, sign: int, wanted: float) -> float:
+    """Take up to `wanted` units from the winners against losers of side `sign` (+1 longs)
+    in adl's market: the ranking the market's isolated ADL uses (ranked once per side, at
+    the tick's start `price` when ADL first strikes it; venue.adl_ranking), continuing
+    where it stopped. Returns the units taken."""
+    i = 0 if sign > 0 else 1
+    if adl.winners[i] is None:
+        adl.winners[i] = adl_ranking(adl.book.population, price, winner_side=-sign)
+    available = max(float(adl.winners[i][1][-1]) - adl.taken[i], 0.0)
+    taken = min(wanted, available)
+    adl.taken[i] += taken
+    return taken
+
+
+def _settle_isolated(ledger, market, lbook, labels, limited, tick, fill, took) -> None:
+    """Settle one market's isolated executions of a tick as clock.timed_result does: longs
     first; by the positions finished this tick (unlimited engine) or the tick's flows."""
     pop, p0 = lbook.population, market.price
-    for sign, (count, notional, flow, bankrupt) in ((1, longs), (-1, shorts)):
+    for sign, (count, notional, flow, bankrupt) in ((1, took[0]), (-1, took[1])):
         if not (count or notional):
             continue
         if not limited:
@@ -344,9 +402,7 @@ def _settle_isolated(ledger, market, lbook, labels, limited, tick, fill, longs, 
             bankrupt = float(np.sum((pop.bankruptcy_price() * pop.quantity)[hit]))
         else:
             quantity = flow / p0
-        fees, pnl = _settle_step(ledger, market, fill, quantity, bankrupt, sign, tick)[1:3]
-        fees_m[m] += fees
-        pnl_m[m] += pnl
+        _settle_step(ledger, market, fill, quantity, bankrupt, sign, tick)
 
 
 class _CrossAccounts:
@@ -381,6 +437,10 @@ class _CrossAccounts:
         n = self.ids.size
         self.reached_tick = np.full(n, -1, dtype=np.int64)
         self.groups = []
+        # per market, the cross accounts' part of the money (quote currency; units)
+        self.money = {name: np.zeros(count) for name in MONEY_SUMS}
+        self.adl_tick = np.zeros(count)  # this tick's cross ADL value per market
+        self.exhausted = -1
         if n == 0:
             return
         self.market = book.market[pos]
@@ -521,9 +581,13 @@ class _CrossAccounts:
             self.parts_left[local] = 1
             due.append((local, 1.0))
 
-    def filled(self, fills, prices, tick, ledger, markets, fees_m, pnl_m) -> None:
+    def filled(self, fills, prices, tick, fund, markets, adls) -> float:
         """Book this tick's fills of the due orders; settle the accounts whose last order
-        filled (and those the backstop took) into the venue fund."""
+        filled (and those the backstop took) into the venue fund `fund`; the fund after.
+        A deficit beyond the fund is shared over (market, side) cells by the losses each
+        cell's positions caused, and recovered from the cell's winners where the market
+        has adl (see the module docstring, Money); the rest is bad debt."""
+        self.adl_tick = np.zeros(len(markets))
         finished = []
         for local, fraction in self._due:
             self.value[local] += fraction * self.q[local] * fills[self.market[local]]
@@ -534,15 +598,15 @@ class _CrossAccounts:
         finished.extend(self._vault)
         self._due, self._vault = [], []
         if not finished:
-            return
+            return fund
         local = np.concatenate(finished)
         if not local.size:
-            return
+            return fund
         owners = self.owner[local]
         np.subtract.at(self.open, owners, 1)
         done = np.unique(owners[self.open[owners] == 0])
         if not done.size:
-            return
+            return fund
         members = self._members(done)
         m = self.market[members]
         fee_rate = np.array([mk.liquidation_fee for mk in markets])[m]
@@ -551,18 +615,48 @@ class _CrossAccounts:
                                                           - self.q[members] * self.entry[members])
         self.contribution[members] = pnl
         count = len(markets)
-        fees_by = np.bincount(m, weights=fees, minlength=count)
-        pnl_by = np.bincount(m, weights=pnl, minlength=count)
-        fees_m += fees_by
-        pnl_m += pnl_by
-        balance = ledger.fund + float(fees_by.sum()) + float(pnl_by.sum())
-        ledger.fees = float(ledger.fees + fees_by.sum())
-        ledger.pnl = float(ledger.pnl + pnl_by.sum())
-        if balance < 0.0:
-            ledger.bad_debt = float(ledger.bad_debt - balance)
-            if ledger.exhausted_step < 0:
-                ledger.exhausted_step = tick
-        ledger.fund = max(balance, 0.0)
+        money = self.money
+        money["fees"] += np.bincount(m, weights=fees, minlength=count)
+        money["pnl"] += np.bincount(m, weights=pnl, minlength=count)
+        balance = fund + float(fees.sum()) + float(pnl.sum())
+        if balance >= 0.0:
+            return balance
+        if self.exhausted < 0:
+            self.exhausted = tick
+        # the deficit beyond the fund, shared over (market, side) cells: each losing
+        # account's loss L_a = -(its fees + pnl) split over its positions in proportion to
+        # their own losses max(-(c_j + PnL_j), 0); each cell's share D_c of the deficit is
+        # the deficit x (the cell's part of sum_a L_a) / sum_a L_a
+        deficit = -balance
+        owner = np.searchsorted(done, self.owner[members])
+        total = np.bincount(owner, weights=fees + pnl, minlength=done.size)
+        losing = total[owner] < 0.0
+        own_loss = np.where(losing, np.maximum(-pnl, 0.0), 0.0)
+        weight = np.bincount(owner, weights=own_loss, minlength=done.size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            caused = np.where(own_loss > 0.0, -total[owner] * own_loss / weight[owner], 0.0)
+        cell = 2 * m + (self.sign[members] < 0)
+        caused = np.bincount(cell, weights=caused, minlength=2 * count)
+        units = np.bincount(cell, weights=np.where(own_loss > 0.0, self.q[members], 0.0),
+                            minlength=2 * count)
+        share = deficit * caused / caused.sum()
+        bad = np.zeros(count)
+        for c in np.flatnonzero(share > 0.0):
+            market, sign = c // 2, (1 if c % 2 == 0 else -1)
+            wanted, owed = float(units[c]), float(share[c])
+            taken = 0.0
+            if adls[market] is not None and wanted > 0.0:
+                taken = _take_winners(adls[market], float(prices[market]), sign, wanted)
+            recovered = owed * taken / wanted if taken > 0.0 else 0.0
+            if taken > 0.0:  # winners close at P + s D / Q: they pay D per Q units
+                value = taken * float(prices[market]) + sign * recovered
+                money["adl_quantity"][market] += taken
+                money["adl_value"][market] += value
+                money["adl_recovered"][market] += recovered
+                self.adl_tick[market] += value
+            bad[market] += owed - recovered
+        money["bad_debt"] += bad
+        return 0.0
 
 
 # The default markets of a Contagion run: a deep BTC, a thinner ETH and an altcoin with a
@@ -593,6 +687,7 @@ class Contagion:
     rule:          "hyperliquid" or "whole".
     tick_seconds:  dt.
     insurance_fund: the venue fund at the start, USD.
+    adl:           auto-deleveraging in every market (Market.adl; see run_contagion).
     """
     markets: tuple = DEFAULT_MARKETS
     open_interest: tuple = DEFAULT_OPEN_INTEREST
@@ -607,6 +702,7 @@ class Contagion:
     rule: str = "hyperliquid"
     tick_seconds: float = DEFAULT_TICK
     insurance_fund: float = 0.0
+    adl: bool = False
 
     def __post_init__(self):
         markets = tuple(str(m).strip() for m in self.markets)
@@ -636,6 +732,9 @@ class Contagion:
         one_of("rule", self.rule, RULES)
         number_in("tick_seconds", self.tick_seconds, low=0.0, low_open=True, high=3600.0)
         number_in("insurance_fund", self.insurance_fund, low=0.0)
+        if not isinstance(self.adl, (bool, np.bool_)):
+            raise ValueError(f"adl: expected True or False, got {self.adl!r}")
+        object.__setattr__(self, "adl", bool(self.adl))
         if isinstance(self.accounts, bool) or not isinstance(self.accounts, int) \
                 or self.accounts < 2:
             raise ValueError(f"accounts: expected a whole number >= 2, got {self.accounts!r}")
@@ -658,14 +757,14 @@ class Contagion:
                      beta_paths(path, (betas[n],))[0] if n in betas else flat for n in names)
 
     def market_list(self, markets: tuple | None = None) -> list[Market]:
-        """One Market per name (linear impact at its depth; P0 = 100)."""
+        """One Market per name (linear impact at its depth; P0 = 100; adl as set)."""
         depth = dict(zip(self.markets, self.depth))
         names = self.markets if markets is None else markets
         missing = [n for n in names if n not in depth]
         if missing:
             raise ValueError(f"markets: the accounts hold {', '.join(missing)}, which "
                              f"--markets does not list ({', '.join(self.markets)})")
-        return [Market(depth=depth[n]) for n in names]
+        return [Market(depth=depth[n], adl=self.adl) for n in names]
 
     def book(self) -> AccountBook:
         """The synthetic accounts (cascade.accounts.make_accounts)."""

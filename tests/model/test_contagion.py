@@ -290,12 +290,14 @@ def test_contagion_knobs_are_validated_and_build_the_paths():
     flat = Contagion().paths()
     assert flat[0].low == flat[0].high == 0.0 and flat[2].low == pytest.approx(-0.3)
     assert Contagion(fall_seconds=0).path().is_jump
+    assert all(m.adl for m in Contagion(adl=True).market_list())
+    assert not any(m.adl for m in Contagion().market_list())
     for knobs, field in [({"betas": (0.5, 0.8, 0.9)}, "betas"), ({"fall": 0.1}, "fall"),
                          ({"shocked": "SOL"}, "shocked"), ({"accounts": 1}, "accounts"),
                          ({"markets": ("A",)}, "markets"), ({"depth": (1.0, 0.0, 1.0)},
                                                            "depth"),
                          ({"rule": "x"}, "rule"), ({"cross_share": -0.1}, "cross_share"),
-                         ({"fall_seconds": 4000}, "fall_seconds")]:
+                         ({"fall_seconds": 4000}, "fall_seconds"), ({"adl": "yes"}, "adl")]:
         with pytest.raises(ValueError, match=field):
             Contagion(**knobs)
 
