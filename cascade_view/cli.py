@@ -548,7 +548,7 @@ def build_contagion(args):
     knobs = dict(markets=markets, shocked=args.shock, cross_share=args.cross_share,
                  accounts=args.n, seed=args.seed, rule=args.rule,
                  tick_seconds=args.tick, insurance_fund=args.fund,
-                 fall=args.fall, fall_seconds=args.fall_seconds)
+                 fall=args.fall, fall_seconds=args.fall_seconds, adl=args.adl)
     if args.open_interest:
         knobs["open_interest"] = _number_list("--open-interest", args.open_interest,
                                               len(markets))
@@ -618,9 +618,12 @@ def handle_contagion(args) -> int:
         print("nothing was liquidated")
     print(f"accounts pulled in by a market they were not shocked in: "
           f"{result.pulled_in().size:,}")
-    ledger = result.ledger
-    print(f"money: fund {usd(ledger['fund_start'])} -> {usd(ledger['fund_end'])}, fees "
-          f"{usd(ledger['fees'])}, bad debt {usd(ledger['bad_debt'])} (ADL not run)")
+    money = result.money_total()
+    print(f"money: fund {usd(money['fund_start'])} -> {usd(money['fund_end'])}, fees "
+          f"{usd(money['fees'])}, bad debt {usd(money['bad_debt'])}, "
+          + (f"auto-deleveraged {usd(money['adl_value'])} (of it recovered from cross "
+             f"accounts' deficits {usd(money['adl_recovered'])})" if setup.adl
+             else "ADL off"))
     if output is not None:
         page = contagion_report(setup, result, args.isolated, brought)
         try:
@@ -675,6 +678,8 @@ def add_contagion(commands) -> None:
                          help="seconds per tick (default %(default)g)")
     command.add_argument("--fund", type=fraction, default=defaults.insurance_fund,
                          help="the venue's insurance fund at the start, USD (default 0)")
+    command.add_argument("--adl", action="store_true",
+                         help="auto-deleverage what the fund cannot pay, in every market")
     command.add_argument("--report", metavar="FILE.html",
                          help="also write the run's self-contained HTML report here")
     command.set_defaults(handler=handle_contagion)

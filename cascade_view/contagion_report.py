@@ -34,17 +34,22 @@ FILE_NAME = "cascade-contagion-report.html"
 # a column or total not named here is shown under its own name.
 MONEY_COLUMNS = {"fees": "fees to the fund",
                  "pnl": "left to the fund by the liquidated",
-                 "cross_shortfall": "cross accounts' losses beyond their collateral"}
+                 "cross_shortfall": "cross accounts' losses beyond their collateral",
+                 "bad_debt": "bad debt (what the fund could not pay)",
+                 "adl_value": "auto-deleveraged, value",
+                 "adl_recovered": "recovered by auto-deleveraging from cross deficits"}
 LEDGER_ROWS = {"fund_start": "fund at the start", "fees": "fees to the fund",
                "pnl": "left to the fund by the liquidated",
+               "adl_recovered": "recovered by auto-deleveraging from cross deficits",
                "bad_debt": "bad debt (what the fund could not pay)",
                "fund_end": "fund at the end"}
-# Ledger entries that are not money (units of a market, a tick number): not in the table.
+# Entries that are not money (units of a market, a tick number): not in the tables.
 NOT_MONEY = ("adl_quantity", "exhausted_step")
 # Ledger entries shown only when not zero (what auto-deleveraging took, when it ran).
 WHEN_USED = {"adl_value": "auto-deleveraged, value"}
 RECONCILES = ("The fund at the end is the fund at the start plus the fees, plus what the "
-              "liquidated left it, plus the bad debt (the model's bookkeeping).")
+              "liquidated left it, plus what auto-deleveraging recovered from cross "
+              "accounts' deficits, plus the bad debt (the model's bookkeeping).")
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ def market_rows(setup: Contagion, result: ContagionResult
 def money_rows(result: ContagionResult) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     """(header, rows) of the money per market (ContagionResult.money), USD, with a row of
     totals (sums of the rows above)."""
-    columns = [c for c in result.money.columns if c != "market"]
+    columns = [c for c in result.money.columns if c != "market" and c not in NOT_MONEY]
     header = ("market", *(MONEY_COLUMNS.get(c, c.replace("_", " ")) for c in columns))
     rows = [(str(row["market"]), *(usd(row[c]) for c in columns))
             for _, row in result.money.iterrows()]

@@ -118,3 +118,18 @@ def test_a_report_path_that_cannot_be_written_is_one_line_before_the_run(tmp_pat
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and words.format(tmp=tmp_path) in lines[0], done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.html"]
+
+
+def test_adl_prints_the_runs_money_and_reconciles():
+    done = cli("--n", "5000", "--seed", "3", "--adl", "--rule", "whole")
+    assert done.returncode == 0, done.stderr
+    result = Contagion(accounts=5000, seed=3, rule="whole", adl=True).run()
+    _check_figures(done.stdout, result)
+    money = result.money_total()
+    assert money["adl_value"] > 0  # the fund starts at 0, so ADL runs
+    assert (f"auto-deleveraged {usd(money['adl_value'])} (of it recovered from cross "
+            f"accounts' deficits {usd(money['adl_recovered'])})") in done.stdout
+    assert money["fund_end"] == pytest.approx(
+        money["fund_start"] + money["fees"] + money["pnl"] + money["adl_recovered"]
+        + money["bad_debt"], abs=0.01)
+    assert "ADL off" in cli("--n", "5000", "--seed", "3").stdout

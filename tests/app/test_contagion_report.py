@@ -68,19 +68,22 @@ def test_the_report_holds_each_markets_move_the_shares_and_the_money():
     assert html.escape(contagion_figures.pulled_in_sentence(result)) in page
     # the money per market and its totals; the fund's totals, which reconcile
     money = result.money
+    columns = ["fees", "pnl", "cross_shortfall", "bad_debt", "adl_value", "adl_recovered"]
+    assert [c for c in money.columns if c not in ("market", "adl_quantity")] == columns
     for _, line in money.iterrows():
-        assert row(line["market"], usd(line["fees"]), usd(line["pnl"]),
-                   usd(line["cross_shortfall"])) in page
-    assert row("all markets", usd(money["fees"].sum()), usd(money["pnl"].sum()),
-               usd(money["cross_shortfall"].sum())) in page
+        assert row(line["market"], *(usd(line[c]) for c in columns)) in page
+    assert row("all markets", *(usd(money[c].sum()) for c in columns)) in page
+    assert "adl quantity" not in page  # units of a market, not money
     ledger = result.ledger
     for label, key in (("fund at the start", "fund_start"), ("fees to the fund", "fees"),
                        ("left to the fund by the liquidated", "pnl"),
+                       ("recovered by auto-deleveraging from cross deficits", "adl_recovered"),
                        ("bad debt (what the fund could not pay)", "bad_debt"),
                        ("fund at the end", "fund_end")):
         assert row(label, usd(ledger[key])) in page
     assert ledger["fund_end"] == pytest.approx(
-        ledger["fund_start"] + ledger["fees"] + ledger["pnl"] + ledger["bad_debt"], abs=0.01)
+        ledger["fund_start"] + ledger["fees"] + ledger["pnl"] + ledger["adl_recovered"]
+        + ledger["bad_debt"], abs=0.01)
     assert ledger["pnl"] == pytest.approx(money["pnl"].sum(), abs=0.01)
     if ledger["exhausted_step"] >= 1:
         assert row("the fund first ran out", f"in tick {ledger['exhausted_step']:,}, which "
