@@ -155,6 +155,12 @@ _OCT = {
     "hl_cross_long_share": Fact(0.954, "share of liquidated notional", "Hyperliquid fills",
                                 "Hyperliquid, BTC and SOL, 21:15-21:22",
                                 "95.4% of the liquidated notional was cross-margin longs"),
+    "hl_cross_window_utc": Fact(21 * 60 + 15, "minutes after 00:00 UTC", "Hyperliquid fills",
+                                "Hyperliquid, BTC and SOL",
+                                "the cross-margin share's window opens at 21:15 UTC"),
+    "hl_cross_window_end_utc": Fact(21 * 60 + 22, "minutes after 00:00 UTC",
+                                    "Hyperliquid fills", "Hyperliquid, BTC and SOL",
+                                    "the cross-margin share's window closes at 21:22 UTC"),
     "depth_drop": Fact(0.90, "share of depth gone (at least)", "FTI Consulting", "key exchanges",
                        "more than 90% of depth gone on key exchanges"),
     "depth_single_venue_low": Fact(10e6, "USD within 1%", "docs/model.md, Sources",
@@ -213,6 +219,14 @@ def _oct_targets(f: dict[str, Fact]) -> tuple[Target, ...]:
         Target("adl_delay", "first liquidation to first ADL", v["hl_adl_delay"],
                v["hl_adl_delay"], "seconds", "Hyperliquid fills", "Hyperliquid",
                ("hl_adl_delay",), "21:15:03 to 21:16:04"),
+        Target("cross_long_share",
+               "cross-margin longs / liquidated notional (BTC and SOL, 21:15-21:22)",
+               v["hl_cross_long_share"], v["hl_cross_long_share"], "share",
+               "Hyperliquid fills", "Hyperliquid, BTC and SOL, 21:15-21:22",
+               ("hl_cross_long_share",),
+               "the fills' share as given; the replay is one market of isolated positions, "
+               "so the model's figure comes from a two-market run of accounts "
+               "(cascade.replay.CROSS_MARGIN)"),
     )
 
 

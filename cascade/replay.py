@@ -20,21 +20,36 @@ coordinate search (so that the Explorer opens the replay exactly). Its result is
 `python -m cascade validate --refit`, read by `replay_scenario`; a page load never fits.
 
 Every other target of an event is a check the fit did not see (`Row.fitted` False).
+
+Cross margin (issue 19). A replay is one market of isolated positions, so it gives no
+cross-margin figure. Where an event has one (CROSS_MARGIN), `cross_margin` builds it from a
+contagion run (cascade.contagion.run_contagion) of synthetic accounts
+(cascade.accounts.make_accounts) over several markets: the first is the replay's own market
+and book knobs, the others scaled copies moved by a multiple of its path, each assumption
+named in CrossMargin.why. The share of open interest held in cross accounts is published
+nowhere we hold, so it is never fitted: the row states the model's figure at an assumed
+share, and a scan gives the lowest share at which the model reaches the observed figure.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
 
-from .clock import TimedResult
+from .accounts import AccountBook, make_accounts
+from .clock import DEFAULT_TICK, TimedResult
+from .contagion import ContagionResult, beta_paths, run_contagion
 from .events import EVENTS, Event, Target
-from .scenario import Scenario
+from .market import Market
+from .paths import PricePath
+from .scenario import VENUE_MAX_LEVERAGE, Scenario
 
 FITTED_FILE = Path(__file__).with_name("replays.json")
 FIT_EVALUATIONS = 400
@@ -238,32 +253,277 @@ def _miss_reason(target: Target, value: float, result: TimedResult) -> str:
 
 @dataclass(frozen=True)
 class Row:
-    """One figure of one event: the observed target, the model's value (NaN: not run),
-    whether it lies inside [low, high], whether the fit used it, and the reason of a miss."""
+    """One figure of one event: the observed target, the model's value (NaN: the model
+    gives no such figure), whether it lies inside [low, high], whether the fit used it, the
+    reason of a miss, and, for the cross-margin target, the figure's run and scan
+    (CrossFigure: the assumptions it rests on, for the table's note)."""
     event: str
     target: Target
     model: float
     inside: bool
     fitted: bool
     reason: str
+    cross: "CrossFigure | None" = None
 
 
 def compare(key: str, scenario: Scenario | None = None,
             result: TimedResult | None = None) -> list[Row]:
     """The rows of event `key`: each target beside the replay's figure (the committed
-    replay unless `scenario`, and its run unless `result`, are given)."""
+    replay unless `scenario`, and its run unless `result`, are given); the cross-margin
+    target beside the figure of cross_margin(key, scenario)."""
     event = EVENTS[key]
     scenario = replay_scenario(key) if scenario is None else scenario
     result = scenario.run() if result is None else result
     figures = model_figures(result, scenario)
     rows = []
     for target in event.targets:
+        if target.key == CROSS_TARGET:
+            rows.append(cross_margin_row(key, scenario))
+            continue
         value = figures[target.key]
         low, high = target.matched
         inside = bool(not math.isnan(value) and low <= value <= high)
         rows.append(Row(key, target, value, inside, target.key in REPLAYS[key].fit_to,
                         "" if inside else _miss_reason(target, value, result)))
     return rows
+
+
+# ------------------------------------------------------------------ cross margin (issue 19)
+
+CROSS_TARGET = "cross_long_share"
+# run_contagion does not run ADL across markets yet (it refuses a Market with adl=True).
+# When it does, True here gives the cross-margin run the replay's ADL.
+CROSS_ADL = False
+# Cross accounts are closed by Hyperliquid's rule (cascade.contagion.run_contagion's rule=).
+CROSS_RULE = "hyperliquid"
+
+
+@dataclass(frozen=True)
+class CrossMargin:
+    """How an event's cross-margin figure is made from its replay (see the module
+    docstring and cross_margin).
+
+    markets:      market names; the first is the replay's own market (its depth, impact,
+                  maintenance margin, engine rule, refill and path) and book knobs.
+    size:         per market, its open interest and its depth as a multiple of the replay's.
+    betas:        per market, the multiple of the replay's exogenous path it follows.
+    cross_share:  the share of every market's open interest held in cross accounts, [0, 1].
+    accounts:     synthetic accounts (make_accounts, with the replay's seed).
+    window:       the names of the event's facts that open and close the observed window
+                  (minutes after 00:00 UTC); the replay starts at the fact start_utc.
+    scan:         the cross shares tried, ascending, for the lowest at which the model's
+                  figure reaches the observed one.
+    why:          per knob above (and rule, adl, maintenance_margin, crowd,
+                  markets_per_account), how it was set.
+    """
+    markets: tuple[str, ...]
+    size: tuple[float, ...]
+    betas: tuple[float, ...]
+    cross_share: float
+    accounts: int
+    window: tuple[str, str]
+    scan: tuple[float, ...]
+    why: dict
+
+
+CROSS_MARGIN: dict[str, CrossMargin] = {
+    "2025-10-10": CrossMargin(
+        markets=("BTC", "SOL"), size=(1.0, 0.25), betas=(1.0, 1.5), cross_share=0.5,
+        accounts=20_000, window=("hl_cross_window_utc", "hl_cross_window_end_utc"),
+        scan=tuple(round(0.1 * k, 1) for k in range(1, 11)),
+        why=dict(
+            markets="the two markets of the observed figure (Hyperliquid fills)",
+            size="BTC: the replay's open interest and depth. SOL: a fraction of BTC's open "
+                 "interest, with the same depth per dollar of open interest (assumed: no "
+                 "source we hold gives Hyperliquid's open interest or depth by market)",
+            betas="BTC follows the replay's path; SOL a multiple of it (assumed: no source we "
+                  "hold gives SOL's move that night)",
+            maintenance_margin="the replay's, in both markets (Hyperliquid's 1% at 50x; "
+                               "assumed for SOL)",
+            crowd="the replay's book knobs (centre leverage, background, and the fitted "
+                  "tightness, cluster share and long share) in both markets: fitted on the "
+                  "one-market replay, assumed for SOL and for accounts",
+            cross_share="assumed: no source gives the share of open interest in cross "
+                        "accounts; the observed figure is a share of the liquidated notional",
+            markets_per_account="make_accounts' default weights for one and two markets "
+                                "(assumed: no venue publishes them)",
+            accounts="not from a source: synthetic accounts, the replay's seed",
+            rule="Hyperliquid's: the backstop vault takes a cross account below 2/3 of "
+                 "maintenance; a position above $100K goes 20% at a time, 30 s apart",
+            adl="off: the contagion engine does not run ADL across markets yet (the "
+                "one-market replay runs it)",
+            window="21:15 and 21:22 UTC less the replay's start, 20:50 UTC (Amberdata); a "
+                   "position counts in the window when the tick that finished its "
+                   "liquidation starts in it",
+            scan="the lowest cross share at which the window's figure is at least the "
+                 "observed one: the scan goes upward and stops at the first")),
+}
+
+
+@dataclass(frozen=True)
+class WindowShare:
+    """Cross-margin longs in the notional liquidated over a span of a contagion run:
+    share = long cross notional / all notional liquidated (USD at entry; NaN when nothing
+    was liquidated), the notional and the number of positions."""
+    share: float
+    notional: float
+    positions: int
+
+
+@dataclass(frozen=True)
+class CrossFigure:
+    """An event's cross-margin figure (cross_margin): at the assumed cross share, the
+    window's share (`at`) and the whole run's (`run`); `last_before`, the start (s) of the
+    last tick before the window that finished a liquidation (NaN: none); `scan`, the
+    (cross share, window share) runs of the scan in order, up to the first that reaches
+    `observed`; `reached`, that cross share (NaN: none of the scan reaches it)."""
+    event: str
+    cross_share: float
+    window: tuple[float, float]
+    at: WindowShare
+    run: WindowShare
+    last_before: float
+    scan: tuple[tuple[float, WindowShare], ...]
+    reached: float
+    observed: float
+
+
+def cross_window(key: str) -> tuple[float, float]:
+    """The observed window of event `key`'s cross-margin figure in the replay's time:
+    seconds from the replay's start (the fact start_utc), [start, end)."""
+    facts = EVENTS[key].facts
+    opens, closes = CROSS_MARGIN[key].window
+    start = facts["start_utc"].value
+    return ((facts[opens].value - start) * 60.0, (facts[closes].value - start) * 60.0)
+
+
+def _cross_setup(key: str) -> CrossMargin:
+    if key not in CROSS_MARGIN:
+        raise ValueError(f"event: {key!r} has no cross-margin figure; known: "
+                         f"{', '.join(CROSS_MARGIN)}")
+    return CROSS_MARGIN[key]
+
+
+def cross_margin_markets(key: str, scenario: Scenario | None = None) -> list[Market]:
+    """One Market per market of CROSS_MARGIN[key]: the replay's market with its depth
+    times `size` and adl = CROSS_ADL."""
+    setup = _cross_setup(key)
+    market = (replay_scenario(key) if scenario is None else scenario).market()
+    return [dataclasses.replace(market, depth=market.depth * size, adl=CROSS_ADL)
+            for size in setup.size]
+
+
+def cross_margin_book(key: str, cross_share: float,
+                      scenario: Scenario | None = None) -> AccountBook:
+    """The synthetic accounts of event `key`'s cross-margin run (make_accounts): each
+    market's open interest the replay's times `size`, `cross_share` of it in cross
+    accounts, the replay's book knobs in every market, the replay's seed."""
+    setup = _cross_setup(key)
+    s = replay_scenario(key) if scenario is None else scenario
+    crowd = dict(center_leverage=s.center_leverage, tightness=s.tightness,
+                 cluster_share=s.cluster_share, background=s.background,
+                 background_leverage=s.background_leverage, size_tail=s.size_tail,
+                 long_share=s.long_share, entry_dispersion=s.entry_dispersion,
+                 max_leverage=VENUE_MAX_LEVERAGE)
+    count = len(setup.markets)
+    market = s.market()
+    return make_accounts(setup.accounts, s.seed, markets=setup.markets,
+                         open_interest=tuple(s.open_interest * x for x in setup.size),
+                         prices=(market.price,) * count, cross_share=cross_share,
+                         crowd=(crowd,) * count,
+                         maintenance_margin=(s.maintenance_margin,) * count)
+
+
+def cross_margin_run(key: str, cross_share: float, scenario: Scenario | None = None,
+                     until: float = math.inf) -> ContagionResult:
+    """Event `key`'s cross-margin run at `cross_share`: cross_margin_book on
+    cross_margin_markets, each market along `beta` times the replay's exogenous path,
+    under Hyperliquid's rule for cross accounts, at the clock's tick (1 s). With `until`
+    (seconds) the path stops there (cut_path): every tick that starts before `until` is
+    the same as in the full run, and the run is shorter."""
+    setup = _cross_setup(key)
+    s = replay_scenario(key) if scenario is None else scenario
+    return run_contagion(cross_margin_book(key, cross_share, s), cross_margin_markets(key, s),
+                         beta_paths(cut_path(s.price_path(), until), setup.betas),
+                         DEFAULT_TICK, rule=CROSS_RULE, insurance_fund=s.insurance_fund)
+
+
+def cut_path(path: PricePath, until: float) -> PricePath:
+    """`path` up to `until` seconds (its knots before, and its value at, `until`); the
+    path itself when it ends by then."""
+    if until >= path.duration:
+        return path
+    keep = path.times < until
+    return PricePath(np.append(path.times[keep], until),
+                     np.append(path.moves[keep], path.at(until)), name=path.name)
+
+
+def window_share(result: ContagionResult, start: float = 0.0,
+                 end: float = math.inf) -> WindowShare:
+    """Cross-margin longs' share of the notional (USD at entry) of the positions whose
+    liquidation finished in a tick starting in [start, end) seconds: a tick k >= 1 starts
+    at (k - 1) dt; the whole run by default."""
+    book = result.book
+    begins = (result.position_tick - 1) * result.tick_seconds
+    hit = (result.position_tick >= 1) & (begins >= start) & (begins < end)
+    total = float(book.notional[hit].sum())
+    longs = float(book.notional[hit & book.cross & (book.side > 0)].sum())
+    return WindowShare(longs / total if total > 0 else math.nan, total, int(hit.sum()))
+
+
+def cross_margin(key: str, scenario: Scenario | None = None) -> CrossFigure:
+    """Event `key`'s cross-margin figure on its replay (the committed one unless `scenario`
+    is given): cross_margin_run at the assumed cross share, read over the observed window
+    (cross_window) and over the whole run, then the scan: the runs at
+    CROSS_MARGIN[key].scan in order (cut at the window's end: the window's figure is the
+    full run's) until the window's share is at least the observed figure (the target's
+    low). Cached by event and scenario: the result is read only."""
+    _cross_setup(key)
+    return _cross_margin(key, replay_scenario(key) if scenario is None else scenario)
+
+
+@lru_cache(maxsize=8)
+def _cross_margin(key: str, scenario: Scenario) -> CrossFigure:
+    setup = CROSS_MARGIN[key]
+    observed = EVENTS[key].target(CROSS_TARGET).low
+    start, end = cross_window(key)
+    result = cross_margin_run(key, setup.cross_share, scenario)
+    begins = (result.position_tick - 1) * result.tick_seconds
+    before = begins[(result.position_tick >= 1) & (begins < start)]
+    scan, reached = [], math.nan
+    for share in setup.scan:
+        run = (result if share == setup.cross_share
+               else cross_margin_run(key, share, scenario, until=end))
+        found = window_share(run, start, end)
+        scan.append((share, found))
+        if found.share >= observed:
+            reached = share
+            break
+    return CrossFigure(key, setup.cross_share, (start, end), window_share(result, start, end),
+                       window_share(result), float(before.max()) if before.size else math.nan,
+                       tuple(scan), reached, observed)
+
+
+def cross_margin_row(key: str, scenario: Scenario | None = None) -> Row:
+    """The validation row of event `key`'s cross-margin target (cross_margin's figure)."""
+    figure = cross_margin(key, scenario)
+    target = EVENTS[key].target(CROSS_TARGET)
+    value = figure.at.share
+    low, high = target.matched
+    inside = bool(not math.isnan(value) and low <= value <= high)
+    start, end = figure.window
+    names = " or ".join(CROSS_MARGIN[key].markets)
+    if inside:
+        reason = ""
+    elif math.isnan(value):
+        reason = (f"the model liquidates nothing in {names} from {start:,.0f} s to "
+                  f"{end:,.0f} s of the replay"
+                  + (f": its last liquidation before then is at {figure.last_before:,.0f} s, "
+                     f"as the replay's cascade comes early (the peak minute's row)"
+                     if not math.isnan(figure.last_before) else ""))
+    else:
+        reason = "below the observed figure" if value < low else "above the observed figure"
+    return Row(key, target, value, inside, False, reason, figure)
 
 
 # ------------------------------------------------------------------ the fit and its data

@@ -22,7 +22,7 @@ from cascade import LiquidationBook, Population, Scenario
 from cascade.analysis import Analysis, Robustness, analyse_book, robustness_books, robustness_on
 from cascade.case import case_book, path_scenario
 from cascade.contagion import Contagion
-from cascade.replay import compare, replay_scenario
+from cascade.replay import CROSS_MARGIN, compare, cross_margin, replay_scenario
 from cascade.response import ResponseCurve, response_curve, shock_grid
 from cascade.scenario import MARKET_FIELDS
 from cascade.theory import direction_of
@@ -170,6 +170,13 @@ def replay_of(event: str):
     scenario = replay_scenario(event)
     result = scenario.run()
     return scenario, result, compare(event, scenario, result)
+
+
+@st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner="Running the markets...")
+def cross_margin_of(event: str):
+    """The cross-margin figure of a real event's replay (cascade.replay.cross_margin), or
+    None when the event has none; shared by every session: read only."""
+    return cross_margin(event) if event in CROSS_MARGIN else None
 
 
 @st.cache_resource(max_entries=4, ttl=CACHE_TTL, show_spinner=False)

@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from cascade.accounts import DEFAULT_MARKETS_PER_ACCOUNT
 from cascade.events import EVENTS, Target
-from cascade.replay import REPLAYS, Row
+from cascade.replay import (CROSS_ADL, CROSS_MARGIN, CROSS_RULE, CROSS_TARGET, REPLAYS,
+                            CrossFigure, Row, cross_window, replay_scenario)
 
 from .figures import (INK, MUTED, Draft, bar, heading, liquidation_map_figure, money_axis,
                       scatter)
@@ -19,14 +21,14 @@ from .formats import decimals, pct, usd
 from .knobs import KNOBS
 
 TABLE_HEADER = ("| event | figure | observed (source; scope) | model | inside | fitted to it "
-                "| why not |\n|---|---|---|---|---|---|---|")
+                "| why not | note |\n|---|---|---|---|---|---|---|---|")
 
 
 def figure_text(value: float, unit: str) -> str:
     """One figure in its unit: a move '-15.6%', a share '83.9%', USD '$2.36B', seconds
-    '61 s'; 'not run' for NaN."""
+    '61 s'; 'no figure' for NaN (the model gives no such figure)."""
     if math.isnan(value):
-        return "not run"
+        return "no figure"
     if unit == "move":
         return pct(value, 1)
     if unit == "share":
@@ -56,7 +58,8 @@ def table_row(row: Row, with_event: bool = True) -> str:
     t = row.target
     cells = ((EVENTS[row.event].title,) if with_event else ()) + (t.label,
              f"{observed_text(t)} ({t.source}; {t.scope})", figure_text(row.model, t.unit), "yes" if row.inside else "no",
-             "yes" if row.fitted else "no", row.reason or "")
+             "yes" if row.fitted else "no", row.reason or "",
+             cross_note(row.cross) if row.cross is not None else "")
     return "| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |"
 
 
@@ -72,7 +75,8 @@ def page_table(rows: list[Row]) -> str:
     """One event's rows for the Events page, narrow enough for a phone: the validation
     table's figures in three columns (figure, marked '(fitted)' where the fit used it;
     observed with source and scope; model, with 'inside' or 'outside' the observed range),
-    then each miss's reason as a list."""
+    then each miss's reason as a list, then how a figure the replay alone does not make
+    was made (the cross-margin note, without the scan: cross_sentence says it)."""
     lines = ["| figure | observed (source; scope) | model |", "|---|---|---|"]
     for row in rows:
         t = row.target
@@ -85,6 +89,107 @@ def page_table(rows: list[Row]) -> str:
     misses = [f"- **{row.target.label}**: {row.reason}." for row in rows if not row.inside]
     if misses:
         lines += ["", "Where the model misses, and why:", "", *misses]
+    notes = [f"- **{row.target.label}**: {cross_note(row.cross, scan=False)}." for row in rows
+             if row.cross is not None]
+    if notes:
+        lines += ["", "How the model's figure is made:", "", *notes]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ the cross-margin figure
+
+
+def _markets(key: str) -> str:
+    return " and ".join(CROSS_MARGIN[key].markets)
+
+
+def _scan_text(key: str) -> str:
+    scan = CROSS_MARGIN[key].scan
+    return (f"from {pct(scan[0], 0, signed=False)} to {pct(scan[-1], 0, signed=False)} "
+            f"in steps of {pct(scan[1] - scan[0], 0, signed=False)}")
+
+
+def _reached_text(figure: CrossFigure) -> str:
+    """Where the scan first reaches the observed figure, or that it does not."""
+    observed = figure_text(figure.observed, "share")
+    scan = f"with the cross share of open interest scanned {_scan_text(figure.event)}"
+    if math.isnan(figure.reached):
+        return f"{scan}, its share in that window never reaches {observed}"
+    found = figure.scan[-1][1]
+    return (f"{scan}, its share in that window first reaches {observed} at "
+            f"{pct(figure.reached, 0, signed=False)}, on {found.positions:,} "
+            f"position{'s' if found.positions != 1 else ''} ({usd(found.notional)})")
+
+
+def cross_note(figure: CrossFigure, scan: bool = True) -> str:
+    """How the cross-margin row's model figure is made, and what it rests on: the run's
+    markets and assumptions, the window's positions, the whole run's share, and (`scan`)
+    the scan's answer, which the Events page gives in its own sentence (all from
+    `figure`)."""
+    setup, at, run = CROSS_MARGIN[figure.event], figure.at, figure.run
+    first, *others = setup.markets
+    return (f"model: {setup.accounts:,} synthetic accounts over {_markets(figure.event)}, "
+            f"{first} the replay's market and book, {', '.join(others)} and the cross share "
+            f"assumed (the cross-margin run's knobs); "
+            f"{pct(figure.cross_share, 0, signed=False)} of open interest in cross accounts "
+            f"(assumed); ADL {'on' if CROSS_ADL else 'off (not run across markets yet)'}; in the "
+            f"window {at.positions:,} positions liquidated ({usd(at.notional)}); over the "
+            f"whole run cross-margin longs are {figure_text(run.share, 'share')} of "
+            f"{usd(run.notional)}" + (f"; {_reached_text(figure)}" if scan else ""))
+
+
+def cross_sentence(figure: CrossFigure) -> str:
+    """One sentence for the Events page: the model's cross-margin share in the observed
+    window at the assumed cross share, against the observed figure, and the scan's answer."""
+    key = figure.event
+    target = EVENTS[key].target(CROSS_TARGET)
+    start, end = figure.window
+    when = (f"from minute {start / 60:.0f} to minute {end / 60:.0f} of the replay (the "
+            f"observed window)")
+    observed = (f"the {figure_text(figure.observed, 'share')} of cross-margin longs observed "
+                f"({target.source})")
+    head = (f"At an assumed {pct(figure.cross_share, 0, signed=False)} of open interest in "
+            f"cross accounts, ")
+    if math.isnan(figure.at.share):
+        head += (f"the model liquidates nothing in {_markets(key)} {when}, so it has no share "
+                 f"to set beside {observed}")
+    else:
+        head += (f"cross-margin longs are {figure_text(figure.at.share, 'share')} of the "
+                 f"{usd(figure.at.notional)} the model liquidates in {_markets(key)} {when}, "
+                 f"against {observed}")
+    return f"{head}; {_reached_text(figure)}."
+
+
+CROSS_KNOBS = ("markets", "size", "betas", "maintenance_margin", "crowd", "cross_share",
+               "markets_per_account", "accounts", "rule", "adl", "window", "scan")
+
+
+def cross_knobs_table(key: str) -> str:
+    """The cross-margin run's knobs as markdown: each with its value and how it was set
+    (cascade.replay.CROSS_MARGIN[key].why)."""
+    setup = CROSS_MARGIN[key]
+    scenario = replay_scenario(key)
+    names = setup.markets
+    weights = DEFAULT_MARKETS_PER_ACCOUNT[:len(names)]
+    window = EVENTS[key].target(CROSS_TARGET)
+    start, end = cross_window(key)
+    values = dict(
+        markets=", ".join(names),
+        size="; ".join(f"{n}: open interest {usd(scenario.open_interest * x)}, depth "
+                       f"{usd(scenario.depth * x)}" for n, x in zip(names, setup.size)),
+        betas="; ".join(f"{n}: {b:g} x the path" for n, b in zip(names, setup.betas)),
+        maintenance_margin=pct(scenario.maintenance_margin, 1, signed=False),
+        crowd=(f"center_leverage {scenario.center_leverage:g}, {scenario.background}, "
+               f"tightness {scenario.tightness:g}, cluster_share {scenario.cluster_share:g}, "
+               f"long_share {scenario.long_share:g}"),
+        cross_share=pct(setup.cross_share, 0, signed=False),
+        markets_per_account=", ".join(f"{k + 1}: {w:g}" for k, w in enumerate(weights)),
+        accounts=f"{setup.accounts:,} (seed {scenario.seed})",
+        rule=CROSS_RULE, adl=str(CROSS_ADL),
+        window=f"{start:,.0f} s to {end:,.0f} s ({window.scope})",
+        scan=_scan_text(key).replace("in steps of", "by"))
+    lines = ["| knob | value | how it was set |", "|---|---|---|"]
+    lines += [f"| {name} | {values[name]} | {setup.why[name]} |" for name in CROSS_KNOBS]
     return "\n".join(lines) + "\n"
 
 

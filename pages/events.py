@@ -39,6 +39,9 @@ for note in event.notes:
 
 st.subheader("Observed beside the model", divider="gray")
 st.markdown(dollars(events_figures.page_table(rows)))
+cross = compute.cross_margin_of(key)
+if cross is not None:
+    st.markdown(dollars(events_figures.cross_sentence(cross)))
 st.caption(doc("how_to_read", "events"))
 st.link_button("Open this replay on the Explorer", f"./?{urlencode(url_params(scenario))}",
                icon=":material/open_in_new:")
@@ -55,3 +58,6 @@ pagekit.chart(events_figures.map_figure(result), "event-map", doc("chart_map", "
 
 with st.expander("How this replay is set: sourced and fitted knobs"):
     st.markdown(dollars(events_figures.knobs_table(key, fitted_values()[key])))
+    if cross is not None:
+        st.markdown("The cross-margin figure's run of accounts over several markets:")
+        st.markdown(dollars(events_figures.cross_knobs_table(key)))

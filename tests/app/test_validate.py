@@ -11,10 +11,13 @@ import json
 import numpy as np
 import pytest
 
-from cascade.replay import FITTED_FILE, REPLAYS, compare, fit, fitted_values, replay_scenario
+from cascade.replay import (CROSS_MARGIN, FITTED_FILE, REPLAYS, compare, cross_margin, fit,
+                            fitted_values, replay_scenario)
 from cascade_view import knobs
 from cascade_view.cli import main
-from cascade_view.events_figures import knob_grid, knobs_table, validation_table
+from cascade_view.events_figures import (cross_knobs_table, cross_note, cross_sentence,
+                                         knob_grid, knobs_table, validation_table)
+from cascade_view.formats import pct, usd
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 
@@ -29,6 +32,8 @@ HELD = {
     ("10-11 Oct 2025", "liquidated on the venue (USD)"): ("$8.96B", "yes"),
     ("10-11 Oct 2025", "auto-deleveraged / liquidated"): ("90.3%", "no"),
     ("10-11 Oct 2025", "first liquidation to first ADL"): ("0 s", "no"),
+    ("10-11 Oct 2025", "cross-margin longs / liquidated notional (BTC and SOL, 21:15-21:22)"):
+        ("no figure", "no"),
     ("12-13 Mar 2020", "lowest price (move from the start)"): ("-51.0%", "yes"),
     ("12-13 Mar 2020", "liquidated on the venue (USD)"): ("$1.68B", "yes"),
     ("12-13 Mar 2020", "insurance fund drawn (USD)"): ("$20.4M", "no"),
@@ -67,6 +72,47 @@ def test_the_table_holds_its_current_values(capsys):
     assert {(c[0], c[1]): (c[3], c[4]) for c in cells} == HELD
     for c in cells:  # a miss keeps its reason; a hit has none
         assert (c[4] == "no") == bool(c[6])
+
+
+def test_the_table_holds_the_cross_margin_figure_with_its_note(capsys):
+    """The cross-margin row: the model's figure at the assumed cross share, and a note that
+    names the assumptions, the window's positions and the scan's answer, from the runs."""
+    lines = _command(capsys).splitlines()
+    (line,) = [x for x in lines if "cross-margin longs" in x]
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    figure = cross_margin("2025-10-10")
+    assert cells[7] == cross_note(figure)
+    assert "(assumed)" in cells[7] and "ADL off" in cells[7]
+    assert f"{pct(figure.cross_share, 0, signed=False)} of open interest in cross" in cells[7]
+    assert f"in the window {figure.at.positions:,} positions" in cells[7]
+    if figure.reached == figure.reached:  # reached: the scan's last run is the one
+        found = figure.scan[-1][1]
+        assert (f"first reaches 95.4% at {pct(figure.reached, 0, signed=False)}, on "
+                f"{found.positions:,} positions ({usd(found.notional)})") in cells[7]
+    others = [x for x in lines[2:] if "cross-margin longs" not in x]
+    assert all(x.endswith("|  |") for x in others)  # no other row has a note
+
+
+def test_the_docs_cross_margin_section_is_generated_and_its_claims_hold():
+    """docs/events.md's cross-margin sentence and knob table are the generated ones; its
+    prose claims hold: the window holds little of what the model liquidates, the answer
+    moves with the book's seed (seed 1's figures as quoted) and the whole run's share
+    stays near the assumed cross share."""
+    text = DOC.read_text()
+    figure = cross_margin("2025-10-10")
+    assert _block(text, "cross-sentence 2025-10-10").strip() == cross_sentence(figure)
+    assert _block(text, "cross 2025-10-10") == cross_knobs_table("2025-10-10")
+    found = figure.scan[-1][1]
+    assert found.notional < 0.01 * figure.run.notional and found.positions < 50
+    assert abs(figure.run.share - figure.cross_share) < 0.02
+    other = cross_margin("2025-10-10", replay_scenario("2025-10-10").replace(seed=1))
+    assert other.reached != figure.reached
+    seed = other.scan[-1][1]
+    flat = " ".join(text.split())
+    assert (f"with the book's seed 1 in place of {replay_scenario('2025-10-10').seed}, the "
+            f"scan first reaches 95.4% at {pct(other.reached, 0, signed=False)}, on "
+            f"{seed.positions:,} positions ({usd(seed.notional)})") in flat
+    assert set(CROSS_MARGIN) == {"2025-10-10"}
 
 
 def test_the_readme_links_the_events_doc():
