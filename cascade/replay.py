@@ -291,9 +291,9 @@ def compare(key: str, scenario: Scenario | None = None,
 # ------------------------------------------------------------------ cross margin (issue 19)
 
 CROSS_TARGET = "cross_long_share"
-# run_contagion does not run ADL across markets yet (it refuses a Market with adl=True).
-# When it does, True here gives the cross-margin run the replay's ADL.
-CROSS_ADL = False
+# The cross-margin run auto-deleverages as the one-market replay does, in every market
+# (run_contagion's ADL across markets; docs/model.md, "Accounts and several markets").
+CROSS_ADL = True
 # Cross accounts are closed by Hyperliquid's rule (cascade.contagion.run_contagion's rule=).
 CROSS_RULE = "hyperliquid"
 
@@ -350,8 +350,8 @@ CROSS_MARGIN: dict[str, CrossMargin] = {
             accounts="not from a source: synthetic accounts, the replay's seed",
             rule="Hyperliquid's: the backstop vault takes a cross account below 2/3 of "
                  "maintenance; a position above $100K goes 20% at a time, 30 s apart",
-            adl="off: the contagion engine does not run ADL across markets yet (the "
-                "one-market replay runs it)",
+            adl="on, as in the one-market replay, in both markets (ADL across markets: "
+                "what the venue fund cannot pay is auto-deleveraged)",
             window="21:15 and 21:22 UTC less the replay's start, 20:50 UTC (Amberdata); a "
                    "position counts in the window when the tick that finished its "
                    "liquidation starts in it",

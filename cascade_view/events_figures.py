@@ -132,7 +132,7 @@ def cross_note(figure: CrossFigure, scan: bool = True) -> str:
             f"{first} the replay's market and book, {', '.join(others)} and the cross share "
             f"assumed (the cross-margin run's knobs); "
             f"{pct(figure.cross_share, 0, signed=False)} of open interest in cross accounts "
-            f"(assumed); ADL {'on' if CROSS_ADL else 'off (not run across markets yet)'}; in the "
+            f"(assumed); ADL {'on' if CROSS_ADL else 'off'}; in the "
             f"window {at.positions:,} positions liquidated ({usd(at.notional)}); over the "
             f"whole run cross-margin longs are {figure_text(run.share, 'share')} of "
             f"{usd(run.notional)}" + (f"; {_reached_text(figure)}" if scan else ""))

@@ -33,7 +33,7 @@ HELD = {
     ("10-11 Oct 2025", "auto-deleveraged / liquidated"): ("90.3%", "no"),
     ("10-11 Oct 2025", "first liquidation to first ADL"): ("0 s", "no"),
     ("10-11 Oct 2025", "cross-margin longs / liquidated notional (BTC and SOL, 21:15-21:22)"):
-        ("no figure", "no"),
+        ("29.9%", "no"),
     ("12-13 Mar 2020", "lowest price (move from the start)"): ("-51.0%", "yes"),
     ("12-13 Mar 2020", "liquidated on the venue (USD)"): ("$1.68B", "yes"),
     ("12-13 Mar 2020", "insurance fund drawn (USD)"): ("$20.4M", "no"),
@@ -82,7 +82,7 @@ def test_the_table_holds_the_cross_margin_figure_with_its_note(capsys):
     cells = [c.strip() for c in line.strip("|").split("|")]
     figure = cross_margin("2025-10-10")
     assert cells[7] == cross_note(figure)
-    assert "(assumed)" in cells[7] and "ADL off" in cells[7]
+    assert "(assumed)" in cells[7] and "ADL on" in cells[7]
     assert f"{pct(figure.cross_share, 0, signed=False)} of open interest in cross" in cells[7]
     assert f"in the window {figure.at.positions:,} positions" in cells[7]
     if figure.reached == figure.reached:  # reached: the scan's last run is the one
@@ -112,6 +112,10 @@ def test_the_docs_cross_margin_section_is_generated_and_its_claims_hold():
     assert (f"with the book's seed 1 in place of {replay_scenario('2025-10-10').seed}, the "
             f"scan first reaches 95.4% at {pct(other.reached, 0, signed=False)}, on "
             f"{seed.positions:,} positions ({usd(seed.notional)})") in flat
+    (_, forty), (_, fifty) = [x for x in figure.scan if x[0] in (0.4, 0.5)]
+    assert forty.share > fifty.share  # the scan is not monotone, as the doc says
+    assert (f"at 40% the window's share is {pct(forty.share, signed=False)}, at 50% "
+            f"{pct(fifty.share, signed=False)}") in flat
     assert set(CROSS_MARGIN) == {"2025-10-10"}
 
 

@@ -10,10 +10,8 @@ import math
 import numpy as np
 import pytest
 
-import cascade.replay as replay
-from cascade.contagion import run_contagion
 from cascade.events import EVENTS
-from cascade.replay import (CROSS_MARGIN, CROSS_TARGET, compare, cross_margin,
+from cascade.replay import (CROSS_ADL, CROSS_MARGIN, CROSS_TARGET, compare, cross_margin,
                             cross_margin_book, cross_margin_markets, cross_margin_row,
                             cross_margin_run, cross_window, cut_path, replay_scenario,
                             window_share)
@@ -45,20 +43,16 @@ def test_the_window_is_the_observed_one_in_the_replays_time():
     assert target.source == "Hyperliquid fills" and "BTC and SOL" in target.scope
 
 
-def test_the_markets_are_the_replays_scaled_with_adl_off_and_adl_is_one_word(monkeypatch):
+def test_the_markets_are_the_replays_scaled_with_its_adl():
     scenario = replay_scenario(KEY)
     setup = CROSS_MARGIN[KEY]
     markets = cross_margin_markets(KEY)
     assert setup.size[0] == 1.0 and setup.betas[0] == 1.0  # the first is the replay's own
+    assert scenario.market().adl and CROSS_ADL  # the replay's ADL, in every market
     for market, size in zip(markets, setup.size):
-        assert market == dataclasses.replace(scenario.market(), depth=scenario.depth * size,
-                                             adl=False)
-    assert scenario.market().adl  # the one-market replay runs ADL; the contagion run not
-    monkeypatch.setattr(replay, "CROSS_ADL", True)
-    assert all(m.adl for m in cross_margin_markets(KEY))
-    with pytest.raises(ValueError, match="adl"):  # until run_contagion runs it
-        run_contagion(cross_margin_book(KEY, 0.5), cross_margin_markets(KEY),
-                      (0.0, 0.0))
+        assert market == dataclasses.replace(scenario.market(), depth=scenario.depth * size)
+    run = cross_margin_run(KEY, CROSS_MARGIN[KEY].cross_share)
+    assert run.money_total()["adl_value"] > 0  # the fund starts empty: ADL runs
 
 
 def test_the_book_holds_each_markets_open_interest_and_the_cross_share():
