@@ -295,10 +295,7 @@ def accounts_input() -> AccountsFile | None:
     limit = f"{MAX_FILE_BYTES / 2**20:.0f} MB"
     uploaded = st.file_uploader(
         f"Accounts: account, market, side, notional, leverage or collateral, margin_mode "
-        f"(CSV or Parquet, up to {limit})", type=FILE_TYPES, key=ACCOUNTS_KEY,
-        help="One row per position. A cross account's collateral is the largest given on "
-             "its cross rows, else the sum of their notional / leverage; entry_price is "
-             "optional (100 when absent; every market starts at 100).")
+        f"(CSV or Parquet, up to {limit})", type=FILE_TYPES, key=ACCOUNTS_KEY)
     st.checkbox("Use the example accounts (7 accounts in BTC, ETH and ALT)",
                 key=USE_EXAMPLE_ACCOUNTS)
     if uploaded is not None:

@@ -92,9 +92,11 @@ def pulled_in_sentence(result: ContagionResult) -> str:
     """How many accounts a market they were not shocked in pulled in, and the money."""
     count = result.pulled_in().size
     ledger = result.ledger
-    return (f"{count:,} liquidated account{'s' if count != 1 else ''} held no position in a "
-            f"market whose own path moves: pulled in through the other markets. "
-            f"Liquidated: {usd(result.liquidated_notional())} at entry; bad debt "
+    pulled = (f"{count:,} liquidated account{'s' if count != 1 else ''} held no position in "
+              f"a market whose own path moves: pulled in through the other markets."
+              if count else "No account was pulled in through the other markets alone: "
+              "every liquidated account held a position in a market whose own path moves.")
+    return (f"{pulled} Liquidated: {usd(result.liquidated_notional())} at entry; bad debt "
             f"{usd(ledger['bad_debt'])}.")
 
 
@@ -105,12 +107,14 @@ def price_figure(result: ContagionResult) -> go.Figure:
     calm = [m for m in range(len(result.markets)) if not result.shocked[m]]
     split = bool(calm) and len(calm) < len(result.markets)
     fig = Draft(**heading("Each market's price", "traded move from the start, per tick"),
-                xaxis=dict(title="seconds", anchor="y2" if split else "y"),
-                yaxis=dict(title="own path moves" if split else "move", tickformat=".0%",
+                xaxis=dict(title=dict(text="seconds"), anchor="y2" if split else "y"),
+                yaxis=dict(title=dict(text="own path moves" if split else "move"),
+                           tickformat=".0%",
                            domain=[0.56, 1.0] if split else [0.0, 1.0]),
                 legend=dict(orientation="h", y=-0.25), height=440 if split else 380)
     if split:
-        fig.update_layout(yaxis2=dict(title="flat own path", tickformat=".1%",
+        fig.update_layout(yaxis2=dict(title=dict(text="flat own path"),
+                                      tickformat=f".{calm_decimals(result, calm)}%",
                                       domain=[0.0, 0.44]),
                           xaxis=dict(matches=None))
     colors = colors_of(result.markets)
@@ -122,6 +126,19 @@ def price_figure(result: ContagionResult) -> go.Figure:
                               yaxis="y2" if split and m in calm else "y",
                               line=dict(color=colors[m], width=2)))
     return fig.build()
+
+
+def calm_decimals(result: ContagionResult, calm: list[int]) -> int:
+    """Decimals of the flat-path markets' percent ticks: enough that the largest of their
+    moves M shows a non-zero digit, 1 + max(0, -floor(log10(100 M))) (M = 0.83% -> 1,
+    0.05% -> 3, 0.006% -> 4), at most 4."""
+    names = [result.markets[m] for m in calm]
+    rows = result.series[result.series["market"].isin(names)]
+    start = np.asarray(result.prices)[[result.markets.index(n) for n in rows["market"]]]
+    largest = float(np.max(np.abs(rows["price"].to_numpy() / start - 1.0), initial=0.0))
+    if not largest > 0:
+        return 1
+    return int(min(4, 1 + max(0, -math.floor(math.log10(100 * largest)))))
 
 
 def binned(result: ContagionResult) -> tuple[float, dict]:
@@ -148,7 +165,7 @@ def liquidations_figure(result: ContagionResult) -> go.Figure:
     top = max((float(s.max()) for _, s in bins.values() if s.size), default=0.0)
     fig = Draft(**heading("Liquidations per market", f"notional at entry per "
                           f"{seconds(width)}"),
-                xaxis=dict(title="seconds"), yaxis=money_axis(top), barmode="group",
+                xaxis=dict(title=dict(text="seconds")), yaxis=money_axis(top), barmode="group",
                 legend=dict(orientation="h", y=-0.25), height=380)
     colors = colors_of(result.markets)
     for m, (name, (starts, sums)) in enumerate(bins.items()):

@@ -28,6 +28,7 @@ controls = st.container()  # drawn once the file (if any) names the markets
 # ------------------------------------------------------------------ the book
 brought = depths = failed = None
 with st.expander("Your own accounts", icon=":material/upload_file:"):
+    st.caption(doc("accounts", "contagion"))
     try:
         brought = upload.accounts_input()
     except ValueError as error:

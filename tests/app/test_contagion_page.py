@@ -56,6 +56,7 @@ def test_the_default_page_shows_the_runs_headline_and_charts(app):
     assert dollars(contagion_figures.pulled_in_sentence(result)) in captions
     specs = chart_specs(at)
     assert {"contagion-price", "contagion-liquidations"} <= set(specs)
+    assert json.loads(specs["contagion-price"])["layout"]["yaxis2"]["tickformat"] == ".1%"
     names = [trace["name"] for trace in json.loads(specs["contagion-price"])["data"]]
     assert names == list(result.markets)
     # BTC and ETH fall although their own paths are flat
@@ -153,6 +154,12 @@ def test_the_example_accounts_replace_the_synthetic_book(app):
     # the shocked-market control lists the file's markets; one depth per market
     assert list(at.segmented_control(key="shocked").options) == list(book.markets)
     assert [n.value for n in at.number_input] == [3.0, 70.0, 30.0]
+    # the flat markets moved by thousandths of a percent: their ticks show them (BTC's
+    # largest move 0.0057%: four decimals), and no account was pulled in
+    price = json.loads(chart_specs(at)["contagion-price"])
+    assert max(abs(result.moves()["BTC"]), abs(result.moves()["ETH"])) < 1e-4
+    assert price["layout"]["yaxis2"]["tickformat"] == ".4%"
+    assert any(c.value.startswith("No account was pulled in") for c in at.caption)
     # the switch isolates the file's book
     at.toggle(key="isolated").set_value(True).run()
     alone = _file_run(book, isolated=True, shocked="ALT")
@@ -264,3 +271,22 @@ def test_a_slider_move_reruns_the_page_well_under_a_second():
     assert row["page"]["fall"]["cpu"] < 0.5
     assert row["page"]["cross"]["cpu"] < 0.5
     assert row["ratio"]["cpu"] < 1.5
+
+
+def test_the_accounts_text_states_the_pages_rules():
+    """docs/contagion/accounts.md's figures are the code's: the start price, the number of
+    markets the page runs (the model's own limit), the default depths by name."""
+    import cascade
+    from cascade.contagion import DEFAULT_DEPTH, DEFAULT_MARKETS
+    from cascade_view.text import doc
+    text = doc("accounts", "contagion")
+    low, high = upload.MARKETS_RANGE
+    assert f"a file of {low} to {high} markets" in text
+    assert f"starts at the price {cascade.Market().price:g}" in text
+    for count in (low - 1, high + 1):
+        with pytest.raises(ValueError, match="markets"):
+            Contagion(markets=tuple(f"M{i}" for i in range(count)),
+                      open_interest=(1e6,) * count, depth=(1e6,) * count, shocked="M0")
+    assert "BTC, ETH and ALT start at the synthetic book's depths" in text
+    assert DEFAULT_MARKETS == ("BTC", "ETH", "ALT")
+    assert upload.default_depth("other") == DEFAULT_DEPTH[DEFAULT_MARKETS.index("ALT")]
