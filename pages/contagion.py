@@ -82,7 +82,13 @@ if brought is None:
 else:
     setup = Contagion(markets=markets, open_interest=brought.open_interest, depth=depths,
                       **knobs)
-    result = compute.contagion_of_file(setup, brought.sha256, isolated, brought.book)
+    try:
+        result = compute.contagion_of_file(setup, brought.sha256, isolated, brought.book)
+    except ValueError as error:  # what the file's checks at the start price cannot see
+        split = " with every position isolated" if isolated else ""
+        st.error(f"**Check your file.** {escape_markdown(brought.name, 120)}{split}: "
+                 f"{escape_markdown(str(error))}", icon=":material/upload_file:")
+        st.stop()
     book_line = contagion_figures.file_book_sentence(brought.book, brought.name, brought.sha256,
                                                      depths, isolated)
 

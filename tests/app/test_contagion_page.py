@@ -290,3 +290,23 @@ def test_the_accounts_text_states_the_pages_rules():
     assert "BTC, ETH and ALT start at the synthetic book's depths" in text
     assert DEFAULT_MARKETS == ("BTC", "ETH", "ALT")
     assert upload.default_depth("other") == DEFAULT_DEPTH[DEFAULT_MARKETS.index("ALT")]
+
+
+def test_a_book_the_switch_cannot_isolate_is_said_not_raised(app, monkeypatch, tmp_path):
+    """A cross account hedged at entry 200 is sound at the start price 100 (its long's loss
+    is its short's gain), but split into isolated positions its long (margin 50 on 1,000:
+    20x, liquidation price 200 (1 - 1/20 + 0.005) = 191) is already past liquidation at
+    100: the model refuses it, and the page says so."""
+    path = tmp_path / "hedged.csv"
+    path.write_text("account,market,side,notional,collateral,margin_mode,entry_price\n"
+                    "x,BTC,long,1000,100,cross,200\nx,ETH,short,1000,,cross,200\n")
+    monkeypatch.setattr(upload, "EXAMPLE_ACCOUNTS", path)
+    at = open_contagion(app)
+    at.checkbox(key=upload.USE_EXAMPLE_ACCOUNTS).check().run()
+    assert not at.exception and not at.error
+    at.toggle(key="isolated").set_value(True).run()
+    assert not at.exception
+    (error,) = at.error
+    shown = re.sub(r"\\(.)", r"\1", error.value).replace("\u2060", "")
+    assert shown.startswith("**Check your file.** hedged.csv with every position isolated: ")
+    assert "liquidation prices [191.0]" in shown
