@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 
+import pandas as pd
 import pytest
 
 from cascade.accounts import read_accounts
@@ -310,3 +311,15 @@ def test_a_book_the_switch_cannot_isolate_is_said_not_raised(app, monkeypatch, t
     shown = re.sub(r"\\(.)", r"\1", error.value).replace("\u2060", "")
     assert shown.startswith("**Check your file.** hedged.csv with every position isolated: ")
     assert "liquidation prices [191.0]" in shown
+
+
+def test_a_parquet_accounts_file_gives_the_csvs_run(app, monkeypatch, tmp_path):
+    path = tmp_path / "accounts.parquet"
+    pd.read_csv(upload.EXAMPLE_ACCOUNTS).to_parquet(path)
+    monkeypatch.setattr(upload, "EXAMPLE_ACCOUNTS", path)
+    at = open_contagion(app)
+    at.checkbox(key=upload.USE_EXAMPLE_ACCOUNTS).check().run()
+    assert not at.exception and not at.error
+    result = _file_run(read_accounts(upload.EXAMPLES / "accounts.csv"), shocked="ALT")
+    assert _headline(at) == {m.label: m.value for m in contagion_figures.metrics(result)}
+    assert "accounts.parquet" in _book_caption(at)
