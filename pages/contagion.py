@@ -12,8 +12,8 @@ import streamlit as st
 from cascade.contagion import DEFAULT_MARKETS, Contagion
 from cascade_ui import compute, pagekit, upload
 from cascade_view import contagion_figures
-from cascade_view.links import PageParams
-from cascade_view.safe import escape_markdown
+from cascade_view.links import NOTICE_LIMIT, PageParams
+from cascade_view.safe import code, escape_markdown
 from cascade_view.text import doc, dollars
 
 ACCOUNTS = 100_000
@@ -46,7 +46,11 @@ FALLS = list(range(-60, -4))
 DURATIONS = [0, 60, 300, 600]
 CROSS = list(range(0, 101))
 with controls:
-    pagekit.note_ignored("shocked", markets, "Market that falls")
+    given = st.query_params.get("shocked")
+    if given is not None and given not in markets:  # a file's names are its text: escaped
+        st.warning(f"Ignored {code(f'shocked={given}', NOTICE_LIMIT)} from the URL: _Market "
+                   f"that falls_ offers {'; '.join(escape_markdown(m, 40) for m in markets)}.",
+                   icon=":material/link_off:")
     pagekit.note_ignored("seconds", DURATIONS, "Over (seconds)")
     pagekit.note_ignored("rule", list(RULES), "Venue rule")
     for key, values, label in (("fall", FALLS, "Its fall (%)"),

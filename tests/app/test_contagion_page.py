@@ -323,3 +323,18 @@ def test_a_parquet_accounts_file_gives_the_csvs_run(app, monkeypatch, tmp_path):
     result = _file_run(read_accounts(upload.EXAMPLES / "accounts.csv"), shocked="ALT")
     assert _headline(at) == {m.label: m.value for m in contagion_figures.metrics(result)}
     assert "accounts.parquet" in _book_caption(at)
+
+
+def test_a_url_market_a_file_does_not_hold_is_named_with_the_files_names_inert(
+        app, monkeypatch, tmp_path):
+    path = tmp_path / "links.csv"
+    path.write_text("account,market,side,notional,leverage,margin_mode\n"
+                    "a,SOL,long,1000,10,isolated\nb,![i](http://e.com/t.png),long,1000,10,"
+                    "isolated\n")
+    monkeypatch.setattr(upload, "EXAMPLE_ACCOUNTS", path)
+    at = app
+    at.session_state[upload.USE_EXAMPLE_ACCOUNTS] = True
+    at = open_contagion(at, shocked="DOGE")
+    assert not at.exception and not at.error
+    (warning,) = [w.value for w in at.warning if "shocked=DOGE" in w.value]
+    assert "SOL" in warning and "](http" not in warning and "![" not in warning
