@@ -1,7 +1,8 @@
 """Bring your own book (issue 9): the sidebar's uploads of a positions file, an order-book
 snapshot and a price path (issue 17), read once per file (cached by Streamlit's file id)
 and handed to the page as model objects. A bad file is a ValueError for the page to show;
-nothing is dropped."""
+nothing is dropped. The Contagion page's accounts file (issue 19) is read the same way
+(accounts_input), with a depth per market of the file (depth_inputs, default_depth)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from cascade.tables import MAX_FILE_BYTES
 from cascade_view.formats import path_extent, usd
 from cascade_view.knobs import label_of
 from cascade_view.safe import escape_markdown
+from cascade_view.text import dollars
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_POSITIONS = EXAMPLES / "positions.csv"
@@ -237,11 +239,11 @@ class AccountsFile:
 def _check_accounts(book: AccountBook, name: str) -> None:
     """The page's own limits on a file that read_accounts accepted: 2 to 8 markets, and
     nothing already liquidated at the start price of every market, 100 (entry prices are
-    read on that index): an isolated long's liquidation price e (1 - 1/L + m) below 100 (a
-    short's e (1 + 1/L - m) above it), and a cross account whose equity at 100,
-    C + sum s q (100 - e), is above its maintenance sum m n. m: the markets' maintenance
-    margin (cascade.Market's default). A ValueError names the file, the field and the
-    first account."""
+    read on that index): no isolated long whose liquidation price e (1 - 1/L + m) is at or
+    above 100 (a short's e (1 + 1/L - m) at or below it), and no cross account whose equity
+    at 100, C + sum s q (100 - e), is at or below its maintenance sum m n (the engine would
+    take it at the first tick). m: the markets' maintenance margin (cascade.Market's
+    default). A ValueError names the file, the field and the first account."""
     low, high = MARKETS_RANGE
     if not low <= len(book.markets) <= high:
         raise ValueError(f"{name}: market: the file holds {len(book.markets)} market(s) "
@@ -326,7 +328,8 @@ def depth_inputs(markets: tuple) -> tuple[float, ...]:
                 f"{escape_markdown(name, 40)} depth ($M per 1%)", min_value=0.01,
                 max_value=100_000.0, value=default_depth(name) / 1e6, step=1.0, format="%g",
                 key=f"depth-{name}",
-                help="Notional that moves this market's price by 1% (linear impact). "
-                     "Until set: the synthetic book's depth for BTC, ETH and ALT; "
-                     f"{usd(min(DEFAULT_DEPTH))} (the altcoin's) for any other name."))
+                help=dollars("Notional that moves this market's price by 1% (linear impact). "
+                             "Until set: the synthetic book's depth for BTC, ETH and ALT; "
+                             f"{usd(min(DEFAULT_DEPTH))} (the altcoin's) for any other "
+                             "name.")))
     return tuple(depths)

@@ -151,6 +151,9 @@ def test_the_example_accounts_replace_the_synthetic_book(app):
     digest = hashlib.sha256(upload.EXAMPLE_ACCOUNTS.read_bytes()).hexdigest()
     assert "accounts.csv" in line and "7 accounts, 11 positions" in line
     assert "3 accounts with cross positions" in line and digest[:12] in line
+    label = at.checkbox(key=upload.USE_EXAMPLE_ACCOUNTS).label
+    assert f"{book.accounts} accounts in BTC, ETH and ALT" in label
+    assert set(book.markets) == {"BTC", "ETH", "ALT"}
     assert at.slider(key="cross").disabled
     # the shocked-market control lists the file's markets; one depth per market
     assert list(at.segmented_control(key="shocked").options) == list(book.markets)
