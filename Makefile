@@ -53,10 +53,11 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_contagion.py
 
 ## The Explorer in Chromium at 10K-2M traders: rerun times and server memory (minutes);
-## then 1M with the clock on beside 1M without, taking turns.
+## then 1M with the clock on beside 1M without, taking turns; the Contagion page's reruns.
 bench-explorer: $(VENV)/.dev browser
 	$(BIN)/python benchmarks/bench_explorer.py
 	$(BIN)/python benchmarks/bench_explorer.py --sizes 1M --clock --skip-memory
+	$(BIN)/python benchmarks/bench_contagion_page.py --browser
 
 ## Ensemble throughput: books per second in process vs on a LocalCluster (see README).
 bench-ensemble: $(VENV)/.dev

@@ -195,3 +195,11 @@ def contagion_of(setup: Contagion, isolated: bool):
     book = contagion_book(setup.accounts, setup.seed, setup.markets, setup.open_interest,
                           setup.cross_share)
     return setup.run(book.isolated() if isolated else book)
+
+
+@st.cache_resource(max_entries=8, ttl=CACHE_TTL, show_spinner="Running the markets...")
+def contagion_of_file(setup: Contagion, sha256: str, isolated: bool, _book):
+    """The ContagionResult of `setup` on an uploaded AccountBook `_book` (made isolated when
+    `isolated`), cached on the knobs and the file's SHA-256 (`sha256`): the book itself is
+    not hashed. Shared by every session: read only."""
+    return setup.run(_book.isolated() if isolated else _book)

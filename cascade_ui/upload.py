@@ -1,23 +1,29 @@
 """Bring your own book (issue 9): the sidebar's uploads of a positions file, an order-book
 snapshot and a price path (issue 17), read once per file (cached by Streamlit's file id)
 and handed to the page as model objects. A bad file is a ValueError for the page to show;
-nothing is dropped."""
+nothing is dropped. The Contagion page's accounts file (issue 19) is read the same way
+(accounts_input), with a depth per market of the file (depth_inputs, default_depth)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 import cascade
 from cascade import case
+from cascade.accounts import AccountBook, read_accounts
+from cascade.contagion import DEFAULT_DEPTH, DEFAULT_MARKETS
 from cascade.case import BroughtFile
 from cascade.tables import MAX_FILE_BYTES
 from cascade_view.formats import path_extent, usd
 from cascade_view.knobs import label_of
 from cascade_view.safe import escape_markdown
+from cascade_view.text import dollars
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_POSITIONS = EXAMPLES / "positions.csv"
@@ -202,3 +208,128 @@ def nearest_table(frame):
         "notional": "Notional (USD)", "entry_price": "Entry (start = 100)",
         "liquidation_price": "Liquidation price", "distance": "Distance from start (%)",
         "liquidated_in_wave": "Liquidated in wave (-1: survived)"})
+
+
+# ------------------------------------------------------------------ accounts (issue 19)
+
+EXAMPLE_ACCOUNTS = EXAMPLES / "accounts.csv"
+ACCOUNTS_KEY = "upload_accounts"
+USE_EXAMPLE_ACCOUNTS = "use_example_accounts"
+# The Contagion page runs 2 to 8 markets (cascade.contagion.Contagion).
+MARKETS_RANGE = (2, 8)
+
+
+@dataclass(frozen=True)
+class AccountsFile:
+    """An accounts file read for the Contagion page: the book (cascade.accounts.read_accounts)
+    and the file's name, rows and SHA-256 (of its bytes), which key the page's caches."""
+    book: AccountBook
+    name: str
+    rows: int
+    sha256: str
+
+    @property
+    def open_interest(self) -> tuple[float, ...]:
+        """Per market of the book, the notional at entry it holds (USD)."""
+        book = self.book
+        return tuple(np.bincount(book.market, weights=book.notional,
+                                 minlength=len(book.markets)).tolist())
+
+
+def _check_accounts(book: AccountBook, name: str) -> None:
+    """The page's own limits on a file that read_accounts accepted: 2 to 8 markets, and
+    nothing already liquidated at the start price of every market, 100 (entry prices are
+    read on that index): no isolated long whose liquidation price e (1 - 1/L + m) is at or
+    above 100 (a short's e (1 + 1/L - m) at or below it), and no cross account whose equity
+    at 100, C + sum s q (100 - e), is at or below its maintenance sum m n (the engine would
+    take it at the first tick). m: the markets' maintenance margin (cascade.Market's
+    default). A ValueError names the file, the field and the first account."""
+    low, high = MARKETS_RANGE
+    if not low <= len(book.markets) <= high:
+        raise ValueError(f"{name}: market: the file holds {len(book.markets)} market(s) "
+                         f"({', '.join(book.markets)}); the Contagion page runs {low} to "
+                         f"{high}")
+    m = cascade.Market().maintenance_margin
+    start = cascade.Market().price
+    accounts = np.array(book.names if book.names is not None else range(book.accounts),
+                        dtype=object)
+    liquidation = book.entry_price * (1.0 - book.side * (1.0 / book.leverage - m))
+    past = ~book.cross & np.where(book.side > 0, liquidation >= start, liquidation <= start)
+    if past.any():
+        first = int(np.flatnonzero(past)[0])
+        raise ValueError(
+            f"{name}: entry_price: {int(past.sum()):,} isolated position(s) are at or past "
+            f"their liquidation price at the start price of {start:g}, on which this page "
+            f"reads entry prices (first: account {accounts[book.account[first]]}, "
+            f"{book.markets[book.market[first]]}, entry {book.entry_price[first]:,.6g}, "
+            f"leverage {book.leverage[first]:g})")
+    signed = np.where(book.cross, book.side * book.quantity * (start - book.entry_price), 0.0)
+    equity = book.collateral + np.bincount(book.account, weights=signed,
+                                           minlength=book.accounts)
+    upkeep = np.bincount(book.account, weights=np.where(book.cross, m * book.notional, 0.0),
+                         minlength=book.accounts)
+    has_cross = np.bincount(book.account, weights=book.cross.astype(float),
+                            minlength=book.accounts) > 0
+    under = has_cross & (equity <= upkeep)
+    if under.any():
+        first = int(np.flatnonzero(under)[0])
+        raise ValueError(
+            f"{name}: entry_price: {int(under.sum()):,} cross account(s) are at or below "
+            f"their maintenance margin at the start price of {start:g}, on which this page "
+            f"reads entry prices (first: account {accounts[first]}, equity "
+            f"{usd(equity[first])} against maintenance {usd(upkeep[first])})")
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the accounts...")
+def _accounts_file(_data: bytes | str, name: str, file_id: str) -> AccountsFile:
+    source = _named_buffer(_data, name)
+    raw = Path(_data).read_bytes() if isinstance(_data, str) else _data
+    book = read_accounts(source)
+    _check_accounts(book, name)
+    rows = len(book)
+    return AccountsFile(book, name, rows, hashlib.sha256(raw).hexdigest())
+
+
+def accounts_input() -> AccountsFile | None:
+    """The accounts uploader and the example's checkbox, drawn where the page calls it.
+    Returns the file read (cached by Streamlit's file id), None without one; raises
+    ValueError for a bad file (the page shows it with st.error)."""
+    limit = f"{MAX_FILE_BYTES / 2**20:.0f} MB"
+    uploaded = st.file_uploader(
+        f"Accounts: account, market, side, notional, leverage or collateral, margin_mode "
+        f"(CSV or Parquet, up to {limit})", type=FILE_TYPES, key=ACCOUNTS_KEY)
+    st.checkbox("Use the example accounts (7 accounts in BTC, ETH and ALT)",
+                key=USE_EXAMPLE_ACCOUNTS)
+    if uploaded is not None:
+        return _accounts_file(uploaded.getvalue(), uploaded.name, uploaded.file_id)
+    if st.session_state.get(USE_EXAMPLE_ACCOUNTS):
+        return _accounts_file(str(EXAMPLE_ACCOUNTS), EXAMPLE_ACCOUNTS.name,
+                              f"example:{EXAMPLE_ACCOUNTS.name}")
+    return None
+
+
+def default_depth(market: str) -> float:
+    """A file's market's depth until the user sets it (USD that moves the price 1%): the
+    synthetic book's for BTC, ETH and ALT (cascade.contagion.DEFAULT_DEPTH), the thinnest
+    of those for any other name (a model assumption: an unknown market is taken as thin as
+    the altcoin)."""
+    known = dict(zip(DEFAULT_MARKETS, DEFAULT_DEPTH))
+    return known.get(market, min(DEFAULT_DEPTH))
+
+
+def depth_inputs(markets: tuple) -> tuple[float, ...]:
+    """One depth per market of an uploaded book, in $M that move its price 1% (keyed by the
+    market's name, so a name keeps its depth from file to file); returns USD."""
+    depths = []
+    columns = st.columns(min(len(markets), 4))
+    for i, name in enumerate(markets):
+        with columns[i % len(columns)]:
+            depths.append(1e6 * st.number_input(
+                f"{escape_markdown(name, 40)} depth ($M per 1%)", min_value=0.01,
+                max_value=100_000.0, value=default_depth(name) / 1e6, step=1.0, format="%g",
+                key=f"depth-{name}",
+                help=dollars("Notional that moves this market's price by 1% (linear impact). "
+                             "Until set: the synthetic book's depth for BTC, ETH and ALT; "
+                             f"{usd(min(DEFAULT_DEPTH))} (the altcoin's) for any other "
+                             "name.")))
+    return tuple(depths)

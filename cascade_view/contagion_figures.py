@@ -5,22 +5,38 @@ cascade.contagion.ContagionResult), text or Figure out; no simulation here."""
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 
-from cascade.contagion import ContagionResult
+from cascade.accounts import AccountBook
+from cascade.contagion import DEFAULT_MARKETS, Contagion, ContagionResult
 from cascade.events import EVENTS
 
 from .figures import Draft, bar, heading, money_axis, scatter
-from .formats import pct, seconds, usd
+from .formats import pct, seconds, share, usd
+from .safe import escape_markdown
 
 # The observed figure the cross-margin share is compared with (cascade/events.py).
 OBSERVED_CROSS = EVENTS["2025-10-10"].facts["hl_cross_long_share"]
 MARKET_COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b",
                  "#e377c2", "#17becf")
+
+
+def colors_of(markets: tuple) -> list[str]:
+    """One colour per market: the synthetic book's markets keep theirs on every book (a
+    file's BTC is drawn as the synthetic BTC); other names take the palette's next unused
+    colours, in order, then those of the synthetic markets the book does not hold (the
+    palette has 8: one each for up to 8 markets)."""
+    fixed = dict(zip(DEFAULT_MARKETS, MARKET_COLORS))
+    unused = [fixed[m] for m in DEFAULT_MARKETS if m not in markets]
+    spare = iter(list(MARKET_COLORS[len(DEFAULT_MARKETS):]) + unused)
+    return [fixed[m] if m in fixed else next(spare) for m in markets]
+
+
 # Liquidations are drawn in bins of this many seconds at most (so the chart sent to the
 # browser never grows with the run's length beyond MAX_BINS bars per market).
 MAX_BINS = 120
@@ -76,9 +92,11 @@ def pulled_in_sentence(result: ContagionResult) -> str:
     """How many accounts a market they were not shocked in pulled in, and the money."""
     count = result.pulled_in().size
     ledger = result.ledger
-    return (f"{count:,} liquidated account{'s' if count != 1 else ''} held no position in a "
-            f"market whose own path moves: pulled in through the other markets. "
-            f"Liquidated: {usd(result.liquidated_notional())} at entry; bad debt "
+    pulled = (f"{count:,} liquidated account{'s' if count != 1 else ''} held no position in "
+              f"a market whose own path moves: pulled in through the other markets."
+              if count else "No account was pulled in through the other markets alone: "
+              "every liquidated account held a position in a market whose own path moves.")
+    return (f"{pulled} Liquidated: {usd(result.liquidated_notional())} at entry; bad debt "
             f"{usd(ledger['bad_debt'])}.")
 
 
@@ -89,22 +107,38 @@ def price_figure(result: ContagionResult) -> go.Figure:
     calm = [m for m in range(len(result.markets)) if not result.shocked[m]]
     split = bool(calm) and len(calm) < len(result.markets)
     fig = Draft(**heading("Each market's price", "traded move from the start, per tick"),
-                xaxis=dict(title="seconds", anchor="y2" if split else "y"),
-                yaxis=dict(title="own path moves" if split else "move", tickformat=".0%",
+                xaxis=dict(title=dict(text="seconds"), anchor="y2" if split else "y"),
+                yaxis=dict(title=dict(text="own path moves" if split else "move"),
+                           tickformat=".0%",
                            domain=[0.56, 1.0] if split else [0.0, 1.0]),
                 legend=dict(orientation="h", y=-0.25), height=440 if split else 380)
     if split:
-        fig.update_layout(yaxis2=dict(title="flat own path", tickformat=".1%",
+        fig.update_layout(yaxis2=dict(title=dict(text="flat own path"),
+                                      tickformat=f".{calm_decimals(result, calm)}%",
                                       domain=[0.0, 0.44]),
                           xaxis=dict(matches=None))
+    colors = colors_of(result.markets)
     for m, name in enumerate(result.markets):
         rows = result.series[result.series["market"] == name]
         move = rows["price"].to_numpy() / float(result.prices[m]) - 1.0
         fig.add_trace(scatter(x=rows["seconds"].to_numpy() + result.tick_seconds, y=move,
-                              name=name, mode="lines",
+                              name=html.escape(name), mode="lines",
                               yaxis="y2" if split and m in calm else "y",
-                              line=dict(color=MARKET_COLORS[m % len(MARKET_COLORS)], width=2)))
+                              line=dict(color=colors[m], width=2)))
     return fig.build()
+
+
+def calm_decimals(result: ContagionResult, calm: list[int]) -> int:
+    """Decimals of the flat-path markets' percent ticks: enough that the largest of their
+    moves M shows a non-zero digit, 1 + max(0, -floor(log10(100 M))) (M = 0.83% -> 1,
+    0.05% -> 3, 0.006% -> 4), at most 4."""
+    names = [result.markets[m] for m in calm]
+    rows = result.series[result.series["market"].isin(names)]
+    start = np.asarray(result.prices)[[result.markets.index(n) for n in rows["market"]]]
+    largest = float(np.max(np.abs(rows["price"].to_numpy() / start - 1.0), initial=0.0))
+    if not largest > 0:
+        return 1
+    return int(min(4, 1 + max(0, -math.floor(math.log10(100 * largest)))))
 
 
 def binned(result: ContagionResult) -> tuple[float, dict]:
@@ -131,9 +165,45 @@ def liquidations_figure(result: ContagionResult) -> go.Figure:
     top = max((float(s.max()) for _, s in bins.values() if s.size), default=0.0)
     fig = Draft(**heading("Liquidations per market", f"notional at entry per "
                           f"{seconds(width)}"),
-                xaxis=dict(title="seconds"), yaxis=money_axis(top), barmode="group",
+                xaxis=dict(title=dict(text="seconds")), yaxis=money_axis(top), barmode="group",
                 legend=dict(orientation="h", y=-0.25), height=380)
+    colors = colors_of(result.markets)
     for m, (name, (starts, sums)) in enumerate(bins.items()):
-        fig.add_trace(bar(x=starts + width / 2, y=sums, name=name, width=width * 0.9,
-                          marker=dict(color=MARKET_COLORS[m % len(MARKET_COLORS)])))
+        fig.add_trace(bar(x=starts + width / 2, y=sums, name=html.escape(name),
+                          width=width * 0.9,
+                          marker=dict(color=colors[m])))
     return fig.build()
+
+
+def depth_words(markets: tuple, depths: tuple) -> str:
+    """'BTC $70M, ETH $30M, ALT $3M moves each 1%' (names escaped: a file's text)."""
+    listed = ", ".join(f"{escape_markdown(name, 40)} {usd(depth)}"
+                       for name, depth in zip(markets, depths))
+    return f"depth that moves each 1%: {listed}"
+
+
+def synthetic_book_sentence(setup: Contagion, isolated: bool) -> str:
+    """Which book the page shows when no file is brought: the synthetic accounts' size,
+    seed, cross share and the markets' depths."""
+    return (f"Book: synthetic, {setup.accounts:,} accounts (seed {setup.seed}), "
+            f"{share(setup.cross_share)} of open interest in cross accounts; "
+            f"{depth_words(setup.markets, setup.depth)}." + _isolated_words(isolated))
+
+
+def file_book_sentence(book: AccountBook, name: str, sha256: str, depths: tuple,
+                       isolated: bool) -> str:
+    """Which book the page shows when a file is brought: its name, accounts, positions,
+    accounts with cross positions, the cross share of its open interest (notional at
+    entry), its markets' depths and checksum."""
+    cross = float(book.notional[book.cross].sum()) / float(book.notional.sum())
+    return (f"Book: your accounts, **{escape_markdown(name, 120)}** ({book.accounts:,} "
+            f"accounts, {len(book):,} positions, {book.cross_accounts().size:,} accounts "
+            f"with cross positions, {share(cross)} of the open interest cross; SHA-256 "
+            f"{sha256[:12]}...); {depth_words(book.markets, depths)}. Every market starts "
+            f"at 100, the file's entry prices read on that scale. _Open interest in cross "
+            f"accounts_ sets the synthetic book's and does not apply." + _isolated_words(isolated))
+
+
+def _isolated_words(isolated: bool) -> str:
+    return (" Shown: the same book with every position isolated, its account's collateral "
+            "split by notional." if isolated else "")

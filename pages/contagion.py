@@ -1,17 +1,19 @@
 """Contagion: a fall in one market reaches others through cross-margin accounts (issue 19).
 
 The controls are the page's own URL parameters (`?shocked=ETH&fall=-20&cross=80`). The
-model is cascade/contagion.py, run by cascade_ui.compute.contagion_of on synthetic
-accounts; figures and sentences are cascade_view/contagion_figures.py; text is
-docs/contagion/*.md.
+model is cascade/contagion.py, run by cascade_ui.compute on synthetic accounts or on an
+accounts file brought in the expander (cascade_ui/upload.py; a bad file is named by row
+and the synthetic book stays); figures and sentences are cascade_view/contagion_figures.py;
+text is docs/contagion/*.md.
 """
 
 import streamlit as st
 
 from cascade.contagion import DEFAULT_MARKETS, Contagion
-from cascade_ui import compute, pagekit
+from cascade_ui import compute, pagekit, upload
 from cascade_view import contagion_figures
-from cascade_view.links import PageParams
+from cascade_view.links import NOTICE_LIMIT, PageParams
+from cascade_view.safe import code, escape_markdown
 from cascade_view.text import doc, dollars
 
 ACCOUNTS = 100_000
@@ -21,44 +23,84 @@ PARAMS = PageParams(knob_prefixes=(), own=frozenset(KEYS))
 
 pagekit.open_page("Contagion across markets", PARAMS)
 st.markdown(doc("intro", "contagion"))
+controls = st.container()  # drawn once the file (if any) names the markets
+
+# ------------------------------------------------------------------ the book
+brought = depths = failed = None
+with st.expander("Your own accounts", icon=":material/upload_file:"):
+    st.caption(doc("accounts", "contagion"))
+    try:
+        brought = upload.accounts_input()
+    except ValueError as error:
+        failed = error
+    if brought is not None:
+        depths = upload.depth_inputs(brought.book.markets)
+if failed is not None:  # above the headline, which stays the synthetic book's
+    st.error(f"**Check your file.** {escape_markdown(str(failed))}. The synthetic book is "
+             f"shown.", icon=":material/upload_file:")
+markets = DEFAULT_MARKETS if brought is None else brought.book.markets
 
 # the sliders take any whole number in their range from the URL; the other controls, their
 # options (anything else is ignored, and said so)
 FALLS = list(range(-60, -4))
 DURATIONS = [0, 60, 300, 600]
 CROSS = list(range(0, 101))
-pagekit.note_ignored("shocked", DEFAULT_MARKETS, "Market that falls")
-pagekit.note_ignored("seconds", DURATIONS, "Over (seconds)")
-pagekit.note_ignored("rule", list(RULES), "Venue rule")
-for key, values, label in (("fall", FALLS, "Its fall (%)"),
-                           ("cross", CROSS, "Open interest in cross accounts (%)")):
-    given = st.query_params.get(key)
-    if given is not None and given not in [str(v) for v in values]:
-        st.warning(f"Ignored `{key}={given[:40]}` from the URL: _{label}_ takes a whole "
-                   f"number from {values[0]} to {values[-1]}.", icon=":material/link_off:")
-left, right = st.columns(2, gap="large")
+with controls:
+    given = st.query_params.get("shocked")
+    if given is not None and given not in markets:  # a file's names are its text: escaped
+        st.warning(f"Ignored {code(f'shocked={given}', NOTICE_LIMIT)} from the URL: _Market "
+                   f"that falls_ offers {'; '.join(escape_markdown(m, 40) for m in markets)}.",
+                   icon=":material/link_off:")
+    pagekit.note_ignored("seconds", DURATIONS, "Over (seconds)")
+    pagekit.note_ignored("rule", list(RULES), "Venue rule")
+    for key, values, label in (("fall", FALLS, "Its fall (%)"),
+                               ("cross", CROSS, "Open interest in cross accounts (%)")):
+        given = st.query_params.get(key)
+        if given is not None and given not in [str(v) for v in values]:
+            st.warning(f"Ignored `{key}={given[:40]}` from the URL: _{label}_ takes a whole "
+                       f"number from {values[0]} to {values[-1]}.", icon=":material/link_off:")
+    left, right = st.columns(2, gap="large")
 with left:
-    shocked = st.segmented_control("Market that falls", DEFAULT_MARKETS, default="ALT",
-                                   key="shocked", bind="query-params") or "ALT"
+    first = "ALT" if "ALT" in markets else markets[0]
+    shocked = st.segmented_control("Market that falls", markets, default=first,
+                                   format_func=lambda name: escape_markdown(name, 40),
+                                   key="shocked", bind="query-params") or first
     fall = st.slider("Its fall (%)", FALLS[0], FALLS[-1], -30, step=5, key="fall",
                      bind="query-params")
     duration = st.select_slider("Over (seconds)", DURATIONS, value=600, key="seconds",
                                 bind="query-params")
 with right:
     cross = st.slider("Open interest in cross accounts (%)", CROSS[0], CROSS[-1], 50, step=5,
-                      key="cross", bind="query-params")
+                      key="cross", bind="query-params", disabled=brought is not None,
+                      help="Of the synthetic book; a file brings its own accounts' margin "
+                           "modes.")
     rule = st.radio("Venue rule", list(RULES), key="rule", bind="query-params",
                     horizontal=True) or next(iter(RULES))
-    isolated = st.toggle("Same book, isolated", key="isolated", bind="query-params")
+    isolated = bool(st.toggle("Same book, isolated", key="isolated", bind="query-params"))
 
-setup = Contagion(shocked=shocked, fall=fall / 100, fall_seconds=float(duration),
-                  cross_share=cross / 100, rule=RULES[rule], accounts=ACCOUNTS)
-result = compute.contagion_of(setup, bool(isolated))
+knobs = dict(shocked=shocked, fall=fall / 100, fall_seconds=float(duration), rule=RULES[rule])
+if brought is None:
+    setup = Contagion(cross_share=cross / 100, accounts=ACCOUNTS, **knobs)
+    result = compute.contagion_of(setup, isolated)
+    book_line = contagion_figures.synthetic_book_sentence(setup, isolated)
+else:
+    setup = Contagion(markets=markets, open_interest=brought.open_interest, depth=depths,
+                      **knobs)
+    try:
+        result = compute.contagion_of_file(setup, brought.sha256, isolated, brought.book)
+    except ValueError as error:  # what the file's checks at the start price cannot see
+        split = " with every position isolated" if isolated else ""
+        st.error(f"**Check your file.** {escape_markdown(brought.name, 120)}{split}: "
+                 f"{escape_markdown(str(error))}", icon=":material/upload_file:")
+        st.stop()
+    book_line = contagion_figures.file_book_sentence(brought.book, brought.name, brought.sha256,
+                                                     depths, isolated)
 
 st.subheader("What the fall did", divider="gray")
+st.caption(dollars(book_line))
 for row in (contagion_figures.move_metrics(result), contagion_figures.share_metrics(result)):
     for column, metric in zip(st.columns(3), row):
-        column.metric(metric.label, metric.value, help=metric.help)
+        column.metric(escape_markdown(metric.label, 60), metric.value, help=metric.help)
 st.markdown(dollars(contagion_figures.observed_sentence(result)))
 st.caption(dollars(contagion_figures.pulled_in_sentence(result)))
 st.caption(doc("how_to_read", "contagion"))

@@ -43,6 +43,10 @@ PAGES = ("compare", "contagion", "events", "explorer", "learn", "phase", "risk")
 # "definition" = a formula, a constant of the model or of a knob's meaning; "example" = an
 # example value (an address, a URL form).
 SENTENCES: dict[str, dict[str, str]] = {
+    "contagion/accounts.md": {
+        "Every market starts at the price 100": "definition",
+        "The page runs a file of 2 to 8 markets": "definition",
+    },
     "compare/intro.md": {
         "The crowd keeps its open interest and its total margin in both":
             "model: test_compare_intro",
