@@ -119,7 +119,10 @@ from cascade_view import contagion_report  # noqa: E402 (this block's own import
 
 st.download_button(
     "Download the report (HTML)",
-    lambda: contagion_report.contagion_report(setup, result, bool(isolated)),
+    lambda: contagion_report.contagion_report(
+        setup, result, bool(isolated),
+        None if brought is None else contagion_report.AccountsFile(
+            brought.name, len(brought.book), brought.sha256)),
     contagion_report.FILE_NAME, "text/html", on_click="ignore",
     icon=":material/description:", key="download-contagion-report",
     help="One file that opens offline: the headline, both charts (interactive), the tables "

@@ -174,8 +174,8 @@ def test_hostile_market_and_file_names_stay_text():
     # no tag was added by a name: the same number of script and img tags as a plain report
     for tag in ("<script", "<img"):
         assert page.count(tag) == plain.count(tag)
-    # in the charts' data, plotly writes < and > as \u003c and \u003e
-    assert "\\u003cscript\\u003ealert(1)" in page
+    # in the charts' data the legend names are escaped for plotly's HTML-like text
+    assert '"name":"&lt;script&gt;alert(1)' in page
 
 
 # ------------------------------------------------------------------ the page's download
@@ -213,3 +213,19 @@ def test_the_page_offers_the_report_of_the_run_it_shows(app, deferred):
     result = setup.run(setup.book().isolated())
     shown = deferred["cascade-contagion-report.html"]()
     assert _undated(shown) == _undated(contagion_report(setup, result, isolated=True))
+
+
+def test_the_pages_report_of_an_accounts_file_names_the_file(app, deferred):
+    """With the example accounts brought, the page's report lists that file (its name and
+    SHA-256), not a synthetic book, and gives the page's headline of that run."""
+    app.switch_page("pages/contagion.py")
+    at = run(app)
+    at.checkbox(key="use_example_accounts").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = deferred["cascade-contagion-report.html"]()
+    digest = hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
+    assert EXAMPLE.name in shown and digest in shown
+    assert "not used: the accounts file replaces the synthetic accounts" in shown
+    moves = [m.value for m in at.metric][:3]
+    for value in moves:
+        assert f'<div class="value">{value}</div>' in shown
