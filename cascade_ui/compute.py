@@ -25,6 +25,7 @@ from cascade.contagion import Contagion
 from cascade.replay import compare, replay_scenario
 from cascade.response import ResponseCurve, response_curve, shock_grid
 from cascade.scenario import MARKET_FIELDS
+from cascade.sweep import CROSS_SHARES, cross_share_curve
 from cascade.theory import direction_of
 
 __all__ = ["Analysis", "Robustness", "analyse", "book_of", "clear_caches",
@@ -188,3 +189,12 @@ def contagion_of(setup: Contagion, isolated: bool):
     book = contagion_book(setup.accounts, setup.seed, setup.markets, setup.open_interest,
                           setup.cross_share)
     return setup.run(book.isolated() if isolated else book)
+
+
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner="Running every cross share...")
+def cross_share_curve_of(setup: Contagion, shares: tuple = CROSS_SHARES):
+    """cascade.sweep.cross_share_curve of `setup` (its own cross_share is replaced by each
+    of `shares`): the Risk page's cross-margin section, one contagion run per share on the
+    same seed. A DataFrame of a row per share, a few hundred bytes: cached as data, so each
+    session gets its own copy."""
+    return cross_share_curve(setup, shares)
