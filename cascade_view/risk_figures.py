@@ -24,6 +24,11 @@ BAND = "#2563eb"
 TAIL = "#b91c1c"
 RIDGE_HEIGHT = 0.8        # a row's tallest bin, in rows
 BINS = 60
+# The cross-margin chart's shares: colours none of the page's three markets has
+# (contagion_figures.MARKET_COLORS); the observed line takes the colour of the share it is
+# compared with.
+FROM_ELSEWHERE = "#d97706"
+CROSS = "#7c3aed"
 # Under the axis title at any figure height: anchored to the bottom of the whole figure.
 LEGEND_BELOW = dict(orientation="h", yref="container", y=0.02, yanchor="bottom", x=0,
                     xanchor="left")
@@ -202,8 +207,8 @@ def cross_share_figure(curve: pd.DataFrame, setup) -> go.Figure:
             marker=dict(size=9, color=MARKET_COLORS[m % len(MARKET_COLORS)]),
             hovertemplate=f"%{{x:.0f}}% cross: {name} %{{y:+.2%}}<extra></extra>"))
     for column, name, colour, symbol in (
-            ("contagion_share", "From another market", TAIL, "circle"),
-            ("cross_liquidated", "Cross positions' share", BAND, "diamond")):
+            ("contagion_share", "From another market", FROM_ELSEWHERE, "circle"),
+            ("cross_liquidated", "Cross positions' share", CROSS, "diamond")):
         fig.add_trace(scatter(
             x=x, y=curve[column].to_numpy(dtype=float), yaxis="y2", mode="markers",
             name=name, marker=dict(size=9, color=colour, symbol=symbol),
@@ -212,7 +217,7 @@ def cross_share_figure(curve: pd.DataFrame, setup) -> go.Figure:
     fig.add_trace(scatter(
         x=[x.min() - 5, x.max() + 5], y=[observed, observed], yaxis="y2", mode="lines",
         name=f"Observed: {pct(observed, signed=False)} cross-margin longs (10 Oct 2025)",
-        line=dict(color=BAND, dash="dot", width=1.5),
+        line=dict(color=CROSS, dash="dot", width=1.5),
         hovertemplate=(f"Observed: {pct(observed, signed=False)} of the liquidated notional "
                        f"was cross-margin longs ({OBSERVED_CROSS.scope}, 10 Oct 2025; "
                        f"{OBSERVED_CROSS.source})<extra></extra>")))

@@ -5,18 +5,19 @@ hand-made curves."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from cascade.contagion import Contagion
 from cascade.sweep import cross_share_curve
-from cascade_view import risk
+from cascade_view import risk, risk_figures
 from cascade_view.text import dollars
 from tests.app.apptools import as_array, charts, trace
 
-CALM = "Calm markets' move"
 
 
 def open_section(app, **query):
@@ -141,3 +142,17 @@ def test_equal_bad_debt_is_said_once():
     curve = curve_of([0.0, 1.0], {"BTC": [0.0, -0.01], "ETH": [0.0, -0.02], "ALT": [-0.4, -0.5]},
                      [0.0, 0.5], [0.0, 1.0], [0.0, 0.0])
     assert risk.cross_caption(curve, SETUP).endswith("Bad debt was $0 at every share.")
+
+
+def test_the_figure_built_unchecked_passes_plotlys_checks_unchanged():
+    """Built as plain dicts without Plotly's checks (figures.Draft); rebuilt with them on, it
+    gives the same JSON, so no property is invalid (as tests/app/test_figures.py does for
+    the Explorer's)."""
+    curve = curve_of([0.0, 0.5, 1.0], {"BTC": [0.0, -0.01, -0.1], "ETH": [0.0, -0.02, -0.2],
+                                       "ALT": [-0.5, -0.6, -0.7]},
+                     [0.0, 0.4, 0.9], [0.0, 0.6, 1.0], [5e6, 1e6, 2e7])
+    fig = risk_figures.cross_share_figure(curve, SETUP)
+    checked = go.Figure(fig.to_dict())
+    assert json.loads(checked.to_json()) == json.loads(fig.to_json())
+    assert checked.layout.xaxis.title.text == "Open interest in cross accounts"
+    assert list(checked.layout.xaxis.ticktext) == ["0%", "50%", "100%"]
