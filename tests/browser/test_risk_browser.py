@@ -35,8 +35,9 @@ def test_risk_page_runs_an_ensemble_and_reads_well(page, server, artifacts):
     page.wait_for_selector(IDLE)
 
     page.locator(".st-key-run button").click()
+    # the ensemble's two charts, below the cross-margin section's, drawn before Run
     page.wait_for_function(
-        f"document.querySelectorAll('.cascade-chart[data-drawn]').length >= 2",
+        "document.querySelectorAll('.cascade-chart[data-drawn]').length >= 3",
         timeout=120_000)
     page.wait_for_selector(IDLE)
     assert page.get_by_test_id("stException").count() == 0
