@@ -28,16 +28,22 @@ cascade.critical_shock of that row's book.
 `grid_ticks(scenario, x_field, x_values, y_field, y_values)` estimates, before anything
 runs, the ticks each timed cell will take (timed_ticks), so that a page can bound a grid
 whose cells run thousands of one-second ticks (a slow engine on an axis).
+
+`cross_share_curve(setup, shares)` is the contagion model's sweep (issue 19): one
+cascade.contagion run per share of open interest in cross accounts, on the same seed, one
+row each (what the Risk page draws against the cross share).
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import numpy as np
+import pandas as pd
 
 from ._checks import as_float_array, one_of
 from .clock import DEFAULT_TICK, final_move_timed
+from .contagion import Contagion
 from .engine import LiquidationBook, amplification
 from .market import DYDX_ATTEMPTS_PER_BLOCK, HYPERLIQUID_PARTIAL
 from .scenario import Scenario
@@ -235,3 +241,44 @@ def grid_ticks(scenario: Scenario, x_field: str, x_values, y_field: str, y_value
                 continue
             ticks[i, j] = timed_ticks(cell)
     return ticks
+
+
+# The cross shares of a cross_share_curve unless told: 0%, 10%, ..., 100% of open interest.
+CROSS_SHARES = tuple(i / 10 for i in range(11))
+# Its columns besides one move per market (f"move_{name}"), in this order.
+CROSS_COLUMNS = ("cross_share", "contagion_share", "cross_liquidated", "liquidated_notional",
+                 "bad_debt")
+
+
+def cross_share_curve(setup: Contagion, shares=CROSS_SHARES) -> pd.DataFrame:
+    """The contagion run of `setup` at every share of open interest in cross accounts.
+
+    Row i is replace(setup, cross_share=shares[i]).run(), exactly: the synthetic accounts
+    of setup.seed drawn at that share (cascade.accounts.make_accounts), so rows differ by
+    the share and by the accounts it draws, never by the seed. Columns (CROSS_COLUMNS,
+    then one per market):
+      cross_share          the share of open interest in cross accounts, [0, 1];
+      contagion_share      ContagionResult.contagion_share(): the share of the liquidated
+                           notional (at entry) in markets whose own path is flat, caused by
+                           another market's fall through the accounts (NaN: nothing
+                           liquidated);
+      cross_liquidated     ContagionResult.cross_share(): cross positions' share of the
+                           liquidated notional (NaN: nothing liquidated);
+      liquidated_notional  USD at entry;
+      bad_debt             USD the venue fund could not pay (ledger["bad_debt"]);
+      move_<market>        that market's traded move at the run's end, P / P0 - 1.
+    With no cross accounts nothing links the markets: a market whose own path is flat does
+    not move and contagion_share is 0 (tests/model/test_cross_share_curve.py).
+    """
+    values = _check_values("shares", shares)
+    rows = []
+    for value in values:
+        result = replace(setup, cross_share=float(value)).run()
+        ledger = result.ledger
+        rows.append({"cross_share": float(value),
+                     "contagion_share": result.contagion_share(),
+                     "cross_liquidated": result.cross_share(),
+                     "liquidated_notional": result.liquidated_notional(),
+                     "bad_debt": float(ledger["bad_debt"]),
+                     **{f"move_{name}": move for name, move in result.moves().items()}})
+    return pd.DataFrame(rows)

@@ -25,6 +25,7 @@ from cascade.contagion import Contagion
 from cascade.replay import CROSS_MARGIN, compare, cross_margin, replay_scenario
 from cascade.response import ResponseCurve, response_curve, shock_grid
 from cascade.scenario import MARKET_FIELDS
+from cascade.sweep import CROSS_SHARES, cross_share_curve
 from cascade.theory import direction_of
 
 __all__ = ["Analysis", "Robustness", "analyse", "book_of", "clear_caches",
@@ -203,3 +204,12 @@ def contagion_of_file(setup: Contagion, sha256: str, isolated: bool, _book):
     `isolated`), cached on the knobs and the file's SHA-256 (`sha256`): the book itself is
     not hashed. Shared by every session: read only."""
     return setup.run(_book.isolated() if isolated else _book)
+
+
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner="Running every cross share...")
+def cross_share_curve_of(setup: Contagion, shares: tuple = CROSS_SHARES):
+    """cascade.sweep.cross_share_curve of `setup` (its own cross_share is replaced by each
+    of `shares`): the Risk page's cross-margin section, one contagion run per share on the
+    same seed. A DataFrame of a row per share, a few hundred bytes: cached as data, so each
+    session gets its own copy."""
+    return cross_share_curve(setup, shares)

@@ -9,15 +9,17 @@ cores, started once per server and shared by every session.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from cascade import Scenario
+from cascade.contagion import Contagion
 from cascade.ensemble import books_needed, summarize
 
-from .formats import decimals, pct, share
+from .formats import decimals, pct, share, usd
 from .knobs import KNOBS as TABLE
 from .knobs import VARIED
 
@@ -223,3 +225,125 @@ def summary_display(summary: pd.DataFrame, request: Request) -> pd.DataFrame:
         f"{p:.1%} ({lo:.1%} to {hi:.1%})" for p, lo, hi in
         summary[["p_runaway", "p_runaway_low", "p_runaway_high"]].to_numpy()]
     return shown
+
+
+# ------------------------------------------------------------------ cross margin (issue 19)
+# The section that varies the share of open interest in cross accounts for a contagion
+# setup (cascade.contagion.Contagion at the Contagion page's defaults): one run per share
+# on the same seed (cascade.sweep.cross_share_curve), drawn against the share.
+
+CROSS_ACCOUNTS = 20_000   # synthetic accounts per run: 11 runs in about 1 s on one core
+CROSS_RULES = {"Hyperliquid's rule": "hyperliquid", "Whole account at once": "whole"}
+CROSS_FALLS = (-60, -5, -30)          # the fall slider: lowest, highest, default (%)
+CROSS_DURATIONS = (0, 60, 300, 600)   # seconds the fall takes (0: a jump)
+CROSS_DEFAULT_SECONDS = 600
+MAX_CROSS_SEED = 2**31 - 1
+
+
+def calm_markets(setup: Contagion) -> list[str]:
+    """The markets whose own path is flat: moved only through the accounts."""
+    return [name for name in setup.markets if name != setup.shocked]
+
+
+def rule_label(rule: str) -> str:
+    return next(label for label, value in CROSS_RULES.items() if value == rule)
+
+
+def fall_words(setup: Contagion) -> str:
+    """"ALT's own path falls 30% over 600 s" or "... at once"."""
+    when = (f"over {setup.fall_seconds:,.0f} s" if setup.fall_seconds > 0 else "at once")
+    return f"{setup.shocked}'s own path falls {pct(setup.fall, 0, signed=False)} {when}"
+
+
+def cross_setup_caption(setup: Contagion, curve: pd.DataFrame) -> str:
+    """What was run: the accounts, markets, the shares and the rule."""
+    markets = ", ".join(f"{name} (open interest {usd(oi)}, {usd(depth)} moves it 1%)"
+                        for name, oi, depth in zip(setup.markets, setup.open_interest,
+                                                   setup.depth))
+    shares = curve["cross_share"].to_numpy(dtype=float)
+    return (f"{len(shares)} runs, one per share of open interest in cross accounts from "
+            f"{share(shares[0])} to {share(shares[-1])}, each on {setup.accounts:,} "
+            f"synthetic accounts drawn with seed {setup.seed}: {markets}. "
+            f"{fall_words(setup)}; {rule_label(setup.rule)}; the venue fund starts at "
+            f"{usd(setup.insurance_fund)}.")
+
+
+def _moves_at(curve: pd.DataFrame, row: int, names: list[str]) -> str:
+    """'BTC moves -12.8% and ETH -14.2%'."""
+    moves = [pct(curve[f"move_{name}"].iloc[row]) for name in names]
+    return _listed([f"{names[0]} moves {moves[0]}"]
+                   + [f"{name} {move}" for name, move in zip(names[1:], moves[1:])])
+
+
+def cross_sentence(curve: pd.DataFrame, setup: Contagion) -> str:
+    """The sentence to repeat: the calm markets' moves at the first and the last share, and
+    the two neighbouring shares between which they changed most (the largest change of any
+    calm market's move from one share run to the next).
+
+    ALT's own path falls 30% over 600 s: with 0% of open interest in cross accounts BTC and
+    ETH do not move; with 100%, BTC moves -12.8% and ETH -14.2%. They changed most between
+    70% and 80%: BTC from -1.6% to -11.9%, ETH from -2.3% to -13.9%."""
+    calm = calm_markets(setup)
+    shares = curve["cross_share"].to_numpy(dtype=float)
+    moves = curve[[f"move_{name}" for name in calm]].to_numpy(dtype=float)
+    first = (f"with {share(shares[0])} of open interest in cross accounts "
+             + (f"{_listed(calm)} do{'es' if len(calm) == 1 else ''} not move"
+                if (moves[0] == 0).all() else _moves_at(curve, 0, calm)))
+    if len(shares) == 1:
+        return f"{fall_words(setup)}: {first}."
+    text = (f"{fall_words(setup)}: {first}; with {share(shares[-1])}, "
+            f"{_moves_at(curve, -1, calm)}.")
+    steps = np.abs(np.diff(moves, axis=0)).max(axis=1)
+    who = "It" if len(calm) == 1 else "They"
+    if not steps.max() > 0:
+        verb = "moves" if len(calm) == 1 else "move"
+        return f"{text} {who} {verb} the same at every share run."
+    i = int(np.argmax(steps))
+    changes = ", ".join(f"{name} from {pct(moves[i, m])} to {pct(moves[i + 1, m])}"
+                        for m, name in enumerate(calm))
+    return (f"{text} {who} changed most between {share(shares[i])} and "
+            f"{share(shares[i + 1])}: {changes}.")
+
+
+def _shares_at_ends(curve: pd.DataFrame, column: str) -> str:
+    """'0% at 0% and 92% at 100%' (or 'nothing liquidated at 0%')."""
+    parts = []
+    for row in (0, -1):
+        value = float(curve[column].iloc[row])
+        at = share(float(curve["cross_share"].iloc[row]))
+        parts.append(f"nothing liquidated at {at}" if math.isnan(value)
+                     else f"{share(value)} at {at}")
+    return " and ".join(parts)
+
+
+def cross_caption(curve: pd.DataFrame, setup: Contagion) -> str:
+    """The shares of the liquidated notional at the first and the last share, and where bad
+    debt was least and most."""
+    if not (curve["liquidated_notional"] > 0).any():
+        return "Nothing was liquidated at any share."
+    debt = curve["bad_debt"].to_numpy(dtype=float)
+    shares = curve["cross_share"].to_numpy(dtype=float)
+    low, high = int(np.argmin(debt)), int(np.argmax(debt))
+    money = (f"Bad debt was {usd(debt[0])} at every share." if debt[low] == debt[high] else
+             f"Bad debt was least at {share(shares[low])} in cross accounts "
+             f"({usd(debt[low])}) and most at {share(shares[high])} ({usd(debt[high])}).")
+    return (f"Of the liquidated notional, another market's fall caused "
+            f"{_shares_at_ends(curve, 'contagion_share')}; cross positions held "
+            f"{_shares_at_ends(curve, 'cross_liquidated')}. {money}")
+
+
+def cross_display(curve: pd.DataFrame, setup: Contagion) -> pd.DataFrame:
+    """The curve as the page's table: every market's move, the two shares of the liquidated
+    notional (from another market, in cross positions), the notional liquidated at entry and
+    bad debt."""
+    def shown(value: float) -> str:
+        return "nothing liquidated" if math.isnan(value) else share(value)
+    table = pd.DataFrame({"In cross accounts": [share(v) for v in curve["cross_share"]]})
+    for name in setup.markets:
+        title = f"{name} move" + (" (falls)" if name == setup.shocked else "")
+        table[title] = [pct(v, 2) for v in curve[f"move_{name}"]]
+    table["From another market"] = [shown(v) for v in curve["contagion_share"]]
+    table["Cross positions' share"] = [shown(v) for v in curve["cross_liquidated"]]
+    table["Liquidated"] = [usd(v) for v in curve["liquidated_notional"]]
+    table["Bad debt"] = [usd(v) for v in curve["bad_debt"]]
+    return table

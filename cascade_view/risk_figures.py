@@ -13,7 +13,10 @@ import plotly.graph_objects as go
 
 from cascade.ensemble import books_needed
 
-from .figures import MUTED, SHOCK, TEMPLATE, nice_step
+from .contagion_figures import MARKET_COLORS, OBSERVED_CROSS
+from .figures import (INK, MUTED, SHOCK, TEMPLATE, Draft, heading, money_axis, nice_step,
+                      scatter)
+from .formats import pct, share, usd
 
 RIDGE = "#475569"
 RIDGE_FILL = "rgba(71, 85, 105, 0.28)"
@@ -21,6 +24,11 @@ BAND = "#2563eb"
 TAIL = "#b91c1c"
 RIDGE_HEIGHT = 0.8        # a row's tallest bin, in rows
 BINS = 60
+# The cross-margin chart's shares: colours none of the page's three markets has
+# (contagion_figures.MARKET_COLORS); the observed line takes the colour of the share it is
+# compared with.
+FROM_ELSEWHERE = "#d97706"
+CROSS = "#7c3aed"
 # Under the axis title at any figure height: anchored to the bottom of the whole figure.
 LEGEND_BELOW = dict(orientation="h", yref="container", y=0.02, yanchor="bottom", x=0,
                     xanchor="left")
@@ -155,3 +163,67 @@ def runaway_probability_figure(summary: pd.DataFrame, knob_title: str, labels: l
         height=420, margin=dict(b=110), legend=LEGEND_BELOW, hovermode="closest",
     )
     return fig
+
+
+def cross_share_figure(curve: pd.DataFrame, setup) -> go.Figure:
+    """Against the share of open interest in cross accounts (cascade.sweep.
+    cross_share_curve, one run per share of the same seed), three panels on one x axis:
+    the move of each market whose own path is flat (P / P0 - 1 at the run's end); the
+    share of the liquidated notional another market's fall caused (contagion_share) and
+    cross positions' share of it (cross_liquidated), beside the observed share of
+    cross-margin longs on 10 Oct 2025 (a share of the liquidated notional, not of open
+    interest); and bad debt (USD). Markers only:
+    between two shares run the curve can jump, and a line would claim the values there.
+
+    setup: the cascade.contagion.Contagion the curve was run for (its markets and the one
+    that falls)."""
+    x = curve["cross_share"].to_numpy(dtype=float) * 100
+    calm = [name for name in setup.markets if name != setup.shocked]
+    debt = curve["bad_debt"].to_numpy(dtype=float)
+    fig = Draft(**heading("What the cross share does", "one run per share, on the same seed;",
+                          "only the shares run are drawn, no line between them"),
+                xaxis=dict(title=dict(text="Open interest in cross accounts"),
+                           tickmode="array", tickvals=[float(v) for v in x],
+                           ticktext=[share(v) for v in curve["cross_share"]],
+                           range=[x.min() - 5, x.max() + 5], anchor="y3"),
+                yaxis=dict(title=dict(text="move"), tickformat=".1%", domain=[0.72, 1.0],
+                           zeroline=True, zerolinecolor=MUTED),
+                yaxis2=dict(title=dict(text="share"), tickformat=".0%", range=[-0.05, 1.05],
+                            domain=[0.38, 0.62]),
+                yaxis3=dict(title=dict(text="bad debt"), domain=[0.0, 0.26],
+                            **money_axis(debt.max())),
+                height=700, legend=LEGEND_BELOW, hovermode="closest")
+    fig.update_layout(margin=dict(t=fig.layout["margin"]["t"] + 16, b=110))
+    for top, text in ((1.0, f"Calm markets' move ({', '.join(calm)}: own path flat)"),
+                      (0.62, "Share of the liquidated notional"),
+                      (0.26, f"Bad debt (the fund starts at {usd(setup.insurance_fund)})")):
+        fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=top,
+                           xanchor="left", yanchor="bottom", showarrow=False,
+                           font=dict(size=12, color=MUTED))
+    for name in calm:
+        m = setup.markets.index(name)
+        fig.add_trace(scatter(
+            x=x, y=curve[f"move_{name}"].to_numpy(dtype=float), mode="markers", name=name,
+            marker=dict(size=9, color=MARKET_COLORS[m % len(MARKET_COLORS)]),
+            hovertemplate=f"%{{x:.0f}}% cross: {name} %{{y:+.2%}}<extra></extra>"))
+    for column, name, colour, symbol in (
+            ("contagion_share", "From another market", FROM_ELSEWHERE, "circle"),
+            ("cross_liquidated", "Cross positions' share", CROSS, "diamond")):
+        fig.add_trace(scatter(
+            x=x, y=curve[column].to_numpy(dtype=float), yaxis="y2", mode="markers",
+            name=name, marker=dict(size=9, color=colour, symbol=symbol),
+            hovertemplate=f"%{{x:.0f}}% cross: {name.lower()} %{{y:.1%}}<extra></extra>"))
+    observed = OBSERVED_CROSS.value
+    fig.add_trace(scatter(
+        x=[x.min() - 5, x.max() + 5], y=[observed, observed], yaxis="y2", mode="lines",
+        name=f"Observed: {pct(observed, signed=False)} cross-margin longs (10 Oct 2025)",
+        line=dict(color=CROSS, dash="dot", width=1.5),
+        hovertemplate=(f"Observed: {pct(observed, signed=False)} of the liquidated notional "
+                       f"was cross-margin longs ({OBSERVED_CROSS.scope}, 10 Oct 2025; "
+                       f"{OBSERVED_CROSS.source})<extra></extra>")))
+    fig.add_trace(scatter(
+        x=x, y=debt, yaxis="y3", mode="markers", name="Bad debt",
+        marker=dict(size=9, color=INK, symbol="square"),
+        customdata=[usd(v) for v in debt],
+        hovertemplate="%{x:.0f}% cross: bad debt %{customdata}<extra></extra>"))
+    return fig.build()

@@ -5,26 +5,36 @@ number of books -> cascade.run_ensemble on cascade_ui.risk.client() (a LocalClus
 the scheduler in CASCADE_DASK_SCHEDULER) -> summary, headline and two charts.
 Words are cascade_view/risk.py; text lives in docs/risk/*.md; figures are built by
 cascade_view/risk_figures.py.
+
+Below, the cross-margin section (issue 19): a contagion setup (cascade.contagion.Contagion)
+run at every share of open interest in cross accounts, 0% to 100%, on the same seed
+(compute.cross_share_curve_of), with its own controls (URL `cross_*`).
 """
 
 import streamlit as st
 
 import cascade
+from cascade.contagion import DEFAULT_MARKETS, Contagion
 from cascade_view import risk, risk_figures
 from cascade_view.formats import compact
 from cascade_view.knobs import KNOBS
 from cascade_view.links import PageParams, Whole
-from cascade_ui import pagekit, widgets
+from cascade_ui import compute, pagekit, widgets
 from cascade_ui import risk as cluster
-from cascade_view.text import doc
+from cascade_view.text import doc, dollars
 
 # The URL parameters this page reads: the sidebar's knobs, the books per setting and the
 # number of values (checked by the link reader), the knob to vary (checked where it is
-# drawn) and its range (range_<knob>).
+# drawn) and its range (range_<knob>); the cross-margin section's fall and seed (checked by
+# the link reader) and its market, duration and rule (checked where they are drawn).
 PARAMS = PageParams(
     numbers={"books": Whole(risk.MIN_SEEDS, risk.MAX_SEEDS, risk.DEFAULT_SEEDS),
-             "points": Whole(risk.MIN_POINTS, risk.MAX_POINTS, risk.DEFAULT_POINTS)},
-    own=frozenset({"knob"}), own_prefixes=("range_",))
+             "points": Whole(risk.MIN_POINTS, risk.MAX_POINTS, risk.DEFAULT_POINTS),
+             "cross_fall": Whole(*risk.CROSS_FALLS),
+             "cross_seed": Whole(0, risk.MAX_CROSS_SEED, 0)},
+    own=frozenset({"knob", "cross_market", "cross_seconds", "cross_rule"}),
+    own_prefixes=("range_",))
+TABLE_ROW_PX = 35  # st.dataframe's row height: the cross-share table is drawn whole
 
 
 def chart(fig, name: str, how_to_read: str) -> None:
@@ -98,23 +108,54 @@ if st.button("Run", type="primary", icon=":material/play_arrow:", key="run") and
 if frame is None:
     st.info("Press **Run** to simulate these books.", icon=":material/play_arrow:")
     st.markdown(doc("cluster", "risk"))
-    st.stop()
+else:
+    # -------------------------------------------------------------- results
+    summary = risk.summary_of(frame, request)
+    labels = [risk.value_label(knob, v) for v in summary[knob]]
+    st.markdown(f"##### {risk.headline(summary, request)}")
+    st.caption(risk.tail_sentence(summary, request))
+    shocks = list(summary[knob]) if knob == "shock" else [scenario.shock] * len(summary)
+    chart(risk_figures.final_move_figure(frame, summary, knob, risk.knob_label(knob), labels,
+                                         shocks), "final-move", "chart_final_move")
+    chart(risk_figures.runaway_probability_figure(summary, risk.knob_label(knob), labels,
+                                                 risk.verdict_rule(scenario)),
+          "runaway", "chart_runaway")
+    st.dataframe(risk.summary_display(summary, request), hide_index=True, width="stretch")
+    st.download_button("Every book (CSV)", lambda: frame.to_csv(index=False),
+                       "cascade-ensemble.csv", "text/csv", on_click="ignore",
+                       icon=":material/table:", key="download-books",
+                       help="One row per book: the knob's value, seed, final move, "
+                            "amplification, share liquidated, waves, runaway, critical shock, "
+                            "peak R, the ratio the verdict is decided by (R × p with the "
+                            "clock) and p.")
+    st.markdown(doc("cluster", "risk"))
 
-# ------------------------------------------------------------------ results
-summary = risk.summary_of(frame, request)
-labels = [risk.value_label(knob, v) for v in summary[knob]]
-st.markdown(f"##### {risk.headline(summary, request)}")
-st.caption(risk.tail_sentence(summary, request))
-shocks = list(summary[knob]) if knob == "shock" else [scenario.shock] * len(summary)
-chart(risk_figures.final_move_figure(frame, summary, knob, risk.knob_label(knob), labels,
-                                     shocks), "final-move", "chart_final_move")
-chart(risk_figures.runaway_probability_figure(summary, risk.knob_label(knob), labels,
-                                             risk.verdict_rule(scenario)),
-      "runaway", "chart_runaway")
-st.dataframe(risk.summary_display(summary, request), hide_index=True, width="stretch")
-st.download_button("Every book (CSV)", lambda: frame.to_csv(index=False), "cascade-ensemble.csv",
-                   "text/csv", on_click="ignore", icon=":material/table:", key="download-books",
-                   help="One row per book: the knob's value, seed, final move, amplification, "
-                        "share liquidated, waves, runaway, critical shock, peak R, the "
-                        "ratio the verdict is decided by (R × p with the clock) and p.")
-st.markdown(doc("cluster", "risk"))
+# ------------------------------------------------------------------ cross margin
+st.subheader("Cross margin: how far one market's fall reaches the others", divider="gray")
+st.markdown(doc("cross", "risk"))
+pagekit.note_ignored("cross_market", DEFAULT_MARKETS, "Market that falls")
+pagekit.note_ignored("cross_seconds", risk.CROSS_DURATIONS, "Over (seconds)")
+pagekit.note_ignored("cross_rule", list(risk.CROSS_RULES), "Venue rule")
+market_col, fall_col, seconds_col = st.columns([1, 1.2, 1.2])
+rule_col, seed_col = st.columns([2.2, 1.2])
+shocked = market_col.segmented_control("Market that falls", DEFAULT_MARKETS, default="ALT",
+                                       key="cross_market", bind="query-params") or "ALT"
+fall = fall_col.slider("Its fall (%)", *risk.CROSS_FALLS, step=5, key="cross_fall",
+                       bind="query-params")
+duration = seconds_col.select_slider("Over (seconds)", risk.CROSS_DURATIONS,
+                                     risk.CROSS_DEFAULT_SECONDS, key="cross_seconds",
+                                     bind="query-params")
+rule = rule_col.radio("Venue rule", list(risk.CROSS_RULES), key="cross_rule",
+                      bind="query-params", horizontal=True) or next(iter(risk.CROSS_RULES))
+seed = seed_col.number_input("Accounts' seed", 0, risk.MAX_CROSS_SEED, 0, key="cross_seed",
+                             bind="query-params",
+                             help="The synthetic accounts of every share are drawn with it.")
+setup = Contagion(shocked=shocked, fall=fall / 100, fall_seconds=float(duration),
+                  rule=risk.CROSS_RULES[rule], accounts=risk.CROSS_ACCOUNTS, seed=int(seed))
+curve = compute.cross_share_curve_of(setup)
+st.caption(dollars(risk.cross_setup_caption(setup, curve)))
+st.markdown(f"##### {dollars(risk.cross_sentence(curve, setup))}")
+st.caption(dollars(risk.cross_caption(curve, setup)))
+chart(risk_figures.cross_share_figure(curve, setup), "cross-share", "chart_cross_share")
+st.dataframe(risk.cross_display(curve, setup), hide_index=True, width="stretch",
+             height=TABLE_ROW_PX * (len(curve) + 1) + 3)

@@ -120,6 +120,9 @@ SENTENCES: dict[str, dict[str, str]] = {
     "risk/cluster.md": {
         "To use a bigger cluster": "example",
     },
+    "risk/chart_cross_share.md": {
+        "The dotted line is the share of cross-margin longs": "observed",
+    },
     "events/chart_minutes.md": {
         "The subtitle sets the model's busiest 60 seconds": "definition",
     },

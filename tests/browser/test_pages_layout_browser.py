@@ -34,7 +34,7 @@ PAGES = {  # name: (path and query, charts drawn)
     "learn": ("learn", 2),
     # 77 engine steps, each a wave: the slider and the legend must still read
     "learn-oct": ("learn" + OCT_QUERY, 2),
-    "risk": ("risk?n=1K&books=10", 0),
+    "risk": ("risk?n=1K&books=10", 1),  # the cross-share chart draws before Run
     "events": ("events", 3),  # the 10-11 Oct replay: its table and three charts
 }
 PRESENT = (1280, 720)
@@ -107,8 +107,8 @@ def test_every_page_reads_in_full(browser, entered, artifacts, screen):
             if name == "risk":
                 page.locator(".st-key-run button").click()
                 page.wait_for_function(
-                    "document.querySelectorAll('.cascade-chart[data-drawn]').length >= 2")
-                settle(page, 2)
+                    "document.querySelectorAll('.cascade-chart[data-drawn]').length >= 3")
+                settle(page, 3)
             assert page.get_by_test_id("stException").count() == 0, name
             found[name] = problems(page)
             if name == "learn":
