@@ -220,6 +220,17 @@ def _merge(into: dict, update: dict) -> dict:
     return into
 
 
+def _title_objects(layout: dict) -> dict:
+    """`layout` with every axis's plain-string title as {"text": title}: an unchecked
+    figure is not coerced, and plotly.js draws no title given as a bare string."""
+    out = dict(layout)
+    for key, value in layout.items():
+        if key.startswith(("xaxis", "yaxis")) and isinstance(value, dict) \
+                and isinstance(value.get("title"), str):
+            out[key] = {**value, "title": {"text": value["title"]}}
+    return out
+
+
 class Draft:
     """The few go.Figure methods the builders use, collecting plain dicts; build() makes
     one unchecked go.Figure on the project template."""
@@ -239,7 +250,7 @@ class Draft:
         self.layout.setdefault("shapes", []).append(shape)
 
     def update_layout(self, **layout) -> None:
-        _merge(self.layout, layout)
+        _merge(self.layout, _title_objects(layout))
 
     def build(self) -> go.Figure:
         # the Template object itself: an unchecked layout does not look a name up

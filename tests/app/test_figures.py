@@ -312,3 +312,15 @@ def test_figures_built_unchecked_pass_plotlys_checks_unchanged(scenario):
     for name, fig in build_all(scenario, book, book.run(scenario.shock)).items():
         checked = go.Figure(fig.to_dict())
         assert json.loads(checked.to_json()) == json.loads(fig.to_json()), name
+
+
+def test_an_unchecked_figures_axis_titles_are_title_objects():
+    """plotly.js draws no axis title given as a bare string, and Draft's figure is not
+    validated (which would coerce it): Draft writes every axis title as {"text": ...}."""
+    from cascade_view.figures import Draft
+    draft = Draft(xaxis=dict(title="Seconds", range=[0, 1]))
+    draft.update_layout(yaxis2=dict(title="Price"), yaxis=dict(title=dict(text="Kept")))
+    layout = draft.build().to_plotly_json()["layout"]
+    assert layout["xaxis"] == {"title": {"text": "Seconds"}, "range": [0, 1]}
+    assert layout["yaxis2"]["title"] == {"text": "Price"}
+    assert layout["yaxis"]["title"] == {"text": "Kept"}
