@@ -3,8 +3,9 @@
 The controls are the page's own URL parameters (`?shocked=ETH&fall=-20&cross=80`). The
 model is cascade/contagion.py, run by cascade_ui.compute on synthetic accounts or on an
 accounts file brought in the expander (cascade_ui/upload.py; a bad file is named by row
-and the synthetic book stays); figures and sentences are cascade_view/contagion_figures.py;
-text is docs/contagion/*.md.
+and the synthetic book stays; a file's run is set up by contagion_figures.file_setup, as
+the CLI's); figures and sentences are cascade_view/contagion_figures.py, the money's tables
+the report's (contagion_report.money_rows, fund_rows); text is docs/contagion/*.md.
 """
 
 import pandas as pd
@@ -80,11 +81,10 @@ with right:
     rule = st.radio("Venue rule", list(RULES), key="rule", bind="query-params",
                     horizontal=True) or next(iter(RULES))
     isolated = bool(st.toggle("Same book, isolated", key="isolated", bind="query-params"))
-    adl = bool(st.toggle("Auto-deleverage what the fund cannot pay", key="adl",
-                         bind="query-params",
-                         help="In every market: a deficit the venue fund cannot pay is "
-                              "taken from the other side's winning isolated positions "
-                              "(off: it is bad debt)."))
+    adl = bool(st.toggle("Auto-deleverage (ADL)", key="adl", bind="query-params",
+                         help="Auto-deleverage what the fund cannot pay, in every market: "
+                              "the deficit is taken from the other side's winning isolated "
+                              "positions (off: it is bad debt)."))
     fund = st.select_slider("Venue fund at the start ($M)", FUNDS, value=0, key="fund",
                             bind="query-params")
 
@@ -135,10 +135,10 @@ per_market = per_market.set_index(per_market.columns[0]).T.rename_axis("USD")
 fund_table = pd.DataFrame([[escape_markdown(cell) for cell in row]
                            for row in contagion_report.fund_rows(result)],
                           columns=["The venue fund", "USD"])
-wide, narrow = st.columns([3, 2], gap="large")
-wide.table(per_market)
-narrow.table(fund_table, hide_index=True)
-st.caption(contagion_report.RECONCILES)
+st.table(per_market)
+fund_part, note = st.columns([3, 2], gap="large")
+fund_part.table(fund_table, hide_index=True)
+note.caption(contagion_report.RECONCILES)
 
 # ------------------------------------------------------------------ the report
 # The run above as one HTML file, built only when the button is clicked (no rerun), so a
