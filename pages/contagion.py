@@ -57,6 +57,11 @@ with controls:
     pagekit.note_ignored("seconds", DURATIONS, "Over (seconds)")
     pagekit.note_ignored("rule", list(RULES), "Venue rule")
     pagekit.note_ignored("fund", FUNDS, "Venue fund at the start ($M)")
+    for key, label in (("isolated", "Same book, isolated"), ("adl", "Auto-deleverage (ADL)")):
+        given = st.query_params.get(key)  # a switch reads true or false, in any case
+        if given and given.lower() not in ("true", "false"):
+            st.warning(f"Ignored {code(f'{key}={given}', NOTICE_LIMIT)} from the URL: "
+                       f"_{label}_ takes true or false.", icon=":material/link_off:")
     for key, values, label in (("fall", FALLS, "Its fall (%)"),
                                ("cross", CROSS, "Open interest in cross accounts (%)")):
         given = st.query_params.get(key)
