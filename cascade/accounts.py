@@ -13,7 +13,8 @@ either cross or isolated:
     liquidated at exactly the isolated liquidation price).
 Positions are grouped by account (account ids 0 .. A - 1, ascending); a cross account may
 hold one or more markets. make_accounts draws a synthetic book by seed; read_accounts reads
-one from a CSV or Parquet file.
+one from a CSV or Parquet file; check_at_start is the rule a book read from a file must
+meet before a contagion run (the Contagion page and `python -m cascade contagion` apply it).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import number_in, whole_number
-from .market import DEFAULT_MAINTENANCE_MARGIN
+from .market import DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE
 from .population import LONG, SHORT, Population
 from .positions_file import SIDE_WORDS
 from .synthetic import make_population
@@ -38,6 +39,8 @@ MODE_WORDS = {"cross": 1.0, "c": 1.0, "isolated": 0.0, "iso": 0.0, "i": 0.0}
 # Default proportions of cross accounts holding 1, 2, 3 ... markets (model assumptions, not
 # observed figures: no venue publishes how many markets its cross accounts hold).
 DEFAULT_MARKETS_PER_ACCOUNT = (0.5, 0.3, 0.2)
+# A contagion run takes 2 to 8 markets (cascade.contagion.Contagion refuses others).
+MARKETS_RANGE = (2, 8)
 
 
 @dataclass(frozen=True, eq=False)
@@ -380,3 +383,55 @@ def _optional(errors: TableErrors, frame: pd.DataFrame, column: str, **rule) -> 
 
 def _words(column: pd.Series, words: dict) -> np.ndarray:
     return words_to_numbers(column, words)
+
+
+def check_at_start(book: AccountBook, name: str = "accounts", *,
+                   price: float = DEFAULT_PRICE,
+                   maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN) -> None:
+    """The rule an accounts file's book must meet before a contagion run, where every market
+    starts at `price` (P0, default 100: entry prices are read on that index) with
+    maintenance margin m (`maintenance_margin`, cascade.Market's default). Refused, with a
+    ValueError that starts with `name` (the file's) and names the field, the first account
+    and its value:
+      - market: a book of other than MARKETS_RANGE (2 to 8) markets;
+      - entry_price: an isolated position already at or past its liquidation price at P0:
+        a long whose e (1 - 1/L + m) >= P0, a short whose e (1 + 1/L - m) <= P0;
+      - entry_price: a cross account at or below maintenance at P0: equity
+        C + sum_j s_j q_j (P0 - e_j) <= sum_j m n_j over its cross positions (the engine
+        would take it at the first tick).
+    read_accounts checks what a file says alone (cells, margin above m at entry); this is
+    what it says at the run's start prices."""
+    low, high = MARKETS_RANGE
+    start = number_in("price", price, low=0.0, low_open=True)
+    m = number_in("maintenance_margin", maintenance_margin, low=0.0, high=1.0, high_open=True)
+    if not low <= len(book.markets) <= high:
+        raise ValueError(f"{name}: market: the file holds {len(book.markets)} market(s) "
+                         f"({', '.join(book.markets)}); a contagion run takes {low} to {high}")
+    accounts = (book.names if book.names is not None
+                else tuple(str(a) for a in range(book.accounts)))
+    liquidation = book.entry_price * (1.0 - book.side * (1.0 / book.leverage - m))
+    past = ~book.cross & np.where(book.side > 0, liquidation >= start, liquidation <= start)
+    if past.any():
+        first = int(np.flatnonzero(past)[0])
+        raise ValueError(
+            f"{name}: entry_price: {int(past.sum()):,} isolated position(s) are at or past "
+            f"their liquidation price at the start price of {start:g}, on which entry prices "
+            f"are read (first: account {accounts[book.account[first]]}, "
+            f"{book.markets[book.market[first]]}, entry {book.entry_price[first]:,.6g}, "
+            f"leverage {book.leverage[first]:g}, liquidation price "
+            f"{liquidation[first]:,.6g})")
+    signed = np.where(book.cross, book.side * book.quantity * (start - book.entry_price), 0.0)
+    equity = book.collateral + np.bincount(book.account, weights=signed,
+                                           minlength=book.accounts)
+    upkeep = np.bincount(book.account, weights=np.where(book.cross, m * book.notional, 0.0),
+                         minlength=book.accounts)
+    has_cross = np.bincount(book.account, weights=book.cross.astype(float),
+                            minlength=book.accounts) > 0
+    under = has_cross & (equity <= upkeep)
+    if under.any():
+        first = int(np.flatnonzero(under)[0])
+        raise ValueError(
+            f"{name}: entry_price: {int(under.sum()):,} cross account(s) are at or below "
+            f"their maintenance margin at the start price of {start:g}, on which entry prices "
+            f"are read (first: account {accounts[first]}, equity {equity[first]:,.2f} USD "
+            f"against maintenance {upkeep[first]:,.2f} USD)")

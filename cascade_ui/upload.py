@@ -11,15 +11,15 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 import cascade
 from cascade import case
-from cascade.accounts import AccountBook, read_accounts
-from cascade.contagion import DEFAULT_DEPTH, DEFAULT_MARKETS
+from cascade.accounts import AccountBook, check_at_start, read_accounts
+from cascade.contagion import DEFAULT_DEPTH
 from cascade.case import BroughtFile
 from cascade.tables import MAX_FILE_BYTES
+from cascade_view.contagion_figures import default_depth, open_interest_of
 from cascade_view.formats import path_extent, usd
 from cascade_view.knobs import label_of
 from cascade_view.safe import escape_markdown
@@ -215,8 +215,6 @@ def nearest_table(frame):
 EXAMPLE_ACCOUNTS = EXAMPLES / "accounts.csv"
 ACCOUNTS_KEY = "upload_accounts"
 USE_EXAMPLE_ACCOUNTS = "use_example_accounts"
-# The Contagion page runs 2 to 8 markets (cascade.contagion.Contagion).
-MARKETS_RANGE = (2, 8)
 
 
 @dataclass(frozen=True)
@@ -231,53 +229,7 @@ class AccountsFile:
     @property
     def open_interest(self) -> tuple[float, ...]:
         """Per market of the book, the notional at entry it holds (USD)."""
-        book = self.book
-        return tuple(np.bincount(book.market, weights=book.notional,
-                                 minlength=len(book.markets)).tolist())
-
-
-def _check_accounts(book: AccountBook, name: str) -> None:
-    """The page's own limits on a file that read_accounts accepted: 2 to 8 markets, and
-    nothing already liquidated at the start price of every market, 100 (entry prices are
-    read on that index): no isolated long whose liquidation price e (1 - 1/L + m) is at or
-    above 100 (a short's e (1 + 1/L - m) at or below it), and no cross account whose equity
-    at 100, C + sum s q (100 - e), is at or below its maintenance sum m n (the engine would
-    take it at the first tick). m: the markets' maintenance margin (cascade.Market's
-    default). A ValueError names the file, the field and the first account."""
-    low, high = MARKETS_RANGE
-    if not low <= len(book.markets) <= high:
-        raise ValueError(f"{name}: market: the file holds {len(book.markets)} market(s) "
-                         f"({', '.join(book.markets)}); the Contagion page runs {low} to "
-                         f"{high}")
-    m = cascade.Market().maintenance_margin
-    start = cascade.Market().price
-    accounts = np.array(book.names if book.names is not None else range(book.accounts),
-                        dtype=object)
-    liquidation = book.entry_price * (1.0 - book.side * (1.0 / book.leverage - m))
-    past = ~book.cross & np.where(book.side > 0, liquidation >= start, liquidation <= start)
-    if past.any():
-        first = int(np.flatnonzero(past)[0])
-        raise ValueError(
-            f"{name}: entry_price: {int(past.sum()):,} isolated position(s) are at or past "
-            f"their liquidation price at the start price of {start:g}, on which this page "
-            f"reads entry prices (first: account {accounts[book.account[first]]}, "
-            f"{book.markets[book.market[first]]}, entry {book.entry_price[first]:,.6g}, "
-            f"leverage {book.leverage[first]:g})")
-    signed = np.where(book.cross, book.side * book.quantity * (start - book.entry_price), 0.0)
-    equity = book.collateral + np.bincount(book.account, weights=signed,
-                                           minlength=book.accounts)
-    upkeep = np.bincount(book.account, weights=np.where(book.cross, m * book.notional, 0.0),
-                         minlength=book.accounts)
-    has_cross = np.bincount(book.account, weights=book.cross.astype(float),
-                            minlength=book.accounts) > 0
-    under = has_cross & (equity <= upkeep)
-    if under.any():
-        first = int(np.flatnonzero(under)[0])
-        raise ValueError(
-            f"{name}: entry_price: {int(under.sum()):,} cross account(s) are at or below "
-            f"their maintenance margin at the start price of {start:g}, on which this page "
-            f"reads entry prices (first: account {accounts[first]}, equity "
-            f"{usd(equity[first])} against maintenance {usd(upkeep[first])})")
+        return open_interest_of(self.book)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the accounts...")
@@ -285,7 +237,7 @@ def _accounts_file(_data: bytes | str, name: str, file_id: str) -> AccountsFile:
     source = _named_buffer(_data, name)
     raw = Path(_data).read_bytes() if isinstance(_data, str) else _data
     book = read_accounts(source)
-    _check_accounts(book, name)
+    check_at_start(book, name)
     rows = len(book)
     return AccountsFile(book, name, rows, hashlib.sha256(raw).hexdigest())
 
@@ -306,15 +258,6 @@ def accounts_input() -> AccountsFile | None:
         return _accounts_file(str(EXAMPLE_ACCOUNTS), EXAMPLE_ACCOUNTS.name,
                               f"example:{EXAMPLE_ACCOUNTS.name}")
     return None
-
-
-def default_depth(market: str) -> float:
-    """A file's market's depth until the user sets it (USD that moves the price 1%): the
-    synthetic book's for BTC, ETH and ALT (cascade.contagion.DEFAULT_DEPTH), the thinnest
-    of those for any other name (a model assumption: an unknown market is taken as thin as
-    the altcoin)."""
-    known = dict(zip(DEFAULT_MARKETS, DEFAULT_DEPTH))
-    return known.get(market, min(DEFAULT_DEPTH))
 
 
 def depth_inputs(markets: tuple) -> tuple[float, ...]:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cascade.analysis import analyse, analyse_book
-from cascade.accounts import read_accounts
+from cascade.accounts import check_at_start, read_accounts
 from cascade.case import PATH, POSITIONS, RULES, load_case
 from cascade.contagion import Contagion
 from cascade.events import EVENTS
@@ -42,6 +42,7 @@ from cascade.replay import REPLAYS, compare, refit
 from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
 
 from . import headline
+from .contagion_figures import default_shocked, file_setup
 from .contagion_report import AccountsFile, contagion_report, rule_words
 from .events_figures import knob_grid, validation_table
 from .formats import parse_amount, path_extent, pct, share, usd
@@ -523,6 +524,7 @@ def _number_list(option: str, text: str, count: int | None = None) -> tuple[floa
 
 
 REPORT_SUFFIXES = (".html", ".htm")
+DEFAULT_MARKETS_TEXT = ",".join(Contagion().markets)
 
 
 def report_path(text: str | None) -> Path | None:
@@ -543,12 +545,37 @@ def report_path(text: str | None) -> Path | None:
 
 def build_contagion(args):
     """(Contagion knobs, the --accounts file's AccountBook or None) of the contagion
-    command; bad values are BadInput."""
-    markets = tuple(m.strip() for m in args.markets.split(","))
-    knobs = dict(markets=markets, shocked=args.shock, cross_share=args.cross_share,
-                 accounts=args.n, seed=args.seed, rule=args.rule,
-                 tick_seconds=args.tick, insurance_fund=args.fund,
+    command; bad values are BadInput. A file is read and checked as the Contagion page does
+    (cascade.accounts.read_accounts, then check_at_start); without --markets the run takes
+    the file's markets, its open interest, and --depth or each market's depth by
+    contagion_figures.default_depth; without --shock, contagion_figures.default_shocked."""
+    try:
+        book = None
+        if args.accounts:
+            book = read_accounts(args.accounts)
+            check_at_start(book, Path(args.accounts).name)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    knobs = dict(cross_share=args.cross_share, accounts=args.n, seed=args.seed,
+                 rule=args.rule, tick_seconds=args.tick, insurance_fund=args.fund,
                  fall=args.fall, fall_seconds=args.fall_seconds, adl=args.adl)
+    if book is not None and args.markets is None:  # the file's markets, by the page's rule
+        markets = book.markets
+        if args.open_interest:
+            raise BadInput("--open-interest: sets the synthetic book's; an accounts file "
+                           "brings its own")
+        if args.shock is not None:
+            knobs["shocked"] = args.shock
+        depths = _number_list("--depth", args.depth, len(markets)) if args.depth else None
+        if args.betas:
+            knobs["betas"] = _number_list("--betas", args.betas, len(markets))
+        try:
+            setup = file_setup(book, depths, **knobs)
+        except ValueError as error:
+            raise BadInput(str(error)) from None
+        return setup, book
+    markets = tuple(m.strip() for m in (args.markets or DEFAULT_MARKETS_TEXT).split(","))
+    knobs.update(markets=markets, shocked=args.shock or default_shocked(markets))
     if args.open_interest:
         knobs["open_interest"] = _number_list("--open-interest", args.open_interest,
                                               len(markets))
@@ -558,7 +585,6 @@ def build_contagion(args):
         knobs["betas"] = _number_list("--betas", args.betas, len(markets))
     try:
         setup = Contagion(**knobs)
-        book = read_accounts(args.accounts) if args.accounts else None
         if book is not None and setup.shocked not in book.markets:
             raise ValueError(f"--shock: {setup.shocked} is not a market of {args.accounts} "
                              f"({', '.join(book.markets)})")
@@ -594,6 +620,9 @@ def handle_contagion(args) -> int:
           f"{'at once' if setup.fall_seconds == 0 else f'over {setup.fall_seconds:g} s'}; "
           + ("the other markets follow their betas" if setup.betas is not None
              else "the other markets' own paths are flat"))
+    depth = dict(zip(setup.markets, setup.depth))
+    print("depth that moves each market's price 1% (the model's assumption): "
+          + ", ".join(f"{name} {usd(depth[name])}" for name in result.markets))
     print()
     table = result.by_market()
     print(f"{'market':8} {'own path':9} {'move':>9} {'liquidated':>11} {'of it cross':>12}")
@@ -645,16 +674,18 @@ def add_contagion(commands) -> None:
     defaults = Contagion()
     command = commands.add_parser(
         "contagion", help="a fall in one market through cross-margin accounts into others")
-    command.add_argument("--markets", default=",".join(defaults.markets),
-                         help="market names, comma-separated (default %(default)s)")
+    command.add_argument("--markets",
+                         help="market names, comma-separated (default "
+                              f"{DEFAULT_MARKETS_TEXT}; with --accounts, the file's)")
     command.add_argument("--open-interest", metavar="LIST",
                          help="per market, USD (default "
                               f"{','.join(usd(v, symbol='') for v in defaults.open_interest)})")
     command.add_argument("--depth", metavar="LIST",
                          help="per market, USD that moves the price 1%% (default "
                               f"{','.join(usd(v, symbol='') for v in defaults.depth)})")
-    command.add_argument("--shock", default=defaults.shocked, metavar="MARKET",
-                         help="the market whose own price falls (default %(default)s)")
+    command.add_argument("--shock", metavar="MARKET",
+                         help="the market whose own price falls (default ALT, or the first "
+                              "market when there is no ALT)")
     command.add_argument("--fall", type=fraction, default=defaults.fall,
                          help="its move, written --fall=-30%% (default -30%%)")
     command.add_argument("--fall-seconds", type=fraction, default=defaults.fall_seconds,
@@ -670,7 +701,7 @@ def add_contagion(commands) -> None:
     command.add_argument("--accounts", metavar="FILE",
                          help="CSV or Parquet of accounts (account, market, side, notional, "
                               "leverage or collateral, margin_mode) in place of the "
-                              "synthetic book")
+                              "synthetic book; checked as the Contagion page checks it")
     command.add_argument("--isolated", action="store_true",
                          help="the same book with every position isolated")
     command.add_argument("--rule", choices=("hyperliquid", "whole"), default=defaults.rule)

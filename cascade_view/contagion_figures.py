@@ -1,7 +1,9 @@
 """The Contagion page's words and figures (issue 19): each market's price against time,
 liquidations per market per tick, and the headline (each market's move, the share another
 market's fall caused, the cross-margin share beside the 95.4% observed). Data in (a
-cascade.contagion.ContagionResult), text or Figure out; no simulation here."""
+cascade.contagion.ContagionResult), text or Figure out; no simulation here. Also the one
+rule both front ends (the page and `python -m cascade contagion`) set up a run of an
+accounts file by (file_setup, default_depth, default_shocked), and the money's sentence."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cascade.accounts import AccountBook
-from cascade.contagion import DEFAULT_MARKETS, Contagion, ContagionResult
+from cascade.contagion import DEFAULT_DEPTH, DEFAULT_MARKETS, Contagion, ContagionResult
 from cascade.events import EVENTS
 
 from .figures import Draft, bar, heading, money_axis, scatter
@@ -100,6 +102,47 @@ def pulled_in_sentence(result: ContagionResult) -> str:
             f"{usd(ledger['bad_debt'])}.")
 
 
+def money_sentence(result: ContagionResult, adl: bool) -> str:
+    """The money of the run in words, each figure the run's (ContagionResult.money and
+    money_total, USD): the venue fund at the start and at the end; the bad debt (what the
+    fund could not pay) in total and the markets that left it, largest first, with the
+    time the fund first ran out (the ledger's exhausted_step); and, when
+    auto-deleveraging was on (`adl`), the value of the winners' positions it closed (what
+    they were paid) and what it recovered from cross accounts' deficits, with the markets
+    it struck. Market names are escaped (a file's text)."""
+    total = result.money_total()
+    money = result.money
+    words = [f"The venue fund went from {usd(total['fund_start'])} to "
+             f"{usd(total['fund_end'])}."]
+    bad = money[money["bad_debt"] > 0].sort_values("bad_debt", ascending=False, kind="stable")
+    if len(bad):
+        where = ", ".join(f"{escape_markdown(str(row.market), 40)} {usd(row.bad_debt)}"
+                          for row in bad.itertuples())
+        step = result.ledger.get("exhausted_step", -1)
+        when = (f"It first ran out in the tick that starts at "
+                f"{seconds((step - 1) * result.tick_seconds)} and" if step is not None
+                and step >= 1 else "It")
+        words.append(f"{when} could not pay {usd(total['bad_debt'])}: bad debt, left by "
+                     f"{where}.")
+    took = money[money["adl_value"] > 0].sort_values("adl_value", ascending=False,
+                                                     kind="stable")
+    if not len(bad):  # with ADL, the winners paid part of the deficits, not the fund
+        words.append("No bad debt." if adl and len(took)
+                     else "It paid every deficit: no bad debt.")
+    if adl:
+        if len(took):
+            where = ", ".join(escape_markdown(str(name), 40) for name in took["market"])
+            words.append(f"Auto-deleveraging closed winners' positions worth "
+                         f"{usd(total['adl_value'])} (what they were paid) in {where}, and "
+                         f"recovered {usd(total['adl_recovered'])} of cross accounts' "
+                         f"deficits.")
+        else:
+            words.append("Auto-deleveraging was on and closed nothing.")
+    elif len(bad):
+        words.append("Auto-deleveraging is off.")
+    return " ".join(words)
+
+
 def price_figure(result: ContagionResult) -> go.Figure:
     """Each market's traded move P / P0 - 1 after every tick, against seconds: the markets
     whose own path moves on top, the others below on their own scale (their moves are
@@ -173,6 +216,39 @@ def liquidations_figure(result: ContagionResult) -> go.Figure:
                           width=width * 0.9,
                           marker=dict(color=colors[m])))
     return fig.build()
+
+
+def default_depth(market: str) -> float:
+    """A file's market's depth until the user sets it (USD that moves the price 1%): the
+    synthetic book's for BTC, ETH and ALT (cascade.contagion.DEFAULT_DEPTH), the thinnest
+    of those for any other name (a model assumption: an unknown market is taken as thin as
+    the altcoin)."""
+    known = dict(zip(DEFAULT_MARKETS, DEFAULT_DEPTH))
+    return known.get(market, min(DEFAULT_DEPTH))
+
+
+def default_shocked(markets: tuple) -> str:
+    """The market that falls unless one is chosen: the altcoin (ALT) when the book holds
+    it, else the book's first market."""
+    return "ALT" if "ALT" in markets else markets[0]
+
+
+def open_interest_of(book: AccountBook) -> tuple[float, ...]:
+    """Per market of the book, the notional at entry it holds (USD)."""
+    return tuple(np.bincount(book.market, weights=book.notional,
+                             minlength=len(book.markets)).tolist())
+
+
+def file_setup(book: AccountBook, depths: tuple | None = None, **knobs) -> Contagion:
+    """The Contagion knobs of a run on an accounts file's `book`: its markets, its open
+    interest per market (open_interest_of), a depth per market (`depths`, USD per 1%, or
+    default_depth by name), and the other knobs as given (`shocked` defaults to
+    default_shocked). A ValueError names a bad knob."""
+    depth = (tuple(default_depth(m) for m in book.markets) if depths is None
+             else tuple(depths))
+    knobs.setdefault("shocked", default_shocked(book.markets))
+    return Contagion(markets=book.markets, open_interest=open_interest_of(book), depth=depth,
+                     **knobs)
 
 
 def depth_words(markets: tuple, depths: tuple) -> str:

@@ -3,22 +3,24 @@
 The controls are the page's own URL parameters (`?shocked=ETH&fall=-20&cross=80`). The
 model is cascade/contagion.py, run by cascade_ui.compute on synthetic accounts or on an
 accounts file brought in the expander (cascade_ui/upload.py; a bad file is named by row
-and the synthetic book stays); figures and sentences are cascade_view/contagion_figures.py;
-text is docs/contagion/*.md.
+and the synthetic book stays; a file's run is set up by contagion_figures.file_setup, as
+the CLI's); figures and sentences are cascade_view/contagion_figures.py, the money's tables
+the report's (contagion_report.money_rows, fund_rows); text is docs/contagion/*.md.
 """
 
+import pandas as pd
 import streamlit as st
 
 from cascade.contagion import DEFAULT_MARKETS, Contagion
 from cascade_ui import compute, pagekit, upload
-from cascade_view import contagion_figures
+from cascade_view import contagion_figures, contagion_report
 from cascade_view.links import NOTICE_LIMIT, PageParams
 from cascade_view.safe import code, escape_markdown
 from cascade_view.text import doc, dollars
 
 ACCOUNTS = 100_000
 RULES = {"Hyperliquid's rule": "hyperliquid", "Whole account at once": "whole"}
-KEYS = ("shocked", "fall", "seconds", "cross", "rule", "isolated")
+KEYS = ("shocked", "fall", "seconds", "cross", "rule", "isolated", "adl", "fund")
 PARAMS = PageParams(knob_prefixes=(), own=frozenset(KEYS))
 
 pagekit.open_page("Contagion across markets", PARAMS)
@@ -44,6 +46,7 @@ markets = DEFAULT_MARKETS if brought is None else brought.book.markets
 # options (anything else is ignored, and said so)
 FALLS = list(range(-60, -4))
 DURATIONS = [0, 60, 300, 600]
+FUNDS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500]  # $M
 CROSS = list(range(0, 101))
 with controls:
     given = st.query_params.get("shocked")
@@ -53,6 +56,12 @@ with controls:
                    icon=":material/link_off:")
     pagekit.note_ignored("seconds", DURATIONS, "Over (seconds)")
     pagekit.note_ignored("rule", list(RULES), "Venue rule")
+    pagekit.note_ignored("fund", FUNDS, "Venue fund at the start ($M)")
+    for key, label in (("isolated", "Same book, isolated"), ("adl", "Auto-deleverage (ADL)")):
+        given = st.query_params.get(key)  # a switch reads true or false, in any case
+        if given and given.lower() not in ("true", "false"):
+            st.warning(f"Ignored {code(f'{key}={given}', NOTICE_LIMIT)} from the URL: "
+                       f"_{label}_ takes true or false.", icon=":material/link_off:")
     for key, values, label in (("fall", FALLS, "Its fall (%)"),
                                ("cross", CROSS, "Open interest in cross accounts (%)")):
         given = st.query_params.get(key)
@@ -61,7 +70,7 @@ with controls:
                        f"number from {values[0]} to {values[-1]}.", icon=":material/link_off:")
     left, right = st.columns(2, gap="large")
 with left:
-    first = "ALT" if "ALT" in markets else markets[0]
+    first = contagion_figures.default_shocked(markets)
     shocked = st.segmented_control("Market that falls", markets, default=first,
                                    format_func=lambda name: escape_markdown(name, 40),
                                    key="shocked", bind="query-params") or first
@@ -77,15 +86,21 @@ with right:
     rule = st.radio("Venue rule", list(RULES), key="rule", bind="query-params",
                     horizontal=True) or next(iter(RULES))
     isolated = bool(st.toggle("Same book, isolated", key="isolated", bind="query-params"))
+    adl = bool(st.toggle("Auto-deleverage (ADL)", key="adl", bind="query-params",
+                         help="Auto-deleverage what the fund cannot pay, in every market: "
+                              "the deficit is taken from the other side's winning isolated "
+                              "positions (off: it is bad debt)."))
+    fund = st.select_slider("Venue fund at the start ($M)", FUNDS, value=0, key="fund",
+                            bind="query-params")
 
-knobs = dict(shocked=shocked, fall=fall / 100, fall_seconds=float(duration), rule=RULES[rule])
+knobs = dict(shocked=shocked, fall=fall / 100, fall_seconds=float(duration), rule=RULES[rule],
+             adl=adl, insurance_fund=1e6 * fund)
 if brought is None:
     setup = Contagion(cross_share=cross / 100, accounts=ACCOUNTS, **knobs)
     result = compute.contagion_of(setup, isolated)
     book_line = contagion_figures.synthetic_book_sentence(setup, isolated)
 else:
-    setup = Contagion(markets=markets, open_interest=brought.open_interest, depth=depths,
-                      **knobs)
+    setup = contagion_figures.file_setup(brought.book, depths, **knobs)
     try:
         result = compute.contagion_of_file(setup, brought.sha256, isolated, brought.book)
     except ValueError as error:  # what the file's checks at the start price cannot see
@@ -112,11 +127,27 @@ with one:
 with two:
     pagekit.chart(contagion_figures.liquidations_figure(result), "contagion-liquidations")
 
+# ------------------------------------------------------------------ the money
+# The report's own tables (contagion_report.money_rows, fund_rows), the money per market
+# turned so the markets are the columns (narrow enough for a phone); cells escaped, as
+# st.table reads markdown and a file's market names are its text.
+st.subheader("Money", divider="gray")
+st.markdown(dollars(contagion_figures.money_sentence(result, setup.adl)))
+header, rows = contagion_report.money_rows(result)
+per_market = pd.DataFrame([[escape_markdown(cell, 60) for cell in row] for row in rows],
+                          columns=[escape_markdown(h) for h in header])
+per_market = per_market.set_index(per_market.columns[0]).T.rename_axis("USD")
+fund_table = pd.DataFrame([[escape_markdown(cell) for cell in row]
+                           for row in contagion_report.fund_rows(result)],
+                          columns=["The venue fund", "USD"])
+st.table(per_market)
+fund_part, note = st.columns([3, 2], gap="large")
+fund_part.table(fund_table, hide_index=True)
+note.caption(contagion_report.RECONCILES)
+
 # ------------------------------------------------------------------ the report
 # The run above as one HTML file, built only when the button is clicked (no rerun), so a
 # repaint neither builds it nor sends its megabytes.
-from cascade_view import contagion_report  # noqa: E402 (this block's own import)
-
 st.download_button(
     "Download the report (HTML)",
     lambda: contagion_report.contagion_report(

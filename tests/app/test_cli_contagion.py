@@ -14,6 +14,9 @@ import pytest
 import cascade
 from cascade.contagion import Contagion
 from cascade.events import EVENTS
+from cascade.accounts import check_at_start
+from cascade_view.cli import main
+from cascade_view.contagion_figures import default_depth, file_setup
 from cascade_view.contagion_report import AccountsFile, contagion_report
 from cascade_view.formats import pct, usd
 
@@ -54,7 +57,8 @@ def test_an_accounts_file_and_the_isolated_switch():
     done = cli("--accounts", str(EXAMPLE), "--fall=-20%", "--fall-seconds", "0")
     assert done.returncode == 0, done.stderr
     book = cascade.read_accounts(EXAMPLE)
-    setup = Contagion(fall=-0.2, fall_seconds=0.0)
+    setup = file_setup(book, fall=-0.2, fall_seconds=0.0)
+    assert setup.markets == book.markets == ("ALT", "BTC", "ETH")
     _check_figures(done.stdout, setup.run(book))
     assert "7 accounts from accounts.csv (11 positions" in done.stdout
     alone = cli("--accounts", str(EXAMPLE), "--fall=-20%", "--fall-seconds", "0",
@@ -94,7 +98,7 @@ def test_report_writes_the_runs_html_and_still_prints_the_table(tmp_path):
                "--report", str(out))
     assert done.returncode == 0, done.stderr
     book = cascade.read_accounts(EXAMPLE)
-    setup = Contagion(fall=-0.2, fall_seconds=0.0)
+    setup = file_setup(book, fall=-0.2, fall_seconds=0.0)
     result = setup.run(book.isolated())
     _check_figures(done.stdout, result)
     assert done.stderr.startswith(f"wrote {out} (") and "opens offline" in done.stderr
@@ -133,3 +137,77 @@ def test_adl_prints_the_runs_money_and_reconciles():
         money["fund_start"] + money["fees"] + money["pnl"] + money["adl_recovered"]
         + money["bad_debt"], abs=0.01)
     assert "ADL off" in cli("--n", "5000", "--seed", "3").stdout
+
+
+# ------------------------------------------------------------------ one rule for files
+
+
+TWO = ("account,market,side,notional,leverage,collateral,margin_mode,entry_price\n"
+       "w,SOL,long,500000,,50000,cross,100\nw,DOGE,long,400000,,,cross,100\n"
+       "i,SOL,long,300000,10,,isolated,100\n")
+
+
+def test_without_markets_the_cli_takes_the_files_markets_and_stated_depths(tmp_path,
+                                                                           capsys):
+    path = tmp_path / "two.csv"
+    path.write_text(TWO)
+    assert main(["contagion", "--accounts", str(path), "--fall=-25%"]) == 0
+    out = capsys.readouterr().out
+    book = cascade.read_accounts(path)
+    # no ALT in the file: its first market falls, at the depth the page states for it
+    setup = file_setup(book, fall=-0.25)
+    assert setup.shocked == "DOGE" and setup.depth == (default_depth("DOGE"),) * 2
+    _check_figures(out, setup.run(book))
+    assert "DOGE $3M, SOL $3M" in out and "DOGE falls 25.0%" in out
+    # --depth and --shock apply to the file's markets, in the file's (sorted) order
+    assert main(["contagion", "--accounts", str(path), "--depth", "1M,20M", "--shock",
+                 "SOL", "--adl"]) == 0
+    out = capsys.readouterr().out
+    setup = file_setup(book, (1e6, 2e7), shocked="SOL", adl=True)
+    _check_figures(out, setup.run(book))
+    assert "DOGE $1M, SOL $20M" in out
+    assert main(["contagion", "--accounts", str(path), "--open-interest", "1M,2M"]) == 2
+    assert "--open-interest: sets the synthetic book's" in capsys.readouterr().err
+
+
+REFUSED = {
+    "one_market.csv": "account,market,side,notional,leverage,margin_mode\n"
+                      "a,BTC,long,1000,10,cross\nb,BTC,short,1000,10,isolated\n",
+    "past.csv": "account,market,side,notional,leverage,margin_mode,entry_price\n"
+                "a,BTC,long,1000,10,isolated,60000\nb,ETH,short,1000,10,isolated,100\n",
+    "under.csv": "account,market,side,notional,collateral,margin_mode,entry_price\n"
+                 "c,BTC,long,1000,50,cross,105\nb,ETH,short,1000,100,isolated,100\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_the_page_and_the_cli_refuse_a_file_in_the_same_words(app, monkeypatch, tmp_path,
+                                                              capsys, name):
+    from cascade_ui import upload
+    path = tmp_path / name
+    path.write_text(REFUSED[name])
+    with pytest.raises(ValueError) as refused:
+        check_at_start(cascade.read_accounts(path), name)
+    message = str(refused.value)
+    assert message.startswith(f"{name}: ")
+    # the CLI, with and without --markets: one line, exit 2
+    for extra in ([], ["--markets", "BTC,ETH,ALT"]):
+        assert main(["contagion", "--accounts", str(path), *extra]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err == f"error: {message}\n"
+    # the page: the same message, above the synthetic book
+    monkeypatch.setattr(upload, "EXAMPLE_ACCOUNTS", path)
+    app.switch_page("pages/contagion.py")
+    at = app.run()
+    at.checkbox(key=upload.USE_EXAMPLE_ACCOUNTS).check().run()
+    assert not at.exception
+    (error,) = at.error
+    shown = re.sub(r"\\(.)", r"\1", error.value).replace("\u2060", "")
+    assert shown == f"**Check your file.** {message}. The synthetic book is shown."
+
+
+def test_the_documentation_states_the_depth_rule_the_code_applies():
+    text = (ROOT / "docs" / "files-and-cli.md").read_text(encoding="utf-8")
+    assert f"the altcoin's ({usd(default_depth('SOL'))} per 1%, an assumption)" in text
+    assert default_depth("SOL") == default_depth("ALT") == min(Contagion().depth)
+    assert [default_depth(m) for m in Contagion().markets] == list(Contagion().depth)

@@ -13,11 +13,11 @@ import re
 import pandas as pd
 import pytest
 
-from cascade.accounts import read_accounts
+from cascade.accounts import MARKETS_RANGE, read_accounts
 from cascade.contagion import Contagion
 from cascade_ui import upload
 from cascade_ui.frame import PAGE_FILES
-from cascade_view import contagion_figures
+from cascade_view import contagion_figures, contagion_report
 from cascade_view.safe import escape_markdown
 from cascade_view.text import dollars
 from tests.app.apptools import chart_specs, run
@@ -82,7 +82,8 @@ def test_url_values_set_the_controls_and_the_switch_isolates(app):
 
 @pytest.mark.parametrize("key, value", [("shocked", "DOGE"), ("fall", "-90"),
                                         ("fall", "x"), ("seconds", "30"), ("cross", "120"),
-                                        ("rule", "Binance")])
+                                        ("rule", "Binance"), ("fund", "3"), ("adl", "1"),
+                                        ("isolated", "yes")])
 def test_a_url_value_the_control_does_not_offer_is_named(app, key, value):
     at = open_contagion(app, **{key: value})
     assert not at.exception
@@ -120,10 +121,12 @@ def test_a_whole_number_in_a_sliders_range_is_taken_from_the_url(app):
 
 def _file_run(book, isolated=False, depths=None, **knobs):
     """The run the page should show for an uploaded book: the file's markets, open interest
-    and (unless given) the stated default depths."""
+    and (unless given) the stated default depths, written out here apart from the page's
+    contagion_figures.file_setup."""
     depth = tuple(upload.default_depth(m) for m in book.markets) if depths is None else depths
     oi = tuple(float(book.notional[book.market == m].sum()) for m in range(len(book.markets)))
     setup = Contagion(markets=book.markets, open_interest=oi, depth=depth, **knobs)
+    assert contagion_figures.file_setup(book, depths, **knobs) == setup
     return setup.run(book.isolated() if isolated else book)
 
 
@@ -246,6 +249,11 @@ def test_a_file_without_the_default_market_falls_in_its_first_and_names_are_iner
     assert not any("](http" in label for label in _headline(at))
     names = [t["name"] for t in json.loads(chart_specs(at)["contagion-price"])["data"]]
     assert names == ["SOL", "[x](http://e.com)"]
+    # the money's tables and sentence hold the names escaped (st.table reads markdown)
+    _check_money(at, result, adl=False)
+    tables = [at.table[0].value.columns.tolist(), at.table[1].value.to_numpy().tolist()]
+    assert not any("](http" in str(x) for x in tables[0] + sum(tables[1], []))
+    assert not any("](http" in m.value for m in at.markdown)
 
 
 def test_each_market_keeps_its_colour_and_colours_differ():
@@ -284,8 +292,8 @@ def test_the_accounts_text_states_the_pages_rules():
     from cascade.contagion import DEFAULT_DEPTH, DEFAULT_MARKETS
     from cascade_view.text import doc
     text = doc("accounts", "contagion")
-    low, high = upload.MARKETS_RANGE
-    assert f"a file of {low} to {high} markets" in text
+    low, high = MARKETS_RANGE
+    assert f"A run takes a file of {low} to {high} markets" in text
     assert f"starts at the price {cascade.Market().price:g}" in text
     for count in (low - 1, high + 1):
         with pytest.raises(ValueError, match="markets"):
@@ -341,3 +349,80 @@ def test_a_url_market_a_file_does_not_hold_is_named_with_the_files_names_inert(
     assert not at.exception and not at.error
     (warning,) = [w.value for w in at.warning if "shocked=DOGE" in w.value]
     assert "SOL" in warning and "](http" not in warning and "![" not in warning
+
+
+# ------------------------------------------------------------------ money and ADL (issue 19)
+
+
+def _money_tables(at):
+    """The page's two money tables, as read: the per-market one turned back to the report's
+    rows (one per market, then all markets), and the fund's rows."""
+    per_market, fund = at.table
+    turned = per_market.value.T
+    rows = [(name, *turned.loc[name].tolist()) for name in turned.index]
+    header = (per_market.value.columns.name or "market", *per_market.value.index.tolist())
+    return header, rows, [tuple(row) for row in fund.value.itertuples(index=False)]
+
+
+def _escaped(rows):
+    return [tuple(escape_markdown(cell, 60) for cell in row) for row in rows]
+
+
+def _check_money(at, result, adl):
+    header, rows, fund = _money_tables(at)
+    want_header, want_rows = contagion_report.money_rows(result)
+    assert list(header[1:]) == [escape_markdown(h) for h in want_header[1:]]
+    assert rows == _escaped(want_rows)
+    assert fund == _escaped(contagion_report.fund_rows(result))
+    assert dollars(contagion_figures.money_sentence(result, adl)) in [m.value
+                                                                      for m in at.markdown]
+    assert contagion_report.RECONCILES in [c.value for c in at.caption]
+
+
+def test_the_money_is_the_runs_with_adl_off_and_on(app):
+    at = open_contagion(app)
+    assert not at.exception and not at.warning
+    off = _expected()
+    _check_money(at, off, adl=False)
+    # ADL off: the default run leaves bad debt, all of it in the market that falls
+    assert off.ledger["bad_debt"] > 0 and off.money["adl_value"].sum() == 0
+    at.toggle(key="adl").set_value(True).run()
+    assert not at.exception and not at.error
+    on = _expected(adl=True)
+    assert _headline(at) == {m.label: m.value for m in contagion_figures.metrics(on)}
+    _check_money(at, on, adl=True)
+    assert on.money["adl_value"].sum() > 0
+    assert {"contagion-price", "contagion-liquidations"} <= set(chart_specs(at))
+
+
+def test_the_url_sets_adl_and_the_fund(app):
+    at = open_contagion(app, adl="true", fund="5")
+    assert not at.exception and not at.warning
+    funded = _expected(adl=True, insurance_fund=5e6)
+    _check_money(at, funded, adl=True)
+    assert funded.ledger["fund_start"] == 5e6
+
+
+def test_the_money_sentence_states_the_runs_figures():
+    from cascade_view.formats import seconds, usd
+    for adl, fund in ((False, 0.0), (True, 0.0), (False, 5e6)):
+        result = Contagion(accounts=20_000, seed=2, cross_share=0.7, adl=adl,
+                           insurance_fund=fund).run()
+        text = contagion_figures.money_sentence(result, adl)
+        total = result.money_total()
+        assert text.startswith(f"The venue fund went from {usd(fund)} to "
+                               f"{usd(total['fund_end'])}.")
+        bad = result.money[result.money["bad_debt"] > 0]
+        if len(bad):
+            step = result.ledger["exhausted_step"]
+            assert (f"first ran out in the tick that starts at "
+                    f"{seconds((step - 1) * result.tick_seconds)}") in text
+            assert f"could not pay {usd(total['bad_debt'])}: bad debt, left by " in text
+            for row in bad.itertuples():
+                assert f"{row.market} {usd(row.bad_debt)}" in text
+        else:
+            assert "no bad debt" in text.lower()
+        if adl and total["adl_value"] > 0:
+            assert (f"closed winners' positions worth {usd(total['adl_value'])}" in text
+                    and f"recovered {usd(total['adl_recovered'])}" in text)
+        assert ("Auto-deleveraging" in text) == (adl or len(bad) > 0)

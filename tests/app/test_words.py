@@ -45,7 +45,7 @@ PAGES = ("compare", "contagion", "events", "explorer", "learn", "phase", "risk")
 SENTENCES: dict[str, dict[str, str]] = {
     "contagion/accounts.md": {
         "Every market starts at the price 100": "definition",
-        "The page runs a file of 2 to 8 markets": "definition",
+        "A run takes a file of 2 to 8 markets": "definition",
     },
     "compare/intro.md": {
         "The crowd keeps its open interest and its total margin in both":

@@ -1,6 +1,6 @@
 """The Contagion page in Debian's Chromium against `streamlit run`: reached through the
-navigation, the headline is the run's, both charts drawn, the isolated switch takes cross
-margin away; no clipped text at 1920, 1280, 1024 and 390 px; screenshots at 1280 and 390 px
+navigation, the headline is the run's, both charts drawn, the money's sentence and tables
+shown and the ADL switch changes them, the isolated switch takes cross margin away; no clipped text at 1920, 1280, 1024 and 390 px; screenshots at 1280 and 390 px
 (artifacts/contagion-*.png). An accounts file uploaded through the page replaces the
 synthetic book; a broken one is named by row and field above it."""
 
@@ -25,8 +25,8 @@ def metric_values(page) -> list[str]:
     return page.get_by_test_id("stMetricValue").all_inner_texts()
 
 
-def _run(isolated: bool):
-    setup = Contagion(accounts=100_000)
+def _run(isolated: bool, adl: bool = False):
+    setup = Contagion(accounts=100_000, adl=adl)
     book = setup.book()
     return setup.run(book.isolated() if isolated else book)
 
@@ -43,6 +43,18 @@ def test_contagion_page_headline_switch_and_screenshots(page, browser, entered, 
                            f".length >= {len(expected)}")
     assert metric_values(page) == expected
     assert "95.4%" in page.locator("[data-testid=stMain]").inner_text()
+    # the money: the run's sentence and both tables; ADL on changes them to its run's
+    main = page.locator("[data-testid=stMain]")
+    assert contagion_figures.money_sentence(_run(False), False) in main.inner_text()
+    assert page.get_by_test_id("stTable").count() == 2
+    with_adl = _run(False, adl=True)
+    page.locator(".st-key-adl").get_by_text("Auto-deleverage (ADL)").click()
+    page.wait_for_function("document.location.search.includes('adl')")
+    page.get_by_text(contagion_figures.money_sentence(with_adl, True)).wait_for()
+    _headline_is(page, [m.value for m in contagion_figures.metrics(with_adl)])
+    drawn(page, 2)
+    page.locator(".st-key-adl").get_by_text("Auto-deleverage (ADL)").click()
+    _headline_is(page, expected)
 
     alone = [m.value for m in contagion_figures.metrics(_run(True))]
     page.locator(".st-key-isolated").get_by_text("Same book, isolated").click()
@@ -82,6 +94,7 @@ def _file_metrics(path: Path) -> list[str]:
     book = read_accounts(path)
     setup = Contagion(markets=book.markets, open_interest=AccountsFile(book, "", 0, "")
                       .open_interest, depth=tuple(default_depth(m) for m in book.markets))
+    assert contagion_figures.file_setup(book) == setup
     return [m.value for m in contagion_figures.metrics(setup.run(book))]
 
 

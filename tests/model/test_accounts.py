@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cascade
-from cascade.accounts import AccountBook, make_accounts, read_accounts
+from cascade.accounts import MARKETS_RANGE, AccountBook, check_at_start, make_accounts, read_accounts
 
 EXAMPLE = "examples/accounts.csv"
 
@@ -164,3 +164,100 @@ def test_any_cells_are_an_account_book_or_a_message_naming_rows(rows):
     assert len(book) == len(rows)
     assert (book.notional > 0).all() and (book.leverage >= 1).all()
     assert (book.collateral[book.cross_accounts()] > 0).all()
+
+
+# ------------------------------------------------------------------ the rule at the start
+
+
+START = "account,market,side,notional,leverage,collateral,margin_mode,entry_price\n"
+SOUND = "z,ETH,long,1000,10,,isolated,100\n"  # a second market, far from liquidation
+
+
+def _start_book(rows: str) -> AccountBook:
+    return read_accounts(_csv(START + rows + SOUND))
+
+
+def test_isolated_positions_past_liquidation_at_100_are_refused_by_hand():
+    # a long at 10x: liquidation e (1 - 1/10 + 0.005) = 0.905 e; at entry 110 it is 99.55,
+    # below 100 (kept); at entry 111 it is 100.455 (refused)
+    check_at_start(_start_book("a,BTC,long,1000,10,,isolated,110\n"))
+    with pytest.raises(ValueError, match=r"^file.csv: entry_price: 1 isolated position\(s\) "
+                                         r".*first: account a, BTC, entry 111, leverage 10, "
+                                         r"liquidation price 100\.455"):
+        check_at_start(_start_book("a,BTC,long,1000,10,,isolated,111\n"), "file.csv")
+    # a short at 10x: liquidation 1.095 e; entry 92 -> 100.74 (kept), entry 91 -> 99.645
+    check_at_start(_start_book("s,BTC,short,1000,10,,isolated,92\n"))
+    with pytest.raises(ValueError, match=r"account s, BTC, entry 91, .*99\.645"):
+        check_at_start(_start_book("s,BTC,short,1000,10,,isolated,91\n"))
+
+
+def test_cross_accounts_at_or_below_maintenance_at_100_are_refused_by_hand():
+    # a long of 1,000 at entry 105: q = 1000 / 105, its PnL at 100 is -47.62; maintenance
+    # 0.005 x 1,000 = 5. Collateral 60: equity 12.38 > 5 (kept); 50: 2.38 <= 5 (refused)
+    check_at_start(_start_book("c,BTC,long,1000,,60,cross,105\n"))
+    with pytest.raises(ValueError, match=r"entry_price: 1 cross account\(s\) .*first: "
+                                         r"account c, equity 2\.38 USD against maintenance "
+                                         r"5\.00 USD"):
+        check_at_start(_start_book("c,BTC,long,1000,,50,cross,105\n"))
+    # a hedge: the long's loss is the short's gain, so the account is sound at 100
+    check_at_start(read_accounts(_csv(START + "h,BTC,long,1000,,20,cross,105\n"
+                                              "h,ETH,short,1000,,,cross,105\n")))
+
+
+def test_a_book_of_other_than_2_to_8_markets_is_refused():
+    assert MARKETS_RANGE == (2, 8)
+    one = read_accounts(_csv(START + "a,BTC,long,1000,10,,isolated,100\n"))
+    with pytest.raises(ValueError, match=r"^f: market: the file holds 1 market\(s\) \(BTC\); "
+                                         r"a contagion run takes 2 to 8$"):
+        check_at_start(one, "f")
+    rows = "".join(f"a{i},M{i},long,1000,10,,isolated,100\n" for i in range(9))
+    with pytest.raises(ValueError, match=r"9 market\(s\)"):
+        check_at_start(read_accounts(_csv(START + rows)))
+    check_at_start(read_accounts(_csv(START + rows.rsplit("a8", 1)[0])))  # 8 markets
+
+
+def _refused_by_loop(book: AccountBook, m: float = 0.005, start: float = 100.0) -> bool:
+    """The rule written plainly, position by position and account by account."""
+    if not 2 <= len(book.markets) <= 8:
+        return True
+    for j in range(len(book)):
+        if not book.cross[j]:
+            e, lev, s = book.entry_price[j], book.leverage[j], book.side[j]
+            liq = e * (1 - 1 / lev + m) if s > 0 else e * (1 + 1 / lev - m)
+            if (s > 0 and liq >= start) or (s < 0 and liq <= start):
+                return True
+    for a in range(book.accounts):
+        rows = [j for j in range(len(book)) if book.account[j] == a and book.cross[j]]
+        if rows:
+            equity = book.collateral[a] + sum(
+                book.side[j] * book.notional[j] / book.entry_price[j]
+                * (start - book.entry_price[j]) for j in rows)
+            if equity <= sum(m * book.notional[j] for j in rows):
+                return True
+    return False
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from(["BTC", "ETH", "SOL"]),
+                          st.sampled_from(["long", "short"]), st.integers(1, 5000),
+                          st.sampled_from(["2", "10", "40", ""]), st.sampled_from(
+                              ["", "30", "300"]), st.sampled_from(["cross", "isolated"]),
+                          st.sampled_from(["80", "95", "100", "104", "110", "130"])),
+                min_size=1, max_size=8))
+def test_the_rule_refuses_exactly_the_books_a_plain_loop_refuses(rows):
+    text = START + "".join(",".join(map(str, row)) + "\n" for row in rows)
+    try:
+        book = read_accounts(_csv(text))
+    except ValueError:
+        return  # a bad cell: read_accounts' own message
+    try:
+        check_at_start(book)
+    except ValueError as error:
+        assert _refused_by_loop(book), str(error)
+        return
+    assert not _refused_by_loop(book)
+
+
+def test_synthetic_books_meet_the_rule():
+    for seed in range(3):
+        check_at_start(make_accounts(3000, seed, cross_share=0.7))
