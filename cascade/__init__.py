@@ -8,7 +8,7 @@ numpy, scipy and pandas only; usable from a notebook or the command line:
 """
 
 from .clock import TimedResult, run_timed
-from .accounts import AccountBook, make_accounts, read_accounts
+from .accounts import AccountBook, check_at_start, make_accounts, read_accounts
 from .contagion import ContagionResult, beta_paths, run_contagion
 from .paths import PricePath, fall, fall_then_rebound, jump, read_path
 from .ensemble import iter_ensemble, run_ensemble
@@ -38,6 +38,7 @@ __all__ = [
     "read_orderbook", "read_positions", "run_ensemble", "simulate", "sweep",
     "sweepable_fields", "tipping_move",
     "PricePath", "TimedResult", "fall", "fall_then_rebound", "jump", "read_path", "run_timed",
-    "AccountBook", "ContagionResult", "beta_paths", "make_accounts", "read_accounts",
+    "AccountBook", "ContagionResult", "beta_paths", "check_at_start", "make_accounts",
+    "read_accounts",
     "run_contagion",
 ]

@@ -127,6 +127,8 @@ def knob_rows(setup: Contagion, result: ContagionResult, isolated: bool = False,
         ("venue rule", rule_words(setup.rule)),
         ("tick", seconds(setup.tick_seconds)),
         ("insurance fund at the start", usd(setup.insurance_fund)),
+        ("auto-deleveraging", "on: what the fund cannot pay is taken from the winners, in "
+                              "every market" if setup.adl else "off"),
         ("accounts", f"{setup.accounts:,} synthetic accounts, seed {setup.seed}" if synthetic
          else f"the file {accounts_file.name} (SHA-256 {accounts_file.sha256})"),
         ("positions", f"{len(book):,} in {book.accounts:,} accounts, "

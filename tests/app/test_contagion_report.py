@@ -101,6 +101,7 @@ def test_the_knobs_are_the_runs():
                   ("open interest in cross accounts", share(0.8)),
                   ("venue rule", "close the whole account at once"),
                   ("tick", "1 s"), ("insurance fund at the start", "$0"),
+                  ("auto-deleveraging", "off"),
                   ("accounts", "5,000 synthetic accounts, seed 3"),
                   ("positions", f"{len(result.book):,} in 5,000 accounts, "
                                 f"{result.book.cross_accounts().size:,} of them with cross "
