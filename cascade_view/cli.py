@@ -40,6 +40,7 @@ from cascade.events import EVENTS
 from cascade.ensemble import assemble, books_needed, connect, iter_ensemble, local_cluster_client, plan, summarize
 from cascade.replay import REPLAYS, compare, refit
 from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
+from cascade.sweep import cross_share_curve
 
 from . import headline
 from .contagion_figures import default_shocked, file_setup
@@ -47,6 +48,7 @@ from .contagion_report import AccountsFile, contagion_report, rule_words
 from .events_figures import knob_grid, validation_table
 from .formats import parse_amount, path_extent, pct, share, usd
 from .report import scenario_report
+from .risk import cross_caption, cross_display, cross_sentence, cross_setup_caption
 
 EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 DEFAULT_PRESET = "default"
@@ -593,9 +595,33 @@ def build_contagion(args):
     return setup, book
 
 
+def print_cross_curve(setup: Contagion) -> int:
+    """The Risk page's cross-margin section on the command line: `setup` run at every share
+    of open interest in cross accounts (cascade.sweep.cross_share_curve), with the page's
+    sentence, caption and table (cascade_view.risk)."""
+    curve = cross_share_curve(setup)
+    print(cross_setup_caption(setup, curve))
+    print()
+    print(cross_sentence(curve, setup))
+    print(cross_caption(curve, setup))
+    print()
+    print(cross_display(curve, setup).to_string(index=False))
+    return 0
+
+
 def handle_contagion(args) -> int:
     output = report_path(args.report)
     setup, book = build_contagion(args)
+    if args.cross_curve:
+        for given, option in ((book is not None, "--accounts"), (args.isolated, "--isolated"),
+                              (output is not None, "--report")):
+            if given:
+                raise BadInput(f"--cross-curve: varies the synthetic accounts' cross share; "
+                               f"it does not take {option}")
+        try:
+            return print_cross_curve(setup)
+        except ValueError as error:
+            raise BadInput(str(error)) from None
     brought = None
     try:
         if book is not None:  # the bytes read_accounts read, for the report's checksum
@@ -713,6 +739,9 @@ def add_contagion(commands) -> None:
                          help="auto-deleverage what the fund cannot pay, in every market")
     command.add_argument("--report", metavar="FILE.html",
                          help="also write the run's self-contained HTML report here")
+    command.add_argument("--cross-curve", action="store_true",
+                         help="run the synthetic accounts at every cross share from 0%% to "
+                              "100%% by 10%% (the Risk page's cross-margin section)")
     command.set_defaults(handler=handle_contagion)
 
 

@@ -211,3 +211,20 @@ def test_the_documentation_states_the_depth_rule_the_code_applies():
     assert f"the altcoin's ({usd(default_depth('SOL'))} per 1%, an assumption)" in text
     assert default_depth("SOL") == default_depth("ALT") == min(Contagion().depth)
     assert [default_depth(m) for m in Contagion().markets] == list(Contagion().depth)
+
+
+def test_the_cross_curve_prints_the_risk_pages_section():
+    """--cross-curve prints what the Risk page's cross-margin section shows, from the same
+    curve (cascade.sweep.cross_share_curve)."""
+    from cascade.sweep import cross_share_curve
+    from cascade_view.risk import cross_caption, cross_display, cross_sentence
+    done = cli("--cross-curve", "--n", "3000", "--seed", "2", "--shock", "ETH", "--fall=-40%")
+    assert done.returncode == 0, done.stderr
+    setup = Contagion(accounts=3000, seed=2, shocked="ETH", fall=-0.4)
+    curve = cross_share_curve(setup)
+    assert cross_sentence(curve, setup) in done.stdout
+    assert cross_caption(curve, setup) in done.stdout
+    assert cross_display(curve, setup).to_string(index=False) in done.stdout
+    refused = cli("--cross-curve", "--accounts", str(EXAMPLE))
+    assert refused.returncode == 2
+    assert refused.stderr.strip().endswith("it does not take --accounts")
