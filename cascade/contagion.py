@@ -99,6 +99,9 @@ BACKSTOP_SHARE = 2.0 / 3.0
 SERIES_COLUMNS = ["tick", "seconds", "market", "move", "start_price", "price", "fill_price",
                   "isolated_notional", "cross_notional", "backstop_notional", "adl", "fund",
                   "cross_queue", "queue"]
+# a share of an engine's cap per tick below which what is left of it is taken as spent
+# (the rounding of the pieces it was cut into)
+_RESOLUTION = 1e-12
 # the money summed per market and in total (ContagionResult.money, .ledger)
 MONEY_SUMS = ("fees", "pnl", "bad_debt", "adl_quantity", "adl_value", "adl_recovered")
 
@@ -283,11 +286,14 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
     ledgers = [Ledger(fund_start=fund0, fund=fund0) for _ in range(count)]
     depths = [Depth(market, dt) for market in markets]
     # each market side's engine cap per tick, min(engine_rate dt, capacity per step), as
-    # the clock's (engine_side); cross orders share it where it is finite
+    # the clock's (engine_side), and its count engine_max_positions (not applied where the
+    # engine sends parts, as on the clock); cross orders share them where they are set
     caps = np.array([[min(engine_limits(mk, dt)[0], mk.capacity_per_step(sign))
                       for sign in (1, -1)] for mk in markets])
-    capped = np.isfinite(caps)
-    _check_cross_ticks(book, markets, caps, capped)
+    counts = [mk.engine_max_positions if mk.partial_liquidation is None else None
+              for mk in markets]
+    capped = np.isfinite(caps) | np.array([[c is not None] * 2 for c in counts])
+    _check_cross_ticks(book, markets, caps, counts, capped)
     cross = _CrossAccounts(book, p0, mm, rule, dt, capped)
     ages = [[_IsolatedAges() if capped[m, i] else None for i in (0, 1)]
             for m in range(count)]
@@ -314,17 +320,30 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
                 starts[m] = prices[m]
             took = [(0, 0.0, 0.0, math.nan)] * 2
             queues = cross.queues[m]
+            touched = [0, 0]  # isolated positions executed in whole or in part, per side
             for side, cap in sides_of[m]:
                 i = 0 if side.sign > 0 else 1
-                if queues[i] is not None:  # the cap is shared with the cross orders
-                    cap = ages[m][i].isolated_cap(cap, queues[i], tick)
-                took[i] = side.tick(prices[m], cap, market.engine_max_positions, tick,
-                                    labels[m])
-                if queues[i] is not None:
-                    ages[m][i].record(side, took[i][1], tick)
+                limit = market.engine_max_positions
+                if queues[i] is None:
+                    took[i] = side.tick(prices[m], cap, limit, tick, labels[m])
+                    continue
+                # the cap and the count are shared with the cross orders
+                cap, limit = ages[m][i].isolated_cap(cap, counts[m], queues[i], tick)
+                if limit is not None and limit <= 0:
+                    cap, limit = 0.0, None
+                before = _position_of(side) if counts[m] is not None else None
+                took[i] = side.tick(prices[m], cap, limit, tick, labels[m])
+                ages[m][i].record(side, took[i][1], tick)
+                if before is not None:
+                    touched[i] = _touched(side, before)
             for i in (0, 1):
                 if queues[i] is not None and queues[i].buckets:
-                    served, executed = cross.serve(m, i, max(caps[m, i] - took[i][1], 0.0))
+                    budget = caps[m, i] - took[i][1]
+                    if budget <= _RESOLUTION * caps[m, i] < math.inf:  # spent, to rounding
+                        budget = 0.0
+                    served, executed = cross.serve(
+                        m, i, budget,
+                        None if counts[m] is None else counts[m] - touched[i])
                     cflow[m] += served
                     cnotional[m] += executed
             ledger, adl = ledgers[m], adls[m]
@@ -408,7 +427,29 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
                            totals, money, p0, dt, deleveraged)
 
 
-def _check_cross_ticks(book: AccountBook, markets, caps, capped) -> None:
+def _position_of(side):
+    """Where a prefix or block engine side stands in its queue (for _touched)."""
+    if hasattr(side, "carried"):
+        return [tuple(c) for c in side.carried], side.started
+    return side.executed
+
+
+def _touched(side, before) -> int:
+    """How many positions `side` executed in whole or in part in its last tick (what
+    engine_max_positions counts), from where it stood before it (_position_of)."""
+    if hasattr(side, "carried"):  # the block engine: carried positions, then new ones
+        carried, started = before
+        left = {j: rest for j, rest in side.carried}
+        return (sum(1 for j, rest in carried if left.get(j) != rest)
+                + side.started - started)
+    lo, hi, cum = before, side.executed, side.cum_notional
+    if hi <= lo:
+        return 0
+    return int(np.searchsorted(cum, hi, side="left")) - int(np.searchsorted(cum, lo,
+                                                                           side="right")) + 1
+
+
+def _check_cross_ticks(book: AccountBook, markets, caps, counts, capped) -> None:
     """Refuse a capped market side whose positions (isolated and cross, notional at entry)
     could need more than MAX_TICKS ticks at its cap, as the clock refuses its rate."""
     for m, market in enumerate(markets):
@@ -416,6 +457,11 @@ def _check_cross_ticks(book: AccountBook, markets, caps, capped) -> None:
             here = (book.market == m) & (book.side == sign)
             if not capped[m, i] or not (here & book.cross).any():
                 continue
+            if counts[m] is not None and here.sum() / counts[m] > MAX_TICKS:
+                raise ValueError(
+                    f"engine_max_positions: {book.markets[m]}'s {counts[m]} per tick could "
+                    f"take {here.sum() / counts[m]:,.0f} ticks to clear its "
+                    f"{int(here.sum()):,} positions, more than {MAX_TICKS:,}")
             total = float(book.notional[here].sum())
             if total / caps[m, i] > MAX_TICKS:
                 raise ValueError(
@@ -483,25 +529,41 @@ class _CrossQueue:
         self.waiting += float(cum[-1])
 
     def older(self, tick: int):
-        """(due tick, notional waiting) of the batches due before `tick`, oldest first."""
+        """The batches due before `tick`, oldest first."""
         for b in self.buckets:  # in due order: a tick's batch is added in that tick
             if b[0] >= tick:
                 return
-            yield b[0], float(b[3][-1]) - b[4]
+            yield b
 
-    def serve(self, budget: float, notional) -> list:
-        """Execute up to `budget` from the oldest batch on; [(local, fraction of each
-        position executed, positions whose order finished)] per batch touched."""
+    @staticmethod
+    def step(bucket, budget: float, count) -> tuple:
+        """What `budget` (notional at entry) and `count` (orders, None: no limit) execute of
+        `bucket` from its front: (lo, hi, first, end, finished): the axis from lo to hi;
+        orders first .. end - 1 touched, first .. finished - 1 finished."""
+        cum, lo = bucket[3], bucket[4]
+        total = float(cum[-1])
+        hi = total if budget >= total - lo else lo + budget
+        first = int(np.searchsorted(cum[1:], lo, side="right"))  # first not finished
+        if count is not None and first + count < cum.size - 1:
+            hi = min(hi, float(cum[first + count]))
+        if hi <= lo:  # nothing, or a budget below the axis' resolution
+            return lo, lo, first, first, first
+        end = int(np.searchsorted(cum, hi, side="left"))          # orders starting < hi
+        finished = int(np.searchsorted(cum[1:], hi, side="right"))
+        return lo, hi, first, end, finished
+
+    def serve(self, budget: float, count, notional) -> list:
+        """Execute up to `budget` (notional at entry) and `count` orders (None: no limit)
+        from the oldest batch on; [(local, fraction of each position executed, positions
+        whose order finished)] per batch touched."""
         pieces = []
-        while self.buckets and budget > 0.0:
-            tick, local, fraction, cum, lo = self.buckets[0]
-            total = float(cum[-1])
-            hi = total if budget >= total - lo else lo + budget
-            if hi <= lo:  # a budget below the axis' resolution
+        floor = _RESOLUTION * budget if budget < math.inf else 0.0
+        while self.buckets and budget > floor and (count is None or count > 0):
+            bucket = self.buckets[0]
+            _, local, fraction, cum, _ = bucket
+            lo, hi, first, end, finished = self.step(bucket, budget, count)
+            if hi <= lo:
                 break
-            first = int(np.searchsorted(cum[1:], lo, side="right"))  # first not finished
-            end = int(np.searchsorted(cum, hi, side="left"))          # orders starting < hi
-            finished = int(np.searchsorted(cum[1:], hi, side="right"))
             span = slice(first, end)
             amount = np.diff(np.clip(cum[first:end + 1], lo, hi))
             whole = (cum[first:end] >= lo) & (cum[first + 1:end + 1] <= hi)
@@ -509,10 +571,12 @@ class _CrossQueue:
             pieces.append((local[span], part, local[first:finished]))
             budget -= hi - lo
             self.waiting -= hi - lo
-            if hi >= total:
+            if count is not None:
+                count -= end - first
+            if finished == local.size:
                 self.buckets.popleft()
             else:
-                self.buckets[0][4] = hi
+                bucket[4] = hi
         if not self.buckets:
             self.waiting = 0.0
         return pieces
@@ -531,25 +595,32 @@ class _IsolatedAges:
         self.chunks = deque()  # [due tick, notional waiting]
         self.backlog = 0.0
 
-    def isolated_cap(self, cap: float, queue: _CrossQueue, tick: int) -> float:
-        """The part of the side's cap `cap` the isolated engine may use this tick: `cap`
-        less the cross orders due in earlier ticks that come before the isolated work
-        (oldest due tick first; at the same tick, isolated first)."""
+    def isolated_cap(self, cap: float, count, queue: _CrossQueue, tick: int) -> tuple:
+        """What the isolated engine may use this tick of the side's cap `cap` (notional)
+        and `count` (orders; None: no limit): each less the cross orders due in earlier
+        ticks that the cap, walked oldest due tick first (isolated first at a tie), serves
+        before the isolated work it reaches. (The walk counts the cross orders it touches;
+        the isolated work's own count is the isolated engine's.)"""
         if not queue.buckets or queue.buckets[0][0] >= tick:
-            return cap
-        older = queue.older(tick)
-        left, crossed, i = cap, 0.0, 0
+            return cap, count
+        left, crossed, orders, i = cap, 0.0, 0, 0
         chunks = self.chunks
-        for due, amount in older:
-            while i < len(chunks) and chunks[i][0] <= due and left > 0.0:
+        for bucket in queue.older(tick):
+            while i < len(chunks) and chunks[i][0] <= bucket[0] and left > 0.0:
                 left -= min(left, chunks[i][1])
                 i += 1
-            take = min(left, amount)
-            left -= take
-            crossed += take
-            if left <= 0.0:
+            if left <= 0.0 or (count is not None and orders >= count):
                 break
-        return cap - crossed
+            lo, hi, first, end, _ = queue.step(bucket, left,
+                                               None if count is None else count - orders)
+            left -= hi - lo
+            crossed += hi - lo
+            orders += end - first
+        rest = cap - crossed
+        if rest <= _RESOLUTION * cap < math.inf:  # the cross orders' pieces used it, to
+            # rounding
+            rest = 0.0
+        return rest, None if count is None else count - orders
 
     def record(self, side, executed: float, tick: int) -> None:
         pending = getattr(side, "pending", None)
@@ -747,11 +818,12 @@ class _CrossAccounts:
                                   self.rank[self.owner[local]])
         return now
 
-    def serve(self, m: int, i: int, budget: float) -> tuple[float, float]:
-        """Execute up to `budget` (notional at entry) of the orders waiting in market m's
-        side i (0 longs' sales, 1 shorts' purchases), oldest first; (flow s q P0, notional)
-        executed. The pieces fill at the tick's fill (filled)."""
-        pieces = self.queues[m][i].serve(budget, self.notional)
+    def serve(self, m: int, i: int, budget: float, count=None) -> tuple[float, float]:
+        """Execute up to `budget` (notional at entry) and `count` orders (None: no limit)
+        of the orders waiting in market m's side i (0 longs' sales, 1 shorts' purchases),
+        oldest first; (flow s q P0, notional) executed. The pieces fill at the tick's fill
+        (filled)."""
+        pieces = self.queues[m][i].serve(budget, count, self.notional)
         flow = notional = 0.0
         for local, fraction, done in pieces:
             flow += float(np.sum(fraction * self.sign[local] * self.q[local])) * self.p0[m]

@@ -85,6 +85,36 @@ def test_a_cross_order_waits_in_the_engines_queue_by_hand():
     assert free.series["cross_queue"].eq(0.0).all()
 
 
+def test_a_count_limit_serves_the_isolated_first_then_the_most_underwater_account():
+    """One market X at P0 = 100, depth D = 1,000 (I = 0.01 Q / D: 0.1% per 100), its engine
+    at most one position per tick (engine_max_positions = 1, no rate); X jumps -10%.
+    Account 0: cross, long 100 (q = 1), C = 8: at 90, E = 8 - 10 = -2, MM = 0.5,
+      (E - MM) / MM = -5.
+    Account 1: isolated, long 100 at 20x: liquidation 100 (1 - 0.05 + 0.005) = 95.5.
+    Account 2: cross, long 100, C = 5: E = -5, (E - MM) / MM = -11.
+    Tick 1: all three are due at P = 90. At the same tick the isolated engine comes first:
+      account 1 (consumed 100, fill 89.95, price after 89.9); the count is spent and both
+      cross orders wait (cross_queue 200).
+    Tick 2: the cross orders, due at tick 1, most underwater first: account 2 (fill 89.85).
+    Tick 3: account 0 (fill 89.75, price after 89.7)."""
+    x = cascade.Market(price=100.0, depth=1000.0, maintenance_margin=0.005,
+                       engine_max_positions=1)
+    book = AccountBook(("X",), account=[0, 1, 2], market=0, side=1, notional=100.0,
+                       leverage=[1.0, 20.0, 1.0], entry_price=100.0,
+                       cross=[True, False, True], collateral=[8.0, 0.0, 5.0])
+    r = run_contagion(book, [x], [jump(-0.10)], rule="whole")
+    assert r.position_tick.tolist() == [3, 1, 2]
+    assert r.series["isolated_notional"].tolist()[:3] == [100.0, 0.0, 0.0]
+    np.testing.assert_allclose(r.series["cross_notional"].iloc[:3], [0, 100, 100])
+    np.testing.assert_allclose(r.series["cross_queue"].iloc[:3], [200, 100, 0], atol=1e-9)
+    np.testing.assert_allclose(r.series["fill_price"].iloc[:3], [89.95, 89.85, 89.75],
+                               rtol=1e-12)
+    np.testing.assert_allclose(r.series["price"].iloc[:3], [89.9, 89.8, 89.7], rtol=1e-12)
+    free = run_contagion(book, [cascade.Market(price=100.0, depth=1000.0)], [jump(-0.10)],
+                         rule="whole")
+    assert free.position_tick.tolist() == [1, 1, 1]
+
+
 def _random_book(seed: int, sign: int, accounts: int = 120) -> AccountBook:
     """Accounts over three markets at P0 = 100, every position on side `sign`: half cross
     (1 to 3 markets, collateral sum n / L), half isolated; leverage 5x to 40x, notional
@@ -111,7 +141,7 @@ engines = st.sampled_from([{}, dict(partial_liquidation=cascade.market.HYPERLIQU
                            dict(engine_max_positions=3), dict(engine_capacity=2e5)])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(0, 10_000), st.sampled_from([1, -1]),
        st.lists(st.one_of(st.none(), st.floats(0.005, 0.3)), min_size=3, max_size=3),
        engines, st.floats(0.0, 60.0), st.sampled_from(["whole", "hyperliquid"]),
@@ -138,8 +168,10 @@ def test_an_engines_cap_binds_cross_and_isolated_together_and_the_queue_drains(
                   market.capacity_per_step(sign))
         executed = (rows["isolated_notional"] + rows["cross_notional"]).to_numpy()
         assert (executed <= cap * (1 + 1e-9)).all(), name
-        if math.isfinite(cap) and (rows["cross_queue"] > 0).any():
-            # the cap binds in the ticks where cross orders are left waiting
+        assert (rows["isolated_notional"] >= 0).all() and (rows["cross_notional"] >= 0).all()
+        if (math.isfinite(cap) and market.engine_max_positions is None
+                and (rows["cross_queue"] > 0).any()):
+            # without a count limit, the cap binds in the ticks where cross orders wait
             waited = (rows["cross_queue"] > 0).to_numpy()
             np.testing.assert_allclose(executed[waited], cap, rtol=1e-9)
         assert rows["cross_queue"].iloc[-1] == 0.0 and rows["queue"].iloc[-1] <= 1e-6
