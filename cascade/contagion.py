@@ -32,9 +32,12 @@ market's beta). Ticks of dt seconds as cascade/clock.py; tick k:
      tick first: the cross orders due before isolated work it reaches are served first
      and the isolated engine may use the rest (_IsolatedAges); the cross orders then get
      cap less what the isolated engine executed, oldest first (_CrossQueue), an order
-     possibly in part; an account settles when its last order has filled. engine_max_positions,
-     partial_liquidation and position_notional_per_tick stay rules of the isolated engine
-     only. The backstop vault's takeovers do not reach a book and are not capped;
+     possibly in part; an account settles when its last order has filled.
+     engine_max_positions counts the orders executed in whole or in part in a tick, cross
+     and isolated, shared in the same order (not applied where the market's engine sends
+     parts, as on the clock); partial_liquidation and position_notional_per_tick stay
+     rules of the isolated engine (a cross order's parts are the venue rule's). The
+     backstop vault's takeovers do not reach a book and are not capped;
   4. walk and refill, per market: the net flow f_m = (isolated longs' - shorts' flow) +
      (cross orders' s q P0_m) walks market m's book only; fills at the walk's VWAP
      (clock.fill_price); the transient and permanent parts refill as the clock's
@@ -333,7 +336,7 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
                     cap, limit = 0.0, None
                 before = _position_of(side) if counts[m] is not None else None
                 took[i] = side.tick(prices[m], cap, limit, tick, labels[m])
-                ages[m][i].record(side, took[i][1], tick)
+                ages[m][i].record(side, took[i][1], took[i][0], tick, counts[m] is not None)
                 if before is not None:
                     touched[i] = _touched(side, before)
             for i in (0, 1):
@@ -466,8 +469,9 @@ def _check_cross_ticks(book: AccountBook, markets, caps, counts, capped) -> None
             if total / caps[m, i] > MAX_TICKS:
                 raise ValueError(
                     f"engine_rate: {book.markets[m]}'s cap of {caps[m, i]:,.6g} per tick "
-                    f"could take {total / caps[m, i]:,.0f} ticks to clear the {total:,.6g} its "
-                    f"positions hold, more than {MAX_TICKS:,}; raise it to at least "
+                    f"could take {total / caps[m, i]:,.0f} ticks to clear the "
+                    f"{total:,.6g} its positions hold, more than {MAX_TICKS:,}; raise the "
+                    f"cap (engine_rate x tick_seconds, engine_capacity) to at least "
                     f"{total / MAX_TICKS:,.6g} per tick")
 
 
@@ -585,29 +589,34 @@ class _CrossQueue:
 class _IsolatedAges:
     """The isolated engine's due work in one side of a market, by the tick it became due
     (first in, first out): each tick adds what the side newly reached or newly made due
-    (its executed notional plus its due backlog, less the same after the tick before), and
-    the tick's executions are counted against the oldest work. With the clock's sorted
-    side and its per-position limit this is each position's reach tick; with Hyperliquid's
-    parts a later part is due when its cooldown ends, and its executions (due parts first)
-    are counted against the oldest work."""
+    (its executed notional plus its due backlog, less the same after the tick before;
+    with a count limit, also the positions it newly reached), and the tick's executions
+    (notional; positions finished) are counted against the oldest work. With the clock's
+    sorted side and its per-position limit this is each position's reach tick; with
+    Hyperliquid's parts a later part is due when its cooldown ends, and its executions
+    (due parts first) are counted against the oldest work."""
 
     def __init__(self):
-        self.chunks = deque()  # [due tick, notional waiting]
+        self.chunks = deque()  # [due tick, notional waiting, positions not finished]
         self.backlog = 0.0
+        self.reached = 0
 
     def isolated_cap(self, cap: float, count, queue: _CrossQueue, tick: int) -> tuple:
         """What the isolated engine may use this tick of the side's cap `cap` (notional)
-        and `count` (orders; None: no limit): each less the cross orders due in earlier
-        ticks that the cap, walked oldest due tick first (isolated first at a tie), serves
-        before the isolated work it reaches. (The walk counts the cross orders it touches;
-        the isolated work's own count is the isolated engine's.)"""
+        and `count` (positions; None: no limit): each less what the cross orders due in
+        earlier ticks take when the cap and the count are walked over both queues, oldest
+        due tick first, isolated first at a tie (an isolated chunk takes its notional and
+        its positions not finished; a cross batch, as _CrossQueue.step)."""
         if not queue.buckets or queue.buckets[0][0] >= tick:
             return cap, count
-        left, crossed, orders, i = cap, 0.0, 0, 0
+        left, crossed, orders, cross_orders, i = cap, 0.0, 0, 0, 0
         chunks = self.chunks
         for bucket in queue.older(tick):
-            while i < len(chunks) and chunks[i][0] <= bucket[0] and left > 0.0:
+            while (i < len(chunks) and chunks[i][0] <= bucket[0] and left > 0.0
+                   and (count is None or orders < count)):
                 left -= min(left, chunks[i][1])
+                if count is not None:
+                    orders += min(count - orders, chunks[i][2])
                 i += 1
             if left <= 0.0 or (count is not None and orders >= count):
                 break
@@ -616,13 +625,15 @@ class _IsolatedAges:
             left -= hi - lo
             crossed += hi - lo
             orders += end - first
+            cross_orders += end - first
         rest = cap - crossed
-        if rest <= _RESOLUTION * cap < math.inf:  # the cross orders' pieces used it, to
-            # rounding
+        if rest <= _RESOLUTION * cap < math.inf:  # spent by the cross pieces, to rounding
             rest = 0.0
-        return rest, None if count is None else count - orders
+        return rest, None if count is None else count - cross_orders
 
-    def record(self, side, executed: float, tick: int) -> None:
+    def record(self, side, executed: float, finished: int, tick: int, counting: bool) -> None:
+        """After the side's tick: `executed` notional, `finished` positions; `counting`:
+        keep the positions too (a count limit applies)."""
         pending = getattr(side, "pending", None)
         if pending is None:
             backlog = side.queued
@@ -631,14 +642,24 @@ class _IsolatedAges:
                                                            if c[0] <= tick)
         entered = executed + backlog - self.backlog
         self.backlog = backlog
-        if entered > 0.0:
-            self.chunks.append([tick, entered])
-        while executed > 0.0 and self.chunks:
-            take = min(executed, self.chunks[0][1])
-            self.chunks[0][1] -= take
+        new = 0
+        if counting:
+            reached = (side.reached if hasattr(side, "carried") else
+                       int(np.searchsorted(side.cum_notional, side.reach_u, side="left")))
+            new, self.reached = reached - self.reached, reached
+        if entered > 0.0 or new > 0:
+            self.chunks.append([tick, max(entered, 0.0), new])
+        for chunk in self.chunks:
+            if executed <= 0.0 and finished <= 0:
+                break
+            take = min(executed, chunk[1])
+            chunk[1] -= take
             executed -= take
-            if self.chunks[0][1] <= 0.0:
-                self.chunks.popleft()
+            done = min(finished, chunk[2])
+            chunk[2] -= done
+            finished -= done
+        while self.chunks and self.chunks[0][1] <= 0.0 and self.chunks[0][2] <= 0:
+            self.chunks.popleft()
 
 
 class _CrossAccounts:

@@ -115,6 +115,31 @@ def test_a_count_limit_serves_the_isolated_first_then_the_most_underwater_accoun
     assert free.position_tick.tolist() == [1, 1, 1]
 
 
+def test_older_isolated_work_is_not_passed_by_a_newer_cross_order():
+    """The count limit walked first in first out: X at P0 = 100, D = 1,000, one position
+    per tick; X's path is -10% at t = 0 and -20% from t = 1 s.
+    Account 0: cross, long 100 (q = 1), C = 15: reached when 15 + (P - 100) <= 0.5,
+      P <= 85.5. Accounts 1 to 3: isolated longs of 100 at 20x, 21x, 22x (liquidation
+      prices 95.5 to 95.95).
+    Tick 1: P = 90: the three isolated positions are due; one executes (consumed 100).
+    Tick 2: P = 100 (1 - 0.2 - 0.001) = 79.9: account 0 is reached (due tick 2); the
+      isolated work due at tick 1 comes first: the second isolated position; the cross
+      order waits.
+    Tick 3: the last isolated position (due tick 1) still comes before the cross order
+      (due tick 2). Tick 4: the cross order."""
+    x = cascade.Market(price=100.0, depth=1000.0, maintenance_margin=0.005,
+                       engine_max_positions=1)
+    book = AccountBook(("X",), account=[0, 1, 2, 3], market=0, side=1, notional=100.0,
+                       leverage=[1.0, 20.0, 21.0, 22.0], entry_price=100.0,
+                       cross=[True, False, False, False], collateral=[15.0, 0, 0, 0])
+    path = cascade.PricePath([0.0, 1.0], [-0.1, -0.2])
+    r = run_contagion(book, [x], [path], rule="whole")
+    assert r.position_tick[0] == 4 and sorted(r.position_tick[1:].tolist()) == [1, 2, 3]
+    assert r.account_tick[0] == 2
+    np.testing.assert_allclose(r.series["cross_queue"].iloc[:4], [0, 100, 100, 0])
+    assert r.series["isolated_notional"].tolist()[:4] == [100.0, 100.0, 100.0, 0.0]
+
+
 def _random_book(seed: int, sign: int, accounts: int = 120) -> AccountBook:
     """Accounts over three markets at P0 = 100, every position on side `sign`: half cross
     (1 to 3 markets, collateral sum n / L), half isolated; leverage 5x to 40x, notional
