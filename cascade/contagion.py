@@ -60,8 +60,9 @@ insurance_fund is not read). Each tick:
   2. the cross accounts whose last order filled this tick settle as one batch, each
      position j contributing
          fee_m F_j q_j  and  c_j + s_j q_j (F_j - e_j),   c_j = C n_j / sum of the account's n
-     (F_j the mean fill of its parts, or P for the backstop, no fee): the account's
-     collateral and realised PnL go to the fund, as an isolated position's margin does.
+     (F_j the mean fill of its parts and of the pieces a capped engine cut them into, or
+     P for the backstop, no fee): the account's collateral and realised PnL go to the
+     fund, as an isolated position's margin does.
      The fund pays a negative total first. A deficit D beyond it is shared over cells
      (market m, side s): each losing account's loss L_a = -(its fees + pnl) is split over
      its positions by their own losses max(-(c_j + PnL_j), 0), and cell c takes

@@ -140,14 +140,14 @@ def test_older_isolated_work_is_not_passed_by_a_newer_cross_order():
     assert r.series["isolated_notional"].tolist()[:4] == [100.0, 100.0, 100.0, 0.0]
 
 
-def _random_book(seed: int, sign: int, accounts: int = 120) -> AccountBook:
+def _random_book(seed: int, sign: int, accounts: int = 120, cross_only=False) -> AccountBook:
     """Accounts over three markets at P0 = 100, every position on side `sign`: half cross
-    (1 to 3 markets, collateral sum n / L), half isolated; leverage 5x to 40x, notional
-    $1K to $1M (some above Hyperliquid's $100K, so parts happen)."""
+    (1 to 3 markets, collateral sum n / L), half isolated (or all cross); leverage 5x to
+    40x, notional $1K to $1M (some above Hyperliquid's $100K, so parts happen)."""
     rng = np.random.default_rng(seed)
     account, market, notional, leverage, cross, collateral = [], [], [], [], [], []
     for a in range(accounts):
-        is_cross = a % 2 == 0
+        is_cross = cross_only or a % 2 == 0
         held = rng.choice(3, size=rng.integers(1, 4) if is_cross else 1, replace=False)
         n = np.exp(rng.uniform(np.log(1e3), np.log(1e6), held.size))
         lev = rng.uniform(5.0, 40.0, held.size)
@@ -240,3 +240,30 @@ def test_a_rate_too_slow_for_the_cross_positions_is_refused_by_name():
     markets = [cascade.Market(depth=1e7, engine_rate=1e-3) for _ in range(3)]
     with pytest.raises(ValueError, match=f"engine_rate: .*more than {MAX_TICKS:,}"):
         run_contagion(book, markets, [jump(0.0), jump(0.0), jump(-0.3)])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.lists(st.floats(0.005, 0.05), min_size=3, max_size=3),
+       st.floats(0.0, 10.0), st.sampled_from([0.0, 0.002]))
+def test_cross_money_is_what_the_queued_pieces_filled_at(seed, rate_shares, seconds, fee):
+    """Cross accounts only, every long entered at P0 = 100 (q = n / 100), the "whole" rule,
+    rates that make orders wait: per market the fees are phi sum_t q_t F_t and the pnl is
+    sum over liquidated positions of (c_j - n_j) plus sum_t q_t F_t, with q_t the cross
+    quantity the engine executed in tick t (cross_notional / 100) and F_t the tick's fill:
+    every piece is settled at the fill of the tick that executed it, to the cent."""
+    book = _random_book(seed, 1, accounts=80, cross_only=True)
+    totals = np.bincount(book.market, weights=book.notional, minlength=3)
+    markets = [cascade.Market(price=100.0, depth=d, engine_rate=s * t, liquidation_fee=fee)
+               for d, s, t in zip((2e7, 1e7, 2e6), rate_shares, totals)]
+    path = jump(-0.3) if seconds == 0 else fall(-0.3, seconds)
+    r = run_contagion(book, markets, [jump(0.0), jump(0.0), path], rule="whole")
+    own = np.bincount(book.account, weights=book.notional, minlength=book.accounts)
+    share = book.collateral[book.account] * book.notional / own[book.account]
+    money = r.money.set_index("market")
+    for m, name in enumerate(book.markets):
+        rows = r.series[(r.series["market"] == name) & (r.series["cross_notional"] > 0)]
+        value = float((rows["cross_notional"] / 100.0 * rows["fill_price"]).sum())
+        here = r.liquidated & (book.market == m)
+        pnl = float((share[here] - book.notional[here]).sum()) + value
+        assert money.loc[name, "pnl"] == pytest.approx(pnl, abs=0.005)
+        assert money.loc[name, "fees"] == pytest.approx(fee * value, abs=0.005)
