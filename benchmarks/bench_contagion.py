@@ -12,6 +12,9 @@ accounts). Hyperliquid's rule.
 Best of N runs taken in turn, in wall time and in the process's CPU time (steadier when
 other work shares the cores). The target (issue 19): the contagion run under 2 s at
 1,000,000 accounts. Run with `make bench` or `python benchmarks/bench_contagion.py`.
+`--rate S` gives every market's liquidation engine a rate of S x its open interest per
+second (USD of notional at entry), which cross orders share with isolated positions: the
+run then keeps orders waiting and lasts as long, but does more each tick.
 """
 
 from __future__ import annotations
@@ -37,19 +40,20 @@ OPEN_INTEREST = (2e9, 1e9, 5e8, 3e8, 1e8)
 DEPTH = (7e7, 3e7, 1.5e7, 1e7, 3e6)
 
 
-def setup(n: int):
+def setup(n: int, rate: float | None = None):
     book = cascade.make_accounts(n, 0, markets=MARKETS, open_interest=OPEN_INTEREST,
                                  prices=(100.0,) * 5, maintenance_margin=(0.005,) * 5,
                                  cross_share=0.5)
-    markets = [cascade.Market(depth=d) for d in DEPTH]
+    markets = [cascade.Market(depth=d, engine_rate=None if rate is None else rate * oi)
+               for d, oi in zip(DEPTH, OPEN_INTEREST)]
     flat = cascade.PricePath([0.0, HOUR], [0.0, 0.0], name="flat")
     paths = [flat] * 4 + [cascade.PricePath([0.0, 600.0, HOUR], [0.0, -0.3, -0.3],
                                             name="ALT -30% over 600 s")]
     return book, markets, paths
 
 
-def measure(n: int, repeats: int, timer=time.process_time) -> dict:
-    book, markets, paths = setup(n)
+def measure(n: int, repeats: int, timer=time.process_time, rate: float | None = None) -> dict:
+    book, markets, paths = setup(n, rate)
     alone = book.isolated()
     books = []
     for m, market in enumerate(markets):
@@ -73,17 +77,23 @@ def measure(n: int, repeats: int, timer=time.process_time) -> dict:
                 ticks=int(r.series["tick"].max()), contagion=best["contagion"],
                 one_market=best["one_market"], ratio=best["contagion"] / best["one_market"],
                 cross_share=r.cross_share(), contagion_share=r.contagion_share(),
-                moves=r.moves(), pulled_in=int(r.pulled_in().size))
+                moves=r.moves(), pulled_in=int(r.pulled_in().size),
+                peak_cross_queue=float(r.series["cross_queue"].max()),
+                waiting_ticks=int(r.series.loc[r.series["cross_queue"] > 0, "tick"].nunique()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=None,
+                        help="each market's engine_rate as a share of its open interest "
+                             "per second (default: no rate)")
     args = parser.parse_args()
     for name, timer in (("CPU", time.process_time), ("wall", time.perf_counter)):
-        row = measure(args.n, args.repeats, timer)
-        print(f"{name} time, {row['accounts']:,} accounts ({row['positions']:,} positions, "
+        row = measure(args.n, args.repeats, timer, args.rate)
+        rate = "" if args.rate is None else f" engines at {args.rate:g} x open interest per s,"
+        print(f"{name} time,{rate} {row['accounts']:,} accounts ({row['positions']:,} positions, "
               f"{row['cross_accounts']:,} cross accounts), 5 markets, {row['ticks']:,} ticks "
               f"of 1 s: contagion {row['contagion']:.2f} s, one-market clock x5 on the same "
               f"positions isolated {row['one_market']:.2f} s, ratio {row['ratio']:.2f} "
@@ -92,7 +102,9 @@ def main() -> None:
     moves = ", ".join(f"{k} {v:+.2%}" for k, v in row["moves"].items())
     print(f"the run: moves {moves}; cross-margin share of liquidated notional "
           f"{row['cross_share']:.1%}; share in markets whose own path is flat "
-          f"{row['contagion_share']:.1%}; accounts pulled in {row['pulled_in']:,}")
+          f"{row['contagion_share']:.1%}; accounts pulled in {row['pulled_in']:,}; "
+          f"cross orders waiting in {row['waiting_ticks']:,} ticks, at most "
+          f"${row['peak_cross_queue']:,.0f} in one market")
     if not np.isfinite(row["ratio"]):
         raise SystemExit("no timing")
 

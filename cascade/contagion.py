@@ -15,12 +15,29 @@ market's beta). Ticks of dt seconds as cascade/clock.py; tick k:
                        (nothing reaches the books); otherwise each position goes to its
                        book, one above $100K in 5 parts of 20%, 30 s apart (the first part
                        this tick; cascade.market.HYPERLIQUID_PARTIAL);
-     once reached, finished (the queue rule of the one-market engine). Cross orders are
-     executed when due, outside the market's engine rate (which caps isolated positions);
+     once reached, finished (the queue rule of the one-market engine). An order is due
+     when sent (a later Hyperliquid part: when its cooldown ends). Where its market side's
+     engine has no cap it executes whole in the tick it is due; otherwise it joins that
+     side's queue (below);
   3. isolated positions: each market's isolated positions are a LiquidationBook run by
      the one-market clock's own sides (clock.engine_side: reach, engine caps, parts) and,
      with Market.adl, its ADL (clock.Deleverage, the fill it splits on counting the tick's
-     cross orders), unchanged;
+     cross orders). The engine's cap per tick on a side (the longs' sales, the shorts'
+     purchases), cap = min(engine_rate dt, capacity_per_step), is shared by the side's
+     isolated and cross orders, first in first out by the tick an order became due; at
+     the same tick, isolated first (the one-market engine runs its own queue, most
+     underwater first, as one block: served after it, cross orders never split it);
+     within a tick's cross orders, the account most underwater at its reach first
+     (lowest (E - MM) / MM). Each tick the cap is walked over both queues, oldest due
+     tick first: the cross orders due before isolated work it reaches are served first
+     and the isolated engine may use the rest (_IsolatedAges); the cross orders then get
+     cap less what the isolated engine executed, oldest first (_CrossQueue), an order
+     possibly in part; an account settles when its last order has filled.
+     engine_max_positions counts the orders executed in whole or in part in a tick, cross
+     and isolated, shared in the same order (not applied where the market's engine sends
+     parts, as on the clock); partial_liquidation and position_notional_per_tick stay
+     rules of the isolated engine (a cross order's parts are the venue rule's). The
+     backstop vault's takeovers do not reach a book and are not capped;
   4. walk and refill, per market: the net flow f_m = (isolated longs' - shorts' flow) +
      (cross orders' s q P0_m) walks market m's book only; fills at the walk's VWAP
      (clock.fill_price); the transient and permanent parts refill as the clock's
@@ -43,8 +60,9 @@ insurance_fund is not read). Each tick:
   2. the cross accounts whose last order filled this tick settle as one batch, each
      position j contributing
          fee_m F_j q_j  and  c_j + s_j q_j (F_j - e_j),   c_j = C n_j / sum of the account's n
-     (F_j the mean fill of its parts, or P for the backstop, no fee): the account's
-     collateral and realised PnL go to the fund, as an isolated position's margin does.
+     (F_j the mean fill of its parts and of the pieces a capped engine cut them into, or
+     P for the backstop, no fee): the account's collateral and realised PnL go to the
+     fund, as an isolated position's margin does.
      The fund pays a negative total first. A deficit D beyond it is shared over cells
      (market m, side s): each losing account's loss L_a = -(its fees + pnl) is split over
      its positions by their own losses max(-(c_j + PnL_j), 0), and cell c takes
@@ -63,7 +81,7 @@ mm_tiers are refused by name.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,7 +101,11 @@ RULES = ("whole", "hyperliquid")
 # Hyperliquid: the backstop vault takes a cross account below 2/3 of maintenance.
 BACKSTOP_SHARE = 2.0 / 3.0
 SERIES_COLUMNS = ["tick", "seconds", "market", "move", "start_price", "price", "fill_price",
-                  "isolated_notional", "cross_notional", "backstop_notional", "adl", "fund"]
+                  "isolated_notional", "cross_notional", "backstop_notional", "adl", "fund",
+                  "cross_queue", "queue"]
+# a share of an engine's cap per tick below which what is left of it is taken as spent
+# (the rounding of the pieces it was cut into)
+_RESOLUTION = 1e-12
 # the money summed per market and in total (ContagionResult.money, .ledger)
 MONEY_SUMS = ("fees", "pnl", "bad_debt", "adl_quantity", "adl_value", "adl_recovered")
 
@@ -109,8 +131,12 @@ class ContagionResult:
     series:         one row per tick and market (SERIES_COLUMNS): moves, prices, the
                     notional at entry executed (isolated, cross to the book, to the
                     backstop), the tick's ADL value in the market (quote currency: what
-                    the winners were paid, isolated fronts and cross deficits), and the
-                    venue fund after the tick (the same in every market's row).
+                    the winners were paid, isolated fronts and cross deficits), the
+                    venue fund after the tick (the same in every market's row), and after
+                    the tick the notional at entry waiting in the market's engine:
+                    cross_queue (cross orders due and not executed, both sides) and queue
+                    (the isolated engine's queue, as the clock's queue_long + queue_short,
+                    plus cross_queue).
     position_tick:  per position of the book, the tick that finished it (-1 survived).
     account_tick:   per account, the tick its cross positions were reached (-1 never;
                     accounts without cross positions: the tick of their last isolated
@@ -263,7 +289,18 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
         iso_books.append(lbook), adls.append(Deleverage(lbook) if market.adl else None)
     ledgers = [Ledger(fund_start=fund0, fund=fund0) for _ in range(count)]
     depths = [Depth(market, dt) for market in markets]
-    cross = _CrossAccounts(book, p0, mm, rule, dt)
+    # each market side's engine cap per tick, min(engine_rate dt, capacity per step), as
+    # the clock's (engine_side), and its count engine_max_positions (not applied where the
+    # engine sends parts, as on the clock); cross orders share them where they are set
+    caps = np.array([[min(engine_limits(mk, dt)[0], mk.capacity_per_step(sign))
+                      for sign in (1, -1)] for mk in markets])
+    counts = [mk.engine_max_positions if mk.partial_liquidation is None else None
+              for mk in markets]
+    capped = np.isfinite(caps) | np.array([[c is not None] * 2 for c in counts])
+    _check_cross_ticks(book, markets, caps, counts, capped)
+    cross = _CrossAccounts(book, p0, mm, rule, dt, capped)
+    ages = [[_IsolatedAges() if capped[m, i] else None for i in (0, 1)]
+            for m in range(count)]
     labels = [np.full(i.size, -1, dtype=np.int64) for i in iso_index]
     rows = [[] for _ in range(count)]
     starts = [None] * count
@@ -286,9 +323,33 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
             if starts[m] is None:
                 starts[m] = prices[m]
             took = [(0, 0.0, 0.0, math.nan)] * 2
+            queues = cross.queues[m]
+            touched = [0, 0]  # isolated positions executed in whole or in part, per side
             for side, cap in sides_of[m]:
-                took[0 if side.sign > 0 else 1] = side.tick(
-                    prices[m], cap, market.engine_max_positions, tick, labels[m])
+                i = 0 if side.sign > 0 else 1
+                limit = market.engine_max_positions
+                if queues[i] is None:
+                    took[i] = side.tick(prices[m], cap, limit, tick, labels[m])
+                    continue
+                # the cap and the count are shared with the cross orders
+                cap, limit = ages[m][i].isolated_cap(cap, counts[m], queues[i], tick)
+                if limit is not None and limit <= 0:
+                    cap, limit = 0.0, None
+                before = _position_of(side) if counts[m] is not None else None
+                took[i] = side.tick(prices[m], cap, limit, tick, labels[m])
+                ages[m][i].record(side, took[i][1], took[i][0], tick, counts[m] is not None)
+                if before is not None:
+                    touched[i] = _touched(side, before)
+            for i in (0, 1):
+                if queues[i] is not None and queues[i].buckets:
+                    budget = caps[m, i] - took[i][1]
+                    if budget <= _RESOLUTION * caps[m, i] < math.inf:  # spent, to rounding
+                        budget = 0.0
+                    served, executed = cross.serve(
+                        m, i, budget,
+                        None if counts[m] is None else counts[m] - touched[i])
+                    cflow[m] += served
+                    cnotional[m] += executed
             ledger, adl = ledgers[m], adls[m]
             ledger.fund = fund
             if adl is not None:  # the book takes only what ADL leaves of each batch
@@ -313,13 +374,15 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
         fund = cross.filled(fills, prices, tick, fund, markets, adls)
         for m in range(count):
             row = rows[m][-1]
+            waiting = cross.waiting(m)
             series.append((tick, seconds, m, moves[m], prices[m], row.price, fills[m],
                            row.long_notional + row.short_notional, cnotional[m],
-                           bnotional[m], adl_ticks[m] + cross.adl_tick[m], fund))
+                           bnotional[m], adl_ticks[m] + cross.adl_tick[m], fund, waiting,
+                           row.queue_long + row.queue_short + waiting))
         quiet = all(not r[-1].executed and r[-1].queue_long <= 0 and r[-1].queue_short <= 0
                     for r in rows)
         if (seconds >= duration and quiet and not cnotional.any()
-                and not bnotional.any() and not cross.pending):
+                and not bnotional.any() and not cross.pending and not cross.queued):
             break
     isolated = {}
     position_tick = np.full(len(book), -1, dtype=np.int64)
@@ -368,6 +431,51 @@ def run_contagion(book: AccountBook, markets, paths, tick_seconds: float = DEFAU
                            totals, money, p0, dt, deleveraged)
 
 
+def _position_of(side):
+    """Where a prefix or block engine side stands in its queue (for _touched)."""
+    if hasattr(side, "carried"):
+        return [tuple(c) for c in side.carried], side.started
+    return side.executed
+
+
+def _touched(side, before) -> int:
+    """How many positions `side` executed in whole or in part in its last tick (what
+    engine_max_positions counts), from where it stood before it (_position_of)."""
+    if hasattr(side, "carried"):  # the block engine: carried positions, then new ones
+        carried, started = before
+        left = {j: rest for j, rest in side.carried}
+        return (sum(1 for j, rest in carried if left.get(j) != rest)
+                + side.started - started)
+    lo, hi, cum = before, side.executed, side.cum_notional
+    if hi <= lo:
+        return 0
+    return int(np.searchsorted(cum, hi, side="left")) - int(np.searchsorted(cum, lo,
+                                                                           side="right")) + 1
+
+
+def _check_cross_ticks(book: AccountBook, markets, caps, counts, capped) -> None:
+    """Refuse a capped market side whose positions (isolated and cross, notional at entry)
+    could need more than MAX_TICKS ticks at its cap, as the clock refuses its rate."""
+    for m, market in enumerate(markets):
+        for i, sign in enumerate((1, -1)):
+            here = (book.market == m) & (book.side == sign)
+            if not capped[m, i] or not (here & book.cross).any():
+                continue
+            if counts[m] is not None and here.sum() / counts[m] > MAX_TICKS:
+                raise ValueError(
+                    f"engine_max_positions: {book.markets[m]}'s {counts[m]} per tick could "
+                    f"take {here.sum() / counts[m]:,.0f} ticks to clear its "
+                    f"{int(here.sum()):,} positions, more than {MAX_TICKS:,}")
+            total = float(book.notional[here].sum())
+            if total / caps[m, i] > MAX_TICKS:
+                raise ValueError(
+                    f"engine_rate: {book.markets[m]}'s cap of {caps[m, i]:,.6g} per tick "
+                    f"could take {total / caps[m, i]:,.0f} ticks to clear the "
+                    f"{total:,.6g} its positions hold, more than {MAX_TICKS:,}; raise the "
+                    f"cap (engine_rate x tick_seconds, engine_capacity) to at least "
+                    f"{total / MAX_TICKS:,.6g} per tick")
+
+
 def _deleveraged(adl: Deleverage) -> np.ndarray:
     """The winners (positions of adl's book) ADL closed in whole or in part."""
     out = [w[0][:int(np.searchsorted(w[1][:-1], t, side="left"))]
@@ -405,6 +513,156 @@ def _settle_isolated(ledger, market, lbook, labels, limited, tick, fill, took) -
         _settle_step(ledger, market, fill, quantity, bankrupt, sign, tick)
 
 
+class _CrossQueue:
+    """The cross orders waiting in one side of one market's capped engine (the longs'
+    sales or the shorts' purchases): batches by the tick they became due (a position's
+    first order: the tick its account was reached; a later Hyperliquid part: the tick its
+    cooldown ended), oldest first; within a batch, the account most underwater at its
+    reach first (lowest (E - MM) / MM), then by position. Each batch is a prefix axis of
+    notional at entry, executed from its front like the clock's queue: an order may
+    execute in part, and is finished in the tick that executes its last piece."""
+
+    def __init__(self):
+        self.buckets = deque()  # [due tick, local positions, fraction, cum notional, executed]
+        self.waiting = 0.0      # notional at entry waiting, all batches
+
+    def add(self, tick: int, local, fraction, notional, rank) -> None:
+        order = np.lexsort((local, rank))
+        local, fraction = local[order], fraction[order]
+        cum = np.concatenate(([0.0], np.cumsum(fraction * notional[local])))
+        self.buckets.append([tick, local, fraction, cum, 0.0])
+        self.waiting += float(cum[-1])
+
+    def older(self, tick: int):
+        """The batches due before `tick`, oldest first."""
+        for b in self.buckets:  # in due order: a tick's batch is added in that tick
+            if b[0] >= tick:
+                return
+            yield b
+
+    @staticmethod
+    def step(bucket, budget: float, count) -> tuple:
+        """What `budget` (notional at entry) and `count` (orders, None: no limit) execute of
+        `bucket` from its front: (lo, hi, first, end, finished): the axis from lo to hi;
+        orders first .. end - 1 touched, first .. finished - 1 finished."""
+        cum, lo = bucket[3], bucket[4]
+        total = float(cum[-1])
+        hi = total if budget >= total - lo else lo + budget
+        first = int(np.searchsorted(cum[1:], lo, side="right"))  # first not finished
+        if count is not None and first + count < cum.size - 1:
+            hi = min(hi, float(cum[first + count]))
+        if hi <= lo:  # nothing, or a budget below the axis' resolution
+            return lo, lo, first, first, first
+        end = int(np.searchsorted(cum, hi, side="left"))          # orders starting < hi
+        finished = int(np.searchsorted(cum[1:], hi, side="right"))
+        return lo, hi, first, end, finished
+
+    def serve(self, budget: float, count, notional) -> list:
+        """Execute up to `budget` (notional at entry) and `count` orders (None: no limit)
+        from the oldest batch on; [(local, fraction of each position executed, positions
+        whose order finished)] per batch touched."""
+        pieces = []
+        floor = _RESOLUTION * budget if budget < math.inf else 0.0
+        while self.buckets and budget > floor and (count is None or count > 0):
+            bucket = self.buckets[0]
+            _, local, fraction, cum, _ = bucket
+            lo, hi, first, end, finished = self.step(bucket, budget, count)
+            if hi <= lo:
+                break
+            span = slice(first, end)
+            amount = np.diff(np.clip(cum[first:end + 1], lo, hi))
+            whole = (cum[first:end] >= lo) & (cum[first + 1:end + 1] <= hi)
+            part = np.where(whole, fraction[span], amount / notional[local[span]])
+            pieces.append((local[span], part, local[first:finished]))
+            budget -= hi - lo
+            self.waiting -= hi - lo
+            if count is not None:
+                count -= end - first
+            if finished == local.size:
+                self.buckets.popleft()
+            else:
+                bucket[4] = hi
+        if not self.buckets:
+            self.waiting = 0.0
+        return pieces
+
+
+class _IsolatedAges:
+    """The isolated engine's due work in one side of a market, by the tick it became due
+    (first in, first out): each tick adds what the side newly reached or newly made due
+    (its executed notional plus its due backlog, less the same after the tick before;
+    with a count limit, also the positions it newly reached), and the tick's executions
+    (notional; positions finished) are counted against the oldest work. With the clock's
+    sorted side and its per-position limit this is each position's reach tick; with
+    Hyperliquid's parts a later part is due when its cooldown ends, and its executions
+    (due parts first) are counted against the oldest work."""
+
+    def __init__(self):
+        self.chunks = deque()  # [due tick, notional waiting, positions not finished]
+        self.backlog = 0.0
+        self.reached = 0
+
+    def isolated_cap(self, cap: float, count, queue: _CrossQueue, tick: int) -> tuple:
+        """What the isolated engine may use this tick of the side's cap `cap` (notional)
+        and `count` (positions; None: no limit): each less what the cross orders due in
+        earlier ticks take when the cap and the count are walked over both queues, oldest
+        due tick first, isolated first at a tie (an isolated chunk takes its notional and
+        its positions not finished; a cross batch, as _CrossQueue.step)."""
+        if not queue.buckets or queue.buckets[0][0] >= tick:
+            return cap, count
+        left, crossed, orders, cross_orders, i = cap, 0.0, 0, 0, 0
+        chunks = self.chunks
+        for bucket in queue.older(tick):
+            while (i < len(chunks) and chunks[i][0] <= bucket[0] and left > 0.0
+                   and (count is None or orders < count)):
+                left -= min(left, chunks[i][1])
+                if count is not None:
+                    orders += min(count - orders, chunks[i][2])
+                i += 1
+            if left <= 0.0 or (count is not None and orders >= count):
+                break
+            lo, hi, first, end, _ = queue.step(bucket, left,
+                                               None if count is None else count - orders)
+            left -= hi - lo
+            crossed += hi - lo
+            orders += end - first
+            cross_orders += end - first
+        rest = cap - crossed
+        if rest <= _RESOLUTION * cap < math.inf:  # spent by the cross pieces, to rounding
+            rest = 0.0
+        return rest, None if count is None else count - cross_orders
+
+    def record(self, side, executed: float, finished: int, tick: int, counting: bool) -> None:
+        """After the side's tick: `executed` notional, `finished` positions; `counting`:
+        keep the positions too (a count limit applies)."""
+        pending = getattr(side, "pending", None)
+        if pending is None:
+            backlog = side.queued
+        else:  # Hyperliquid's parts: the parts whose cooldown has not ended are not due
+            backlog = (side.reach_u - side.executed) + sum(c[2] for c in pending
+                                                           if c[0] <= tick)
+        entered = executed + backlog - self.backlog
+        self.backlog = backlog
+        new = 0
+        if counting:
+            reached = (side.reached if hasattr(side, "carried") else
+                       int(np.searchsorted(side.cum_notional, side.reach_u, side="left")))
+            new, self.reached = reached - self.reached, reached
+        if entered > 0.0 or new > 0:
+            self.chunks.append([tick, max(entered, 0.0), new])
+        for chunk in self.chunks:
+            if executed <= 0.0 and finished <= 0:
+                break
+            take = min(executed, chunk[1])
+            chunk[1] -= take
+            executed -= take
+            done = min(finished, chunk[2])
+            chunk[2] -= done
+            finished -= done
+        while self.chunks and self.chunks[0][1] <= 0.0 and self.chunks[0][2] <= 0:
+            self.chunks.popleft()
+
+
 class _CrossAccounts:
     """The cross accounts of a book: which are reached at given prices, and their orders.
 
@@ -420,7 +678,7 @@ class _CrossAccounts:
     REBASE_SHARE = 0.05
     REBASE_AT_LEAST = 2048
 
-    def __init__(self, book: AccountBook, p0, mm, rule: str, dt: float):
+    def __init__(self, book: AccountBook, p0, mm, rule: str, dt: float, capped=None):
         self.positions = np.flatnonzero(book.cross)
         self.position_tick = np.full(self.positions.size, -1, dtype=np.int64)
         self.contribution = np.zeros(self.positions.size)
@@ -441,6 +699,13 @@ class _CrossAccounts:
         self.money = {name: np.zeros(count) for name in MONEY_SUMS}
         self.adl_tick = np.zeros(count)  # this tick's cross ADL value per market
         self.exhausted = -1
+        # per market and side (0: longs' sales, 1: shorts' purchases), True where the
+        # market's engine caps the notional per tick; its waiting cross orders
+        self.capped = (np.zeros((count, 2), dtype=bool) if capped is None or n == 0
+                       else np.asarray(capped, dtype=bool))
+        self.queues = [[_CrossQueue() if self.capped[m, i] else None for i in (0, 1)]
+                       for m in range(count)]
+        self.rank = np.zeros(n)
         if n == 0:
             return
         self.market = book.market[pos]
@@ -540,18 +805,67 @@ class _CrossAccounts:
                 if reached.any():
                     self._reach(candidates[reached], slack[reached], prices, tick, due,
                                 backstop)
+        if due and self.capped.any():
+            due = self._queue(due, tick)
         for local, fraction in due:
             m = self.market[local]
             flow += np.bincount(m, weights=fraction * self.sign[local] * self.q[local]
                                 * self.p0[m], minlength=count)
             notional += np.bincount(m, weights=fraction * self.notional[local],
                                     minlength=count)
-        self._due = due
+        self._due = [(local, fraction, local) for local, fraction in due]
         return flow, notional, backstop
+
+    def _queue(self, due, tick: int) -> list:
+        """Move the orders of `due` whose market side has a capped engine into that side's
+        queue (one batch per market side for the tick, most underwater account first);
+        return the others, executed whole this tick."""
+        now, queued = [], defaultdict(list)
+        for local, fraction in due:
+            capped = self.capped[self.market[local], (self.sign[local] < 0).astype(np.int64)]
+            if not capped.any():
+                now.append((local, fraction))
+                continue
+            if not capped.all():
+                now.append((local[~capped], fraction))
+            for m, i in set(zip(self.market[local[capped]].tolist(),
+                                (self.sign[local[capped]] < 0).astype(int).tolist())):
+                here = local[capped & (self.market[local] == m)
+                             & ((self.sign[local] < 0) == bool(i))]
+                queued[(m, i)].append((here, np.full(here.size, fraction)))
+        for (m, i), parts in queued.items():
+            local = np.concatenate([p[0] for p in parts])
+            fraction = np.concatenate([p[1] for p in parts])
+            self.queues[m][i].add(tick, local, fraction, self.notional,
+                                  self.rank[self.owner[local]])
+        return now
+
+    def serve(self, m: int, i: int, budget: float, count=None) -> tuple[float, float]:
+        """Execute up to `budget` (notional at entry) and `count` orders (None: no limit)
+        of the orders waiting in market m's side i (0 longs' sales, 1 shorts' purchases),
+        oldest first; (flow s q P0, notional) executed. The pieces fill at the tick's fill
+        (filled)."""
+        pieces = self.queues[m][i].serve(budget, count, self.notional)
+        flow = notional = 0.0
+        for local, fraction, done in pieces:
+            flow += float(np.sum(fraction * self.sign[local] * self.q[local])) * self.p0[m]
+            notional += float(np.sum(fraction * self.notional[local]))
+            self._due.append((local, fraction, done))
+        return flow, notional
+
+    def waiting(self, m: int) -> float:
+        """Cross notional (at entry) due and waiting in market m's engine, both sides."""
+        return sum(q.waiting for q in self.queues[m] if q is not None)
+
+    @property
+    def queued(self) -> bool:
+        return any(q is not None and q.buckets for pair in self.queues for q in pair)
 
     def _reach(self, hit, slack, prices, tick, due, backstop) -> None:
         self.alive[hit] = False
         self.reached_tick[hit] = tick
+        mm = self.mm[hit]
+        self.rank[hit] = slack / np.where(mm > 0.0, mm, 1.0)  # (E - MM) / MM at its reach
         if self.rule == "hyperliquid":
             equity = slack + self.mm[hit]
             vault = equity < BACKSTOP_SHARE * self.mm[hit]
@@ -589,10 +903,10 @@ class _CrossAccounts:
         has adl (see the module docstring, Money); the rest is bad debt."""
         self.adl_tick = np.zeros(len(markets))
         finished = []
-        for local, fraction in self._due:
+        for local, fraction, done in self._due:
             self.value[local] += fraction * self.q[local] * fills[self.market[local]]
-            self.parts_left[local] -= 1
-            last = local[self.parts_left[local] == 0]
+            self.parts_left[done] -= 1
+            last = done[self.parts_left[done] == 0]
             self.position_tick[last] = tick
             finished.append(last)
         finished.extend(self._vault)
