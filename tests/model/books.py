@@ -37,3 +37,19 @@ def depth_for_ratio(n: int, near: float, far: float, ratio: float, notional: flo
 
 def market(depth: float, impact: str = "linear") -> cascade.Market:
     return cascade.Market(price=P0, depth=depth, impact=impact, maintenance_margin=MARGIN)
+
+
+def assert_every_reached_account_finished(result) -> None:
+    """A contagion run's end (cascade.contagion): once reached, finished, so every cross
+    position of a reached account is liquidated and no other cross position is; and the
+    books' executed notional (isolated, cross, backstop) is the liquidated notional at
+    entry, market by market."""
+    book = result.book
+    reached = result.account_tick[book.account] >= 1
+    assert (result.position_tick[book.cross & reached] >= 1).all()
+    assert (result.position_tick[book.cross & ~reached] == -1).all()
+    executed = result.series.groupby("market")[["isolated_notional", "cross_notional",
+                                                "backstop_notional"]].sum().sum(axis=1)
+    for m, name in enumerate(book.markets):
+        here = result.liquidated & (book.market == m)
+        assert np.isclose(executed[name], book.notional[here].sum(), rtol=1e-9, atol=0.005)

@@ -16,6 +16,7 @@ from cascade.clock import run_timed
 from cascade.contagion import beta_paths, run_contagion
 from cascade.paths import fall, fall_then_rebound, jump
 from tests.model.test_reference import books, markets, shocks
+from tests.model.books import assert_every_reached_account_finished
 
 
 def _isolated_book(population, name="X") -> AccountBook:
@@ -313,17 +314,7 @@ def test_every_reached_account_is_finished_and_money_reconciles_under_both_rules
     path = jump(shock) if seconds == 0 else fall(shock, seconds)
     r = run_contagion(book, markets, [jump(0.0), jump(0.0), path], rule=rule,
                       insurance_fund=fund)
-    # once reached, finished: every cross position of a reached account is liquidated
-    reached = r.account_tick[book.account] >= 1
-    assert (r.position_tick[book.cross & reached] >= 1).all()
-    assert (r.position_tick[book.cross & ~reached] == -1).all()
-    # the books' executed notional is the liquidated notional, market by market
-    executed = r.series.groupby("market")[["isolated_notional", "cross_notional",
-                                           "backstop_notional"]].sum().sum(axis=1)
-    for m, name in enumerate(book.markets):
-        here = r.liquidated & (book.market == m)
-        assert math.isclose(executed[name], book.notional[here].sum(), rel_tol=1e-9,
-                            abs_tol=0.005)
+    assert_every_reached_account_finished(r)
     ledger = r.ledger
     assert math.isclose(ledger["fund_end"], ledger["fund_start"] + ledger["fees"]
                         + ledger["pnl"] + ledger["bad_debt"], rel_tol=1e-12, abs_tol=0.005)

@@ -16,6 +16,7 @@ from cascade.accounts import AccountBook
 from cascade.clock import MAX_TICKS
 from cascade.contagion import run_contagion
 from cascade.paths import fall, jump
+from tests.model.books import assert_every_reached_account_finished
 
 
 def _two_markets(rate):
@@ -200,15 +201,7 @@ def test_an_engines_cap_binds_cross_and_isolated_together_and_the_queue_drains(
             waited = (rows["cross_queue"] > 0).to_numpy()
             np.testing.assert_allclose(executed[waited], cap, rtol=1e-9)
         assert rows["cross_queue"].iloc[-1] == 0.0 and rows["queue"].iloc[-1] <= 1e-6
-    reached = r.account_tick[book.account] >= 1
-    assert (r.position_tick[book.cross & reached] >= 1).all()
-    assert (r.position_tick[book.cross & ~reached] == -1).all()
-    executed = r.series.groupby("market")[["isolated_notional", "cross_notional",
-                                           "backstop_notional"]].sum().sum(axis=1)
-    for m, name in enumerate(book.markets):
-        here = r.liquidated & (book.market == m)
-        assert math.isclose(executed[name], book.notional[here].sum(), rel_tol=1e-9,
-                            abs_tol=0.005)
+    assert_every_reached_account_finished(r)
     total = r.money_total()
     assert math.isclose(total["fund_end"], total["fund_start"] + total["fees"] + total["pnl"]
                         + total["adl_recovered"] + total["bad_debt"], rel_tol=1e-12,
