@@ -31,9 +31,12 @@ run: $(VENV)/.runtime
 browser:
 	@bash .ci/install-browser.sh
 
-## Everything: unit, property, app and real-browser tests.
+## Everything: unit, property, app and real-browser tests. Two workers share the tests that
+## assert no time (pytest-xdist, one per core); the timing tests then run alone, since a
+## second test beside them would slow what they measure. (One process took 24 minutes.)
 test: $(VENV)/.dev browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 -m "not timing"
+	$(BIN)/python -m pytest -m timing
 
 ## Model tests only (no app, no browser).
 test-fast: $(VENV)/.dev

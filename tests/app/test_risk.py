@@ -111,6 +111,7 @@ def test_unreachable_scheduler_is_an_error_on_the_page(app, monkeypatch):
     assert risk.SCHEDULER_ENV in at.error[0].value
 
 
+@pytest.mark.timing  # asserts a time: run alone (pytest.ini)
 def test_a_silent_scheduler_is_an_error_on_the_page_within_5_s(app, monkeypatch):
     """A peer that accepts the connection and never answers (Dask alone would wait for its
     handshake forever): the page still says so within the 5 s the docs promise."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 import numpy as np
 
 import cascade
@@ -57,6 +59,7 @@ def test_a_grid_that_cannot_fit_is_refused_with_the_reason():
     assert "it is not drawn" in line and "faster engine rate" in line
 
 
+@pytest.mark.timing  # asserts a time: run alone (pytest.ini)
 def test_phase_thins_the_engine_rate_grid_and_says_so(app):
     started = time.perf_counter()
     at = open_page(app, PHASE, x_knob=label_of("engine_rate"), y_knob=label_of("depth"),

@@ -35,6 +35,7 @@ def test_limit_n_keeps_a_small_book_and_cuts_a_large_one_saying_so():
     assert f"this page uses **{compact(axes.MAX_N)}**" in line
 
 
+@pytest.mark.timing  # asserts a time: run alone (pytest.ini)
 @pytest.mark.slow
 def test_phase_at_2m_runs_its_grids_at_the_limit_and_says_so(app):
     started = time.perf_counter()

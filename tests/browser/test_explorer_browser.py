@@ -188,6 +188,7 @@ def test_a_slider_move_redraws_the_same_charts_in_place(page, server):
         .get_attribute("d") != path
 
 
+@pytest.mark.timing  # asserts a time: run alone (pytest.ini)
 def test_moving_a_slider_reruns_within_a_second_and_updates_the_url(page, server):
     open_explorer(page, server)
     shock = move_slider(page, "shock", ["ArrowLeft", "ArrowLeft", "ArrowRight",

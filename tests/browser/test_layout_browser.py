@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from tests.browser.test_explorer_browser import IDLE, assert_no_exception, open_explorer
+from tests.browser.test_pages_layout_browser import settle
 
 pytestmark = pytest.mark.browser
 
@@ -108,7 +109,9 @@ def open_at(browser, server, size, query="", **context):
     page = context.new_page()
     page.set_default_timeout(60_000)
     open_explorer(page, server, query)
-    page.wait_for_timeout(500)  # charts settle at their final width
+    # the four charts and the response curve, each at its final width (a fixed 500 ms
+    # wait once measured a chart mid-resize on a loaded CI machine)
+    settle(page, 5)
     return page
 
 

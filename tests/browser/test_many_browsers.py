@@ -13,7 +13,8 @@ from cascade_view.formats import pct
 from tests.browser.conftest import streamlit_process
 from tests.browser.test_explorer_browser import IDLE, assert_no_exception
 
-pytestmark = pytest.mark.browser
+# asserts a time: make test runs it alone, after the parallel run (pytest.ini)
+pytestmark = [pytest.mark.browser, pytest.mark.timing]
 SESSIONS = 10
 
 

@@ -59,6 +59,7 @@ def test_each_page_loads_cleanly_and_is_screenshotted(page, server, artifacts, n
     assert errors == []
 
 
+@pytest.mark.timing  # asserts a time: run alone (pytest.ini)
 def test_phase_first_draw_is_timed_and_returning_is_faster(page, server):
     # a scenario no other test opens, so nothing is cached yet
     first = open_page(page, server, "phase?seed=4242", 2)

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.browser
+# asserts a time: make test runs it alone, after the parallel run (pytest.ini)
+pytestmark = [pytest.mark.browser, pytest.mark.timing]
 
 
 def load_bench():

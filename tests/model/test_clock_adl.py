@@ -1,4 +1,4 @@
-"""ADL on the clock (cascade/clock.py, _Deleverage; docs/model.md, Time): on a jump without
+"""ADL on the clock (cascade/clock.py, Deleverage; docs/model.md, Time): on a jump without
 limits it is the step engine's ADL, wave for wave and in money; a worked example by hand
 where ADL starts one tick after the first liquidation; money reconciles to the cent with
 a rate, Hyperliquid's parts and dYdX's per-position limit, on falls and rebounds."""

@@ -11,6 +11,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_contagion import TARGET_SECONDS, measure  # noqa: E402
 
+# asserts a time: make test runs it alone, after the parallel run (pytest.ini)
+pytestmark = pytest.mark.timing
+
 
 @pytest.mark.slow
 def test_an_hour_of_contagion_at_a_million_accounts_is_under_two_seconds():

@@ -19,6 +19,9 @@ import cascade
 from cascade import Scenario, theory
 from cascade_view import knobs
 
+# asserts a time: make test runs it alone, after the parallel run (pytest.ini)
+pytestmark = pytest.mark.timing
+
 # Scenarios the pages can reach where the old walk of 1e-6 steps from s* needed hundreds to
 # thousands of cascades (3,905, 2,964, 1,786, 578 and 1,055: 22.6 s, 9.6 s, 3.2 s, 0.8 s and
 # 73.9 s on the shared machine under load), found by drawing the knob table with venue

@@ -22,6 +22,9 @@ from cascade.tiers import maintenance_rates
 from tests.model.books import SHARES
 from tests.model.test_venue import _reconcile
 
+# asserts a time: make test runs it alone, after the parallel run (pytest.ini)
+pytestmark = pytest.mark.timing
+
 # CPU seconds one run may take. It is measured with time.process_time, not the wall clock:
 # the slowest run here takes about 0.7 s (1.7 s in issue 15's property test), and on the
 # shared 2-core machine a load of 11 gives a process about 2/11 of a core, so the wall clock

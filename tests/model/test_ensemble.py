@@ -28,6 +28,9 @@ from cascade.ensemble import (MAX_BOOKS, RESULT_COLUMNS, Z_95, connect, iter_ens
                               run_ensemble, summarize, wilson_interval)
 from tests.dask_cluster import dask_cluster, free_port, running_cluster  # noqa: F401 (fixture)
 
+# asserts a time: make test runs it alone, after the parallel run (pytest.ini)
+pytestmark = pytest.mark.timing
+
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = Scenario(n=2_000, shock=-0.05)
 SEEDS = [3, 11, 5]
@@ -316,7 +319,11 @@ def test_ctrl_c_cancels_the_outstanding_tasks(dask_cluster):  # noqa: F811
     process = subprocess.Popen(
         [sys.executable, "-m", "cascade", "ensemble", "--seeds", "40", "--set", "n=400K",
          "--batch-size", "1", "--scheduler", dask_cluster], cwd=ROOT, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # a shell's background job (`make test &`) ignores Ctrl-C, and so would the child,
+        # which then ran to the end; the default action makes Python raise
+        # KeyboardInterrupt, as at a terminal
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         started = process.stderr.readline()           # printed once the tasks are planned
         assert "40 books" in started, started

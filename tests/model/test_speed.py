@@ -12,6 +12,9 @@ import cascade
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_cascade import best_times, measure, theory_times  # noqa: E402
 
+# asserts a time: make test runs it alone, after the parallel run (pytest.ini)
+pytestmark = pytest.mark.timing
+
 N = 1_000_000
 
 

@@ -9,6 +9,9 @@ import pytest
 import cascade
 from cascade.tables import MAX_COLUMNS, read_table
 
+# asserts a time: make test runs it alone, after the parallel run (pytest.ini)
+pytestmark = pytest.mark.timing
+
 
 def named(data: bytes, name: str = "wide.csv") -> io.BytesIO:
     buffer = io.BytesIO(data)
