@@ -41,6 +41,24 @@ function fullScreenButton(div) {
                                           : div.requestFullscreen())};
 }
 
+// Plotly's `responsive` follows only the window's size. A chart drawn while its column was
+// still narrow (Streamlit lays columns out after the first paint) kept that width in a
+// wider column (a 250 px leverage chart in a 660 px column at 1024 px, now and then), so
+// a chart is fitted to its own div's width after each draw and whenever the div resizes.
+// Not while printing: the print stylesheet hides the sidebar, the column widens to the
+// viewport (1280 px), and a chart that followed it would be wider than an A4 page (718 px);
+// it keeps the width it had on screen.
+function fitWidth(div) {
+  if (!window.Plotly || !div._fullLayout || div.clientWidth === 0) return null;
+  if (window.matchMedia("print").matches) return null;
+  if (Math.abs(div._fullLayout.width - div.clientWidth) < 1) return null;
+  return window.Plotly.Plots.resize(div);
+}
+
+function followWidth(div) {
+  new ResizeObserver(() => fitWidth(div)).observe(div);
+}
+
 function followFullScreen(div) {
   div.addEventListener("fullscreenchange", () => {
     if (!window.Plotly) return;
@@ -61,6 +79,7 @@ export default function ({ data, parentElement }) {
     // the chart contained that is the chart, not the whole page (about half a draw's time)
     div.style.contain = "strict";
     followFullScreen(div);
+    followWidth(div);
     // one button object for the div's life: Plotly.react compares the config it is given
     // with the last one, and a new click function would make it rebuild the whole chart
     div.cascadeButtons = [fullScreenButton(div)];
@@ -76,6 +95,7 @@ export default function ({ data, parentElement }) {
     .then((Plotly) => Plotly.react(div, {
       data: figure.data, layout: {...figure.layout, height: heightOf(div)},
       frames: figure.frames || [], config}))
+    .then(() => fitWidth(div))
     .then(() => { div.dataset.drawn = data.revision; delete div.dataset.error; })
     .catch((error) => {
       if (window.Plotly) window.Plotly.purge(div);  // the next figure starts afresh
