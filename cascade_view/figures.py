@@ -464,7 +464,7 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
                            showarrow=False, xanchor="right" if right else "left",
                            xshift=0, yanchor="bottom", yshift=1,
                            font=dict(size=11, color=INK))
-    ticks = [t for t in LEVERAGE_TICKS if np.log10(t) <= top]
+    axis_ticks = [t for t in LEVERAGE_TICKS if np.log10(t) <= top]
     head = heading("Leverage: who was liquidated, and when",
                    "Traders per leverage bin (log scale). Grey survived;",
                    "colours give the " + ("tick (1 s)" if ticks is not None else "wave")
@@ -474,9 +474,9 @@ def leverage_figure(leverage: np.ndarray, liquidated_in: np.ndarray, wave_count:
     fig.update_layout(
         **head,
         barmode="stack", bargap=0,
-        xaxis=dict(title=dict(text="Leverage (x, log scale)"), tickvals=np.log10(ticks),
+        xaxis=dict(title=dict(text="Leverage (x, log scale)"), tickvals=np.log10(axis_ticks),
                    tickangle=0,
-                   ticktext=[f"{t}x" for t in ticks], range=[0, top]),
+                   ticktext=[f"{t}x" for t in axis_ticks], range=[0, top]),
         yaxis=dict(title=dict(text="Traders"), tickformat=",d"),
         legend=dict(traceorder="normal"),
     )

@@ -98,6 +98,20 @@ def test_leverage_histogram_counts_every_trader_once_by_wave(default):
     assert survived.marker.color == SURVIVED
 
 
+def test_leverage_subtitle_names_the_step_its_colours_give(default):
+    """Without the clock the colours are waves; with a timed run's ticks they are ticks, and
+    the subtitle says which (the axis ticks once shadowed the argument, so it said "tick"
+    on every run)."""
+    _, _, result = default
+    args = (result.population.leverage, result.liquidated_in, result.wave_count)
+    untimed = figures.leverage_figure(*args).layout.title.subtitle.text
+    timed = figures.leverage_figure(
+        *args, ticks=np.arange(1, result.wave_count + 1) * 5).layout.title.subtitle.text
+    assert "colours give the wave that liquidated them" in untimed
+    assert "tick" not in untimed
+    assert "colours give the tick (1 s) that liquidated them" in timed
+
+
 def test_leverage_histogram_marks_the_average_leverage_by_open_interest(default):
     _, _, result = default
     pop = result.population
