@@ -9,13 +9,15 @@ In process, through AppTest (what the server spends on a rerun, in wall and CPU 
 - the baseline, in the same process: the page's model call alone (Contagion.run on the
   cached book, the same setups as the fall moves), and the parts of a rerun apart: the
   synthetic book (Contagion.book), the run, the headline and sentences, the two figures.
-The ratio fall move / model call is what the page adds around the model.
+The ratio fall move / model call is what the page adds around the model. With --clock,
+the same on the page opened at its slowest clock (CLOCK: the engine at 0.1% of open
+interest a second, books refilling with a 60 s half-life), where the most orders wait.
 With --browser, also in Debian's Chromium against `streamlit run app.py` (Playwright,
 never `playwright install`): from the key press on the fall slider's thumb to the
 repainted page (the script ran, the headline shows new numbers, both charts drawn, two
 animation frames later), as the Explorer's browser benchmark times it.
-Run with `python benchmarks/bench_contagion_page.py [--browser]` (`make bench-explorer`
-runs it with --browser).
+Run with `python benchmarks/bench_contagion_page.py [--browser] [--clock]`
+(`make bench-explorer` runs it with --browser).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ ACCOUNTS = 100_000
 FALLS = (-25, -35, -20, -40, -45)
 CROSS_MOVES = (55, 45, 60)
 TIMERS = {"wall": time.perf_counter, "cpu": time.process_time}
+# the page's slowest clock: its URL values and the run's knobs
+CLOCK_URL = {"engine": "0.1", "refill": "60"}
+CLOCK = {"engine_rate_share": 0.001, "resilience_half_life": 60.0}
 
 
 def _clock() -> dict:
@@ -54,9 +59,10 @@ def _median(rows: list[dict]) -> dict:
     return {name: statistics.median(row[name] for row in rows) for name in TIMERS}
 
 
-def page_times(falls=FALLS, crosses=CROSS_MOVES) -> dict:
+def page_times(falls=FALLS, crosses=CROSS_MOVES, clock: bool = False) -> dict:
     """Wall and CPU seconds (medians) of the page's reruns after a fall move and after a
-    cross move, through AppTest in this process, and the first run (a fresh book)."""
+    cross move, through AppTest in this process, and the first run (a fresh book); with
+    `clock`, the page opened at CLOCK_URL."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -64,6 +70,8 @@ def page_times(falls=FALLS, crosses=CROSS_MOVES) -> dict:
     st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page(PAGE)
+    if clock:
+        at.query_params.update(CLOCK_URL)
     start = _clock()
     at.run()
     first = _since(start)
@@ -80,14 +88,14 @@ def page_times(falls=FALLS, crosses=CROSS_MOVES) -> dict:
                 moves=len(falls), cross_moves=len(crosses), headline=headline)
 
 
-def model_times(falls=FALLS) -> dict:
+def model_times(falls=FALLS, clock: bool = False) -> dict:
     """Wall and CPU seconds (medians) of the parts of a fall move's rerun outside the page:
     the synthetic book (drawn once per cross share), the run on it (the page's model call),
-    the headline with its sentences, and the two figures."""
+    the headline with its sentences, and the two figures (with `clock`, at CLOCK)."""
     parts = {"book": [], "run": [], "words": [], "figures": []}
     book = None
     for fall in falls:
-        setup = Contagion(fall=fall / 100, accounts=ACCOUNTS)
+        setup = Contagion(fall=fall / 100, accounts=ACCOUNTS, **(CLOCK if clock else {}))
         start = _clock()
         book = setup.book()
         parts["book"].append(_since(start))
@@ -99,6 +107,7 @@ def model_times(falls=FALLS) -> dict:
         contagion_figures.observed_sentence(result)
         contagion_figures.pulled_in_sentence(result)
         contagion_figures.synthetic_book_sentence(setup, False)
+        contagion_figures.clock_sentence(result, setup)
         parts["words"].append(_since(start))
         start = _clock()
         contagion_figures.price_figure(result)
@@ -108,19 +117,20 @@ def model_times(falls=FALLS) -> dict:
                 positions=len(book))
 
 
-def measure(falls=FALLS, crosses=CROSS_MOVES) -> dict:
+def measure(falls=FALLS, crosses=CROSS_MOVES, clock: bool = False) -> dict:
     """page_times and model_times in one process, and the ratio of a fall move's rerun to
-    the page's model call alone (CPU and wall)."""
-    page = page_times(falls, crosses)
-    model = model_times(falls)
+    the page's model call alone (CPU and wall); with `clock`, at the slowest clock."""
+    page = page_times(falls, crosses, clock)
+    model = model_times(falls, clock)
     ratio = {name: page["fall"][name] / model["run"][name] for name in TIMERS}
     return dict(page=page, model=model, ratio=ratio)
 
 
-def browser_times(presses: int = 6) -> dict:
+def browser_times(presses: int = 6, clock: bool = False) -> dict:
     """Milliseconds from a key press on the fall slider to the repainted page, in Chromium
     against `streamlit run app.py` (median and max of `presses` moves, left and right in
-    turn, each to a value the page has not run yet; the first press from -30)."""
+    turn, each to a value the page has not run yet; the first press from -30; with `clock`,
+    the page opened at CLOCK_URL)."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE, drawn, streamlit_process
@@ -135,7 +145,8 @@ def browser_times(presses: int = 6) -> dict:
             page.goto(url)
             page.wait_for_selector(IDLE)
             start = time.perf_counter()
-            page.goto(f"{url}/contagion")
+            query = "&".join(f"{key}={value}" for key, value in CLOCK_URL.items())
+            page.goto(f"{url}/contagion" + (f"?{query}" if clock else ""))
             drawn(page, 2)
             first = time.perf_counter() - start
             # -30 -> -35 -> -40 ... then back up past -30 to values not run yet
@@ -155,11 +166,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--browser", action="store_true",
                         help="also time the repaint in Chromium against a real server")
+    parser.add_argument("--clock", action="store_true",
+                        help="open the page at its slowest clock (engine 0.1%% of open "
+                             "interest a second, books refilling with a 60 s half-life)")
     args = parser.parse_args(argv)
-    row = measure()
+    row = measure(clock=args.clock)
     page, model, ratio = row["page"], row["model"], row["ratio"]
     print(f"Contagion page, {model['accounts']:,} synthetic accounts "
-          f"({model['positions']:,} positions), ALT falling over 600 s:")
+          f"({model['positions']:,} positions), ALT falling over 600 s"
+          f"{', the engine at 0.1% of open interest a second, books refilling (60 s)' if args.clock else ''}:")
     print(f"  first run (book and run): {page['first']['wall']:.2f} s wall")
     print(f"  rerun after a fall move (median of {page['moves']}): "
           f"{page['fall']['wall']:.3f} s wall, {page['fall']['cpu']:.3f} s CPU")
@@ -174,7 +189,7 @@ def main(argv=None) -> int:
     print(f"  target (issue 19): a slider move under {TARGET_SECONDS:g} s: "
           f"{'met' if worst < TARGET_SECONDS else 'NOT met'} on the server")
     if args.browser:
-        shown = browser_times()
+        shown = browser_times(clock=args.clock)
         print(f"  in Chromium, key press to repainted page (median of {shown['moves']} fall "
               f"moves): {shown['median_ms']:.0f} ms, max {shown['max_ms']:.0f} ms "
               f"(first load {shown['first_s']:.1f} s): "

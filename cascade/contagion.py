@@ -93,7 +93,7 @@ from .clock import (DEFAULT_TICK, MAX_TICKS, Deleverage, Depth, TimedResult, eng
                     engine_side, fill_price, tick_row, timed_result, traded_price)
 from .engine import LiquidationBook, _new_ledger, _settle_step
 from .market import HYPERLIQUID_PARTIAL, Market
-from .paths import PricePath, jump
+from .paths import MAX_MOVE, PricePath, fall_then_rebound, jump
 from .population import Population
 from .venue import Ledger, adl_ranking
 
@@ -987,12 +987,16 @@ class Contagion:
     """The knobs of a contagion run, validated (a ValueError names the field and value).
 
     markets:       market names (2 to 8, distinct).
-    open_interest: per market, USD (synthetic accounts only).
+    open_interest: per market, USD: the synthetic accounts' size, and what
+                   engine_rate_share is a share of.
     depth:         per market, USD that moves the price 1% (linear impact).
     shocked:       the market whose own path falls; the others' paths are flat, unless
                    betas are given.
     fall:          the shocked market's move, in (-1, 0].
     fall_seconds:  seconds the fall takes (0: a jump at t = 0).
+    rebound:       after the fall, the shocked market's path rises by this much (relative
+                   to P0, >= 0; 0: no rebound, the path holds at the fall).
+    rebound_seconds: seconds the rebound takes, (0, 3600]; used only with a rebound.
     betas:         None, or per market the multiple of the shocked market's path it
                    follows (the shocked market's own beta must be 1).
     cross_share:   the share of open interest in cross accounts, [0, 1].
@@ -1002,6 +1006,16 @@ class Contagion:
     tick_seconds:  dt.
     insurance_fund: the venue fund at the start, USD.
     adl:           auto-deleveraging in every market (Market.adl; see run_contagion).
+
+    The clock in every market (cascade/clock.py; each None or 0 leaves the run as it was):
+    engine_rate_share:    None, or the share of a market's open interest (USD of notional at
+                          entry) its liquidation engine executes per second, in (0, 1]:
+                          Market.engine_rate = engine_rate_share x open_interest[m]. Orders
+                          it cannot execute wait (run_contagion's queue rule).
+    resilience_half_life: None, or seconds in which the depth a market's forced flow
+                          consumed refills by half (Market.resilience_half_life).
+    permanent_impact:     the share of each tick's impact that never refills, [0, 1]
+                          (Market.permanent_impact; with no refill, nothing refills anyway).
     """
     markets: tuple = DEFAULT_MARKETS
     open_interest: tuple = DEFAULT_OPEN_INTEREST
@@ -1009,6 +1023,8 @@ class Contagion:
     shocked: str = "ALT"
     fall: float = -0.3
     fall_seconds: float = 600.0
+    rebound: float = 0.0
+    rebound_seconds: float = 600.0
     betas: tuple | None = None
     cross_share: float = 0.5
     accounts: int = 100_000
@@ -1017,6 +1033,9 @@ class Contagion:
     tick_seconds: float = DEFAULT_TICK
     insurance_fund: float = 0.0
     adl: bool = False
+    engine_rate_share: float | None = None
+    resilience_half_life: float | None = None
+    permanent_impact: float = 0.0
 
     def __post_init__(self):
         markets = tuple(str(m).strip() for m in self.markets)
@@ -1041,6 +1060,10 @@ class Contagion:
                                                    high=0.0))
         object.__setattr__(self, "fall_seconds", number_in("fall_seconds", self.fall_seconds,
                                                            low=0.0, high=3600.0))
+        object.__setattr__(self, "rebound", number_in("rebound", self.rebound, low=0.0,
+                                                      high=MAX_MOVE - self.fall))
+        object.__setattr__(self, "rebound_seconds", number_in(
+            "rebound_seconds", self.rebound_seconds, low=0.0, low_open=True, high=3600.0))
         object.__setattr__(self, "cross_share", number_in("cross_share", self.cross_share,
                                                           low=0.0, high=1.0))
         one_of("rule", self.rule, RULES)
@@ -1049,12 +1072,29 @@ class Contagion:
         if not isinstance(self.adl, (bool, np.bool_)):
             raise ValueError(f"adl: expected True or False, got {self.adl!r}")
         object.__setattr__(self, "adl", bool(self.adl))
+        if self.engine_rate_share is not None:
+            object.__setattr__(self, "engine_rate_share", number_in(
+                "engine_rate_share", self.engine_rate_share, low=0.0, low_open=True, high=1.0))
+        if self.resilience_half_life is not None:
+            object.__setattr__(self, "resilience_half_life", number_in(
+                "resilience_half_life", self.resilience_half_life, low=0.0, low_open=True))
+        object.__setattr__(self, "permanent_impact", number_in(
+            "permanent_impact", self.permanent_impact, low=0.0, high=1.0))
         if isinstance(self.accounts, bool) or not isinstance(self.accounts, int) \
                 or self.accounts < 2:
             raise ValueError(f"accounts: expected a whole number >= 2, got {self.accounts!r}")
 
     def path(self) -> PricePath:
-        """The shocked market's path: a jump, or a linear fall over fall_seconds."""
+        """The shocked market's path: a jump, or a linear fall over fall_seconds; with a
+        rebound, then a linear rise by `rebound` over rebound_seconds (knots (0, 0),
+        (T1, fall), (T1 + T2, fall + rebound), or from (0, fall) after a jump)."""
+        if self.rebound > 0 and self.fall_seconds > 0:
+            return fall_then_rebound(self.fall, self.fall_seconds, self.rebound,
+                                     self.rebound_seconds)
+        if self.rebound > 0:
+            return PricePath([0.0, self.rebound_seconds], [self.fall, self.fall + self.rebound],
+                             name=f"jump {self.fall:+.4g}, then +{self.rebound:.4g} over "
+                                  f"{self.rebound_seconds:g} s")
         if self.fall_seconds == 0:
             return jump(self.fall)
         return PricePath([0.0, self.fall_seconds], [0.0, self.fall],
@@ -1071,14 +1111,20 @@ class Contagion:
                      beta_paths(path, (betas[n],))[0] if n in betas else flat for n in names)
 
     def market_list(self, markets: tuple | None = None) -> list[Market]:
-        """One Market per name (linear impact at its depth; P0 = 100; adl as set)."""
+        """One Market per name (linear impact at its depth; P0 = 100; adl and the clock's
+        knobs as set: engine_rate = engine_rate_share x the market's open interest)."""
         depth = dict(zip(self.markets, self.depth))
+        interest = dict(zip(self.markets, self.open_interest))
         names = self.markets if markets is None else markets
         missing = [n for n in names if n not in depth]
         if missing:
             raise ValueError(f"markets: the accounts hold {', '.join(missing)}, which "
                              f"--markets does not list ({', '.join(self.markets)})")
-        return [Market(depth=depth[n], adl=self.adl) for n in names]
+        share = self.engine_rate_share
+        return [Market(depth=depth[n], adl=self.adl,
+                       engine_rate=None if share is None else share * interest[n],
+                       resilience_half_life=self.resilience_half_life,
+                       permanent_impact=self.permanent_impact) for n in names]
 
     def book(self) -> AccountBook:
         """The synthetic accounts (cascade.accounts.make_accounts)."""

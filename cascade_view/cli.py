@@ -8,7 +8,9 @@
         [--set depth=70M ...] [--workers N | --scheduler tcp://host:8786] -o out.parquet
     python -m cascade validate [--refit]
     python -m cascade contagion [--markets BTC,ETH,ALT] [--shock ALT] [--fall -30%] \\
+        [--fall-seconds 600] [--rebound 10%] [--rebound-seconds 600] \\
         [--cross-share 50%] [--accounts FILE] [--isolated] [--rule hyperliquid|whole] \\
+        [--engine-rate=0.1%] [--refill-half-life 60] [--permanent-impact 20%] \\
         [--report out.html]
 
 Each command is a function that adds its subparser (add_<command>) and a handler that
@@ -43,10 +45,12 @@ from cascade.scenario import PRESET_NOTES, PRESETS, Scenario
 from cascade.sweep import cross_share_curve
 
 from . import headline
-from .contagion_figures import default_shocked, file_setup
-from .contagion_report import AccountsFile, contagion_report, rule_words
+from .contagion_figures import (default_shocked, file_setup, last_execution_start,
+                                lowest_moves, path_words, prices_come_back,
+                                waiting_per_tick)
+from .contagion_report import AccountsFile, contagion_report, percent_words, rule_words
 from .events_figures import knob_grid, validation_table
-from .formats import parse_amount, path_extent, pct, share, usd
+from .formats import parse_amount, path_extent, pct, seconds, share, usd
 from .report import scenario_report
 from .risk import cross_caption, cross_display, cross_sentence, cross_setup_caption
 
@@ -545,6 +549,29 @@ def report_path(text: str | None) -> Path | None:
     return path
 
 
+# The contagion command's option for each Contagion field it sets: one number or word each
+# (read from the parsed arguments by the option's name), then the per-market lists.
+SCALAR_CONTAGION_FLAGS = {
+    "cross_share": "--cross-share", "accounts": "--n", "seed": "--seed", "rule": "--rule",
+    "tick_seconds": "--tick", "insurance_fund": "--fund", "fall": "--fall",
+    "fall_seconds": "--fall-seconds", "rebound": "--rebound",
+    "rebound_seconds": "--rebound-seconds", "adl": "--adl", "engine_rate_share": "--engine-rate",
+    "resilience_half_life": "--refill-half-life", "permanent_impact": "--permanent-impact",
+}
+CONTAGION_FLAGS = {**SCALAR_CONTAGION_FLAGS, "markets": "--markets", "shocked": "--shock",
+                   "open_interest": "--open-interest", "depth": "--depth", "betas": "--betas"}
+
+
+def flag_named(message: str) -> str:
+    """A Contagion check's message ('engine_rate_share: must be > 0, got 0') with the
+    option the person typed in front of the field it names ('--engine-rate
+    (engine_rate_share): must be > 0, got 0'); other messages unchanged."""
+    field, colon, rest = message.partition(":")
+    if not colon or field not in CONTAGION_FLAGS:
+        return message
+    return f"{CONTAGION_FLAGS[field]} ({field}):{rest}"
+
+
 def build_contagion(args):
     """(Contagion knobs, the --accounts file's AccountBook or None) of the contagion
     command; bad values are BadInput. A file is read and checked as the Contagion page does
@@ -558,9 +585,8 @@ def build_contagion(args):
             check_at_start(book, Path(args.accounts).name)
     except ValueError as error:
         raise BadInput(str(error)) from None
-    knobs = dict(cross_share=args.cross_share, accounts=args.n, seed=args.seed,
-                 rule=args.rule, tick_seconds=args.tick, insurance_fund=args.fund,
-                 fall=args.fall, fall_seconds=args.fall_seconds, adl=args.adl)
+    knobs = {field: getattr(args, flag[2:].replace("-", "_"))
+             for field, flag in SCALAR_CONTAGION_FLAGS.items()}
     if book is not None and args.markets is None:  # the file's markets, by the page's rule
         markets = book.markets
         if args.open_interest:
@@ -574,7 +600,7 @@ def build_contagion(args):
         try:
             setup = file_setup(book, depths, **knobs)
         except ValueError as error:
-            raise BadInput(str(error)) from None
+            raise BadInput(flag_named(str(error))) from None
         return setup, book
     markets = tuple(m.strip() for m in (args.markets or DEFAULT_MARKETS_TEXT).split(","))
     knobs.update(markets=markets, shocked=args.shock or default_shocked(markets))
@@ -591,7 +617,7 @@ def build_contagion(args):
             raise ValueError(f"--shock: {setup.shocked} is not a market of {args.accounts} "
                              f"({', '.join(book.markets)})")
     except ValueError as error:
-        raise BadInput(str(error)) from None
+        raise BadInput(flag_named(str(error))) from None
     return setup, book
 
 
@@ -601,12 +627,55 @@ def print_cross_curve(setup: Contagion) -> int:
     sentence, caption and table (cascade_view.risk)."""
     curve = cross_share_curve(setup)
     print(cross_setup_caption(setup, curve))
+    if setup.engine_rate_share is not None:
+        print(f"Every run's liquidation engines execute at most "
+              f"{percent_words(setup.engine_rate_share)} of each market's open interest a "
+              f"second.")
+    if refill_words(setup):
+        print(f"Every run's books: {refill_words(setup)}.")
     print()
     print(cross_sentence(curve, setup))
     print(cross_caption(curve, setup))
     print()
     print(cross_display(curve, setup).to_string(index=False))
     return 0
+
+
+def refill_words(setup: Contagion) -> str:
+    """'' when the books do not refill and nothing is permanent; else the refill's
+    half-life and the permanent share of impact, as set."""
+    half_life, permanent = setup.resilience_half_life, setup.permanent_impact
+    if half_life is None:
+        return (f"the books do not refill, so the permanent share of impact "
+                f"({percent_words(permanent)}) changes nothing" if permanent else "")
+    return (f"consumed depth refills by half in {seconds(half_life)}"
+            + (f", but {percent_words(permanent)} of impact never refills" if permanent
+               else ""))
+
+
+def queue_line(setup: Contagion, result) -> str | None:
+    """With an engine rate (setup.engine_rate_share), the engines' figures of the run: each
+    market's rate (Market.engine_rate, USD of notional at entry a second), the most
+    notional that waited in the engines' queues at once (max over ticks of the series'
+    queue summed over the markets), and the start of the last tick that executed a forced
+    order (series seconds, where isolated, cross or backstop notional > 0). None without
+    an engine rate."""
+    if setup.engine_rate_share is None:
+        return None
+    rates = ", ".join(f"{name} {usd(market.engine_rate)}" for name, market in
+                      zip(result.markets, setup.market_list(result.markets)))
+    waited = float(waiting_per_tick(result).max())
+    last = last_execution_start(result)
+    words = (f"liquidation engines at {percent_words(setup.engine_rate_share)} of each "
+             f"market's open interest a second ({rates} a second): ")
+    words += (f"at most {usd(waited)} of forced orders (notional at entry, all markets) "
+              f"waited at once" if waited > 0 else "no forced order waited")
+    if last is not None:
+        words += (f"; the last forced order executed in the tick that starts at "
+                  f"{seconds(last)}")
+    else:
+        words += "; no forced order executed"
+    return words
 
 
 def handle_contagion(args) -> int:
@@ -642,13 +711,13 @@ def handle_contagion(args) -> int:
     except (ValueError, OSError) as error:
         raise BadInput(str(error)) from None
     print(f"book: {where}")
-    print(f"rule: {rule_words(setup.rule)}; {setup.shocked} falls {pct(setup.fall, signed=False)} "
-          f"{'at once' if setup.fall_seconds == 0 else f'over {setup.fall_seconds:g} s'}; "
+    print(f"rule: {rule_words(setup.rule)}; {setup.shocked} {path_words(setup)}; "
           + ("the other markets follow their betas" if setup.betas is not None
              else "the other markets' own paths are flat"))
     depth = dict(zip(setup.markets, setup.depth))
     print("depth that moves each market's price 1% (the model's assumption): "
-          + ", ".join(f"{name} {usd(depth[name])}" for name in result.markets))
+          + ", ".join(f"{name} {usd(depth[name])}" for name in result.markets)
+          + (f"; {refill_words(setup)}" if refill_words(setup) else ""))
     print()
     table = result.by_market()
     print(f"{'market':8} {'own path':9} {'move':>9} {'liquidated':>11} {'of it cross':>12}")
@@ -657,6 +726,10 @@ def handle_contagion(args) -> int:
             "beta" if row.shocked else "flat")
         print(f"{row.market:8} {own:9} {pct(row.move, digits=2):>9} "
               f"{usd(row.liquidated_notional):>11} {usd(row.cross_notional):>12}")
+    if prices_come_back(setup):
+        print("the moves are at the run's end; the lowest during it: "
+              + ", ".join(f"{name} {pct(low, 2)}"
+                          for name, low in lowest_moves(result).items()))
     print()
     total = result.liquidated_notional()
     if total > 0:
@@ -679,6 +752,9 @@ def handle_contagion(args) -> int:
           + (f"auto-deleveraged {usd(money['adl_value'])} (of it recovered from cross "
              f"accounts' deficits {usd(money['adl_recovered'])})" if setup.adl
              else "ADL off"))
+    engines = queue_line(setup, result)
+    if engines is not None:
+        print(engines)
     if output is not None:
         page = contagion_report(setup, result, args.isolated, brought)
         try:
@@ -716,6 +792,12 @@ def add_contagion(commands) -> None:
                          help="its move, written --fall=-30%% (default -30%%)")
     command.add_argument("--fall-seconds", type=fraction, default=defaults.fall_seconds,
                          help="seconds the fall takes; 0 = a jump (default %(default)g)")
+    command.add_argument("--rebound", type=fraction, default=defaults.rebound,
+                         help="then its own path rises this share of the start price, "
+                              "written --rebound=10%% (default 0: it holds at the fall)")
+    command.add_argument("--rebound-seconds", type=fraction,
+                         default=defaults.rebound_seconds,
+                         help="seconds the rebound takes (default %(default)g)")
     command.add_argument("--betas", metavar="LIST",
                          help="per market, the multiple of the shocked market's path it "
                               "follows (the shocked market's is 1); default: flat")
@@ -737,6 +819,19 @@ def add_contagion(commands) -> None:
                          help="the venue's insurance fund at the start, USD (default 0)")
     command.add_argument("--adl", action="store_true",
                          help="auto-deleverage what the fund cannot pay, in every market")
+    command.add_argument("--engine-rate", type=fraction, metavar="SHARE",
+                         help="each market's liquidation engine executes at most this "
+                              "share of its open interest a second, written "
+                              "--engine-rate=0.1%% or 0.001 (the run's engine_rate_share; "
+                              "default: no limit)")
+    command.add_argument("--refill-half-life", type=fraction, metavar="SECONDS",
+                         help="seconds in which the book depth forced orders consumed "
+                              "refills by half (the run's resilience_half_life; default: "
+                              "never)")
+    command.add_argument("--permanent-impact", type=fraction,
+                         default=defaults.permanent_impact, metavar="SHARE",
+                         help="the share of impact that never refills, with "
+                              "--refill-half-life (the run's permanent_impact; default 0)")
     command.add_argument("--report", metavar="FILE.html",
                          help="also write the run's self-contained HTML report here")
     command.add_argument("--cross-curve", action="store_true",

@@ -143,6 +143,102 @@ def money_sentence(result: ContagionResult, adl: bool) -> str:
     return " ".join(words)
 
 
+def executed_per_tick(result: ContagionResult) -> np.ndarray:
+    """Per row of result.series, the notional at entry the tick executed in the row's market
+    (isolated, cross to the book, to the backstop), USD."""
+    rows = result.series
+    return (rows["isolated_notional"] + rows["cross_notional"]
+            + rows["backstop_notional"]).to_numpy()
+
+
+def last_execution_start(result: ContagionResult) -> float | None:
+    """The start, in seconds, of the last tick that executed any forced order (None when
+    none did)."""
+    done = executed_per_tick(result) > 0
+    return float(result.series["seconds"].to_numpy()[done].max()) if done.any() else None
+
+
+def waiting_per_tick(result: ContagionResult):
+    """Per tick, the notional at entry waiting in the engines' queues after it, summed over
+    the markets (the series' queue), USD; a pandas Series indexed by tick."""
+    return result.series.groupby("tick", sort=True)["queue"].sum()
+
+
+def lowest_moves(result: ContagionResult) -> dict:
+    """Per market, the lowest traded move of the run, min over ticks of P / P0 - 1."""
+    rows = result.series
+    return {name: float(rows.loc[rows["market"] == name, "price"].min())
+            / float(result.prices[m]) - 1.0 for m, name in enumerate(result.markets)}
+
+
+def clock_sentence(result: ContagionResult, setup: Contagion) -> str:
+    """How long the forced orders took, each figure the run's: the end of the last tick
+    that executed any (series seconds + dt), against the end of the fall; with an engine
+    rate (setup.engine_rate_share), the most notional at entry that waited in the engines'
+    queues at once (max over ticks of the series' queue summed over markets), when, and
+    the market that held most of it, or that nothing waited; then, when prices come back
+    (a rebound, setup.rebound, or a refilling book, setup.resilience_half_life), each
+    market's lowest traded move during the run, as the headline's moves are at its end
+    (lows_sentence). '' when nothing was liquidated and prices do not come back."""
+    last = last_execution_start(result)
+    lows = lows_sentence(result, setup)
+    if last is None:
+        return lows
+    rows = result.series
+    dt = result.tick_seconds
+    end = last + dt
+    fall_end = setup.fall_seconds
+    fall_words = "the fall ended" if fall_end else "the jump"
+    words = [f"The last forced order executed by {seconds(end)}"
+             + (f", {seconds(end - fall_end)} after {fall_words}." if end > fall_end
+                else f", before the fall ended at {seconds(fall_end)}.")]
+    share_words = (f"{setup.engine_rate_share * 100:g}% of each market's open interest a "
+                   f"second" if setup.engine_rate_share is not None else "")
+    if share_words:
+        waiting = waiting_per_tick(result)
+        if waiting.max() > 0:
+            tick = int(waiting.idxmax())
+            at = rows[rows["tick"] == tick]
+            top = at.loc[at["queue"].idxmax()]
+            most = float(waiting.max())
+            part = "all" if float(top["queue"]) == most else usd(float(top["queue"]))
+            words.append(f"The engines, at {share_words}, could not keep up: at most "
+                         f"{usd(most)} of forced orders (notional at entry) waited at once, "
+                         f"at {seconds(float(top['seconds']) + dt)}, {part} of it in "
+                         f"{escape_markdown(str(top['market']), 40)}.")
+        else:
+            words.append(f"The engines, at {share_words}, kept up: no forced order waited.")
+    if lows:
+        words.append(lows)
+    return " ".join(words)
+
+
+def prices_come_back(setup: Contagion) -> bool:
+    """True when a price can end above its low by the model's own rules: the shocked
+    market's path rebounds, or the books refill (so the end move may be above the low)."""
+    return setup.rebound > 0 or setup.resilience_half_life is not None
+
+
+def lows_sentence(result: ContagionResult, setup: Contagion) -> str:
+    """Why the headline's moves (at the run's end) are not the lowest, and the lowest
+    (lowest_moves): the shocked market's path rebounds (setup.rebound) and/or the books
+    refill (setup.resilience_half_life). '' when neither: a price then never comes back
+    up by itself."""
+    if not prices_come_back(setup):
+        return ""
+    causes = []
+    if setup.rebound > 0:
+        causes.append(f"{escape_markdown(setup.shocked, 40)}'s own path rises "
+                      f"{setup.rebound * 100:g}% after the fall")
+    if setup.resilience_half_life is not None:
+        causes.append(f"{'the' if causes else 'The'} books refill (half-life "
+                      f"{seconds(setup.resilience_half_life)})")
+    lows = ", ".join(f"{escape_markdown(name, 40)} {pct(low, 2)}"
+                     for name, low in lowest_moves(result).items())
+    return (f"{' and '.join(causes)}, so the moves above are at the run's end; the lowest "
+            f"during the run: {lows}.")
+
+
 def price_figure(result: ContagionResult) -> go.Figure:
     """Each market's traded move P / P0 - 1 after every tick, against seconds: the markets
     whose own path moves on top, the others below on their own scale (their moves are
@@ -192,10 +288,10 @@ def binned(result: ContagionResult) -> tuple[float, dict]:
     per_bin = max(1, math.ceil(ticks / MAX_BINS))
     width = per_bin * result.tick_seconds
     out = {}
+    executed = executed_per_tick(result)
     for name in result.markets:
-        rows = result.series[result.series["market"] == name]
-        done = (rows["isolated_notional"] + rows["cross_notional"]
-                + rows["backstop_notional"]).to_numpy()
+        here = (result.series["market"] == name).to_numpy()
+        rows, done = result.series[here], executed[here]
         index = (rows["tick"].to_numpy() - 1) // per_bin
         sums = np.bincount(index, weights=done, minlength=int(index.max()) + 1)
         out[name] = (np.arange(sums.size) * width, sums)
@@ -216,6 +312,18 @@ def liquidations_figure(result: ContagionResult) -> go.Figure:
                           width=width * 0.9,
                           marker=dict(color=colors[m])))
     return fig.build()
+
+
+def path_words(setup: Contagion) -> str:
+    """The shocked market's own path (Contagion.path) in words: 'falls 30% over 600 s',
+    'falls 30% at once', and with a rebound ', then rises 10% over 600 s' (moves relative
+    to the start price)."""
+    when = f"over {seconds(setup.fall_seconds)}" if setup.fall_seconds > 0 else "at once"
+    words = f"falls {abs(setup.fall) * 100:g}% {when}"
+    if setup.rebound > 0:
+        words += (f", then rises {setup.rebound * 100:g}% over "
+                  f"{seconds(setup.rebound_seconds)}")
+    return words
 
 
 def default_depth(market: str) -> float:

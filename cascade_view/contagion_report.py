@@ -2,13 +2,15 @@
 (cascade_view.report: the same page shell, styles, escaping and embedded charts).
 
 It holds the run's knobs (markets, depth, open interest, the market that falls, its fall
-and its seconds, the cross share, the venue rule, the tick, the fund, the accounts: the
-synthetic ones and their seed, or the accounts file's name and SHA-256, and "same book,
-isolated" when set), the headline of the Contagion page (each market's move, the share
-another market's fall caused, the cross-margin share beside the one observed), the table
-per market (ContagionResult.by_market), the money (ContagionResult.money and .ledger) and
-the page's two charts. Every sentence is cascade_view.contagion_figures' own; every
-number goes through cascade_view.formats. Data in, text out: no simulation here.
+and its seconds, the cross share, the venue rule, the tick, the fund, the clock: the
+liquidation engines' rate, the book's refill half-life and the permanent share of impact;
+the accounts: the synthetic ones and their seed, or the accounts file's name and SHA-256,
+and "same book, isolated" when set), the headline of the Contagion page (each market's
+move, the share another market's fall caused, the cross-margin share beside the one
+observed), the table per market (ContagionResult.by_market), the money
+(ContagionResult.money and .ledger) and the page's two charts. Every sentence is
+cascade_view.contagion_figures' own; every number goes through cascade_view.formats. Data
+in, text out: no simulation here.
 """
 
 from __future__ import annotations
@@ -86,11 +88,45 @@ def _per_market(names, values, form) -> str:
     return "; ".join(f"{name} {form(value)}" for name, value in zip(names, values))
 
 
+def percent_words(value: float) -> str:
+    """A share as the percentage it is, in full: 0.001 -> '0.1%', 0.2 -> '20%'."""
+    return f"{float(f'{value * 100:.12g}'):g}%"
+
+
+def clock_rows(setup: Contagion, names) -> list[tuple[str, str]]:
+    """(knob, value) of the clock in every market, from the Markets of the run
+    (setup.market_list(names)): each liquidation engine's rate (USD of notional at entry a
+    second, Market.engine_rate) and the share of open interest it is, or "no limit"; the
+    book's refill half-life, or "never"; the permanent share of impact, which matters only
+    when the book refills."""
+    markets = setup.market_list(names)
+    rates = [m.engine_rate for m in markets]
+    if setup.engine_rate_share is None:
+        engine = "no limit: every forced order executes in the tick it is due"
+    else:
+        engine = (_per_market(names, rates, lambda r: f"{usd(r)} a second")
+                  + f" ({percent_words(setup.engine_rate_share)} of each market's open "
+                    f"interest a second; what it cannot execute waits)")
+    # one value in every market (Contagion.market_list)
+    (half_life,) = {m.resilience_half_life for m in markets}
+    (permanent,) = {m.permanent_impact for m in markets}
+    return [
+        ("liquidation engine rate (notional at entry)", engine),
+        ("book refill half-life", "never: consumed depth does not come back"
+         if half_life is None else f"{seconds(half_life)}: consumed depth refills by half"),
+        ("permanent share of impact", percent_words(permanent)
+         + (" (matters only with a refill; here the book never refills)"
+            if half_life is None else " (never refills; matters only with a refill)")),
+    ]
+
+
 def knob_rows(setup: Contagion, result: ContagionResult, isolated: bool = False,
               accounts_file: AccountsFile | None = None) -> list[tuple[str, str]]:
     """(knob, value) of the run: the markets as run (their names, depth, impact, start
-    price and maintenance margin), the fall, the book (synthetic accounts and their seed,
-    or the file's name), the venue rule, the tick and the fund. A ValueError names the
+    price and maintenance margin), their open interest (the synthetic accounts' size and
+    the engine rate's base; with a file, shown only as the engine rate's base), the fall,
+    the book (synthetic accounts and their seed, or the file's name), the venue rule, the
+    tick, the fund and the clock (clock_rows). A ValueError names the
     argument that does not describe the run's book (so the report never calls a brought
     book synthetic, nor a book with cross positions isolated)."""
     book = result.book
@@ -103,6 +139,20 @@ def knob_rows(setup: Contagion, result: ContagionResult, isolated: bool = False,
     markets = setup.market_list(names)
     synthetic = accounts_file is None
     replaced = "not used: the accounts file replaces the synthetic accounts"
+    interest = _per_market(names, [dict(zip(setup.markets, setup.open_interest))[n]
+                                   for n in names], usd)
+    if synthetic:
+        interest_words = interest
+    elif setup.engine_rate_share is not None:  # the base of the engines' rates
+        held = dict(zip(book.markets, contagion_figures.open_interest_of(book)))
+        same = all(abs(v - held[n]) <= 1e-9 * max(held[n], 1.0)
+                   for n, v in zip(setup.markets, setup.open_interest) if n in held)
+        interest_words = (f"{interest}: used as the base of the liquidation engine rate "
+                          + ("(the accounts file's own open interest)" if same else
+                             "(not the accounts file's: it holds "
+                             + _per_market(names, [held[n] for n in names], usd) + ")"))
+    else:
+        interest_words = replaced
     betas = dict(zip(setup.markets, setup.betas or ()))
     others = [n for n in names if n != setup.shocked]
     rows = [
@@ -113,13 +163,12 @@ def knob_rows(setup: Contagion, result: ContagionResult, isolated: bool = False,
         ("start price", _per_market(names, [m.price for m in markets], price_text)),
         ("maintenance margin", _per_market(names, [m.maintenance_margin for m in markets],
                                            lambda v: pct(v, signed=False))),
-        ("open interest, USD", _per_market(names, [dict(zip(setup.markets,
-                                                             setup.open_interest))[n]
-                                                    for n in names], usd)
-         if synthetic else replaced),
+        ("open interest, USD", interest_words),
         ("market that falls", setup.shocked),
         ("its fall", pct(setup.fall)),
         ("over", "at once (a jump)" if setup.fall_seconds == 0 else seconds(setup.fall_seconds)),
+        ("then its rebound", f"{pct(setup.rebound)} over {seconds(setup.rebound_seconds)}"
+         if setup.rebound > 0 else "none: its path holds at the fall"),
         ("the other markets' own paths",
          _per_market(others, [betas[n] for n in others], lambda b: f"{b:g} x its path")
          if betas else "flat"),
@@ -129,6 +178,7 @@ def knob_rows(setup: Contagion, result: ContagionResult, isolated: bool = False,
         ("insurance fund at the start", usd(setup.insurance_fund)),
         ("auto-deleveraging", "on: what the fund cannot pay is taken from the winners, in "
                               "every market" if setup.adl else "off"),
+        *clock_rows(setup, names),
         ("accounts", f"{setup.accounts:,} synthetic accounts, seed {setup.seed}" if synthetic
          else f"the file {accounts_file.name} (SHA-256 {accounts_file.sha256})"),
         ("positions", f"{len(book):,} in {book.accounts:,} accounts, "
@@ -143,16 +193,20 @@ def knob_rows(setup: Contagion, result: ContagionResult, isolated: bool = False,
 def market_rows(setup: Contagion, result: ContagionResult
                 ) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     """(header, rows) of the table per market (ContagionResult.by_market): its own path
-    (falls, follows its beta, or flat), its move (as the headline writes it), the notional
-    liquidated and how much of it was cross, and the positions liquidated."""
-    header = ("market", "own path", "move", "liquidated (notional at entry)", "of it cross",
-              "positions liquidated")
+    (falls, follows its beta, or flat), its move at the run's end (as the headline writes
+    it) and its lowest move during the run (contagion_figures.lowest_moves: lower than the
+    end when the path rebounds or the books refill), the notional liquidated and how much
+    of it was cross, and the positions liquidated."""
+    header = ("market", "own path", "move at the end", "lowest move",
+              "liquidated (notional at entry)", "of it cross", "positions liquidated")
     rows = []
+    lows = contagion_figures.lowest_moves(result)
     for row in result.by_market().itertuples():
         own = ("falls" if row.market == setup.shocked else
                "follows its beta" if row.shocked else "flat")
-        rows.append((row.market, own, pct(row.move, 2), usd(row.liquidated_notional),
-                     usd(row.cross_notional), f"{row.positions:,}"))
+        rows.append((row.market, own, pct(row.move, 2), pct(lows[row.market], 2),
+                     usd(row.liquidated_notional), usd(row.cross_notional),
+                     f"{row.positions:,}"))
     return header, rows
 
 
@@ -210,9 +264,8 @@ def contagion_report(setup: Contagion, result: ContagionResult, isolated: bool =
          + f"<p>{RECONCILES}</p>"),
     )
     files = (accounts_file,) if accounts_file is not None else ()
-    fall = (f"{setup.shocked} {pct(setup.fall)} "
-            + ("at once" if setup.fall_seconds == 0 else f"over {seconds(setup.fall_seconds)}"))
-    return report_html(f"{TITLE}: {fall}", verdict, headline_metrics(result),
+    title = f"{TITLE}: {setup.shocked} {contagion_figures.path_words(setup)}"
+    return report_html(title, verdict, headline_metrics(result),
                        knob_rows(setup, result, isolated, accounts_file), figures,
                        doc("report", "contagion"),
                        files, notes, sections, made)

@@ -19,6 +19,7 @@ from cascade import Scenario
 from cascade.contagion import Contagion
 from cascade.ensemble import books_needed, summarize
 
+from .contagion_figures import path_words
 from .formats import decimals, pct, share, usd
 from .knobs import KNOBS as TABLE
 from .knobs import VARIED
@@ -250,9 +251,8 @@ def rule_label(rule: str) -> str:
 
 
 def fall_words(setup: Contagion) -> str:
-    """"ALT's own path falls 30% over 600 s" or "... at once"."""
-    when = (f"over {setup.fall_seconds:,.0f} s" if setup.fall_seconds > 0 else "at once")
-    return f"{setup.shocked}'s own path falls {pct(setup.fall, 0, signed=False)} {when}"
+    """"ALT's own path falls 30% over 600 s" or "... at once" (contagion_figures.path_words)."""
+    return f"{setup.shocked}'s own path {path_words(setup)}"
 
 
 def cross_setup_caption(setup: Contagion, curve: pd.DataFrame) -> str:

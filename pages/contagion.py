@@ -14,13 +14,15 @@ import streamlit as st
 from cascade.contagion import DEFAULT_MARKETS, Contagion
 from cascade_ui import compute, pagekit, upload
 from cascade_view import contagion_figures, contagion_report
+from cascade_view.formats import compact
 from cascade_view.links import NOTICE_LIMIT, PageParams
 from cascade_view.safe import code, escape_markdown
 from cascade_view.text import doc, dollars
 
 ACCOUNTS = 100_000
 RULES = {"Hyperliquid's rule": "hyperliquid", "Whole account at once": "whole"}
-KEYS = ("shocked", "fall", "seconds", "cross", "rule", "isolated", "adl", "fund")
+KEYS = ("shocked", "fall", "seconds", "rebound", "rebound_seconds", "engine", "refill",
+        "permanent", "cross", "rule", "isolated", "adl", "fund")
 PARAMS = PageParams(knob_prefixes=(), own=frozenset(KEYS))
 
 pagekit.open_page("Contagion across markets", PARAMS)
@@ -46,8 +48,16 @@ markets = DEFAULT_MARKETS if brought is None else brought.book.markets
 # options (anything else is ignored, and said so)
 FALLS = list(range(-60, -4))
 DURATIONS = [0, 60, 300, 600]
+REBOUNDS = list(range(0, 61))  # % of the start price
+# at most 600 s, as the fall: each second of the run is a tick of the model at 100K accounts
+# (a 1,800 s rebound took 0.39 s of CPU against 0.15 s for no rebound), and the page
+# repaints a move in under 1 s
+REBOUND_DURATIONS = [60, 300, 600]
 FUNDS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500]  # $M
 CROSS = list(range(0, 101))
+ENGINE_SHARES = [0.0, 2.0, 1.0, 0.5, 0.2, 0.1]  # % of each market's open interest a second
+REFILLS = [0, 5, 10, 20, 30, 60, 120, 300, 600]  # seconds
+PERMANENT = list(range(0, 101))
 with controls:
     given = st.query_params.get("shocked")
     if given is not None and given not in markets:  # a file's names are its text: escaped
@@ -55,6 +65,11 @@ with controls:
                    f"that falls_ offers {'; '.join(escape_markdown(m, 40) for m in markets)}.",
                    icon=":material/link_off:")
     pagekit.note_ignored("seconds", DURATIONS, "Over (seconds)")
+    pagekit.note_ignored("rebound_seconds", REBOUND_DURATIONS, "Rebound over (seconds)")
+    pagekit.note_ignored("engine", [compact(v) for v in ENGINE_SHARES],
+                         "Engine rate (% of open interest a second)")
+    pagekit.note_ignored("refill", [compact(v) for v in REFILLS],
+                         "Book refill half-life (seconds)")
     pagekit.note_ignored("rule", list(RULES), "Venue rule")
     pagekit.note_ignored("fund", FUNDS, "Venue fund at the start ($M)")
     for key, label in (("isolated", "Same book, isolated"), ("adl", "Auto-deleverage (ADL)")):
@@ -63,6 +78,8 @@ with controls:
             st.warning(f"Ignored {code(f'{key}={given}', NOTICE_LIMIT)} from the URL: "
                        f"_{label}_ takes true or false.", icon=":material/link_off:")
     for key, values, label in (("fall", FALLS, "Its fall (%)"),
+                               ("rebound", REBOUNDS, "Then it rebounds (%)"),
+                               ("permanent", PERMANENT, "Permanent share of impact (%)"),
                                ("cross", CROSS, "Open interest in cross accounts (%)")):
         given = st.query_params.get(key)
         if given is not None and given not in [str(v) for v in values]:
@@ -78,6 +95,32 @@ with left:
                      bind="query-params")
     duration = st.select_slider("Over (seconds)", DURATIONS, value=600, key="seconds",
                                 bind="query-params")
+    rebound = st.slider(
+        "Then it rebounds (%)", REBOUNDS[0], REBOUNDS[-1], 0, step=5, key="rebound",
+        bind="query-params",
+        help="After the fall, the market's own path rises by this share of its start "
+             "price (the forced selling's impact stays on top of it); 0: its path holds at "
+             "the fall.")
+    rebound_seconds = st.select_slider("Rebound over (seconds)", REBOUND_DURATIONS, value=600,
+                                       key="rebound_seconds", bind="query-params",
+                                       disabled=rebound == 0)
+    engine = st.select_slider(
+        "Engine rate (% of open interest a second)", ENGINE_SHARES, value=0.0, key="engine",
+        format_func=compact, bind="query-params",
+        help="Each market's liquidation engine executes at most this share of the market's "
+             "open interest (notional at entry) a second; what it cannot execute waits, "
+             "oldest first. Off: every forced order executes when it is due. No venue "
+             "publishes its engine's rate: the values are what-ifs.")
+    refill = st.select_slider(
+        "Book refill half-life (seconds)", REFILLS, value=0, key="refill",
+        format_func=compact, bind="query-params",
+        help="Seconds in which the depth the forced selling used up refills by half, in "
+             "every market, so prices partly come back; off: the book never refills.")
+    permanent = st.slider(
+        "Permanent share of impact (%)", PERMANENT[0], PERMANENT[-1], 0, step=5,
+        key="permanent", bind="query-params", disabled=refill == 0,
+        help="The share of each tick's price impact that never refills (with the book "
+             "refilling; off, nothing refills anyway).")
 with right:
     cross = st.slider("Open interest in cross accounts (%)", CROSS[0], CROSS[-1], 50, step=5,
                       key="cross", bind="query-params", disabled=brought is not None,
@@ -93,8 +136,12 @@ with right:
     fund = st.select_slider("Venue fund at the start ($M)", FUNDS, value=0, key="fund",
                             bind="query-params")
 
-knobs = dict(shocked=shocked, fall=fall / 100, fall_seconds=float(duration), rule=RULES[rule],
-             adl=adl, insurance_fund=1e6 * fund)
+knobs = dict(shocked=shocked, fall=fall / 100, fall_seconds=float(duration),
+             rebound=rebound / 100, rebound_seconds=float(rebound_seconds), rule=RULES[rule],
+             adl=adl, insurance_fund=1e6 * fund,
+             engine_rate_share=engine / 100 if engine else None,
+             resilience_half_life=float(refill) if refill else None,
+             permanent_impact=permanent / 100 if refill else 0.0)
 if brought is None:
     setup = Contagion(cross_share=cross / 100, accounts=ACCOUNTS, **knobs)
     result = compute.contagion_of(setup, isolated)
@@ -118,6 +165,9 @@ for row in (contagion_figures.move_metrics(result), contagion_figures.share_metr
         column.metric(escape_markdown(metric.label, 60), metric.value, help=metric.help)
 st.markdown(dollars(contagion_figures.observed_sentence(result)))
 st.caption(dollars(contagion_figures.pulled_in_sentence(result)))
+clock_words = contagion_figures.clock_sentence(result, setup)
+if clock_words:
+    st.caption(dollars(clock_words))
 st.caption(doc("how_to_read", "contagion"))
 
 charts = st.container(key="charts")

@@ -16,9 +16,9 @@ from cascade.contagion import Contagion
 from cascade.events import EVENTS
 from cascade.accounts import check_at_start
 from cascade_view.cli import main
-from cascade_view.contagion_figures import default_depth, file_setup
+from cascade_view.contagion_figures import default_depth, file_setup, open_interest_of
 from cascade_view.contagion_report import AccountsFile, contagion_report
-from cascade_view.formats import pct, usd
+from cascade_view.formats import pct, seconds, usd
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "accounts.csv"
@@ -53,6 +53,22 @@ def test_synthetic_accounts_print_the_runs_figures():
     assert result.contagion_share() > 0
 
 
+def test_a_rebound_prints_the_runs_figures_and_its_lows():
+    done = cli("--n", "5000", "--seed", "2", "--rebound=10%", "--rebound-seconds", "300")
+    assert done.returncode == 0, done.stderr
+    setup = Contagion(accounts=5000, seed=2, rebound=0.1, rebound_seconds=300.0)
+    result = setup.run()
+    _check_figures(done.stdout, result)
+    assert "ALT falls 30% over 600 s, then rises 10% over 300 s;" in done.stdout
+    rows = result.series
+    lows = [f"{name} {pct(rows.loc[rows['market'] == name, 'price'].min() / 100.0 - 1, 2)}"
+            for name in result.markets]
+    assert (f"the moves are at the run's end; the lowest during it: {', '.join(lows)}"
+            in done.stdout)
+    plain = cli("--n", "5000", "--seed", "2")
+    assert "lowest during it" not in plain.stdout
+
+
 def test_an_accounts_file_and_the_isolated_switch():
     done = cli("--accounts", str(EXAMPLE), "--fall=-20%", "--fall-seconds", "0")
     assert done.returncode == 0, done.stderr
@@ -69,13 +85,32 @@ def test_an_accounts_file_and_the_isolated_switch():
 
 
 @pytest.mark.parametrize("args, words", [
-    (("--shock", "DOGE"), "shocked: 'DOGE' is not one of the markets"),
-    (("--fall=5%",), "fall: must be <= 0"),
-    (("--markets", "BTC,ETH"), "open_interest: expected one value per market"),
+    (("--shock", "DOGE"), "--shock (shocked): 'DOGE' is not one of the markets"),
+    (("--fall=5%",), "--fall (fall): must be <= 0"),
+    (("--markets", "BTC,ETH"), "--open-interest (open_interest): expected one value per market"),
     (("--depth", "70M,x,3M"), "--depth: expected numbers"),
-    (("--cross-share", "150%"), "cross_share"),
+    (("--cross-share", "150%"), "--cross-share (cross_share): must be <= 1, got 1.5"),
     (("--accounts", "nowhere.csv"), "nowhere.csv: no such file"),
     (("--rule", "binance"), "invalid choice"),
+    # the run's own checks name the field; the message puts the option typed before it
+    (("--engine-rate=150%",), "--engine-rate (engine_rate_share): must be <= 1, got 1.5"),
+    (("--engine-rate=0",), "--engine-rate (engine_rate_share): must be > 0, got 0"),
+    (("--engine-rate=fast",), "argument --engine-rate: expected a number or a percentage, "
+                              "got 'fast'"),
+    (("--accounts", str(EXAMPLE), "--engine-rate", "2"),
+     "--engine-rate (engine_rate_share): must be <= 1"),
+    (("--refill-half-life", "0"), "--refill-half-life (resilience_half_life): must be > 0, got 0"),
+    (("--refill-half-life", "never"), "argument --refill-half-life: expected a number"),
+    (("--permanent-impact=-5%",), "--permanent-impact (permanent_impact): must be >= 0, got -0.05"),
+    (("--permanent-impact=120%",),
+     "--permanent-impact (permanent_impact): must be <= 1, got 1.2"),
+    (("--rebound=-5%",), "--rebound (rebound): must be >= 0, got -0.05"),
+    (("--rebound=10%", "--rebound-seconds", "0"),
+     "--rebound-seconds (rebound_seconds): must be > 0, got 0"),
+    (("--tick", "7200"), "--tick (tick_seconds): must be <= 3600, got 7200"),
+    (("--fund=-5",), "--fund (insurance_fund): must be >= 0, got -5"),
+    (("--fall-seconds=-1",), "--fall-seconds (fall_seconds): must be >= 0, got -1"),
+    (("--depth=-1,1M,1M",), "--depth (depth): must be > 0, got -1"),
 ])
 def test_bad_input_is_one_line_and_exit_two(args, words):
     done = cli(*args)
@@ -158,7 +193,7 @@ def test_without_markets_the_cli_takes_the_files_markets_and_stated_depths(tmp_p
     setup = file_setup(book, fall=-0.25)
     assert setup.shocked == "DOGE" and setup.depth == (default_depth("DOGE"),) * 2
     _check_figures(out, setup.run(book))
-    assert "DOGE $3M, SOL $3M" in out and "DOGE falls 25.0%" in out
+    assert "DOGE $3M, SOL $3M" in out and "DOGE falls 25% over 600 s;" in out
     # --depth and --shock apply to the file's markets, in the file's (sorted) order
     assert main(["contagion", "--accounts", str(path), "--depth", "1M,20M", "--shock",
                  "SOL", "--adl"]) == 0
@@ -228,3 +263,113 @@ def test_the_cross_curve_prints_the_risk_pages_section():
     refused = cli("--cross-curve", "--accounts", str(EXAMPLE))
     assert refused.returncode == 2
     assert refused.stderr.strip().endswith("it does not take --accounts")
+
+
+# ------------------------------------------------------------------ the clock's flags
+
+
+def _engine_line(result, setup) -> str:
+    """The line the CLI prints with an engine rate, from the run: each market's rate, the
+    most notional that waited in the queues at once (the series' queue summed over the
+    markets per tick, its max) and the start of the last tick that executed a forced
+    order."""
+    rows = result.series
+    per_tick = {}
+    for tick, queue in zip(rows["tick"], rows["queue"]):
+        per_tick[tick] = per_tick.get(tick, 0.0) + queue
+    waited = max(per_tick.values())
+    done = rows[(rows["isolated_notional"] > 0) | (rows["cross_notional"] > 0)
+                | (rows["backstop_notional"] > 0)]
+    markets = setup.market_list(result.markets)
+    for name, market in zip(result.markets, markets):
+        share = dict(zip(setup.markets, setup.open_interest))[name]
+        assert market.engine_rate == pytest.approx(setup.engine_rate_share * share)
+    rates = ", ".join(f"{n} {usd(m.engine_rate)}" for n, m in zip(result.markets, markets))
+    assert waited > 0 and len(done)
+    return (f"liquidation engines at 0.1% of each market's open interest a second ({rates} "
+            f"a second): at most {usd(waited)} of forced orders (notional at entry, all "
+            f"markets) waited at once; the last forced order executed in the tick that "
+            f"starts at {seconds(done['seconds'].max())}")
+
+
+def test_the_clock_flags_reach_the_synthetic_run_and_its_queue_line():
+    done = cli("--n", "3000", "--seed", "3", "--engine-rate=0.1%", "--refill-half-life",
+               "60", "--permanent-impact", "20%")
+    assert done.returncode == 0, done.stderr
+    setup = Contagion(accounts=3000, seed=3, engine_rate_share=0.001,
+                      resilience_half_life=60.0, permanent_impact=0.2)
+    result = setup.run()
+    _check_figures(done.stdout, result)
+    assert _engine_line(result, setup) in done.stdout.splitlines()
+    assert ("BTC $70M, ETH $30M, ALT $3M; consumed depth refills by half in 60 s, but 20% "
+            "of impact never refills") in done.stdout
+    # the knobs change the run: without them the figures differ, and no engine line
+    plain = Contagion(accounts=3000, seed=3).run()
+    assert plain.moves() != result.moves()
+    unlimited = cli("--n", "3000", "--seed", "3")
+    assert unlimited.returncode == 0, unlimited.stderr
+    assert "liquidation engines" not in unlimited.stdout
+    assert "refills" not in unlimited.stdout
+
+
+def test_the_engine_rate_of_an_accounts_file_is_a_share_of_the_files_open_interest():
+    done = cli("--accounts", str(EXAMPLE), "--fall=-20%", "--fall-seconds", "0",
+               "--engine-rate", "0.001")
+    assert done.returncode == 0, done.stderr
+    book = cascade.read_accounts(EXAMPLE)
+    setup = file_setup(book, fall=-0.2, fall_seconds=0.0, engine_rate_share=0.001)
+    assert setup.open_interest == open_interest_of(book)
+    result = setup.run(book)
+    _check_figures(done.stdout, result)
+    assert _engine_line(result, setup) in done.stdout.splitlines()
+    # with --isolated too
+    alone = cli("--accounts", str(EXAMPLE), "--fall=-20%", "--fall-seconds", "0",
+                "--engine-rate", "0.001", "--isolated")
+    assert alone.returncode == 0, alone.stderr
+    _check_figures(alone.stdout, setup.run(book.isolated()))
+
+
+def test_the_cross_curve_runs_with_the_clock_flags():
+    from cascade.sweep import cross_share_curve
+    from cascade_view.risk import cross_display
+    done = cli("--cross-curve", "--n", "2000", "--seed", "2", "--engine-rate=0.1%",
+               "--refill-half-life", "30")
+    assert done.returncode == 0, done.stderr
+    setup = Contagion(accounts=2000, seed=2, engine_rate_share=0.001,
+                      resilience_half_life=30.0)
+    assert cross_display(cross_share_curve(setup), setup).to_string(index=False) \
+        in done.stdout
+    assert ("Every run's liquidation engines execute at most 0.1% of each market's open "
+            "interest a second.") in done.stdout
+    assert "Every run's books: consumed depth refills by half in 30 s." in done.stdout
+
+
+def test_the_documentation_names_every_contagion_option():
+    from cascade_view.cli import build_parser
+    text = (ROOT / "docs" / "files-and-cli.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    command = parser._subparsers._group_actions[0].choices["contagion"]
+    options = [o for action in command._actions for o in action.option_strings
+               if o.startswith("--") and o != "--help"]
+    assert "--engine-rate" in options and "--refill-half-life" in options
+    assert [o for o in options if f"`{o}" not in text] == []
+    assert "--engine-rate=0.1%" in text
+
+
+def test_the_documentations_engine_line_is_the_runs():
+    """docs/files-and-cli.md shows the line the clock example prints; it is that run's."""
+    text = (ROOT / "docs" / "files-and-cli.md").read_text(encoding="utf-8")
+    assert ("python -m cascade contagion --engine-rate=0.1% --refill-half-life 60 "
+            "--permanent-impact 20%") in text
+    setup = Contagion(engine_rate_share=0.001, resilience_half_life=60.0,
+                      permanent_impact=0.2)
+    assert _engine_line(setup.run(), setup) in text.splitlines()
+
+
+def test_a_permanent_share_without_a_refill_is_said_to_change_nothing(capsys):
+    assert main(["contagion", "--n", "600", "--permanent-impact", "20%"]) == 0
+    out = capsys.readouterr().out
+    assert ("ALT $3M; the books do not refill, so the permanent share of impact (20%) "
+            "changes nothing") in out
+    _check_figures(out, Contagion(accounts=600, permanent_impact=0.2).run())
+    assert "liquidation engines" not in out

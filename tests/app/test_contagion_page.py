@@ -83,7 +83,8 @@ def test_url_values_set_the_controls_and_the_switch_isolates(app):
 @pytest.mark.parametrize("key, value", [("shocked", "DOGE"), ("fall", "-90"),
                                         ("fall", "x"), ("seconds", "30"), ("cross", "120"),
                                         ("rule", "Binance"), ("fund", "3"), ("adl", "1"),
-                                        ("isolated", "yes")])
+                                        ("isolated", "yes"), ("rebound", "70"),
+                                        ("rebound", "x"), ("rebound_seconds", "90")])
 def test_a_url_value_the_control_does_not_offer_is_named(app, key, value):
     at = open_contagion(app, **{key: value})
     assert not at.exception
@@ -266,13 +267,17 @@ def test_each_market_keeps_its_colour_and_colours_differ():
 
 # ------------------------------------------------------------------ speed (issue 19)
 
+@pytest.mark.timing  # asserts a time: run alone (pytest.ini)
 @pytest.mark.slow
 def test_a_slider_move_reruns_the_page_well_under_a_second():
     """Issue 19: the page repaints a slider move at 100K accounts in under 1 s. The server's
-    part, in the process's CPU time (load on a shared machine barely moves it): a fall move
-    reruns in under half of that (measured 0.16 s CPU on 2 cores at load 2; the browser's
-    part, key press to repainted page, measured 0.38 s in all: docs/speed-and-memory.md),
-    and the page adds at most half again to its model call (measured 1.03 times)."""
+    part, in the process's CPU time (load on a shared machine barely moves it), must leave
+    the browser its part (key press to repainted page, 0.2-0.3 s beyond the rerun in
+    Chromium: docs/speed-and-memory.md): a fall move and a cross move (a new book) each
+    rerun in under 0.7 s, and the page adds at most the model call again around it.
+    Measured on 2 cores, idle: 0.39 s and 0.47 s CPU, 1.28-1.47 times the model call (on
+    an earlier, faster machine 0.16 s and 0.21 s, 1.03-1.25 times; the bars were 0.5 s and
+    1.5 times there, raised on 1 Dec 2026 to keep this margin on this machine)."""
     import sys
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -280,9 +285,9 @@ def test_a_slider_move_reruns_the_page_well_under_a_second():
     row = measure(falls=(-25, -35, -20), crosses=(55,))
     print(row)
     assert row["model"]["accounts"] == 100_000
-    assert row["page"]["fall"]["cpu"] < 0.5
-    assert row["page"]["cross"]["cpu"] < 0.5
-    assert row["ratio"]["cpu"] < 1.5
+    assert row["page"]["fall"]["cpu"] < 0.7
+    assert row["page"]["cross"]["cpu"] < 0.7
+    assert row["ratio"]["cpu"] < 2.0
 
 
 def test_the_accounts_text_states_the_pages_rules():
@@ -426,3 +431,119 @@ def test_the_money_sentence_states_the_runs_figures():
             assert (f"closed winners' positions worth {usd(total['adl_value'])}" in text
                     and f"recovered {usd(total['adl_recovered'])}" in text)
         assert ("Auto-deleveraging" in text) == (adl or len(bad) > 0)
+
+
+# ------------------------------------------------------------------ the clock
+
+
+CLOCK_URL = dict(engine="0.1", refill="60", permanent="50")
+CLOCK_KNOBS = dict(engine_rate_share=0.001, resilience_half_life=60.0, permanent_impact=0.5)
+
+
+def test_the_url_sets_the_clock_and_its_sentence_is_the_runs(app):
+    at = open_contagion(app, **CLOCK_URL)
+    assert not at.exception and not at.warning and not at.error
+    setup = Contagion(accounts=100_000, **CLOCK_KNOBS)
+    result = setup.run()
+    assert _headline(at) == {m.label: m.value for m in contagion_figures.metrics(result)}
+    assert dollars(contagion_figures.clock_sentence(result, setup)) in [c.value
+                                                                        for c in at.caption]
+    assert not at.slider(key="permanent").disabled
+
+
+def test_the_url_sets_a_rebound_and_the_page_says_the_lows(app):
+    """ALT falls 30% over 600 s, then its path rises 10% over 300 s: the headline is the
+    run's at its end, and the sentence gives each market's lowest move during the run."""
+    at = open_contagion(app, rebound="10", rebound_seconds="300")
+    assert not at.exception and not at.warning and not at.error
+    setup = Contagion(accounts=100_000, rebound=0.1, rebound_seconds=300.0)
+    result = setup.run()
+    assert _headline(at) == {m.label: m.value for m in contagion_figures.metrics(result)}
+    sentence = dollars(contagion_figures.clock_sentence(result, setup))
+    assert "ALT's own path rises 10% after the fall" in sentence
+    assert sentence in [c.value for c in at.caption]
+    assert not at.select_slider(key="rebound_seconds").disabled
+    lows = contagion_figures.lowest_moves(result)
+    assert lows["ALT"] < result.moves()["ALT"]  # the rebound lifts the end above the low
+
+
+def test_the_rebound_seconds_wait_for_a_rebound(app):
+    at = open_contagion(app, rebound_seconds="60")
+    assert not at.exception and not at.warning
+    assert at.select_slider(key="rebound_seconds").disabled
+    assert _headline(at) == {m.label: m.value for m in contagion_figures.metrics(_expected())}
+
+
+@pytest.mark.parametrize("key, value", [("engine", "0.3"), ("engine", "5"), ("refill", "45"),
+                                        ("permanent", "150")])
+def test_a_clock_value_the_control_does_not_offer_is_named(app, key, value):
+    at = open_contagion(app, **{key: value})
+    assert not at.exception
+    assert any(f"{key}={value}" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_the_permanent_share_waits_for_a_refilling_book(app):
+    """With no refill nothing refills, so the permanent share cannot change the run: its
+    slider is off, and a URL value for it leaves the default run."""
+    at = open_contagion(app, permanent="50")
+    assert not at.exception and not at.warning
+    assert at.slider(key="permanent").disabled
+    assert _headline(at) == {m.label: m.value for m in contagion_figures.metrics(_expected())}
+
+
+def _queue_peak(result):
+    """(USD, tick, market, USD in it): the most notional waiting at once, by a plain loop."""
+    best = (0.0, None, None, 0.0)
+    for tick, rows in result.series.groupby("tick"):
+        total = sum(float(q) for q in rows["queue"])
+        if total > best[0]:
+            top = max(rows.itertuples(), key=lambda row: row.queue)
+            best = (total, tick, top.market, float(top.queue))
+    return best
+
+
+@pytest.mark.parametrize("knobs", [{}, dict(engine_rate_share=0.001), dict(engine_rate_share=1.0),
+                                   dict(resilience_half_life=60.0, permanent_impact=0.3),
+                                   dict(fall_seconds=0.0, engine_rate_share=0.02),
+                                   dict(rebound=0.1, rebound_seconds=300.0),
+                                   dict(fall_seconds=0.0, rebound=0.25, rebound_seconds=60.0,
+                                        resilience_half_life=30.0)])
+def test_the_clock_sentence_states_the_runs_figures(knobs):
+    from cascade_view.formats import pct, seconds, usd
+    setup = Contagion(accounts=20_000, seed=3, **knobs)
+    result = setup.run()
+    text = contagion_figures.clock_sentence(result, setup)
+    rows = result.series
+    executed = rows[(rows["isolated_notional"] + rows["cross_notional"]
+                     + rows["backstop_notional"]) > 0]
+    end = float(executed["seconds"].max()) + result.tick_seconds
+    assert text.startswith(f"The last forced order executed by {seconds(end)}, "
+                           f"{seconds(end - setup.fall_seconds)} after the "
+                           f"{'fall ended' if setup.fall_seconds else 'jump'}.")
+    total, tick, market, there = _queue_peak(result)
+    rate = setup.engine_rate_share
+    if rate is None:
+        assert "engines" not in text and total == 0.0
+    elif total > 0:
+        part = "all" if there == total else usd(there)
+        when = seconds(float(rows.loc[rows["tick"] == tick, "seconds"].iloc[0])
+                       + result.tick_seconds)
+        assert (f"at {rate * 100:g}% of each market's open interest a second, could not keep "
+                f"up: at most {usd(total)} of forced orders (notional at entry) waited at "
+                f"once, at {when}, {part} of it in {market}.") in text
+    else:
+        assert f"at {rate * 100:g}% of each market's open interest a second, kept up" in text
+    if setup.resilience_half_life is None:
+        assert "refill" not in text
+    else:
+        assert f"books refill (half-life {seconds(setup.resilience_half_life)})" in text
+    assert ("ALT's own path rises" in text) == (setup.rebound > 0)
+    if setup.rebound > 0:
+        assert f"ALT's own path rises {setup.rebound * 100:g}% after the fall" in text
+    if setup.resilience_half_life is None and setup.rebound == 0:
+        assert "lowest" not in text
+    else:
+        assert "so the moves above are at the run's end; the lowest during the run: " in text
+        for m, name in enumerate(result.markets):
+            low = rows.loc[rows["market"] == name, "price"].min() / result.prices[m] - 1
+            assert f"{name} {pct(low, 2)}" in text

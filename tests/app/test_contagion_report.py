@@ -21,7 +21,7 @@ from cascade.events import EVENTS
 from cascade.tables import read_table
 from cascade.accounts import ACCOUNT_COLUMNS, OPTIONAL_ACCOUNT_COLUMNS
 from cascade_view import contagion_figures
-from cascade_view.contagion_report import AccountsFile, contagion_report
+from cascade_view.contagion_report import AccountsFile, contagion_report, knob_rows
 from cascade_view.formats import pct, seconds, share, usd
 from tests.app.apptools import run
 
@@ -50,8 +50,10 @@ def test_the_report_holds_each_markets_move_the_shares_and_the_money():
     for m, name in enumerate(result.markets):
         here = result.liquidated & (result.book.market == m)
         move = result.moves()[name]
+        rows = result.series[result.series["market"] == name]
+        low = float(rows["price"].min()) / result.prices[m] - 1.0
         assert row(name, "falls" if name == SETUP.shocked else "flat", pct(move, 2),
-                   usd(result.book.notional[here].sum()),
+                   pct(low, 2), usd(result.book.notional[here].sum()),
                    usd(result.book.notional[here & result.book.cross].sum()),
                    f"{int(here.sum()):,}") in page
         # the headline card of its move
@@ -114,9 +116,23 @@ def test_the_knobs_are_the_runs():
     assert row("venue rule", "Hyperliquid's (backstop vault below 2/3 of maintenance; above "
                              "$100K, 20% every 30 s)") in alone
     assert row("over", "at once (a jump)") in alone
+    assert row("then its rebound", "none: its path holds at the fall") in alone
     assert row("same book, isolated", "on: every position isolated, the account's "
                                       "collateral split by notional") in alone
     assert '<div class="value">0.0%</div>' in alone  # no cross margin left
+
+
+def test_a_rebound_is_in_the_title_the_knobs_and_the_lows():
+    setup = Contagion(accounts=2_000, seed=1, rebound=0.1, rebound_seconds=300.0)
+    result = setup.run()
+    page = contagion_report(setup, result)
+    title = "Contagion across markets: ALT falls 30% over 600 s, then rises 10% over 300 s"
+    assert f"<title>{title}</title>" in page
+    assert row("then its rebound", "+10.0% over 300 s") in page
+    alt = result.series[result.series["market"] == "ALT"]
+    low = float(alt["price"].min()) / 100.0 - 1.0
+    assert low < result.moves()["ALT"]  # the end is above the low: the column says which
+    assert f"<td>{pct(result.moves()['ALT'], 2)}</td><td>{pct(low, 2)}</td>" in page
 
 
 def test_one_self_contained_file_with_the_pages_two_charts_and_the_same_bytes_each_time():
@@ -148,6 +164,81 @@ def test_an_accounts_file_is_named_with_its_checksum():
     replaced = "not used: the accounts file replaces the synthetic accounts"
     assert row("open interest, USD", replaced) in page
     assert row("open interest in cross accounts", replaced) in page
+
+
+NO_LIMIT = "no limit: every forced order executes in the tick it is due"
+NEVER = "never: consumed depth does not come back"
+
+
+def test_the_clocks_knobs_are_the_runs_markets():
+    """The clock's rows give each market's engine rate (Market.engine_rate, USD a second)
+    and the share of open interest it is, the refill half-life and the permanent share,
+    as the run's Markets have them; "no limit" and "never" when off."""
+    setup = Contagion(accounts=2_000, seed=1, engine_rate_share=0.001,
+                      resilience_half_life=45.0, permanent_impact=0.25)
+    result = setup.run()
+    page = contagion_report(setup, result, made=MADE)
+    markets = setup.market_list(result.markets)
+    interest = dict(zip(setup.markets, setup.open_interest))
+    for name, market in zip(result.markets, markets):
+        assert market.engine_rate == pytest.approx(0.001 * interest[name])
+        assert market.resilience_half_life == 45.0 and market.permanent_impact == 0.25
+    rates = "; ".join(f"{name} {usd(market.engine_rate)} a second"
+                      for name, market in zip(result.markets, markets))
+    assert rates == "BTC $2M a second; ETH $1M a second; ALT $200K a second"
+    assert row("liquidation engine rate (notional at entry)",
+               f"{rates} (0.1% of each market's open interest a second; what it cannot "
+               f"execute waits)") in page
+    assert row("book refill half-life",
+               f"{seconds(markets[0].resilience_half_life)}: consumed depth refills by "
+               f"half") in page
+    assert row("permanent share of impact",
+               "25% (never refills; matters only with a refill)") in page
+    assert row("open interest, USD", "BTC $2B; ETH $1B; ALT $200M") in page
+    # off: the small run's report
+    _, plain = small()
+    assert SETUP.market_list()[0].engine_rate is None
+    assert row("liquidation engine rate (notional at entry)", NO_LIMIT) in plain
+    assert row("book refill half-life", NEVER) in plain
+    assert row("permanent share of impact",
+               "0% (matters only with a refill; here the book never refills)") in plain
+    # a permanent share without a refill is shown, and said to change nothing
+    still = Contagion(accounts=600, seed=1, permanent_impact=0.2)
+    rows = dict(knob_rows(still, still.run()))
+    assert rows["permanent share of impact"] == ("20% (matters only with a refill; here "
+                                                 "the book never refills)")
+    assert rows["book refill half-life"] == NEVER
+
+
+def test_with_an_engine_rate_a_files_open_interest_is_listed_as_the_rates_base():
+    book = cascade.read_accounts(EXAMPLE)
+    brought = AccountsFile.of(EXAMPLE.read_bytes(), EXAMPLE.name, book)
+    setup = contagion_figures.file_setup(book, fall=-0.2, fall_seconds=0.0,
+                                         engine_rate_share=0.01)
+    rows = dict(knob_rows(setup, setup.run(book), accounts_file=brought))
+    held = dict(zip(book.markets, contagion_figures.open_interest_of(book)))
+    listed = "; ".join(f"{name} {usd(held[name])}" for name in book.markets)
+    assert listed == "ALT $1.5M; BTC $3.85M; ETH $1.8M"
+    assert rows["open interest, USD"] == (f"{listed}: used as the base of the liquidation "
+                                          f"engine rate (the accounts file's own open "
+                                          f"interest)")
+    markets = setup.market_list(book.markets)
+    assert rows["liquidation engine rate (notional at entry)"].startswith(
+        "; ".join(f"{name} {usd(m.engine_rate)} a second"
+                  for name, m in zip(book.markets, markets)))
+    assert [m.engine_rate for m in markets] == pytest.approx([0.01 * held[n]
+                                                              for n in book.markets])
+    # knobs that are not the file's: the row says whose open interest the rate is of
+    other = Contagion(fall=-0.2, fall_seconds=0.0, engine_rate_share=0.01)
+    rows = dict(knob_rows(other, other.run(book), accounts_file=brought))
+    assert rows["open interest, USD"] == ("ALT $200M; BTC $2B; ETH $1B: used as the base of "
+                                          "the liquidation engine rate (not the accounts "
+                                          f"file's: it holds {listed})")
+    # no engine rate: a file's open interest is not used
+    plain = contagion_figures.file_setup(book, fall=-0.2, fall_seconds=0.0)
+    rows = dict(knob_rows(plain, plain.run(book), accounts_file=brought))
+    assert rows["open interest, USD"] == ("not used: the accounts file replaces the "
+                                          "synthetic accounts")
 
 
 def test_a_report_that_would_misname_the_book_is_refused():

@@ -1,8 +1,10 @@
 """The Contagion page in Debian's Chromium against `streamlit run`: reached through the
 navigation, the headline is the run's, both charts drawn, the money's sentence and tables
-shown and the ADL switch changes them, the isolated switch takes cross margin away; no clipped text at 1920, 1280, 1024 and 390 px; screenshots at 1280 and 390 px
-(artifacts/contagion-*.png). An accounts file uploaded through the page replaces the
-synthetic book; a broken one is named by row and field above it."""
+shown and the ADL switch changes them, the isolated switch takes cross margin away; the clock
+from the URL gives its run and its sentence; no clipped text at 1920, 1280, 1024 and 390 px;
+screenshots at 1280 and 390 px (artifacts/contagion-*.png). An accounts file uploaded
+through the page replaces the synthetic book; a broken one is named by row and field above
+it."""
 
 from __future__ import annotations
 
@@ -153,3 +155,53 @@ def test_an_accounts_file_is_uploaded_and_a_broken_one_is_named(page, entered, t
     # overflows its box by design: drawn as one glyph, it is not text a reader needs
     clipped = [c for c in page.evaluate(CLIPPED_TEXT) if not c.startswith('clipped: "add icon"')]
     assert clipped + page.evaluate(CHART_TEXT) == []
+
+
+def _shows_run_and_sentence(page, url: str, setup: Contagion) -> str:
+    """Opens `url` and checks the page is the run of `setup` (100K synthetic accounts, the
+    page's size): no exception, its headline, and its clock sentence in the page's text,
+    which it returns."""
+    result = setup.run()
+    page.goto(url)
+    drawn(page, 2)
+    assert page.get_by_test_id("stException").count() == 0
+    _headline_is(page, [m.value for m in contagion_figures.metrics(result)])
+    sentence = contagion_figures.clock_sentence(result, setup)
+    main = " ".join(page.locator("[data-testid=stMain]").inner_text().split())
+    assert " ".join(sentence.split()) in main
+    return sentence
+
+
+def test_the_clock_from_the_url_shows_its_run_and_its_sentence(page, entered):
+    """The clock's controls read the URL: the headline is the run with the engine at 0.1% of
+    open interest a second and books refilling (60 s, half permanent), and the page says,
+    from that run, when the last forced order executed and how much waited; moving the
+    engine control back to off gives the run without the rate."""
+    knobs = dict(engine_rate_share=0.001, resilience_half_life=60.0, permanent_impact=0.5)
+    sentence = _shows_run_and_sentence(page, f"{entered}/contagion?engine=0.1&refill=60"
+                                             f"&permanent=50", Contagion(**knobs))
+    assert "could not keep up" in sentence
+    free = Contagion(accounts=100_000, resilience_half_life=60.0, permanent_impact=0.5)
+    thumb = page.locator(".st-key-engine").get_by_role("slider")
+    thumb.focus()
+    page.keyboard.press("Home")  # the first option: off
+    page.wait_for_function("!document.location.search.includes('engine')")
+    _headline_is(page, [m.value for m in contagion_figures.metrics(free.run())])
+
+
+def test_a_rebound_from_the_url_shows_its_run_and_its_lows(page, entered):
+    """ALT falls 30% over 600 s, then its path rises 10% over 300 s: the headline is that
+    run at its end, the page gives each market's low from it, and moving the rebound back
+    to 0 gives the run without one, its duration control off."""
+    sentence = _shows_run_and_sentence(page, f"{entered}/contagion?rebound=10"
+                                             f"&rebound_seconds=300",
+                                       Contagion(rebound=0.1, rebound_seconds=300.0))
+    assert "ALT's own path rises 10% after the fall" in sentence
+    duration = page.locator(".st-key-rebound_seconds input[type=range]")
+    assert not duration.is_disabled()
+    thumb = page.locator(".st-key-rebound").get_by_role("slider")
+    thumb.focus()
+    page.keyboard.press("Home")  # 0: no rebound
+    page.wait_for_function("!document.location.search.includes('rebound=')")
+    _headline_is(page, [m.value for m in contagion_figures.metrics(Contagion().run())])
+    assert duration.is_disabled()
