@@ -18,8 +18,8 @@ from .market import (DEFAULT_DEPTH, DEFAULT_MAINTENANCE_MARGIN, DEFAULT_PRICE,
                      IMPACT_MODELS, Market)
 from .paths import PricePath, fall, fall_then_rebound, jump
 from .population import Population
-from .synthetic import (BACKGROUNDS, MIN_LIQUIDATION_DISTANCE, MIN_TRADERS, leverage_cap,
-                        make_population)
+from .synthetic import (BACKGROUNDS, MIN_LIQUIDATION_DISTANCE, MIN_TRADERS, PopulationDraws,
+                        draw_population, leverage_cap)
 from .tiers import BINANCE_BTCUSDT_TIERS, tier_of
 
 MAX_TRADERS = 2_000_000
@@ -228,8 +228,11 @@ class Scenario:
         """Names of the fields that decide .population() (a cache key for it)."""
         return tuple(f.name for f in fields(cls) if f.name not in MARKET_FIELDS)
 
-    def population(self) -> Population:
-        population = self._synthetic_population()
+    def population(self, draws: PopulationDraws | None = None) -> Population:
+        """The synthetic book (with the venue's tiers, when mm_tiers is set). draws: this
+        scenario's population_draws(), or those of any scenario with the same
+        draw_arguments() (a sweep draws once for all its rows); None draws them here."""
+        population = self._synthetic_population(draws)
         ladder = MM_TIER_LADDERS[self.mm_tiers]
         if ladder is None:
             return population
@@ -266,14 +269,24 @@ class Scenario:
         """True when any venue mechanic (issue 10) is on."""
         return self.market().venue_mechanics
 
-    def _synthetic_population(self) -> Population:
-        return make_population(
-            self.n, self.seed, center_leverage=self.center_leverage, tightness=self.tightness,
-            cluster_share=self.cluster_share, background=self.background,
-            background_leverage=self.background_leverage, open_interest=self.open_interest,
-            size_tail=self.size_tail, long_share=self.long_share,
-            entry_dispersion=self.entry_dispersion, price=DEFAULT_PRICE,
-            maintenance_margin=self.maintenance_margin, max_leverage=VENUE_MAX_LEVERAGE)
+    def draw_arguments(self) -> dict:
+        """cascade.draw_population's arguments for this scenario: two scenarios with the same
+        ones draw the same book, whatever their crowd's level, shape and entry dispersion."""
+        return dict(n=self.n, seed=self.seed, cluster_share=self.cluster_share,
+                    background=self.background, background_leverage=self.background_leverage,
+                    open_interest=self.open_interest, size_tail=self.size_tail,
+                    long_share=self.long_share, price=DEFAULT_PRICE,
+                    maintenance_margin=self.maintenance_margin,
+                    max_leverage=VENUE_MAX_LEVERAGE)
+
+    def population_draws(self) -> PopulationDraws:
+        """The random draws behind population() (cascade.synthetic.PopulationDraws)."""
+        return draw_population(**self.draw_arguments())
+
+    def _synthetic_population(self, draws: PopulationDraws | None = None) -> Population:
+        if draws is None:
+            draws = self.population_draws()
+        return draws.population(self.center_leverage, self.tightness, self.entry_dispersion)
 
     def market(self) -> Market:
         return Market(price=DEFAULT_PRICE, depth=self.depth, impact=self.impact,

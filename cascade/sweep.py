@@ -5,7 +5,9 @@
 the work that cells have in common:
 
 - one synthetic population per distinct value of the fields that shape it
-  (Scenario.population_fields()), one LiquidationBook per population and market;
+  (Scenario.population_fields()), one LiquidationBook per population and market, and one
+  set of random draws (Scenario.population_draws()) for all the populations that differ only
+  in the crowd's level, its shape or the entry dispersion (every row of a phase grid);
 - all the shocks that share a book run on it, through the engine's own waves
   (LiquidationBook.final_move), after its side has been sorted once: each wave is then a
   binary search, and no per-position labels or wave tables are built. The engine sums each
@@ -159,17 +161,24 @@ def sweep(scenario: Scenario, x_field: str, x_values, y_field: str, y_values,
             groups.setdefault(key, {}).setdefault(market, []).append(
                 (i, j, checked_shocks[shock]))
 
+    # populations that share their random draws (all but the crowd's level and shape, say
+    # every row of a phase grid) are drawn once, one set of draws at a time
+    by_draws: dict[tuple, list[tuple]] = {}
+    for key, cell in scenarios.items():
+        by_draws.setdefault(tuple(cell.draw_arguments().items()), []).append(key)
     grid = np.empty((ys.size, xs.size))
-    for key, markets in groups.items():
-        population = scenarios[key].population()
-        for market, cells in markets.items():
-            rows, cols, shocks = (np.array(column) for column in zip(*cells))
-            shocks = shocks.astype(np.float64)
-            book = LiquidationBook(population, market)
+    for keys in by_draws.values():
+        draws = scenarios[keys[0]].population_draws()
+        for key in keys:
             cell = scenarios[key]
-            moves, waves = (timed_moves_on_book(cell, book, shocks) if cell.clock
-                            else moves_on_book(book, shocks))
-            grid[rows.astype(int), cols.astype(int)] = _metric(metric, shocks, moves, waves)
+            population = cell.population(draws)
+            for market, cells in groups[key].items():
+                rows, cols, shocks = (np.array(column) for column in zip(*cells))
+                shocks = shocks.astype(np.float64)
+                book = LiquidationBook(population, market)
+                moves, waves = (timed_moves_on_book(cell, book, shocks) if cell.clock
+                                else moves_on_book(book, shocks))
+                grid[rows.astype(int), cols.astype(int)] = _metric(metric, shocks, moves, waves)
     return grid
 
 

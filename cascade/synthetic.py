@@ -7,6 +7,8 @@ the bounds and no position is created already past its liquidation price.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import special
 
@@ -67,18 +69,18 @@ def crowd_count(n: int, cluster_share: float) -> int:
     return _split(n, cluster_share)
 
 
-def _even_margins(keys: np.ndarray, notional: np.ndarray, center: float,
+def _even_margins(order: np.ndarray, notional: np.ndarray, center: float,
                   half: float) -> np.ndarray:
     """Margins u_i that spread `notional` evenly over [1/c - half, 1/c + half] and keep the
     notional-weighted mean at exactly 1/c.
 
-    Positions are laid end to end in the random order of `keys`; with C_i the notional
-    before position i and N the total, position i takes the margin at the middle of its own
-    stretch: u_i = 1/c + half * (2 (C_i + n_i / 2) / N - 1). Then sum(n_i u_i) = N / c
-    exactly, since sum(n_i (C_i + n_i / 2)) = N^2 / 2, and every u_i lies inside the band."""
+    Positions are laid end to end in `order` (indices into notional: the crowd's random
+    order, drawn by seed); with C_i the notional before position i and N the total, position
+    i takes the margin at the middle of its own stretch:
+    u_i = 1/c + half * (2 (C_i + n_i / 2) / N - 1). Then sum(n_i u_i) = N / c exactly, since
+    sum(n_i (C_i + n_i / 2)) = N^2 / 2, and every u_i lies inside the band."""
     if notional.size == 0:
         return np.empty(0)
-    order = np.argsort(keys, kind="stable")
     sizes = notional[order]
     ends = np.cumsum(sizes)
     middle = (ends - sizes / 2.0) / ends[-1]
@@ -87,16 +89,22 @@ def _even_margins(keys: np.ndarray, notional: np.ndarray, center: float,
     return margins
 
 
-def _crowd_leverage(keys, notional, side, center: float, half: float) -> np.ndarray:
+def _crowd_orders(keys: np.ndarray, side: np.ndarray) -> tuple:
+    """For each side of the crowd (long, short): (a mask of its positions, their order by
+    the random keys), the order _even_margins lays them out in."""
+    return tuple((mine, np.argsort(keys[mine], kind="stable"))
+                 for mine in (side == sign for sign in (LONG, SHORT)))
+
+
+def _crowd_leverage(orders: tuple, notional, center: float, half: float) -> np.ndarray:
     """The crowd's leverage: every trader at `center` when half = 0; otherwise 1/u with the
-    margins u of _even_margins, laid out on each side (long, short) apart, so each side keeps
-    its own notional and total margin."""
+    margins u of _even_margins, laid out on each side (long, short) apart in the orders of
+    _crowd_orders, so each side keeps its own notional and total margin."""
     if half == 0.0:
         return np.full(notional.size, center)
     leverage = np.empty(notional.size)
-    for sign in (LONG, SHORT):
-        mine = side == sign
-        leverage[mine] = 1.0 / _even_margins(keys[mine], notional[mine], center, half)
+    for mine, order in orders:
+        leverage[mine] = 1.0 / _even_margins(order, notional[mine], center, half)
     return leverage
 
 
@@ -202,6 +210,76 @@ def make_population(n: int = 10_000, seed: int = 0, *, center_leverage: float = 
     size_tail (smaller = more whales). Leverage stays within [1, leverage_cap(...)], and
     entry prices (log-spread entry_dispersion around price) keep every position alive.
     """
+    draws = draw_population(
+        n, seed, cluster_share=cluster_share, background=background,
+        background_leverage=background_leverage, background_spread=background_spread,
+        open_interest=open_interest, size_tail=size_tail, long_share=long_share, price=price,
+        maintenance_margin=maintenance_margin, max_leverage=max_leverage)
+    return draws.population(center_leverage, tightness, entry_dispersion)
+
+
+# make_population's arguments that PopulationDraws.population takes: every other one decides
+# the draws (draw_population).
+SHAPE_ARGUMENTS = ("center_leverage", "tightness", "entry_dispersion")
+
+
+@dataclass(frozen=True, eq=False)
+class PopulationDraws:
+    """What make_population draws before it reads the crowd's level, its shape and the entry
+    dispersion (SHAPE_ARGUMENTS): the sides, the sizes, the background's leverage, the
+    crowd's random order of margins and where the entry prices' draws begin. One draw serves
+    every (center_leverage, tightness, entry_dispersion): .population(c, t, d) equals
+    make_population(..., center_leverage=c, tightness=t, entry_dispersion=d) bit for bit,
+    so a sweep over those draws once (cascade.sweep)."""
+
+    n_cluster: int
+    side: np.ndarray
+    notional: np.ndarray
+    rest_leverage: np.ndarray
+    crowd_orders: tuple            # _crowd_orders of the crowd's random keys
+    entry_state: dict              # the generator's state where the entry draws begin
+    price: float
+    maintenance_margin: float
+    max_leverage: float
+
+    def population(self, center_leverage: float = 20.0, tightness: float = 0.5,
+                   entry_dispersion: float = 0.0) -> Population:
+        """The book with the crowd at center_leverage and tightness, entries spread by
+        entry_dispersion (make_population's docstring says how)."""
+        margin, max_leverage = self.maintenance_margin, self.max_leverage
+        cap = leverage_cap(margin, max_leverage)
+        center = number_in("center_leverage", center_leverage, low=1.0)
+        if center > cap:
+            raise ValueError(
+                f"center_leverage: {center:g}x is above the highest leverage allowed with "
+                f"maintenance_margin {margin:g} and max_leverage {max_leverage:g} "
+                f"({cap:.4g}x): 1/L must exceed the maintenance margin")
+        tightness = number_in("tightness", tightness, low=0.0, high=1.0)
+        entry_dispersion = number_in("entry_dispersion", entry_dispersion, low=0.0, high=1.0)
+        half = _crowd_half_width(center, tightness, margin, max_leverage)
+        leverage = np.concatenate((
+            _crowd_leverage(self.crowd_orders, self.notional[:self.n_cluster], center, half),
+            self.rest_leverage))
+        rng = self._entry_generator() if entry_dispersion else None
+        entry = _entry_prices(rng, leverage, self.side, entry_dispersion, self.price, margin)
+        return Population.from_arrays(leverage, self.notional, self.side, entry,
+                                      maintenance_margin=margin, price=self.price)
+
+    def _entry_generator(self) -> np.random.Generator:
+        generator = np.random.Generator(np.random.PCG64())
+        generator.bit_generator.state = self.entry_state
+        return generator
+
+
+def draw_population(n: int = 10_000, seed: int = 0, *, cluster_share: float = 0.5,
+                    background: str = "lognormal", background_leverage: float = 5.0,
+                    background_spread: float = 0.7, open_interest: float = 2e9,
+                    size_tail: float = 1.5, long_share: float = 0.7,
+                    price: float = DEFAULT_PRICE,
+                    maintenance_margin: float = DEFAULT_MAINTENANCE_MARGIN,
+                    max_leverage: float = 125.0) -> PopulationDraws:
+    """make_population's random draws for every argument but SHAPE_ARGUMENTS (validated
+    here, each bad value named): see PopulationDraws."""
     n = whole_number("n", n, MIN_TRADERS)
     seed = whole_number("seed", seed, 0)
     margin = number_in("maintenance_margin", maintenance_margin, low=0.0, high=1.0, high_open=True)
@@ -210,12 +288,6 @@ def make_population(n: int = 10_000, seed: int = 0, *, center_leverage: float = 
     if cap < 1.0:
         raise ValueError(f"maintenance_margin: {margin:g} leaves no valid leverage (1/L must "
                          f"exceed it by {MIN_LIQUIDATION_DISTANCE:g})")
-    center = number_in("center_leverage", center_leverage, low=1.0)
-    if center > cap:
-        raise ValueError(f"center_leverage: {center:g}x is above the highest leverage allowed with "
-                         f"maintenance_margin {margin:g} and max_leverage {max_leverage:g} "
-                         f"({cap:.4g}x): 1/L must exceed the maintenance margin")
-    tightness = number_in("tightness", tightness, low=0.0, high=1.0)
     cluster_share = number_in("cluster_share", cluster_share, low=0.0, high=1.0)
     one_of("background", background, BACKGROUNDS)
     background_leverage = number_in("background_leverage", background_leverage, low=1.0)
@@ -223,7 +295,6 @@ def make_population(n: int = 10_000, seed: int = 0, *, center_leverage: float = 
     open_interest = number_in("open_interest", open_interest, low=0.0, low_open=True)
     size_tail = number_in("size_tail", size_tail, low=1.0, low_open=True)
     long_share = number_in("long_share", long_share, low=0.0, high=1.0)
-    entry_dispersion = number_in("entry_dispersion", entry_dispersion, low=0.0, high=1.0)
     price = number_in("price", price, low=0.0, low_open=True)
 
     rng = np.random.default_rng(seed)
@@ -243,10 +314,8 @@ def make_population(n: int = 10_000, seed: int = 0, *, center_leverage: float = 
         )))
     side = np.concatenate(sides)
     notional = np.concatenate(sizes)
-    half = _crowd_half_width(center, tightness, margin, max_leverage)
-    leverage = np.concatenate((
-        _crowd_leverage(crowd_keys, notional[:n_cluster], side[:n_cluster], center, half),
-        rest_leverage))
-    entry = _entry_prices(rng, leverage, side, entry_dispersion, price, margin)
-    return Population.from_arrays(leverage, notional, side, entry,
-                                  maintenance_margin=margin, price=price)
+    return PopulationDraws(
+        n_cluster=n_cluster, side=side, notional=notional, rest_leverage=rest_leverage,
+        crowd_orders=_crowd_orders(crowd_keys, side[:n_cluster]),
+        entry_state=rng.bit_generator.state, price=price, maintenance_margin=margin,
+        max_leverage=max_leverage)
