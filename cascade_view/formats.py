@@ -53,10 +53,12 @@ def compact(value: float) -> str:
 
 def pct(move: float, digits: int = 1, signed: bool = True) -> str:
     """A relative move as a percentage: -0.189 -> '-18.9%' (signed), or its size alone
-    with signed=False: -0.05 -> '5.0%'."""
+    with signed=False: -0.05 -> '5.0%'. A move that rounds to zero at `digits` has no sign,
+    0.0 and -0.00004 alike -> '0.0%' (a '-0.0%' would read as a fall no digit shows)."""
     if not signed:
         return f"{abs(move) * 100:.{digits}f}%"
-    return f"{move * 100:+.{digits}f}%"
+    text = f"{move * 100:+.{digits}f}%"
+    return text[1:] if float(text[1:-1]) == 0 else text
 
 
 def points(move: float) -> str:
@@ -127,7 +129,7 @@ def parse_amount(text: str, percent: bool = False, money: bool = True) -> float:
 
 def path_extent(path) -> str:
     """A price path (cascade.PricePath) in words: its knots, length and extreme moves, e.g.
-    '9 points over 1,800 s, lowest -12.0%, highest +0.0% from its first price'."""
+    '9 points over 1,800 s, lowest -12.0%, highest 0.0% from its first price'."""
     return (f"{path.times.size:,} points over {seconds(path.duration)}, lowest "
             f"{pct(path.low)}, highest {pct(path.high)} from its first price")
 

@@ -77,7 +77,7 @@ def test_url_values_set_the_controls_and_the_switch_isolates(app):
     headline = _headline(at)
     assert headline == {m.label: m.value for m in contagion_figures.metrics(alone)}
     assert headline["Cross-margin share"] == "0.0%"
-    assert headline["BTC move"] == "+0.00%"
+    assert headline["BTC move"] == "0.00%"
 
 
 @pytest.mark.parametrize("key, value", [("shocked", "DOGE"), ("fall", "-90"),

@@ -15,7 +15,9 @@ from cascade_view.cli import parse_value
 
 @pytest.mark.parametrize("value, digits, signed, text", [
     (-0.189, 1, True, "-18.9%"), (0.05, 1, True, "+5.0%"), (-0.05, 1, False, "5.0%"),
-    (-0.1234, 2, True, "-12.34%"), (0.0, 1, False, "0.0%")])
+    (-0.1234, 2, True, "-12.34%"), (0.0, 1, False, "0.0%"), (0.0, 1, True, "0.0%"),
+    (-0.00004, 2, True, "0.00%"), (0.00004, 2, True, "0.00%"), (-0.00005, 2, True, "-0.01%"),
+    (-0.0004, 1, True, "0.0%")])
 def test_pct_signed_and_unsigned(value, digits, signed, text):
     assert formats.pct(value, digits, signed) == text
 

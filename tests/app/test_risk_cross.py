@@ -118,7 +118,7 @@ def test_the_sentence_names_the_largest_step_of_any_calm_market():
     assert risk.cross_sentence(curve, SETUP) == (
         "ALT's own path falls 30% over 600 s: with 0% of open interest in cross accounts BTC "
         "and ETH do not move; with 100%, BTC moves -3.0% and ETH -4.0%. They changed most "
-        "between 0% and 50%: BTC from +0.0% to -1.0%, ETH from +0.0% to -3.0%.")
+        "between 0% and 50%: BTC from 0.0% to -1.0%, ETH from 0.0% to -3.0%.")
     assert risk.cross_caption(curve, SETUP) == (
         "Of the liquidated notional, another market's fall caused 0% at 0% and 90% at 100%; "
         "cross positions held 0% at 0% and 100% at 100%. Bad debt was least at 50% in cross "
@@ -132,7 +132,7 @@ def test_the_sentence_when_the_calm_markets_never_move_and_nothing_is_liquidated
                      [math.nan, math.nan], [math.nan, math.nan], [0.0, 0.0], [0.0, 0.0])
     assert risk.cross_sentence(curve, setup) == (
         "BTC's own path falls 5% at once: with 0% of open interest in cross accounts ALT does "
-        "not move; with 100%, ALT moves +0.0%. It moves the same at every share run.")
+        "not move; with 100%, ALT moves 0.0%. It moves the same at every share run.")
     assert risk.cross_caption(curve, setup) == "Nothing was liquidated at any share."
     table = risk.cross_display(curve, setup)
     assert list(table["From another market"]) == ["nothing liquidated"] * 2
