@@ -982,6 +982,16 @@ DEFAULT_OPEN_INTEREST = (2e9, 1e9, 2e8)
 DEFAULT_DEPTH = (7e7, 3e7, 3e6)
 
 
+def _market_number(field: str, market: str, value, low_open: bool) -> float:
+    """One market's value of a per-market field, >= 0 (> 0 when low_open); a bad one's
+    ValueError names the field, the value and the market: 'depth: must be > 0, got -1
+    (market ALT)'."""
+    try:
+        return number_in(field, value, low=0.0, low_open=low_open)
+    except ValueError as error:
+        raise ValueError(f"{error} (market {market})") from None
+
+
 @dataclass(frozen=True)
 class Contagion:
     """The knobs of a contagion run, validated (a ValueError names the field and value).
@@ -1047,9 +1057,9 @@ class Contagion:
             if len(values) != len(markets):
                 raise ValueError(f"{name}: expected one value per market ({len(markets)}), "
                                  f"got {values!r}")
-            low_open = name != "betas"
-            object.__setattr__(self, name, tuple(number_in(name, v, low=0.0, low_open=low_open)
-                                                 for v in values))
+            object.__setattr__(self, name, tuple(
+                _market_number(name, market, value, low_open=name != "betas")
+                for market, value in zip(markets, values)))
         if self.shocked not in markets:
             raise ValueError(f"shocked: {self.shocked!r} is not one of the markets "
                              f"({', '.join(markets)})")

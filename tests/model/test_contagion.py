@@ -282,6 +282,18 @@ def test_bad_arguments_name_the_field():
         run_contagion(book, {"BTC": cascade.Market(), "ALT": cascade.Market()}, [0.0] * 3)
 
 
+@pytest.mark.parametrize("field, values, message", [
+    ("depth", (1e6, 0.0, 1e6), "depth: must be > 0, got 0.0 (market ETH)"),
+    ("open_interest", (1e9, 1e9, float("nan")), "open_interest: must be finite, got nan "
+                                                "(market ALT)"),
+    ("betas", (1.0, -0.5, 1.0), "betas: must be >= 0, got -0.5 (market ETH)")])
+def test_a_bad_per_market_value_names_its_market(field, values, message):
+    from cascade.contagion import Contagion
+    with pytest.raises(ValueError) as raised:
+        Contagion(**{field: values})
+    assert str(raised.value) == message
+
+
 def test_contagion_knobs_are_validated_and_build_the_paths():
     from cascade.contagion import Contagion
     setup = Contagion(betas=(0.5, 0.8, 1.0), fall=-0.2, fall_seconds=100.0)
