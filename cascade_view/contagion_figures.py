@@ -20,12 +20,24 @@ from cascade.events import EVENTS
 
 from .figures import Draft, bar, heading, money_axis, scatter
 from .formats import pct, seconds, share, usd
-from .safe import escape_markdown
+from .safe import escape_markdown, one_line
 
 # The observed figure the cross-margin share is compared with (cascade/events.py).
 OBSERVED_CROSS = EVENTS["2025-10-10"].facts["hl_cross_long_share"]
 MARKET_COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b",
                  "#e377c2", "#17becf")
+
+
+def page_name(name: str) -> str:
+    """A market's name in the page's markdown: escaped (a file's text), at most 40
+    characters."""
+    return escape_markdown(str(name), 40)
+
+
+def plain_name(name: str) -> str:
+    """A market's name as plain text (the report, which escapes its HTML): one line, at
+    most 40 characters."""
+    return one_line(str(name), 40)
 
 
 def colors_of(markets: tuple) -> list[str]:
@@ -116,7 +128,7 @@ def money_sentence(result: ContagionResult, adl: bool) -> str:
              f"{usd(total['fund_end'])}."]
     bad = money[money["bad_debt"] > 0].sort_values("bad_debt", ascending=False, kind="stable")
     if len(bad):
-        where = ", ".join(f"{escape_markdown(str(row.market), 40)} {usd(row.bad_debt)}"
+        where = ", ".join(f"{page_name(row.market)} {usd(row.bad_debt)}"
                           for row in bad.itertuples())
         step = result.ledger.get("exhausted_step", -1)
         when = (f"It first ran out in the tick that starts at "
@@ -131,7 +143,7 @@ def money_sentence(result: ContagionResult, adl: bool) -> str:
                      else "It paid every deficit: no bad debt.")
     if adl:
         if len(took):
-            where = ", ".join(escape_markdown(str(name), 40) for name in took["market"])
+            where = ", ".join(page_name(name) for name in took["market"])
             words.append(f"Auto-deleveraging closed winners' positions worth "
                          f"{usd(total['adl_value'])} (what they were paid) in {where}, and "
                          f"recovered {usd(total['adl_recovered'])} of cross accounts' "
@@ -171,7 +183,7 @@ def lowest_moves(result: ContagionResult) -> dict:
             / float(result.prices[m]) - 1.0 for m, name in enumerate(result.markets)}
 
 
-def clock_sentence(result: ContagionResult, setup: Contagion) -> str:
+def clock_sentence(result: ContagionResult, setup: Contagion, name=page_name) -> str:
     """How long the forced orders took, each figure the run's: the end of the last tick
     that executed any (series seconds + dt), against the end of the fall; with an engine
     rate (setup.engine_rate_share), the most notional at entry that waited in the engines'
@@ -179,9 +191,10 @@ def clock_sentence(result: ContagionResult, setup: Contagion) -> str:
     the market that held most of it, or that nothing waited; then, when prices come back
     (a rebound, setup.rebound, or a refilling book, setup.resilience_half_life), each
     market's lowest traded move during the run, as the headline's moves are at its end
-    (lows_sentence). '' when nothing was liquidated and prices do not come back."""
+    (lows_sentence). '' when nothing was liquidated and prices do not come back.
+    name: how a market's name is written (page_name; plain_name for the report)."""
     last = last_execution_start(result)
-    lows = lows_sentence(result, setup)
+    lows = lows_sentence(result, setup, name)
     if last is None:
         return lows
     rows = result.series
@@ -205,7 +218,7 @@ def clock_sentence(result: ContagionResult, setup: Contagion) -> str:
             words.append(f"The engines, at {share_words}, could not keep up: at most "
                          f"{usd(most)} of forced orders (notional at entry) waited at once, "
                          f"at {seconds(float(top['seconds']) + dt)}, {part} of it in "
-                         f"{escape_markdown(str(top['market']), 40)}.")
+                         f"{name(top['market'])}.")
         else:
             words.append(f"The engines, at {share_words}, kept up: no forced order waited.")
     if lows:
@@ -219,22 +232,22 @@ def prices_come_back(setup: Contagion) -> bool:
     return setup.rebound > 0 or setup.resilience_half_life is not None
 
 
-def lows_sentence(result: ContagionResult, setup: Contagion) -> str:
+def lows_sentence(result: ContagionResult, setup: Contagion, name=page_name) -> str:
     """Why the headline's moves (at the run's end) are not the lowest, and the lowest
     (lowest_moves): the shocked market's path rebounds (setup.rebound) and/or the books
     refill (setup.resilience_half_life). '' when neither: a price then never comes back
-    up by itself."""
+    up by itself. name: how a market's name is written (page_name, plain_name)."""
     if not prices_come_back(setup):
         return ""
     causes = []
     if setup.rebound > 0:
-        causes.append(f"{escape_markdown(setup.shocked, 40)}'s own path rises "
+        causes.append(f"{name(setup.shocked)}'s own path rises "
                       f"{setup.rebound * 100:g}% after the fall")
     if setup.resilience_half_life is not None:
         causes.append(f"{'the' if causes else 'The'} books refill (half-life "
                       f"{seconds(setup.resilience_half_life)})")
-    lows = ", ".join(f"{escape_markdown(name, 40)} {pct(low, 2)}"
-                     for name, low in lowest_moves(result).items())
+    lows = ", ".join(f"{name(market)} {pct(low, 2)}"
+                     for market, low in lowest_moves(result).items())
     return (f"{' and '.join(causes)}, so the moves above are at the run's end; the lowest "
             f"during the run: {lows}.")
 
@@ -361,7 +374,7 @@ def file_setup(book: AccountBook, depths: tuple | None = None, **knobs) -> Conta
 
 def depth_words(markets: tuple, depths: tuple) -> str:
     """'BTC $70M, ETH $30M, ALT $3M moves each 1%' (names escaped: a file's text)."""
-    listed = ", ".join(f"{escape_markdown(name, 40)} {usd(depth)}"
+    listed = ", ".join(f"{page_name(name)} {usd(depth)}"
                        for name, depth in zip(markets, depths))
     return f"depth that moves each 1%: {listed}"
 

@@ -250,7 +250,8 @@ def contagion_report(setup: Contagion, result: ContagionResult, isolated: bool =
     the accounts of `accounts_file`; made isolated when `isolated`). made: the time the
     report says it was made (default now)."""
     verdict = contagion_figures.observed_sentence(result)
-    notes = (contagion_figures.pulled_in_sentence(result),)
+    clock = contagion_figures.clock_sentence(result, setup, contagion_figures.plain_name)
+    notes = (contagion_figures.pulled_in_sentence(result),) + ((clock,) if clock else ())
     figures = {}
     for figure in (contagion_figures.price_figure(result),
                    contagion_figures.liquidations_figure(result)):

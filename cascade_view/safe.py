@@ -38,7 +38,7 @@ ACTIVE = frozenset(string.punctuation) - INERT
 _WWW = re.compile(r"(?i)(www)(\.)")
 
 
-def _one_line(text: str, limit: int | None) -> str:
+def one_line(text: str, limit: int | None = None) -> str:
     """`text` as one line (control and line-separator characters become spaces), cut to
     `limit` characters with an ellipsis."""
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
@@ -51,7 +51,7 @@ def _one_line(text: str, limit: int | None) -> str:
 def escape_markdown(text: str, limit: int | None = None) -> str:
     """`text` as markdown that renders as exactly that text (on one line): no link, image,
     emphasis, code, HTML, LaTeX, heading, table, list or Streamlit directive."""
-    text = _WWW.sub(r"\1" + WORD_JOINER + r"\2", _one_line(text, limit))
+    text = _WWW.sub(r"\1" + WORD_JOINER + r"\2", one_line(text, limit))
     out = []
     for c in text:
         if c == "@":
@@ -69,7 +69,7 @@ def escape_markdown(text: str, limit: int | None = None) -> str:
 
 def code(text: str, limit: int | None = None) -> str:
     """`text` as an inline code span that no backtick inside can close (on one line)."""
-    text = _one_line(text, limit)
+    text = one_line(text, limit)
     runs = [len(run) for run in re.findall(r"`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
     # CommonMark strips one space from each end when both ends have one: pad when the

@@ -135,6 +135,25 @@ def test_a_rebound_is_in_the_title_the_knobs_and_the_lows():
     assert f"<td>{pct(result.moves()['ALT'], 2)}</td><td>{pct(low, 2)}</td>" in page
 
 
+def test_the_report_says_when_as_the_page_does_with_names_as_plain_text():
+    """The page's clock sentence (how long the forced orders took, the queues, the lows) is
+    in the report too: the same words, with a market's name as plain text rather than the
+    page's markdown escapes, then escaped once as HTML."""
+    markets = ("BTC", "ETH", "A_B*[x]")
+    setup = Contagion(markets=markets, shocked=markets[2], accounts=2_000, seed=1,
+                      rebound=0.1, rebound_seconds=300.0, engine_rate_share=0.001)
+    result = setup.run()
+    page = contagion_report(setup, result)
+    plain = contagion_figures.clock_sentence(result, setup, contagion_figures.plain_name)
+    assert plain.startswith("The last forced order executed by ")
+    assert "A_B*[x]'s own path rises 10% after the fall" in plain
+    assert f"A_B*[x] {pct(contagion_figures.lowest_moves(result)['A_B*[x]'], 2)}" in plain
+    assert f"<p>{html.escape(plain)}</p>" in page
+    # the page's sentence is the same but for its markdown escapes
+    marked = contagion_figures.clock_sentence(result, setup)
+    assert marked != plain and marked.replace("\\", "") == plain
+
+
 def test_one_self_contained_file_with_the_pages_two_charts_and_the_same_bytes_each_time():
     result, page = small()
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
