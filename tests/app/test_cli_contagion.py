@@ -110,7 +110,7 @@ def test_an_accounts_file_and_the_isolated_switch():
     (("--tick", "7200"), "--tick (tick_seconds): must be <= 3600, got 7200"),
     (("--fund=-5",), "--fund (insurance_fund): must be >= 0, got -5"),
     (("--fall-seconds=-1",), "--fall-seconds (fall_seconds): must be >= 0, got -1"),
-    (("--depth=-1,1M,1M",), "--depth (depth): must be > 0, got -1 (market BTC)"),
+    (("--depth=-1,1M,1M",), "--depth (depth): must be > 0, got -1.0 (market BTC)"),
     (("--betas=1,-0.5,1",), "--betas (betas): must be >= 0, got -0.5 (market ETH)"),
 ])
 def test_bad_input_is_one_line_and_exit_two(args, words):

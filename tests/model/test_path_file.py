@@ -13,7 +13,7 @@ import cascade
 from cascade import case
 from cascade.clock import run_timed
 from cascade.paths import PricePath
-from cascade_view import cli
+from cascade_view import cli, formats
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "path-10oct-like.csv"
@@ -106,7 +106,8 @@ def test_the_command_line_runs_along_the_path_file_and_lists_it(capsys):
     digest = hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
     assert (f"price path: {EXAMPLE.name}, {listing.rows:,} rows, sha256 {digest}, "
             f"{path.times.size:,} points over {path.duration:,.6g} s, lowest "
-            f"{path.low * 100:+.1f}%, highest {path.high * 100:+.1f}% from its first price") in out
+            f"{formats.pct(path.low)}, highest {formats.pct(path.high)} from its first "
+            f"price") in out
     assert "not used: shock, path, fall_seconds, rebound, rebound_seconds" in out
     analysis, brought = cli._analysis(cli.build_parser().parse_args(
         ["run", "--set", "n=2000", "--path-file", str(EXAMPLE)]))
