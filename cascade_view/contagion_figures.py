@@ -18,7 +18,7 @@ from cascade.accounts import AccountBook
 from cascade.contagion import DEFAULT_DEPTH, DEFAULT_MARKETS, Contagion, ContagionResult
 from cascade.events import EVENTS
 
-from .figures import Draft, bar, heading, money_axis, scatter
+from .figures import INK, Draft, bar, heading, money_axis, scatter
 from .formats import pct, seconds, share, usd
 from .safe import escape_markdown, one_line
 
@@ -324,6 +324,53 @@ def liquidations_figure(result: ContagionResult) -> go.Figure:
         fig.add_trace(bar(x=starts + width / 2, y=sums, name=html.escape(name),
                           width=width * 0.9,
                           marker=dict(color=colors[m])))
+    return fig.build()
+
+
+def accounts_by_tick(result: ContagionResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(seconds, liquidated, pulled in), one value per tick k = 1..K: the end of the tick,
+    k dt seconds; the accounts liquidated by then; and of those, the ones pulled in through
+    another market (ContagionResult.pulled_in: no position in a market whose own path
+    moves). An account counts from the tick that finished its first liquidated position,
+    the least of its positions' position_tick >= 1."""
+    ticks = int(result.series["tick"].max())
+    hit = result.liquidated
+    account, tick = result.book.account[hit], result.position_tick[hit]
+    order = np.argsort(tick, kind="stable")
+    ids, first = np.unique(account[order], return_index=True)
+    first_tick = tick[order][first]
+    pulled = np.isin(ids, result.pulled_in())
+    liquidated = np.bincount(first_tick, minlength=ticks + 1).cumsum()[1:]
+    pulled_in = np.bincount(first_tick[pulled], minlength=ticks + 1).cumsum()[1:]
+    return np.arange(1, ticks + 1) * result.tick_seconds, liquidated, pulled_in
+
+
+def count_axis(counts: np.ndarray) -> dict:
+    """An axis of whole counts from 0: ticks written 1,200, one per count when the largest
+    is at most 5 (so no tick reads 0.5 accounts)."""
+    axis = dict(rangemode="tozero", tickformat=",d")
+    if counts.size == 0 or counts.max() <= 5:
+        axis["dtick"] = 1
+    return axis
+
+
+def accounts_figure(result: ContagionResult) -> go.Figure:
+    """Accounts liquidated by the end of each tick (accounts_by_tick): all of them on top,
+    and below, on its own scale, those pulled in through another market (often a hundredth
+    of them)."""
+    at, liquidated, pulled_in = accounts_by_tick(result)
+    fig = Draft(**heading("Accounts liquidated", "by the end of each tick; below, those",
+                          "pulled in through another market"),
+                xaxis=dict(title=dict(text="seconds"), anchor="y2"),
+                yaxis=dict(title=dict(text="all"), domain=[0.56, 1.0],
+                           **count_axis(liquidated)),
+                yaxis2=dict(title=dict(text="pulled in"), domain=[0.0, 0.44],
+                            **count_axis(pulled_in)),
+                showlegend=False, height=440)
+    for values, axis, name in ((liquidated, "y", "accounts liquidated"),
+                               (pulled_in, "y2", "pulled in through another market")):
+        fig.add_trace(scatter(x=at, y=values, name=name, mode="lines", yaxis=axis,
+                              line=dict(color=INK, width=2, shape="hv")))
     return fig.build()
 
 

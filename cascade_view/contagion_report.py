@@ -8,7 +8,7 @@ the accounts: the synthetic ones and their seed, or the accounts file's name and
 and "same book, isolated" when set), the headline of the Contagion page (each market's
 move, the share another market's fall caused, the cross-margin share beside the one
 observed), the table per market (ContagionResult.by_market), the money
-(ContagionResult.money and .ledger) and the page's two charts. Every sentence is
+(ContagionResult.money and .ledger) and the page's three charts. Every sentence is
 cascade_view.contagion_figures' own; every number goes through cascade_view.formats. Data
 in, text out: no simulation here.
 """
@@ -254,7 +254,8 @@ def contagion_report(setup: Contagion, result: ContagionResult, isolated: bool =
     notes = (contagion_figures.pulled_in_sentence(result),) + ((clock,) if clock else ())
     figures = {}
     for figure in (contagion_figures.price_figure(result),
-                   contagion_figures.liquidations_figure(result)):
+                   contagion_figures.liquidations_figure(result),
+                   contagion_figures.accounts_figure(result)):
         figures[figure.layout.title.text] = figure
     header, rows = market_rows(setup, result)
     money_header, money = money_rows(result)

@@ -176,6 +176,10 @@ with one:
     pagekit.chart(contagion_figures.price_figure(result), "contagion-price")
 with two:
     pagekit.chart(contagion_figures.liquidations_figure(result), "contagion-liquidations")
+three, four = charts.columns(2, gap="large")
+with three:
+    pagekit.chart(contagion_figures.accounts_figure(result), "contagion-accounts")
+four.caption(doc("accounts_chart", "contagion"))
 
 # ------------------------------------------------------------------ the money
 # The report's own tables (contagion_report.money_rows, fund_rows), the money per market
@@ -206,5 +210,5 @@ st.download_button(
             brought.name, len(brought.book), brought.sha256)),
     contagion_report.FILE_NAME, "text/html", on_click="ignore",
     icon=":material/description:", key="download-contagion-report",
-    help="One file that opens offline: the headline, both charts (interactive), the tables "
+    help="One file that opens offline: the headline, the three charts (interactive), the tables "
          "per market and of the money, every knob, and the assumptions.")

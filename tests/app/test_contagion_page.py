@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,7 +21,7 @@ from cascade_ui.frame import PAGE_FILES
 from cascade_view import contagion_figures, contagion_report
 from cascade_view.safe import escape_markdown
 from cascade_view.text import dollars
-from tests.app.apptools import chart_specs, run
+from tests.app.apptools import as_array, chart_specs, charts, run, trace
 
 PAGE = "pages/contagion.py"
 
@@ -62,6 +63,37 @@ def test_the_default_page_shows_the_runs_headline_and_charts(app):
     assert names == list(result.markets)
     # BTC and ETH fall although their own paths are flat
     assert result.moves()["BTC"] < 0 and result.moves()["ETH"] < 0
+    # the accounts chart: its last values are the run's liquidated and pulled-in accounts
+    accounts = charts(at)["contagion-accounts"]
+    liquidated_accounts = np.unique(result.book.account[result.liquidated]).size
+    assert as_array(trace(accounts, "accounts liquidated")["y"])[-1] == liquidated_accounts
+    assert (as_array(trace(accounts, "pulled in through another market")["y"])[-1]
+            == result.pulled_in().size)
+
+
+@pytest.mark.parametrize("knobs", [dict(cross_share=0.8, rule="whole"),
+                                   dict(cross_share=0.9, rule="whole", fall_seconds=0.0),
+                                   dict()])
+def test_the_accounts_chart_counts_each_account_from_its_first_liquidation(knobs):
+    """accounts_by_tick against a plain reference, account by account: the first tick that
+    finished one of its positions, and whether ContagionResult.pulled_in lists it."""
+    result = Contagion(accounts=4_000, seed=3, **knobs).run()
+    at, liquidated, pulled_in = contagion_figures.accounts_by_tick(result)
+    first: dict[int, int] = {}
+    for account, tick in zip(result.book.account.tolist(), result.position_tick.tolist()):
+        if tick >= 1:
+            first[account] = min(first.get(account, tick), tick)
+    pulled = set(result.pulled_in().tolist())
+    ticks = int(result.series["tick"].max())
+    assert at.tolist() == [k * result.tick_seconds for k in range(1, ticks + 1)]
+    by_tick = sorted(first.values())
+    by_tick_pulled = sorted(t for a, t in first.items() if a in pulled)
+    assert liquidated.tolist() == [sum(t <= k for t in by_tick) for k in range(1, ticks + 1)]
+    assert pulled_in.tolist() == [sum(t <= k for t in by_tick_pulled)
+                                  for k in range(1, ticks + 1)]
+    assert liquidated[-1] == len(first) and pulled_in[-1] == len(pulled)
+    if knobs:  # the cases with many cross accounts pull some in
+        assert 0 < pulled_in[-1] < liquidated[-1]
 
 
 def test_url_values_set_the_controls_and_the_switch_isolates(app):

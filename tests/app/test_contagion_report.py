@@ -154,12 +154,13 @@ def test_the_report_says_when_as_the_page_does_with_names_as_plain_text():
     assert marked != plain and marked.replace("\\", "") == plain
 
 
-def test_one_self_contained_file_with_the_pages_two_charts_and_the_same_bytes_each_time():
+def test_one_self_contained_file_with_the_pages_three_charts_and_the_same_bytes_each_time():
     result, page = small()
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    assert page.count('class="chart"') == 2
+    assert page.count('class="chart"') == 3
     for figure in (contagion_figures.price_figure(result),
-                   contagion_figures.liquidations_figure(result)):
+                   contagion_figures.liquidations_figure(result),
+                   contagion_figures.accounts_figure(result)):
         assert f'aria-label="{html.escape(figure.layout.title.text)}"' in page
     assert not re.search(r"<script[^>]+src=", page)  # plotly.js is inlined: opens offline
     assert "made 2026-01-02 03:04 UTC" in page
