@@ -196,3 +196,16 @@ def test_a_scenario_builds_its_book_from_another_rows_draws():
     assert base.draw_arguments() == other.draw_arguments()
     assert _same_book(other.population(base.population_draws()), other.population())
     assert base.replace(seed=6).draw_arguments() != base.draw_arguments()
+
+
+def test_every_argument_is_either_drawn_or_a_shape():
+    """make_population's arguments split into draw_population's and SHAPE_ARGUMENTS', with
+    none left over or in both: a new argument must say which side of the split it is on."""
+    import inspect
+    from cascade.synthetic import SHAPE_ARGUMENTS, draw_population
+    made = set(inspect.signature(cascade.make_population).parameters)
+    drawn = set(inspect.signature(draw_population).parameters)
+    assert drawn.isdisjoint(SHAPE_ARGUMENTS)
+    assert made == drawn | set(SHAPE_ARGUMENTS)
+    # the Scenario names every drawn argument (its fields or the venue's constants)
+    assert set(cascade.Scenario().draw_arguments()) == drawn - {"background_spread"}
