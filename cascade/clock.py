@@ -686,9 +686,7 @@ class Deleverage:
                 parts.append(_settle_step(ledger, market, fill, flow / market.price, bankrupt,
                                           sign, tick, self.adl_value[i]))
         if parts:
-            self.rows.append(parts[0] if len(parts) == 1 else (
-                fill, parts[0][1] + parts[1][1], parts[0][2] + parts[1][2], ledger.fund,
-                parts[0][4] + parts[1][4], parts[0][5] + parts[1][5]))
+            self.rows.append(both_sides(parts, fill, ledger.fund))
         self.funds.append(ledger.fund)
         return self.adl_value[0] + self.adl_value[1]
 
@@ -697,6 +695,16 @@ class Deleverage:
         """How many winners were deleveraged (in part or whole), both sides."""
         return sum(int(np.searchsorted(w[1][:-1], t, side="left"))
                    for w, t in zip(self.winners, self.taken) if w is not None)
+
+
+def both_sides(parts: list, fill: float, fund: float) -> tuple:
+    """A tick's ledger row (VENUE_COLUMNS[1:]) from its sides' _settle_step rows, longs
+    first: the fill; the fees, pnl, bad debt and ADL notional summed over the sides; the
+    fund after both. One side's row as it is."""
+    if len(parts) == 1:
+        return parts[0]
+    (_, fees_l, pnl_l, _, bad_l, adl_l), (_, fees_s, pnl_s, _, bad_s, adl_s) = parts
+    return fill, fees_l + fees_s, pnl_l + pnl_s, fund, bad_l + bad_s, adl_l + adl_s
 
 
 def tick_row(tick, seconds, move, price, price_after, fill, took, sides, after, depth, held,
@@ -760,16 +768,14 @@ def timed_result(book, path, dt, rows, labels, ledger, limited, start_price,
         else:
             lq, sq, lbv, sbv = lf / p0, sf / p0, lb, sb
         for k in np.flatnonzero(executed):
-            row = None
-            for sign, quantity, bankrupt, did in ((1, lq, lbv, ln[k] or lc[k]),
-                                                  (-1, sq, sbv, sn[k] or sc[k])):
-                if did:
-                    row = _settle_step(ledger, market, fill[k], quantity[k], bankrupt[k], sign,
-                                       int(tick[k]))
-            if row is None:
-                row = (fill[k], 0.0, 0.0, ledger.fund, 0.0, 0.0)
+            parts = [_settle_step(ledger, market, fill[k], quantity[k], bankrupt[k], sign,
+                                  int(tick[k]))
+                     for sign, quantity, bankrupt, did in ((1, lq, lbv, ln[k] or lc[k]),
+                                                           (-1, sq, sbv, sn[k] or sc[k]))
+                     if did]
             fund[k] = ledger.fund
-            extra.append(row)
+            extra.append(both_sides(parts, fill[k], ledger.fund) if parts
+                         else (fill[k], 0.0, 0.0, ledger.fund, 0.0, 0.0))
         fund = pd.Series(fund).ffill().fillna(ledger.fund_start).to_numpy()
     # the waves: one row per executing tick, as engine._wave_table
     k = np.flatnonzero(executed)

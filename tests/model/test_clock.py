@@ -93,6 +93,7 @@ def test_money_reconciles_to_the_cent_with_a_clock(population, market, path, rat
     assert math.isclose(ledger["fund_end"], ledger["fund_start"] + ledger["fees"]
                         + ledger["pnl"] + ledger["bad_debt"], rel_tol=1e-12, abs_tol=0.005)
     assert ledger["fund_end"] >= 0 and ledger["bad_debt"] >= 0
+    _ticks_add_up_to_the_ledger(result)
     # each position finished in a tick whose starting price, or an earlier one, reached it
     start = result.series["start_price"].to_numpy()
     liq = population.liquidation_price(MARGIN)
@@ -102,6 +103,26 @@ def test_money_reconciles_to_the_cent_with_a_clock(population, market, path, rat
     # and every survivor was never reached
     for i in np.flatnonzero(~liquidated):
         assert (start.min() > liq[i]) if population.side[i] > 0 else (start.max() < liq[i])
+
+
+def _ticks_add_up_to_the_ledger(result):
+    """The per-tick money (the waves' fees, pnl, bad debt) sums to the ledger's totals."""
+    for name in ("fees", "pnl", "bad_debt"):
+        assert math.isclose(result.waves[name].sum(), result.ledger[name], rel_tol=1e-9,
+                            abs_tol=0.005), name
+
+
+def test_a_tick_where_both_sides_execute_books_the_money_of_both():
+    """A slow engine still selling longs when the rebound reaches the shorts: 64 ticks
+    execute both sides. Each tick's fees, pnl and bad debt are both sides' (they were the
+    shorts' alone, and the ticks' fees summed to $5.6M of the ledger's $8.5M)."""
+    result = cascade.Scenario(path="fall_then_rebound", shock=-0.2, fall_seconds=60,
+                              rebound=0.5, rebound_seconds=60, engine_rate=5e6,
+                              liquidation_fee=0.005, insurance_fund=5e6, n=5000).run()
+    waves = result.waves
+    both = (waves["long_count"] > 0) & (waves["short_count"] > 0)
+    assert both.sum() > 0 and (waves.loc[both, "fees"] > 0).all()
+    _ticks_add_up_to_the_ledger(result)
 
 
 def _position(distance, side, notional):
