@@ -22,7 +22,7 @@ from cascade.ensemble import books_needed, summarize
 from .contagion_figures import path_words
 from .formats import decimals, pct, share, usd
 from .knobs import KNOBS as TABLE
-from .knobs import VARIED
+from .knobs import VARIED, label_of
 
 SCHEDULER_ENV = "CASCADE_DASK_SCHEDULER"
 # Knobs the page can vary: every Scenario field but the book's size and seed.
@@ -72,10 +72,6 @@ def knob_values(name: str, low=None, high=None, points: int = DEFAULT_POINTS) ->
 def value_label(name: str, value) -> str:
     """A knob value as the sidebar shows it: -5%, 20x, 0.50, $70M, lognormal."""
     return TABLE[name].shown(value, dollar=True)
-
-
-def knob_label(name: str) -> str:
-    return TABLE[name].label
 
 
 # ------------------------------------------------------------------ running
@@ -168,7 +164,7 @@ def headline(summary: pd.DataFrame, request: Request) -> str:
     p = summary["p_runaway"].to_numpy(dtype=float)
     low = summary["p_runaway_low"].to_numpy(dtype=float)
     high = summary["p_runaway_high"].to_numpy(dtype=float)
-    label = knob_label(name).lower()
+    label = label_of(name).lower()
     value = [value_label(name, v) for v in summary[name]]
     opening = f"Across {request.seeds:,} books per setting, "
     if (p == p[0]).all() and (low == low[0]).all() and (high == high[0]).all():
@@ -202,7 +198,7 @@ def tail_sentence(summary: pd.DataFrame, request: Request) -> str:
     finite = np.flatnonzero(np.isfinite(q99))
     order = finite[np.argsort(np.abs(q99[finite]))]
     mild, worst = int(order[0]), int(order[-1])
-    label = knob_label(name).lower()
+    label = label_of(name).lower()
     value = [value_label(name, v) for v in summary[name]]
     return (f"1 book in 100 ended at {pct(q99[worst])} or beyond with {label} {value[worst]}, "
             f"against {pct(q99[mild])} with {value[mild]}.")
@@ -215,7 +211,7 @@ def summary_of(frame: pd.DataFrame, request: Request) -> pd.DataFrame:
 def summary_display(summary: pd.DataFrame, request: Request) -> pd.DataFrame:
     """The summary as the page's table: labels, moves and probabilities in %."""
     name = request.knob
-    shown = pd.DataFrame({knob_label(name): [value_label(name, v) for v in summary[name]],
+    shown = pd.DataFrame({label_of(name): [value_label(name, v) for v in summary[name]],
                           "Books": summary["books"]})
     for column, title in (("mean_move", "Mean move"), ("q05", "5%"), ("q50", "Median"),
                           ("q95", "95%"), ("q99", "99% (1 in 100 worse)")):

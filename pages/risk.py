@@ -17,7 +17,7 @@ import cascade
 from cascade.contagion import DEFAULT_MARKETS, Contagion
 from cascade_view import risk, risk_figures
 from cascade_view.formats import compact
-from cascade_view.knobs import KNOBS
+from cascade_view.knobs import KNOBS, label_of
 from cascade_view.links import PageParams, Whole
 from cascade_ui import compute, pagekit, widgets
 from cascade_ui import risk as cluster
@@ -54,9 +54,9 @@ seeds = seeds_col.number_input("Books per setting", risk.MIN_SEEDS, risk.MAX_SEE
                                risk.DEFAULT_SEEDS,
                                step=10, key="books", bind="query-params",
                                help="How many synthetic books (seeds) each knob value gets.")
-pagekit.note_ignored("knob", [risk.knob_label(k) for k in risk.KNOBS], "Knob to vary")
+pagekit.note_ignored("knob", [label_of(k) for k in risk.KNOBS], "Knob to vary")
 knob = knob_col.selectbox("Knob to vary", risk.KNOBS, risk.KNOBS.index(risk.DEFAULT_KNOB),
-                          format_func=risk.knob_label, key="knob", bind="query-params",
+                          format_func=label_of, key="knob", bind="query-params",
                           help="Replaces that field of the sidebar's scenario.")
 control = KNOBS[knob]
 if control.kind == "choice":
@@ -84,7 +84,7 @@ except ValueError as error:
     pagekit.stop_with(knob, error)
 
 address = risk.scheduler_address()
-st.caption(f"{request.books:,} books of {scenario.n:,} traders: {risk.knob_label(knob)} = "
+st.caption(f"{request.books:,} books of {scenario.n:,} traders: {label_of(knob)} = "
            f"{', '.join(risk.value_label(knob, v) for v in request.values)} (in place of the "
            f"sidebar's {risk.value_label(knob, getattr(scenario, knob))}); seeds "
            f"{scenario.seed} to {scenario.seed + request.seeds - 1}. "
@@ -115,9 +115,9 @@ else:
     st.markdown(f"##### {risk.headline(summary, request)}")
     st.caption(risk.tail_sentence(summary, request))
     shocks = list(summary[knob]) if knob == "shock" else [scenario.shock] * len(summary)
-    chart(risk_figures.final_move_figure(frame, summary, knob, risk.knob_label(knob), labels,
+    chart(risk_figures.final_move_figure(frame, summary, knob, label_of(knob), labels,
                                          shocks), "final-move", "chart_final_move")
-    chart(risk_figures.runaway_probability_figure(summary, risk.knob_label(knob), labels,
+    chart(risk_figures.runaway_probability_figure(summary, label_of(knob), labels,
                                                  risk.verdict_rule(scenario)),
           "runaway", "chart_runaway")
     st.dataframe(risk.summary_display(summary, request), hide_index=True, width="stretch")
