@@ -6,6 +6,7 @@ import json
 import math
 from dataclasses import fields
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -243,3 +244,29 @@ def test_what_the_number_of_traders_changes_is_what_its_help_says():
                                             (0.1, "10%"), (0.0999, "10.0%")])
 def test_a_small_share_never_reads_zero(fraction, text):
     assert formats.share(fraction) == text
+
+
+@pytest.mark.parametrize("venue", [dict(liquidation_fee=0.001, insurance_fund=5e6),
+                                   dict(engine_rate=2e7, path="fall", fall_seconds=60.0),
+                                   dict(adl=True, resilience_half_life=20.0)])
+def test_a_venue_or_clock_move_reuses_the_books_population_and_gives_the_same_run(venue):
+    """compute._book shares one population and its sorted sides between every venue and
+    clock setting of a book (population_of), and the run on it is the run on a fresh book,
+    bit for bit."""
+    plain = compute.book_of(Scenario(n=3000, seed=4))
+    moved = plain.replace(**venue)
+    assert compute.population_of(moved) == plain
+    shared, own = compute._book(moved), compute._book(plain)
+    assert shared.population is own.population and shared.longs is own.longs
+    assert shared.market == moved.market()
+    scenario = moved.replace(shock=-0.08)
+    fresh = scenario.run()
+    again = scenario.run_on(shared.with_market(scenario.market()))
+    np.testing.assert_array_equal(again.liquidated_in, fresh.liquidated_in)
+    np.testing.assert_array_equal(again.price_path, fresh.price_path)
+    assert again.ledger == fresh.ledger
+
+
+def test_the_tiers_are_part_of_the_population_key():
+    tiered = compute.book_of(Scenario(n=3000, mm_tiers="binance_btcusdt"))
+    assert compute.population_of(tiered).mm_tiers == "binance_btcusdt"
