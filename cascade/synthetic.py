@@ -242,10 +242,10 @@ class PopulationDraws:
     maintenance_margin: float
     max_leverage: float
 
-    def population(self, center_leverage: float = 20.0, tightness: float = 0.5,
-                   entry_dispersion: float = 0.0) -> Population:
+    def population(self, center_leverage: float, tightness: float,
+                   entry_dispersion: float) -> Population:
         """The book with the crowd at center_leverage and tightness, entries spread by
-        entry_dispersion (make_population's docstring says how)."""
+        entry_dispersion (make_population's docstring says how, and holds the defaults)."""
         margin, max_leverage = self.maintenance_margin, self.max_leverage
         cap = leverage_cap(margin, max_leverage)
         center = number_in("center_leverage", center_leverage, low=1.0)
